@@ -1,0 +1,508 @@
+//! `CallCompleted` (CONTRACT.md §5): the raw event, and the typed command it becomes once every
+//! field has been checked. Nothing downstream ever sees an unchecked value.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::FieldError;
+use super::ids::{CallId, CrmId, TenantId};
+use super::lead::{Speaker, TranscriptSegment};
+use super::phone::PhoneNumber;
+
+pub const MAX_SHORT_TEXT: usize = 200;
+pub const MAX_REASON: usize = 500;
+pub const MAX_NOTES: usize = 5_000;
+pub const MAX_URL: usize = 2_048;
+pub const MAX_SEGMENT_TEXT: usize = 10_000;
+pub const MAX_SEGMENTS: usize = 20_000;
+pub const MAX_CALL_SECONDS: u32 = 24 * 60 * 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Booked,
+    Unbooked,
+    Excused,
+    Abandoned,
+}
+
+/// The phone platform's own opinion of the call, recorded beside ours.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformClassification {
+    pub is_lead: bool,
+    pub score: Option<f64>,
+    pub label: Option<String>,
+}
+
+/// The event's detail exactly as sent, before any rule is applied.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCallCompleted {
+    tenant_id: String,
+    call_id: String,
+    direction: Direction,
+    answered: bool,
+    outcome: Outcome,
+    from_number: String,
+    #[serde(default)]
+    to_number: Option<String>,
+    started_at: String,
+    ended_at: String,
+    duration_seconds: u32,
+    #[serde(default)]
+    agent_id: Option<String>,
+    #[serde(default)]
+    agent_name: Option<String>,
+    #[serde(default)]
+    customer_id: Option<String>,
+    #[serde(default)]
+    location_id: Option<String>,
+    #[serde(default)]
+    customer_name: Option<String>,
+    #[serde(default)]
+    call_reason: Option<String>,
+    #[serde(default)]
+    csr_notes: Option<String>,
+    #[serde(default)]
+    recording_url: Option<String>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    transcript: Option<Vec<RawSegment>>,
+    #[serde(default)]
+    classification: Option<PlatformClassification>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSegment {
+    speaker: Speaker,
+    start_ms: u64,
+    text: String,
+}
+
+/// A completed call whose every field is known to be valid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallCompleted {
+    pub tenant_id: TenantId,
+    pub call_id: CallId,
+    pub direction: Direction,
+    pub answered: bool,
+    pub outcome: Outcome,
+    pub from_number: PhoneNumber,
+    pub to_number: Option<PhoneNumber>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub duration_seconds: u32,
+    pub agent_id: Option<String>,
+    pub agent_name: Option<String>,
+    pub customer_id: Option<CrmId>,
+    pub location_id: Option<CrmId>,
+    pub customer_name: Option<String>,
+    pub call_reason: Option<String>,
+    pub csr_notes: Option<String>,
+    pub recording_url: Option<String>,
+    pub summary: Option<String>,
+    pub transcript: Vec<TranscriptSegment>,
+    pub classification: Option<PlatformClassification>,
+}
+
+/// Reads a field path from serde_path_to_error as the contract's dotted `field`.
+pub(crate) fn path_field(prefix: &str, path: &serde_path_to_error::Path) -> String {
+    let p = path.to_string();
+    if p == "." || p.is_empty() {
+        prefix.trim_end_matches('.').to_owned()
+    } else {
+        format!("{prefix}{p}")
+    }
+}
+
+/// Deserialises `value` into `T`, naming the offending field on failure.
+pub(crate) fn from_value_named<T: for<'de> Deserialize<'de>>(
+    prefix: &str,
+    value: &Value,
+) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = path_field(prefix, e.path());
+        let inner = e.inner().to_string();
+        // A missing key is reported at the containing object's path: name the key itself.
+        let keyed = |key: &str| {
+            if field.ends_with(&format!(".{key}")) {
+                field.clone()
+            } else if field.is_empty() || field == prefix.trim_end_matches('.') {
+                format!("{prefix}{key}")
+            } else {
+                format!("{field}.{key}")
+            }
+        };
+        for (marker, message) in [
+            ("unknown field `", "is not a known field"),
+            ("missing field `", "is required"),
+        ] {
+            if let Some(rest) = inner.strip_prefix(marker) {
+                let key = rest.split('`').next().unwrap_or_default();
+                return FieldError::new(keyed(key), message);
+            }
+        }
+        FieldError::new(field, clean_serde_message(&inner))
+    })
+}
+
+/// serde's messages mention Rust types and positions; keep the part a caller understands.
+fn clean_serde_message(msg: &str) -> String {
+    let base = msg.split(" at line ").next().unwrap_or(msg);
+    if base.contains("unknown variant") {
+        return base.replace("unknown variant", "unknown value");
+    }
+    format!("has the wrong type or value: {base}")
+}
+
+fn parse_time(field: &str, raw: &str) -> Result<DateTime<Utc>, FieldError> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| FieldError::new(field, "must be an RFC 3339 time, e.g. 2026-11-24T15:04:05Z"))
+}
+
+/// Trims a free-text field; empty becomes absent; over `max` characters is an error.
+pub fn optional_text(
+    field: &str,
+    raw: Option<String>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    match raw {
+        None => Ok(None),
+        Some(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                Ok(None)
+            } else if t.chars().count() > max {
+                Err(FieldError::new(
+                    field,
+                    format!("must be at most {max} characters"),
+                ))
+            } else {
+                Ok(Some(t.to_owned()))
+            }
+        }
+    }
+}
+
+fn optional_crm_id(field: &str, raw: Option<String>) -> Result<Option<CrmId>, FieldError> {
+    match optional_text(field, raw, MAX_SHORT_TEXT)? {
+        None => Ok(None),
+        Some(s) => CrmId::parse(field, &s).map(Some),
+    }
+}
+
+impl CallCompleted {
+    /// Parses the `detail` of a `CallCompleted` event. Field names in errors are prefixed with
+    /// `detail.` so an operator can find them in the event.
+    pub fn from_detail(detail: &Value) -> Result<Self, FieldError> {
+        const P: &str = "detail.";
+        let raw: RawCallCompleted = from_value_named(P, detail)?;
+        let f = |name: &str| format!("{P}{name}");
+
+        let started_at = parse_time(&f("started_at"), &raw.started_at)?;
+        let ended_at = parse_time(&f("ended_at"), &raw.ended_at)?;
+        if ended_at < started_at {
+            return Err(FieldError::new(
+                f("ended_at"),
+                "must not be before started_at",
+            ));
+        }
+        if raw.duration_seconds > MAX_CALL_SECONDS {
+            return Err(FieldError::new(
+                f("duration_seconds"),
+                "must be at most 86400 (24 hours)",
+            ));
+        }
+        let recording_url = optional_text(&f("recording_url"), raw.recording_url, MAX_URL)?;
+        if let Some(url) = &recording_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(FieldError::new(
+                    f("recording_url"),
+                    "must be an http(s) URL",
+                ));
+            }
+        }
+        let to_number = match raw.to_number.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(n) => Some(PhoneNumber::parse_field(&f("to_number"), n)?),
+        };
+        let segments = raw.transcript.unwrap_or_default();
+        if segments.len() > MAX_SEGMENTS {
+            return Err(FieldError::new(
+                f("transcript"),
+                format!("must have at most {MAX_SEGMENTS} segments"),
+            ));
+        }
+        let mut transcript = Vec::with_capacity(segments.len());
+        for (i, s) in segments.into_iter().enumerate() {
+            if s.text.chars().count() > MAX_SEGMENT_TEXT {
+                return Err(FieldError::new(
+                    format!("{P}transcript[{i}].text"),
+                    format!("must be at most {MAX_SEGMENT_TEXT} characters"),
+                ));
+            }
+            transcript.push(TranscriptSegment {
+                speaker: s.speaker,
+                start_ms: s.start_ms,
+                text: s.text,
+            });
+        }
+        if let Some(score) = raw.classification.as_ref().and_then(|c| c.score) {
+            if !(0.0..=1.0).contains(&score) {
+                return Err(FieldError::new(
+                    f("classification.score"),
+                    "must be between 0 and 1",
+                ));
+            }
+        }
+        if let Some(label) = raw.classification.as_ref().and_then(|c| c.label.as_ref()) {
+            if label.chars().count() > MAX_SHORT_TEXT {
+                return Err(FieldError::new(
+                    f("classification.label"),
+                    format!("must be at most {MAX_SHORT_TEXT} characters"),
+                ));
+            }
+        }
+
+        Ok(CallCompleted {
+            tenant_id: TenantId::parse(&f("tenant_id"), raw.tenant_id.trim())?,
+            call_id: CallId::parse(&f("call_id"), raw.call_id.trim())?,
+            direction: raw.direction,
+            answered: raw.answered,
+            outcome: raw.outcome,
+            from_number: PhoneNumber::parse_field(&f("from_number"), &raw.from_number)?,
+            to_number,
+            started_at,
+            ended_at,
+            duration_seconds: raw.duration_seconds,
+            agent_id: optional_text(&f("agent_id"), raw.agent_id, MAX_SHORT_TEXT)?,
+            agent_name: optional_text(&f("agent_name"), raw.agent_name, MAX_SHORT_TEXT)?,
+            customer_id: optional_crm_id(&f("customer_id"), raw.customer_id)?,
+            location_id: optional_crm_id(&f("location_id"), raw.location_id)?,
+            customer_name: optional_text(&f("customer_name"), raw.customer_name, MAX_SHORT_TEXT)?,
+            call_reason: optional_text(&f("call_reason"), raw.call_reason, MAX_REASON)?,
+            csr_notes: optional_text(&f("csr_notes"), raw.csr_notes, MAX_NOTES)?,
+            recording_url,
+            summary: optional_text(&f("summary"), raw.summary, MAX_NOTES)?,
+            transcript,
+            classification: raw.classification,
+        })
+    }
+}
+
+/// The EventBridge envelope around a `CallCompleted` or `JobBooked` detail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub id: Option<String>,
+    pub detail_type: String,
+    pub detail: Value,
+}
+
+impl Envelope {
+    /// Reads the envelope, requiring the expected `detail-type`.
+    pub fn parse(event: &Value, expected_detail_type: &str) -> Result<Self, FieldError> {
+        let obj = event.as_object().ok_or_else(|| {
+            FieldError::new("event", "must be a JSON object (an EventBridge event)")
+        })?;
+        let detail_type = obj
+            .get("detail-type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| FieldError::new("detail-type", "is required"))?;
+        if detail_type != expected_detail_type {
+            return Err(FieldError::new(
+                "detail-type",
+                format!("must be {expected_detail_type}"),
+            ));
+        }
+        let detail = obj
+            .get("detail")
+            .filter(|d| d.is_object())
+            .cloned()
+            .ok_or_else(|| FieldError::new("detail", "is required and must be an object"))?;
+        Ok(Envelope {
+            id: obj.get("id").and_then(Value::as_str).map(str::to_owned),
+            detail_type: detail_type.to_owned(),
+            detail,
+        })
+    }
+
+    /// The tenant named in the detail, if any, even when the rest is malformed: rejected
+    /// events are filed under it so an operator of that tenant can find them.
+    pub fn claimed_tenant(&self) -> Option<TenantId> {
+        self.detail
+            .get("tenant_id")
+            .and_then(Value::as_str)
+            .and_then(|t| TenantId::parse("tenant_id", t).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) fn valid_detail() -> Value {
+        json!({
+            "tenant_id": "t-1", "call_id": "call-123", "direction": "inbound", "answered": true,
+            "outcome": "unbooked", "from_number": "(512) 555-0100", "to_number": "+15125550000",
+            "started_at": "2026-11-24T15:00:00Z", "ended_at": "2026-11-24T15:04:12Z",
+            "duration_seconds": 252, "agent_id": "u-7", "agent_name": "Sam",
+            "customer_id": "c-881", "location_id": "l-42", "customer_name": "Dana Reyes",
+            "call_reason": "AC not cooling", "csr_notes": "wants a price", "recording_url": "https://rec.example/1",
+            "summary": null,
+            "transcript": [{"speaker": "agent", "start_ms": 0, "text": "Thanks for calling"}]
+        })
+    }
+
+    #[test]
+    fn a_full_contract_event_parses() {
+        let c = CallCompleted::from_detail(&valid_detail()).unwrap();
+        assert_eq!(c.from_number.as_str(), "+15125550100");
+        assert_eq!(c.duration_seconds, 252);
+        assert_eq!(c.transcript.len(), 1);
+        assert_eq!(c.summary, None);
+    }
+
+    #[test]
+    fn only_the_required_fields_are_required() {
+        let d = json!({
+            "tenant_id": "t-1", "call_id": "c", "direction": "inbound", "answered": true,
+            "outcome": "unbooked", "from_number": "5125550100",
+            "started_at": "2026-11-24T15:00:00Z", "ended_at": "2026-11-24T15:04:12Z",
+            "duration_seconds": 252
+        });
+        assert!(CallCompleted::from_detail(&d).is_ok());
+    }
+
+    fn error_for(patch: impl FnOnce(&mut serde_json::Map<String, Value>)) -> FieldError {
+        let mut d = valid_detail();
+        patch(d.as_object_mut().unwrap());
+        CallCompleted::from_detail(&d).unwrap_err()
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        assert_eq!(
+            error_for(|d| {
+                d.remove("call_id");
+            })
+            .field,
+            "detail.call_id"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert("colour".into(), json!("red"));
+            })
+            .field,
+            "detail.colour"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert("from_number".into(), json!("hello"));
+            })
+            .field,
+            "detail.from_number"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert("started_at".into(), json!("yesterday"));
+            })
+            .field,
+            "detail.started_at"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert("ended_at".into(), json!("2026-11-24T14:00:00Z"));
+            })
+            .field,
+            "detail.ended_at"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert("outcome".into(), json!("maybe"));
+            })
+            .field,
+            "detail.outcome"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert("duration_seconds".into(), json!(-4));
+            })
+            .field,
+            "detail.duration_seconds"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert("csr_notes".into(), json!("x".repeat(5001)));
+            })
+            .field,
+            "detail.csr_notes"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert("tenant_id".into(), json!("a#b"));
+            })
+            .field,
+            "detail.tenant_id"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert(
+                    "transcript".into(),
+                    json!([{"speaker": "robot", "start_ms": 0, "text": "x"}]),
+                );
+            })
+            .field,
+            "detail.transcript[0].speaker"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert(
+                    "transcript".into(),
+                    json!([{"speaker": "agent", "start_ms": 0, "text": "x", "mood": 1}]),
+                );
+            })
+            .field,
+            "detail.transcript[0].mood"
+        );
+        assert_eq!(
+            error_for(|d| {
+                d.insert("recording_url".into(), json!("ftp://x"));
+            })
+            .field,
+            "detail.recording_url"
+        );
+    }
+
+    #[test]
+    fn envelope_requires_the_right_detail_type() {
+        let ev = json!({"version": "0", "id": "e1", "detail-type": "JobBooked", "source": "x", "detail": {}});
+        assert_eq!(
+            Envelope::parse(&ev, "CallCompleted").unwrap_err().field,
+            "detail-type"
+        );
+        let ev = json!({"detail-type": "CallCompleted", "detail": "nope"});
+        assert_eq!(
+            Envelope::parse(&ev, "CallCompleted").unwrap_err().field,
+            "detail"
+        );
+        assert_eq!(
+            Envelope::parse(&json!([1]), "CallCompleted")
+                .unwrap_err()
+                .field,
+            "event"
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! The lead and the things it is made of.
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::detection::Detection;
+use super::ids::{CallId, CrmId, LeadId, TenantId};
+use super::phone::PhoneNumber;
+use super::status::{tab_at, LeadStatus, Tab};
+
+/// Current time truncated to milliseconds, the precision every stored timestamp has.
+pub fn now_millis() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::milliseconds(1))
+        .unwrap_or(now)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub phone: PhoneNumber,
+    pub name: Option<String>,
+    pub customer_id: Option<CrmId>,
+    pub location_id: Option<CrmId>,
+}
+
+/// One call attached to a lead, without its transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallInfo {
+    pub call_id: CallId,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub duration_seconds: u32,
+    pub call_reason: Option<String>,
+    pub agent_id: Option<String>,
+    pub agent_name: Option<String>,
+    pub csr_notes: Option<String>,
+    pub recording_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    Agent,
+    Customer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptSegment {
+    pub speaker: Speaker,
+    pub start_ms: u64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booking {
+    pub job_id: String,
+    pub booked_at: DateTime<Utc>,
+    pub booked_by: Option<String>,
+    pub via_scl: bool,
+}
+
+/// One entry of a lead's history: who did what, when, from which status to which.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor_id: String,
+    pub action: String,
+    pub from_status: Option<LeadStatus>,
+    pub to_status: Option<LeadStatus>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: String,
+    pub author_id: String,
+    pub author_name: Option<String>,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub copied_to: Vec<String>,
+}
+
+/// A Second Chance Lead as the domain sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lead {
+    pub id: LeadId,
+    pub tenant_id: TenantId,
+    pub status: LeadStatus,
+    pub version: u64,
+    pub customer: Customer,
+    /// The most recent call.
+    pub call: CallInfo,
+    pub summary: String,
+    pub summary_is_generated: bool,
+    pub detection: Detection,
+    pub calls_count: u32,
+    pub callback_attempts: u32,
+    /// The last CSR action; the call's end until someone acts.
+    pub last_activity_at: DateTime<Utc>,
+    /// When this lead turns Cold if nobody touches it (see docs/data-model.md).
+    pub cold_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub booking: Option<Booking>,
+}
+
+impl Lead {
+    /// The later of the latest call's end and the last CSR activity: what the Cold rule
+    /// measures from.
+    pub fn touched_at(&self) -> DateTime<Utc> {
+        self.call.ended_at.max(self.last_activity_at)
+    }
+
+    pub fn tab(&self, now: DateTime<Utc>) -> Tab {
+        tab_at(self.status, self.cold_at, now)
+    }
+}
+
+/// The detail view: the lead with everything a CSR reviews.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadDetail {
+    pub lead: Lead,
+    pub transcript: Transcript,
+    pub notes: Vec<Note>,
+    pub history: Vec<HistoryEntry>,
+    pub calls: Vec<CallInfo>,
+}
+
+/// A call's transcript. `truncated` is set when it was longer than we store (see
+/// docs/data-model.md), so a reviewer knows the end is missing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Transcript {
+    pub segments: Vec<TranscriptSegment>,
+    pub truncated: bool,
+}

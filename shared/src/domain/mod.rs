@@ -1,0 +1,19 @@
+//! The domain: no AWS or Lambda types here.
+
+pub mod call_event;
+pub mod detection;
+pub mod error;
+pub mod ids;
+pub mod lead;
+pub mod phone;
+pub mod qualification;
+pub mod search;
+pub mod settings;
+pub mod status;
+pub mod summary;
+
+pub use error::FieldError;
+pub use ids::{CallId, CrmId, LeadId, TenantId, UserId};
+pub use lead::{CallInfo, Customer, HistoryEntry, Lead, LeadDetail, Transcript, TranscriptSegment};
+pub use phone::PhoneNumber;
+pub use status::{LeadStatus, Tab};

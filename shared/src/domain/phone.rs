@@ -1,0 +1,167 @@
+//! E.164 phone numbers. Every spelling a caller or system may send normalises to one value,
+//! so duplicates, the banner and booking matches compare like with like.
+
+use phonenumber::{country, Mode};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::error::FieldError;
+
+/// A valid phone number in E.164 form (`+15125550100`).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Parses any common spelling; numbers without a country code are read as US numbers.
+    pub fn parse(raw: &str) -> Result<Self, PhoneError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        if trimmed.chars().count() > 40 {
+            return Err(PhoneError::Invalid);
+        }
+        let parsed =
+            phonenumber::parse(Some(country::Id::US), trimmed).map_err(|_| PhoneError::Invalid)?;
+        if !phonenumber::is_valid(&parsed) {
+            return Err(PhoneError::Invalid);
+        }
+        Ok(PhoneNumber(parsed.format().mode(Mode::E164).to_string()))
+    }
+
+    pub fn parse_field(field: &str, raw: &str) -> Result<Self, FieldError> {
+        Self::parse(raw).map_err(|e| FieldError::new(field, e.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For logs and SMS: only the last four digits survive (`+*******0100`).
+    pub fn masked(&self) -> String {
+        let digits = self.0.len();
+        let keep = 4.min(digits);
+        format!(
+            "+{}{}",
+            "*".repeat(digits - keep - 1),
+            &self.0[digits - keep..]
+        )
+    }
+}
+
+impl fmt::Debug for PhoneNumber {
+    // Phone numbers are personal data: debug output (and so logs) only shows the masked form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneNumber({})", self.masked())
+    }
+}
+
+impl fmt::Display for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for PhoneNumber {
+    type Error = PhoneError;
+    fn try_from(v: String) -> Result<Self, Self::Error> {
+        PhoneNumber::parse(&v)
+    }
+}
+
+impl From<PhoneNumber> for String {
+    fn from(p: PhoneNumber) -> String {
+        p.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be a valid phone number, e.g. +15125550100 or (512) 555-0100")]
+    Invalid,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn contract_spellings_normalise_to_one_value() {
+        for raw in [
+            "(512) 555-0100",
+            "512.555.0100",
+            "+1 512 555 0100",
+            "5125550100",
+            "1-512-555-0100",
+            "+15125550100",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(raw).unwrap().as_str(),
+                "+15125550100",
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn junk_is_rejected() {
+        for raw in ["", "   ", "hello", "123", "+1 512 555", "555-0100"] {
+            assert!(PhoneNumber::parse(raw).is_err(), "{raw:?} accepted");
+        }
+    }
+
+    #[test]
+    fn debug_and_mask_hide_the_number() {
+        let p = PhoneNumber::parse("(512) 555-0100").unwrap();
+        assert_eq!(p.masked(), "+*******0100");
+        assert!(!format!("{p:?}").contains("5125550100"));
+    }
+
+    // Real US area codes and exchanges, so every generated number is a valid NANP number.
+    fn us_number() -> impl Strategy<Value = (u16, u16, u16)> {
+        (
+            proptest::sample::select(vec![212u16, 312, 415, 512, 617, 702, 713, 206, 303, 404]),
+            200u16..=999,
+            0u16..=9999,
+        )
+            .prop_filter("N11 exchanges are service codes", |(_, ex, _)| {
+                ex % 100 != 11
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn every_spelling_of_a_number_normalises_alike((area, exchange, line) in us_number(), style in 0usize..7) {
+            let spelled = match style {
+                0 => format!("({area}) {exchange}-{line:04}"),
+                1 => format!("{area}.{exchange}.{line:04}"),
+                2 => format!("+1 {area} {exchange} {line:04}"),
+                3 => format!("{area}{exchange}{line:04}"),
+                4 => format!("1-{area}-{exchange}-{line:04}"),
+                5 => format!("  {area} {exchange} {line:04} "),
+                _ => format!("+1{area}{exchange}{line:04}"),
+            };
+            let expected = format!("+1{area}{exchange}{line:04}");
+            let parsed = PhoneNumber::parse(&spelled);
+            prop_assert!(parsed.is_ok(), "{} rejected", spelled);
+            let parsed = parsed.unwrap();
+            prop_assert_eq!(parsed.as_str(), expected.as_str());
+        }
+
+        #[test]
+        fn parsing_is_idempotent((area, exchange, line) in us_number()) {
+            let once = PhoneNumber::parse(&format!("({area}) {exchange}-{line:04}")).unwrap();
+            let twice = PhoneNumber::parse(once.as_str()).unwrap();
+            prop_assert_eq!(once, twice);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in ".{0,60}") {
+            let _ = PhoneNumber::parse(&s);
+        }
+    }
+}

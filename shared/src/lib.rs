@@ -1,0 +1,4 @@
+//! Second Chance Leads: the domain (pure rules and types), the ports it needs, the AWS adapters
+//! that implement them, and the HTTP edge shared by every function.
+
+pub mod domain;
