@@ -1,1 +1,39 @@
+//! `GetLeadFunction`: `GET /leads/{id}` - the detail view, in one Query.
 
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::api::view::LeadDetailView;
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::domain::LeadId;
+use scl_shared::ports::LeadQueries;
+use scl_shared::store::DynamoStore;
+use tracing::Instrument;
+
+pub struct State<Q = DynamoStore> {
+    pub store: Q,
+}
+
+pub async fn handle<Q: LeadQueries>(
+    state: &State<Q>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("get_lead", request_id = %req.lambda_context().request_id);
+    Ok(api::respond(get(state, &req).instrument(span).await))
+}
+
+async fn get<Q: LeadQueries>(state: &State<Q>, req: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::View)?;
+    api::reject_query_params(req, &[])?;
+    let id = LeadId::parse("id", req.path_parameters().first("id").unwrap_or_default())?;
+    let detail = state
+        .store
+        .lead_detail(&caller.tenant_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let now = now_millis();
+    Ok(api::json(
+        200,
+        &LeadDetailView::new(&detail, now),
+        Some(detail.lead.version),
+    ))
+}

@@ -1,1 +1,40 @@
+//! `ListLeadsFunction`: `GET /leads` - one page of a tab, newest call first, in one Query.
 
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::api::view::LeadView;
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::ports::LeadQueries;
+use scl_shared::query::ListRequest;
+use scl_shared::store::DynamoStore;
+use serde_json::json;
+use tracing::Instrument;
+
+pub struct State<Q = DynamoStore> {
+    pub store: Q,
+}
+
+pub async fn handle<Q: LeadQueries>(
+    state: &State<Q>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("list_leads", request_id = %req.lambda_context().request_id);
+    Ok(api::respond(list(state, &req).instrument(span).await))
+}
+
+async fn list<Q: LeadQueries>(state: &State<Q>, req: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::View)?;
+    let params = req.query_string_parameters();
+    let request = ListRequest::from_query(params.iter())?;
+    let now = now_millis();
+    let page = state
+        .store
+        .list_leads(&caller.tenant_id, &request, now)
+        .await?;
+    let items: Vec<LeadView> = page.items.iter().map(|l| LeadView::new(l, now)).collect();
+    Ok(api::json(
+        200,
+        &json!({"items": items, "next_cursor": page.next.map(|c| c.encode())}),
+        None,
+    ))
+}

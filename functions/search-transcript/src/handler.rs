@@ -1,1 +1,46 @@
+//! `SearchTranscriptFunction`: `GET /leads/{id}/transcript/search?q=` - case-insensitive
+//! phrase search over the lead's latest call, with highlight ranges.
 
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::search::{search, SearchQuery};
+use scl_shared::domain::{FieldError, LeadId};
+use scl_shared::ports::LeadQueries;
+use scl_shared::store::DynamoStore;
+use serde_json::json;
+use tracing::Instrument;
+
+pub struct State<Q = DynamoStore> {
+    pub store: Q,
+}
+
+pub async fn handle<Q: LeadQueries>(
+    state: &State<Q>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span =
+        tracing::info_span!("search_transcript", request_id = %req.lambda_context().request_id);
+    Ok(api::respond(run(state, &req).instrument(span).await))
+}
+
+async fn run<Q: LeadQueries>(state: &State<Q>, req: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::View)?;
+    api::reject_query_params(req, &["q"])?;
+    let id = LeadId::parse("id", req.path_parameters().first("id").unwrap_or_default())?;
+    let params = req.query_string_parameters();
+    let raw = params
+        .first("q")
+        .ok_or_else(|| FieldError::new("q", "is required"))?;
+    let query = SearchQuery::parse("q", raw)?;
+    let (_, transcript) = state
+        .store
+        .lead_transcript(&caller.tenant_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let matches = search(&transcript.segments, &query);
+    Ok(api::json(
+        200,
+        &json!({"query": query.as_str(), "matches": matches}),
+        None,
+    ))
+}

@@ -1,0 +1,106 @@
+//! The API layer's error, and its mapping to the contract's HTTP responses (CONTRACT.md §2).
+
+use lambda_http::{Body, Response};
+use serde_json::json;
+use tracing::error;
+
+use super::caller::Scope;
+use crate::domain::status::TransitionError;
+use crate::domain::FieldError;
+use crate::ports::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid input: {0}")]
+    Validation(FieldError),
+    #[error("missing or invalid token")]
+    Unauthorized,
+    #[error("missing scope {}", .0.as_str())]
+    Forbidden(Scope),
+    #[error("no such lead")]
+    NotFound,
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("version conflict")]
+    VersionConflict,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::Validation(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::BadCursor => ApiError::Validation(FieldError::new(
+                "cursor",
+                "is not a cursor returned for this list",
+            )),
+            StoreError::VersionConflict => ApiError::VersionConflict,
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn status_and_code(&self) -> (u16, &'static str) {
+        match self {
+            ApiError::Validation(_) => (400, "validation_failed"),
+            ApiError::Transition(TransitionError::StatusNotSettable(_)) => {
+                (400, "status_not_settable")
+            }
+            ApiError::Unauthorized => (401, "unauthorized"),
+            ApiError::Forbidden(_) => (403, "forbidden"),
+            ApiError::NotFound => (404, "not_found"),
+            ApiError::Transition(TransitionError::Locked(_)) => (409, "lead_locked"),
+            ApiError::Transition(TransitionError::NotAllowed(_)) => (409, "invalid_transition"),
+            ApiError::VersionConflict => (412, "version_conflict"),
+            ApiError::Internal(_) => (500, "internal"),
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let (status, code) = self.status_and_code();
+        let body = match &self {
+            ApiError::Validation(e) => json!({"error": {
+                "code": code, "message": format!("{} {}", e.field, e.message), "field": e.field,
+            }}),
+            ApiError::Internal(detail) => {
+                // Details go to the log only; the caller gets an opaque message.
+                error!(error = %detail, "internal error");
+                json!({"error": {"code": code, "message": "Something went wrong on our side. Try again shortly."}})
+            }
+            other => json!({"error": {"code": code, "message": sentence(other)}}),
+        };
+        super::json(status, &body, None)
+    }
+}
+
+fn sentence(e: &ApiError) -> String {
+    match e {
+        ApiError::Unauthorized => "A valid bearer token is required.".into(),
+        ApiError::Forbidden(scope) => format!(
+            "This needs the {} permission.",
+            match scope {
+                Scope::View => "View Second Chance Leads (scl.view)",
+                Scope::Admin => "Second Chance Leads administration (scl.admin)",
+            }
+        ),
+        ApiError::NotFound => "No such lead.".into(),
+        ApiError::VersionConflict => {
+            "The lead changed since you loaded it; reload it and try again.".into()
+        }
+        other => {
+            let s = other.to_string();
+            let mut c = s.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str() + ".",
+                None => s,
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The HTTP edge shared by every API function: who is calling (from the API Gateway JWT
+//! authorizer context), the contract's error JSON, and the lead views.
+
+pub mod caller;
+pub mod error;
+pub mod view;
+
+pub use caller::{Caller, Scope};
+pub use error::ApiError;
+
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+/// A JSON response; `etag` is the lead version when the body is a lead.
+pub fn json<T: Serialize>(status: u16, body: &T, etag: Option<u64>) -> Response<Body> {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
+    let mut builder = Response::builder()
+        .status(status)
+        .header("content-type", "application/json");
+    if let Some(v) = etag {
+        builder = builder.header("etag", format!("\"{v}\""));
+    }
+    builder
+        .body(Body::Text(text))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// Runs a handler body and turns its error into the contract's response: the one place
+/// errors become HTTP.
+pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    result.unwrap_or_else(|e| e.into_response())
+}
+
+/// Rejects query parameters other than `allowed` (and repeated ones), like unknown JSON fields.
+pub fn reject_query_params(req: &lambda_http::Request, allowed: &[&str]) -> Result<(), ApiError> {
+    use lambda_http::RequestExt;
+    let params = req.query_string_parameters();
+    let mut seen: Vec<&str> = Vec::new();
+    for (k, _) in params.iter() {
+        if !allowed.contains(&k) {
+            return Err(crate::domain::FieldError::new(k, "is not a known parameter").into());
+        }
+        if seen.contains(&k) {
+            return Err(crate::domain::FieldError::new(k, "must be given at most once").into());
+        }
+        seen.push(k);
+    }
+    Ok(())
+}

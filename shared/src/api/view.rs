@@ -1,0 +1,90 @@
+//! The lead as the API shows it (CONTRACT.md §3).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::domain::detection::Detection;
+use crate::domain::lead::{
+    Booking, CallInfo, HistoryEntry, Lead, LeadDetail, Note, TranscriptSegment,
+};
+use crate::domain::status::{LeadStatus, Tab};
+
+#[derive(Debug, Serialize)]
+pub struct CustomerView<'a> {
+    pub phone: &'a str,
+    pub name: Option<&'a str>,
+    pub customer_id: Option<&'a str>,
+    pub location_id: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LeadView<'a> {
+    pub id: String,
+    pub status: LeadStatus,
+    pub status_label: &'static str,
+    pub tab: Tab,
+    pub version: u64,
+    pub customer: CustomerView<'a>,
+    pub call: &'a CallInfo,
+    pub summary: &'a str,
+    pub summary_is_generated: bool,
+    pub detection: &'a Detection,
+    pub calls_count: u32,
+    pub callback_attempts: u32,
+    pub last_activity_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub booking: Option<&'a Booking>,
+}
+
+impl<'a> LeadView<'a> {
+    pub fn new(lead: &'a Lead, now: DateTime<Utc>) -> Self {
+        LeadView {
+            id: lead.id.to_string(),
+            status: lead.status,
+            status_label: lead.status.label(),
+            tab: lead.tab(now),
+            version: lead.version,
+            customer: CustomerView {
+                phone: lead.customer.phone.as_str(),
+                name: lead.customer.name.as_deref(),
+                customer_id: lead.customer.customer_id.as_ref().map(|c| c.as_str()),
+                location_id: lead.customer.location_id.as_ref().map(|c| c.as_str()),
+            },
+            call: &lead.call,
+            summary: &lead.summary,
+            summary_is_generated: lead.summary_is_generated,
+            detection: &lead.detection,
+            calls_count: lead.calls_count,
+            callback_attempts: lead.callback_attempts,
+            last_activity_at: lead.last_activity_at,
+            created_at: lead.created_at,
+            updated_at: lead.updated_at,
+            booking: lead.booking.as_ref(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct LeadDetailView<'a> {
+    #[serde(flatten)]
+    pub lead: LeadView<'a>,
+    pub transcript: &'a [TranscriptSegment],
+    pub transcript_truncated: bool,
+    pub notes: &'a [Note],
+    pub history: &'a [HistoryEntry],
+    pub calls: &'a [CallInfo],
+}
+
+impl<'a> LeadDetailView<'a> {
+    pub fn new(d: &'a LeadDetail, now: DateTime<Utc>) -> Self {
+        LeadDetailView {
+            lead: LeadView::new(&d.lead, now),
+            transcript: &d.transcript.segments,
+            transcript_truncated: d.transcript.truncated,
+            notes: &d.notes,
+            history: &d.history,
+            calls: &d.calls,
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! Configuration from the environment, read once per cold start. Every name (table, topic,
+//! sender) comes from here; endpoints come from the SDK's standard `AWS_ENDPOINT_URL_*`
+//! variables, which is how the local stack points functions at DynamoDB Local and moto.
+
+use crate::store::DynamoStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+}
+
+pub fn required(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::Missing(name))
+}
+
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// The lead store over `TABLE_NAME`.
+pub async fn dynamo_store(sdk: &aws_config::SdkConfig) -> Result<DynamoStore, ConfigError> {
+    let table = required("TABLE_NAME")?;
+    Ok(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
+}

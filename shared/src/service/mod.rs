@@ -1,0 +1,4 @@
+//! Use cases: each takes typed input and a port, applies the domain rules, and returns a typed
+//! outcome. Handlers only translate between these and Lambda payloads.
+
+pub mod ingest;

@@ -1,0 +1,513 @@
+//! `DynamoStore`: the ports over one DynamoDB table. Only `Query`, `GetItem`, `PutItem` and
+//! `TransactWriteItems`; never `Scan`.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Duration, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+
+use super::items::*;
+use super::keys;
+use crate::domain::lead::{Lead, LeadDetail, Transcript};
+use crate::domain::settings::TenantSettings;
+use crate::domain::status::{LeadStatus, Tab};
+use crate::domain::{LeadId, PhoneNumber, TenantId};
+use crate::ports::{CallDecision, IngestStore, LeadQueries, LeadWrite, RejectedEvent, StoreError};
+use crate::query::{LeadPage, ListRequest, PageCursor};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Raw events larger than this are stored cut, so a rejected-event record always fits.
+const MAX_STORED_EVENT_BYTES: usize = 300_000;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn backend<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError::Backend(DisplayErrorContext(e).to_string())
+}
+
+fn encode<T: Serialize>(v: &T) -> Result<Item, StoreError> {
+    to_item(v).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
+}
+
+fn decode<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    from_item(item).map_err(|e| StoreError::Corrupt(format!("decode: {e}")))
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn entity_of(item: &Item) -> Option<&str> {
+    item.get("entity")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .set_condition_expression(condition.map(str::to_owned))
+                .build()
+                .map_err(|e| StoreError::Backend(e.to_string()))?,
+        )
+        .build())
+}
+
+fn put_with_version(
+    table: &str,
+    item: Item,
+    expected: u64,
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression("version = :expected")
+                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+                .build()
+                .map_err(|e| StoreError::Backend(e.to_string()))?,
+        )
+        .build())
+}
+
+const NOT_EXISTS: &str = "attribute_not_exists(pk)";
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The items of a lead write: decision marker first (its condition detects redelivery),
+    /// then the lead, its call, transcript chunks and history entry.
+    fn lead_write_items(
+        &self,
+        write: &LeadWrite,
+        lead_condition: LeadCondition,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let lead = &write.lead;
+        let pk = keys::lead_pk(&lead.tenant_id, &lead.id);
+        let mut items = vec![put(
+            &self.table,
+            encode(&decision_item(&write.decision))?,
+            Some(NOT_EXISTS),
+        )?];
+        let lead_item = encode(&LeadItem::from_lead(lead))?;
+        items.push(match lead_condition {
+            LeadCondition::New => put(&self.table, lead_item, Some(NOT_EXISTS))?,
+            LeadCondition::Version(v) => put_with_version(&self.table, lead_item, v)?,
+        });
+        items.push(put(
+            &self.table,
+            encode(&CallItem {
+                pk: pk.clone(),
+                sk: keys::call_sk(write.call.started_at, &write.call.call_id),
+                entity: ENTITY_CALL.into(),
+                call: write.call.clone(),
+            })?,
+            None,
+        )?);
+        let (chunks, truncated) = chunk_transcript(&write.transcript);
+        for (i, segments) in chunks.into_iter().enumerate() {
+            let chunk = u32::try_from(i).unwrap_or(u32::MAX);
+            items.push(put(
+                &self.table,
+                encode(&TranscriptChunkItem {
+                    pk: pk.clone(),
+                    sk: keys::transcript_sk(write.call.started_at, &write.call.call_id, chunk),
+                    entity: ENTITY_TRANSCRIPT.into(),
+                    chunk,
+                    truncated,
+                    segments,
+                })?,
+                None,
+            )?);
+        }
+        items.push(put(
+            &self.table,
+            encode(&HistoryItem {
+                pk: pk.clone(),
+                sk: keys::history_sk(write.history.at, &ulid::Ulid::generate().to_string()),
+                entity: ENTITY_HISTORY.into(),
+                entry: write.history.clone(),
+            })?,
+            None,
+        )?);
+        Ok(items)
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                if let SdkError::ServiceError(se) = &err {
+                    if let TransactWriteItemsError::TransactionCanceledException(tc) = se.err() {
+                        let failed: Vec<bool> = tc
+                            .cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                            .collect();
+                        // Item 0 is always the call-decision marker; item 1 the lead.
+                        if failed.first() == Some(&true) {
+                            return Err(StoreError::DuplicateCall);
+                        }
+                        if failed.get(1) == Some(&true) {
+                            return Err(StoreError::VersionConflict);
+                        }
+                    }
+                }
+                Err(backend(err))
+            }
+        }
+    }
+
+    /// Runs a Query, following pages until done (used only where a partition is small).
+    async fn query_all(
+        &self,
+        key_condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+        pk: String,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(key_condition)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .set_exclusive_start_key(start.take());
+            for (k, v) in &values {
+                q = q.expression_attribute_values(*k, v.clone());
+            }
+            let out = q.send().await.map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+enum LeadCondition {
+    New,
+    Version(u64),
+}
+
+fn decision_item(d: &CallDecision) -> CallDecisionItem {
+    CallDecisionItem {
+        pk: keys::call_marker_pk(&d.tenant_id, &d.call_id),
+        sk: keys::CALL_MARKER_SK.into(),
+        entity: ENTITY_CALL_DECISION.into(),
+        expires_at: (d.decided_at + Duration::days(DECISION_TTL_DAYS)).timestamp(),
+        decision: d.clone(),
+    }
+}
+
+fn assemble_transcript(lead: &Lead, mut chunks: Vec<TranscriptChunkItem>) -> Transcript {
+    let prefix = keys::transcript_call_prefix(lead.call.started_at, &lead.call.call_id);
+    chunks.retain(|c| c.sk.starts_with(&prefix));
+    chunks.sort_by(|a, b| a.sk.cmp(&b.sk));
+    Transcript {
+        truncated: chunks.iter().any(|c| c.truncated),
+        segments: chunks.into_iter().flat_map(|c| c.segments).collect(),
+    }
+}
+
+impl IngestStore for DynamoStore {
+    async fn settings(&self, tenant: &TenantId) -> Result<TenantSettings, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::tenant_pk(tenant)))
+            .key("sk", s(keys::SETTINGS_SK))
+            .send()
+            .await
+            .map_err(backend)?;
+        match out.item {
+            Some(item) => Ok(decode::<SettingsItem>(item)?.settings),
+            None => Ok(TenantSettings::default()),
+        }
+    }
+
+    async fn open_lead_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+    ) -> Result<Option<Lead>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::INDEX_BY_PHONE)
+            .key_condition_expression("gsi3pk = :pk")
+            .filter_expression("#status IN (:new, :cba)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
+            .expression_attribute_values(":new", s(LeadStatus::New.api_value()))
+            .expression_attribute_values(":cba", s(LeadStatus::CallBackAttempted.api_value()))
+            .scan_index_forward(false)
+            .send()
+            .await
+            .map_err(backend)?;
+        match out.items.unwrap_or_default().into_iter().next() {
+            Some(item) => Ok(Some(decode::<LeadItem>(item)?.lead)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_lead(&self, write: &LeadWrite) -> Result<(), StoreError> {
+        let items = self.lead_write_items(write, LeadCondition::New)?;
+        self.transact(items).await
+    }
+
+    async fn attach_call(
+        &self,
+        write: &LeadWrite,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let items = self.lead_write_items(write, LeadCondition::Version(expected_version))?;
+        self.transact(items).await
+    }
+
+    async fn record_decision(&self, decision: &CallDecision) -> Result<(), StoreError> {
+        let item = encode(&decision_item(decision))?;
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(NOT_EXISTS)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if let SdkError::ServiceError(se) = &e {
+                    if se.err().is_conditional_check_failed_exception() {
+                        return Err(StoreError::DuplicateCall);
+                    }
+                }
+                Err(backend(e))
+            }
+        }
+    }
+
+    async fn record_rejected(&self, r: &RejectedEvent) -> Result<(), StoreError> {
+        let mut event = r.event.to_string();
+        if event.len() > MAX_STORED_EVENT_BYTES {
+            let mut cut = MAX_STORED_EVENT_BYTES;
+            while !event.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            event.truncate(cut);
+        }
+        let unique = ulid::Ulid::generate().to_string();
+        let item = RejectedEventItem {
+            pk: keys::rejected_pk(r.received_at),
+            sk: keys::rejected_sk(r.received_at, &unique),
+            entity: ENTITY_REJECTED.into(),
+            expires_at: (r.received_at + Duration::days(REJECTED_TTL_DAYS)).timestamp(),
+            received_at: keys::sortable_time(r.received_at),
+            event_id: r.event_id.clone(),
+            detail_type: r.detail_type.clone(),
+            tenant_id: r.tenant_id.as_ref().map(ToString::to_string),
+            error_field: r.error.field.clone(),
+            error_message: r.error.message.clone(),
+            event,
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encode(&item)?))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+impl LeadQueries for DynamoStore {
+    async fn list_leads(
+        &self,
+        tenant: &TenantId,
+        request: &ListRequest,
+        now: DateTime<Utc>,
+    ) -> Result<LeadPage, StoreError> {
+        // A status filter reads that status's partition; otherwise the tab's partition.
+        let representative = request.status.unwrap_or(match request.tab {
+            Tab::Open | Tab::Cold => LeadStatus::New,
+            Tab::Done => LeadStatus::NotALead,
+        });
+        let (index, pk_attr, sk_attr, partition) = match request.status {
+            Some(st) => (
+                keys::INDEX_BY_STATUS,
+                "gsi2pk",
+                "gsi2sk",
+                keys::status_partition(tenant, st),
+            ),
+            None => (
+                keys::INDEX_BY_TAB,
+                "gsi1pk",
+                "gsi1sk",
+                keys::tab_partition(tenant, representative),
+            ),
+        };
+        // Open and Cold share a partition; `cold_at` (denormalised on every write) splits them
+        // at read time, so a lead is in exactly one of them at every moment.
+        let filter = match request.tab {
+            Tab::Open => Some("cold_at > :now"),
+            Tab::Cold => Some("cold_at <= :now"),
+            Tab::Done => None,
+        };
+        let limit = request.limit as usize;
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression(format!("{pk_attr} = :pk"))
+            .expression_attribute_values(":pk", s(partition.clone()))
+            .scan_index_forward(false);
+        match filter {
+            Some(f) => {
+                // No Limit: DynamoDB applies Limit before the filter, which would make short
+                // pages. One request reads up to 1 MB (hundreds of leads) and we cut the page.
+                q = q
+                    .filter_expression(f)
+                    .expression_attribute_values(":now", s(keys::sortable_time(now)));
+            }
+            None => {
+                // One more than asked, to know whether another page exists.
+                q = q.limit(request.limit as i32 + 1);
+            }
+        }
+        if let Some(after) = &request.after {
+            let lead = keys::lead_of_call_order_sk(&after.after).ok_or(StoreError::BadCursor)?;
+            q = q
+                .exclusive_start_key("pk", s(keys::lead_pk(tenant, &lead)))
+                .exclusive_start_key("sk", s(keys::LEAD_SK))
+                .exclusive_start_key(pk_attr, s(partition.clone()))
+                .exclusive_start_key(sk_attr, s(after.after.clone()));
+        }
+        let out = q.send().await.map_err(backend)?;
+        let mut rows: Vec<LeadItem> = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(decode::<LeadItem>)
+            .collect::<Result<_, _>>()?;
+        let list = ListRequest::list_name(request.tab, request.status);
+        let cursor_at = |sk: String| PageCursor {
+            list: list.clone(),
+            after: sk,
+        };
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|r| cursor_at(r.gsi1sk.clone()))
+        } else if filter.is_some() {
+            // Fewer matches than asked within the 1 MB read: continue after what was read.
+            out.last_evaluated_key
+                .as_ref()
+                .and_then(|k| k.get(sk_attr))
+                .and_then(|v| v.as_s().ok())
+                .map(|sk| cursor_at(sk.clone()))
+        } else {
+            None
+        };
+        Ok(LeadPage {
+            items: rows.into_iter().map(|r| r.lead).collect(),
+            next,
+        })
+    }
+
+    async fn lead_detail(
+        &self,
+        tenant: &TenantId,
+        lead_id: &LeadId,
+    ) -> Result<Option<LeadDetail>, StoreError> {
+        let items = self
+            .query_all("pk = :pk", vec![], keys::lead_pk(tenant, lead_id))
+            .await?;
+        let (mut lead, mut chunks, mut notes, mut history, mut calls) =
+            (None, Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for item in items {
+            match entity_of(&item) {
+                Some(ENTITY_LEAD) => lead = Some(decode::<LeadItem>(item)?.lead),
+                Some(ENTITY_TRANSCRIPT) => chunks.push(decode::<TranscriptChunkItem>(item)?),
+                Some(ENTITY_NOTE) => notes.push(decode::<NoteItem>(item)?.note),
+                Some(ENTITY_HISTORY) => history.push(decode::<HistoryItem>(item)?.entry),
+                Some(ENTITY_CALL) => calls.push(decode::<CallItem>(item)?.call),
+                _ => {}
+            }
+        }
+        // Sort keys put calls, history and notes in time order already.
+        Ok(lead.map(|lead| LeadDetail {
+            transcript: assemble_transcript(&lead, chunks),
+            lead,
+            notes,
+            history,
+            calls,
+        }))
+    }
+
+    async fn lead_transcript(
+        &self,
+        tenant: &TenantId,
+        lead_id: &LeadId,
+    ) -> Result<Option<(Lead, Transcript)>, StoreError> {
+        let items = self
+            .query_all(
+                "pk = :pk AND begins_with(sk, :lead)",
+                vec![(":lead", s(keys::LEAD_SK))],
+                keys::lead_pk(tenant, lead_id),
+            )
+            .await?;
+        let (mut lead, mut chunks) = (None, Vec::new());
+        for item in items {
+            match entity_of(&item) {
+                Some(ENTITY_LEAD) => lead = Some(decode::<LeadItem>(item)?.lead),
+                Some(ENTITY_TRANSCRIPT) => chunks.push(decode::<TranscriptChunkItem>(item)?),
+                _ => {}
+            }
+        }
+        Ok(lead.map(|lead| {
+            let t = assemble_transcript(&lead, chunks);
+            (lead, t)
+        }))
+    }
+}

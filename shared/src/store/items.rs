@@ -1,0 +1,200 @@
+//! The shapes of stored items. Index and condition attributes (`status`, `version`,
+//! `cold_at`, `gsi*`) sit at the top level; the domain value is nested under its own name.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::lead::{CallInfo, HistoryEntry, Lead, Note, TranscriptSegment};
+use crate::domain::settings::TenantSettings;
+use crate::domain::TenantId;
+use crate::ports::CallDecision;
+
+use super::keys;
+
+pub const ENTITY_LEAD: &str = "lead";
+pub const ENTITY_CALL: &str = "call";
+pub const ENTITY_TRANSCRIPT: &str = "transcript";
+pub const ENTITY_HISTORY: &str = "history";
+pub const ENTITY_NOTE: &str = "note";
+pub const ENTITY_CALL_DECISION: &str = "call_decision";
+pub const ENTITY_SETTINGS: &str = "settings";
+pub const ENTITY_REJECTED: &str = "rejected_event";
+
+/// Call decisions expire after 90 days: long after any redelivery (EventBridge retries for at
+/// most 24 hours), short enough not to keep personal data about non-leads forever.
+pub const DECISION_TTL_DAYS: i64 = 90;
+pub const REJECTED_TTL_DAYS: i64 = 30;
+
+/// Transcript chunk size and count. A chunk stays well under DynamoDB's 400 KB item limit; a
+/// transcript beyond `MAX_TRANSCRIPT_CHUNKS` is cut and flagged `truncated`.
+pub const TRANSCRIPT_CHUNK_BYTES: usize = 300_000;
+pub const MAX_TRANSCRIPT_CHUNKS: usize = 2;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeadItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub tenant_id: TenantId,
+    pub status: String,
+    pub version: u64,
+    pub cold_at: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub gsi2pk: String,
+    pub gsi2sk: String,
+    pub gsi3pk: String,
+    pub gsi3sk: String,
+    pub lead: Lead,
+}
+
+impl LeadItem {
+    pub fn from_lead(lead: &Lead) -> Self {
+        let order = keys::call_order_sk(lead.call.started_at, &lead.id);
+        LeadItem {
+            pk: keys::lead_pk(&lead.tenant_id, &lead.id),
+            sk: keys::LEAD_SK.to_owned(),
+            entity: ENTITY_LEAD.to_owned(),
+            tenant_id: lead.tenant_id.clone(),
+            status: lead.status.api_value().to_owned(),
+            version: lead.version,
+            cold_at: keys::sortable_time(lead.cold_at),
+            gsi1pk: keys::tab_partition(&lead.tenant_id, lead.status),
+            gsi1sk: order.clone(),
+            gsi2pk: keys::status_partition(&lead.tenant_id, lead.status),
+            gsi2sk: order.clone(),
+            gsi3pk: keys::phone_partition(&lead.tenant_id, &lead.customer.phone),
+            gsi3sk: order,
+            lead: lead.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub call: CallInfo,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TranscriptChunkItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub chunk: u32,
+    pub truncated: bool,
+    pub segments: Vec<TranscriptSegment>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub entry: HistoryEntry,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoteItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub note: Note,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallDecisionItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub expires_at: i64,
+    pub decision: CallDecision,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SettingsItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub version: u64,
+    pub settings: TenantSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RejectedEventItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub expires_at: i64,
+    pub received_at: String,
+    pub event_id: Option<String>,
+    pub detail_type: Option<String>,
+    pub tenant_id: Option<String>,
+    pub error_field: String,
+    pub error_message: String,
+    /// The event as received (JSON text), for replay.
+    pub event: String,
+}
+
+/// Splits a transcript into chunks that each fit in one item; drops what is beyond the
+/// stored maximum and says so.
+pub fn chunk_transcript(segments: &[TranscriptSegment]) -> (Vec<Vec<TranscriptSegment>>, bool) {
+    let mut chunks: Vec<Vec<TranscriptSegment>> = Vec::new();
+    let mut current: Vec<TranscriptSegment> = Vec::new();
+    let mut size = 0usize;
+    for seg in segments {
+        // Attribute names and numbers add a little to each segment's text.
+        let seg_size = seg.text.len() + 64;
+        if size + seg_size > TRANSCRIPT_CHUNK_BYTES && !current.is_empty() {
+            chunks.push(std::mem::take(&mut current));
+            size = 0;
+            if chunks.len() == MAX_TRANSCRIPT_CHUNKS {
+                return (chunks, true);
+            }
+        }
+        size += seg_size;
+        current.push(seg.clone());
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    (chunks, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lead::Speaker;
+
+    fn seg(len: usize) -> TranscriptSegment {
+        TranscriptSegment {
+            speaker: Speaker::Customer,
+            start_ms: 0,
+            text: "x".repeat(len),
+        }
+    }
+
+    #[test]
+    fn small_transcripts_are_one_chunk() {
+        let (chunks, truncated) = chunk_transcript(&[seg(10), seg(20)]);
+        assert_eq!((chunks.len(), truncated), (1, false));
+        assert_eq!(chunk_transcript(&[]).0.len(), 0);
+    }
+
+    #[test]
+    fn huge_transcripts_are_chunked_then_capped() {
+        let segments: Vec<_> = (0..100).map(|_| seg(10_000)).collect();
+        let (chunks, truncated) = chunk_transcript(&segments);
+        assert_eq!(chunks.len(), MAX_TRANSCRIPT_CHUNKS);
+        assert!(truncated);
+        for c in &chunks {
+            let bytes: usize = c.iter().map(|s| s.text.len() + 64).sum();
+            assert!(bytes <= TRANSCRIPT_CHUNK_BYTES);
+        }
+        let segments: Vec<_> = (0..40).map(|_| seg(10_000)).collect();
+        let (chunks, truncated) = chunk_transcript(&segments);
+        assert_eq!((chunks.len(), truncated), (2, false));
+        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 40);
+    }
+}

@@ -1,0 +1,138 @@
+//! Every DynamoDB key format, in one place. docs/data-model.md describes the same layout.
+//!
+//! Every partition key starts with the tenant, and the tenant only ever comes from a verified
+//! token or a validated event, so no request can address another tenant's items.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::ids::{CallId, LeadId, TenantId};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::status::LeadStatus;
+
+pub const LEAD_SK: &str = "LEAD";
+pub const CALL_MARKER_SK: &str = "CALL";
+pub const SETTINGS_SK: &str = "SETTINGS";
+/// Sort-key prefix of a lead's transcript chunks; shares the `LEAD` prefix with the lead item
+/// so one `begins_with(sk, "LEAD")` Query reads the lead and its transcripts, nothing else.
+pub const TRANSCRIPT_PREFIX: &str = "LEAD#TX#";
+
+pub const INDEX_BY_TAB: &str = "ByTab";
+pub const INDEX_BY_STATUS: &str = "ByStatus";
+pub const INDEX_BY_PHONE: &str = "ByPhone";
+
+/// Fixed-width UTC time (millisecond precision) so keys sort chronologically as strings.
+pub fn sortable_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+pub fn tenant_pk(tenant: &TenantId) -> String {
+    format!("TENANT#{tenant}")
+}
+
+pub fn lead_pk(tenant: &TenantId, lead: &LeadId) -> String {
+    format!("TENANT#{tenant}#LEAD#{lead}")
+}
+
+pub fn call_marker_pk(tenant: &TenantId, call: &CallId) -> String {
+    format!("TENANT#{tenant}#CALL#{call}")
+}
+
+/// The two partitions of the ByTab index: open-status leads (Open and Cold) and Done leads.
+pub fn tab_partition(tenant: &TenantId, status: LeadStatus) -> String {
+    let bucket = if status.is_open() { "ACTIVE" } else { "DONE" };
+    format!("TENANT#{tenant}#TAB#{bucket}")
+}
+
+pub fn status_partition(tenant: &TenantId, status: LeadStatus) -> String {
+    format!("TENANT#{tenant}#STATUS#{status}")
+}
+
+pub fn phone_partition(tenant: &TenantId, phone: &PhoneNumber) -> String {
+    format!("TENANT#{tenant}#PHONE#{}", phone.as_str())
+}
+
+/// Sort key shared by every lead index: newest call first when read backwards, ties broken by
+/// lead id so positions are unique (cursors depend on that).
+pub fn call_order_sk(call_started_at: DateTime<Utc>, lead: &LeadId) -> String {
+    format!("{}#{lead}", sortable_time(call_started_at))
+}
+
+/// Checks that a string is a well-formed `call_order_sk` (for cursors from clients).
+pub fn is_call_order_sk(s: &str) -> bool {
+    match s.split_once('#') {
+        Some((ts, id)) => {
+            ts.len() == 24
+                && chrono::DateTime::parse_from_rfc3339(ts).is_ok()
+                && LeadId::parse("cursor", id).is_ok()
+        }
+        None => false,
+    }
+}
+
+/// The lead id at the end of a `call_order_sk`.
+pub fn lead_of_call_order_sk(s: &str) -> Option<LeadId> {
+    s.split_once('#')
+        .and_then(|(_, id)| LeadId::parse("cursor", id).ok())
+}
+
+pub fn call_sk(started_at: DateTime<Utc>, call: &CallId) -> String {
+    format!("CALL#{}#{call}", sortable_time(started_at))
+}
+
+pub fn transcript_sk(started_at: DateTime<Utc>, call: &CallId, chunk: u32) -> String {
+    format!(
+        "{TRANSCRIPT_PREFIX}{}#{call}#{chunk:02}",
+        sortable_time(started_at)
+    )
+}
+
+pub fn transcript_call_prefix(started_at: DateTime<Utc>, call: &CallId) -> String {
+    format!("{TRANSCRIPT_PREFIX}{}#{call}#", sortable_time(started_at))
+}
+
+pub fn history_sk(at: DateTime<Utc>, unique: &str) -> String {
+    format!("HIST#{}#{unique}", sortable_time(at))
+}
+
+pub fn note_sk(at: DateTime<Utc>, id: &str) -> String {
+    format!("NOTE#{}#{id}", sortable_time(at))
+}
+
+/// Rejected events are filed by day so an operator can list a day's rejects with one Query.
+pub fn rejected_pk(received_at: DateTime<Utc>) -> String {
+    format!("REJECTED#{}", received_at.format("%Y-%m-%d"))
+}
+
+pub fn rejected_sk(received_at: DateTime<Utc>, unique: &str) -> String {
+    format!("{}#{unique}", sortable_time(received_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sortable_times_sort_like_times() {
+        let a = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .to_utc();
+        let b = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.5Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(sortable_time(a), "2026-01-02T03:04:05.000Z");
+        assert!(sortable_time(a) < sortable_time(b));
+    }
+
+    #[test]
+    fn call_order_keys_validate() {
+        let id = LeadId::generate();
+        let t = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .to_utc();
+        let sk = call_order_sk(t, &id);
+        assert!(is_call_order_sk(&sk));
+        assert_eq!(lead_of_call_order_sk(&sk), Some(id));
+        assert!(!is_call_order_sk("TENANT#x#LEAD#y"));
+        assert!(!is_call_order_sk("2026-01-02T03:04:05.000Z#nope"));
+    }
+}

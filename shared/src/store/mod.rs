@@ -1,0 +1,7 @@
+//! The DynamoDB adapter: implements the ports over one table (docs/data-model.md).
+
+pub mod dynamo;
+pub mod items;
+pub mod keys;
+
+pub use dynamo::DynamoStore;
