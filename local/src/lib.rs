@@ -1,1 +1,7 @@
-pub fn placeholder() {}
+//! The local stack: everything `sam local` would provide, on this machine, with AWS's own
+//! emulators underneath (DynamoDB Local, moto, the Lambda Runtime Interface Emulator).
+
+pub mod apigw;
+pub mod jwt;
+pub mod provision;
+pub mod template;

@@ -1,1 +1,215 @@
+//! Shared test harness: an isolated table per test in DynamoDB Local (created from
+//! infra/template.yaml), a DynamoDB client that counts requests, API Gateway events with
+//! authorizer claims, and CallCompleted events.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use lambda_http::{Body, Request, Response};
+use scl_local::apigw::{self, HttpRequest};
+use scl_local::template::Template;
+use scl_shared::store::DynamoStore;
+use serde_json::{json, Map, Value};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn dynamodb_url() -> String {
+    std::env::var("SCL_TEST_DYNAMODB_URL").unwrap_or_else(|_| "http://127.0.0.1:8000".into())
+}
+
+pub fn moto_url() -> String {
+    std::env::var("SCL_TEST_MOTO_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into())
+}
+
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+/// Counts every request the client actually sends (retries included).
+#[derive(Debug, Clone, Default)]
+pub struct RequestCounter(Arc<AtomicUsize>);
+
+impl RequestCounter {
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+    pub fn reset(&self) {
+        self.0.store(0, Ordering::SeqCst)
+    }
+}
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "RequestCounter"
+    }
+    fn read_before_transmit(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// One isolated table and a unique tenant.
+pub struct TestEnv {
+    pub table: String,
+    pub tenant: String,
+    pub store: DynamoStore,
+    pub client: aws_sdk_dynamodb::Client,
+    pub requests: RequestCounter,
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    )
+}
+
+impl TestEnv {
+    pub async fn new() -> TestEnv {
+        let sdk = sdk_config(&dynamodb_url()).await;
+        let requests = RequestCounter::default();
+        let client = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .interceptor(requests.clone())
+                .build(),
+        );
+        let template = Template::load(&repo_root().join("infra/template.yaml")).expect("template");
+        let table_def = template
+            .tables
+            .iter()
+            .find(|t| t.logical_id == "LeadsTable")
+            .expect("LeadsTable in template");
+        let table = unique("leads");
+        scl_local::provision::create_table(&client, table_def, &table)
+            .await
+            .expect("create table in DynamoDB Local (is it running? `make test` starts it)");
+        requests.reset();
+        TestEnv {
+            store: DynamoStore::new(client.clone(), table.clone()),
+            table,
+            tenant: unique("t"),
+            client,
+            requests,
+        }
+    }
+}
+
+/// A caller's claims as the JWT authorizer passes them.
+pub fn claims(tenant: &str, sub: &str, scope: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("sub".into(), json!(sub));
+    m.insert("tenant_id".into(), json!(tenant));
+    m.insert("scope".into(), json!(scope));
+    m.insert("name".into(), json!("Test User"));
+    m
+}
+
+/// An API Gateway HTTP API request for `method path?query`, with route `route`.
+pub fn api_request(
+    method: &str,
+    route: &str,
+    path: &str,
+    query: &str,
+    path_params: &[(&str, &str)],
+    caller: Option<Map<String, Value>>,
+) -> Request {
+    let req = HttpRequest {
+        method: method.into(),
+        route_path: route.into(),
+        raw_path: path.into(),
+        raw_query: query.into(),
+        headers: Default::default(),
+        path_parameters: path_params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        body: None,
+        claims: caller,
+    };
+    let ev = apigw::event(&req, "test-request");
+    lambda_http::request::from_str(&ev.to_string()).expect("valid API Gateway event")
+}
+
+pub fn body_json(resp: &Response<Body>) -> Value {
+    match resp.body() {
+        Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
+        Body::Binary(b) => serde_json::from_slice(b).expect("JSON body"),
+        Body::Empty => Value::Null,
+        _ => Value::Null,
+    }
+}
+
+/// A `CallCompleted` EventBridge event for a qualifying call; `patch` overrides detail fields.
+pub fn call_completed(tenant: &str, call_id: &str, patch: Value) -> Value {
+    let mut detail = json!({
+        "tenant_id": tenant,
+        "call_id": call_id,
+        "direction": "inbound",
+        "answered": true,
+        "outcome": "unbooked",
+        "from_number": "(512) 555-0100",
+        "to_number": "+15125550000",
+        "started_at": "2026-11-24T15:00:00Z",
+        "ended_at": "2026-11-24T15:04:12Z",
+        "duration_seconds": 252,
+        "agent_id": "u-7",
+        "agent_name": "Sam",
+        "customer_id": "c-881",
+        "location_id": "l-42",
+        "customer_name": "Dana Reyes",
+        "call_reason": "AC not cooling",
+        "csr_notes": "Customer will think about it",
+        "recording_url": "https://recordings.example/call-123.mp3",
+        "summary": null,
+        "transcript": [
+            {"speaker": "agent", "start_ms": 0, "text": "Thanks for calling Cool Air, this is Sam."},
+            {"speaker": "customer", "start_ms": 3000, "text": "Hi, my AC stopped cooling last night and the house is 85 degrees."},
+            {"speaker": "agent", "start_ms": 9000, "text": "Sorry to hear that. We can get a technician out."},
+            {"speaker": "customer", "start_ms": 12000, "text": "What's the price for a diagnostic visit?"},
+            {"speaker": "agent", "start_ms": 15000, "text": "It's $89, waived if you do the repair."},
+            {"speaker": "customer", "start_ms": 19000, "text": "Okay, let me think about it and call you back. The price seems fair."}
+        ]
+    });
+    if let (Some(d), Some(p)) = (detail.as_object_mut(), patch.as_object()) {
+        for (k, v) in p {
+            d.insert(k.clone(), v.clone());
+        }
+    }
+    json!({
+        "version": "0",
+        "id": ulid::Ulid::generate().to_string(),
+        "detail-type": "CallCompleted",
+        "source": "phone.platform",
+        "account": "123456789012",
+        "time": "2026-11-24T15:05:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail
+    })
+}
+
+/// An RFC 3339 time `days` days before now.
+pub fn days_ago(days: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::days(days))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}

@@ -17,7 +17,7 @@ pub async fn handle<Q: LeadQueries>(
     state: &State<Q>,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    let span = tracing::info_span!("get_lead", request_id = %req.lambda_context().request_id);
+    let span = tracing::info_span!("get_lead", request_id = %api::request_id(&req));
     Ok(api::respond(get(state, &req).instrument(span).await))
 }
 

@@ -18,7 +18,7 @@ pub async fn handle<Q: LeadQueries>(
     state: &State<Q>,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    let span = tracing::info_span!("list_leads", request_id = %req.lambda_context().request_id);
+    let span = tracing::info_span!("list_leads", request_id = %api::request_id(&req));
     Ok(api::respond(list(state, &req).instrument(span).await))
 }
 

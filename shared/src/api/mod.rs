@@ -47,3 +47,11 @@ pub fn reject_query_params(req: &lambda_http::Request, allowed: &[&str]) -> Resu
     }
     Ok(())
 }
+
+/// The Lambda request id for log spans (absent when a handler is called outside Lambda).
+pub fn request_id(req: &lambda_http::Request) -> String {
+    use lambda_http::RequestExt;
+    req.lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_else(|| "-".to_owned())
+}

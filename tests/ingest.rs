@@ -1,0 +1,271 @@
+//! Call ingestion against DynamoDB Local: what a CSR would see in the queue afterwards.
+
+use ingest_call::{handle_payload, State};
+use scl_tests::*;
+use serde_json::{json, Value};
+
+async fn ingest(env: &TestEnv, event: &Value) -> Value {
+    let state = State {
+        store: env.store.clone(),
+    };
+    handle_payload(&state, event)
+        .await
+        .expect("ingestion succeeds")
+}
+
+async fn list(env: &TestEnv, query: &str) -> Value {
+    let state = list_leads::State {
+        store: env.store.clone(),
+    };
+    let req = api_request(
+        "GET",
+        "/leads",
+        "/leads",
+        query,
+        &[],
+        Some(claims(&env.tenant, "u-1", "scl.view")),
+    );
+    let resp = list_leads::handle(&state, req).await.unwrap();
+    assert_eq!(resp.status(), 200, "{:?}", body_json(&resp));
+    body_json(&resp)
+}
+
+async fn all_tabs_count(env: &TestEnv) -> usize {
+    let mut n = 0;
+    for tab in ["open", "cold", "done"] {
+        n += list(env, &format!("tab={tab}")).await["items"]
+            .as_array()
+            .unwrap()
+            .len();
+    }
+    n
+}
+
+#[tokio::test]
+async fn a_qualifying_call_becomes_a_new_lead_with_reasons_and_a_generated_summary() {
+    let env = TestEnv::new().await;
+    let out = ingest(&env, &call_completed(&env.tenant, "call-1", json!({}))).await;
+    assert_eq!(out["outcome"], "created", "{out}");
+
+    let page = list(&env, "tab=open&status=new").await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    let lead = &items[0];
+    assert_eq!(lead["id"], out["lead_id"]);
+    assert_eq!(lead["status"], "new");
+    assert_eq!(lead["status_label"], "New");
+    assert_eq!(lead["tab"], "open");
+    assert_eq!(lead["version"], 1);
+    assert_eq!(lead["customer"]["phone"], "+15125550100");
+    assert_eq!(lead["calls_count"], 1);
+    assert_eq!(lead["summary_is_generated"], true);
+    let summary = lead["summary"].as_str().unwrap();
+    assert!(summary.contains("AC stopped cooling"), "{summary}");
+    let reasons: Vec<&str> = lead["detection"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"caller described a need for service"),
+        "{reasons:?}"
+    );
+    assert!(reasons.contains(&"caller asked about price"), "{reasons:?}");
+    assert!(reasons.contains(&"no job booked"), "{reasons:?}");
+    assert!(reasons.contains(&"call lasted 4m 12s"), "{reasons:?}");
+    let score = lead["detection"]["score"].as_f64().unwrap();
+    assert!((0.5..=1.0).contains(&score), "{score}");
+    assert!(
+        lead.get("transcript").is_none(),
+        "lists never carry transcripts"
+    );
+}
+
+#[tokio::test]
+async fn a_platform_summary_is_kept_and_not_marked_generated() {
+    let env = TestEnv::new().await;
+    ingest(
+        &env,
+        &call_completed(&env.tenant, "call-1", json!({"summary": "Wants AC price."})),
+    )
+    .await;
+    let lead = &list(&env, "").await["items"][0];
+    assert_eq!(lead["summary"], "Wants AC price.");
+    assert_eq!(lead["summary_is_generated"], false);
+}
+
+#[tokio::test]
+async fn redelivery_creates_nothing_new() {
+    let env = TestEnv::new().await;
+    let event = call_completed(&env.tenant, "call-1", json!({}));
+    assert_eq!(ingest(&env, &event).await["outcome"], "created");
+    assert_eq!(ingest(&env, &event).await["outcome"], "duplicate");
+    // A different EventBridge id for the same call is still the same call.
+    let again = call_completed(&env.tenant, "call-1", json!({}));
+    assert_eq!(ingest(&env, &again).await["outcome"], "duplicate");
+    let items = list(&env, "").await["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["calls_count"], 1);
+}
+
+#[tokio::test]
+async fn a_second_call_from_the_same_number_written_differently_is_attached() {
+    let env = TestEnv::new().await;
+    let first = ingest(&env, &call_completed(&env.tenant, "call-1", json!({}))).await;
+    let second = ingest(
+        &env,
+        &call_completed(
+            &env.tenant,
+            "call-2",
+            json!({"from_number": "+1 512 555 0100", "started_at": "2026-11-24T17:00:00Z", "ended_at": "2026-11-24T17:03:00Z", "duration_seconds": 180}),
+        ),
+    )
+    .await;
+    assert_eq!(second["outcome"], "attached", "{second}");
+    assert_eq!(second["lead_id"], first["lead_id"]);
+    let items = list(&env, "").await["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["calls_count"], 2);
+    assert_eq!(items[0]["version"], 2);
+    assert_eq!(
+        items[0]["call"]["call_id"], "call-2",
+        "the lead shows its most recent call"
+    );
+
+    // And the same number spelled a third way from another customer of another tenant is not.
+    let other = unique("t");
+    let out = ingest(
+        &env,
+        &call_completed(&other, "call-3", json!({"from_number": "512.555.0100"})),
+    )
+    .await;
+    assert_eq!(out["outcome"], "created");
+}
+
+#[tokio::test]
+async fn calls_that_are_not_leads_create_nothing() {
+    let env = TestEnv::new().await;
+    let not_a_lead_transcript = json!([
+        {"speaker": "agent", "start_ms": 0, "text": "Thanks for calling, how can I help?"},
+        {"speaker": "customer", "start_ms": 2000, "text": "Hi, when is my technician coming? My appointment was at 2 and he is running late."}
+    ]);
+    let cases = [
+        json!({"outcome": "booked"}),
+        json!({"outcome": "excused"}),
+        json!({"outcome": "abandoned", "answered": false}),
+        json!({"direction": "outbound"}),
+        json!({"duration_seconds": 45, "ended_at": "2026-11-24T15:00:45Z"}),
+        json!({"transcript": not_a_lead_transcript, "call_reason": null, "csr_notes": null}),
+    ];
+    for (i, patch) in cases.iter().enumerate() {
+        let out = ingest(
+            &env,
+            &call_completed(&env.tenant, &format!("c-{i}"), patch.clone()),
+        )
+        .await;
+        assert_eq!(out["outcome"], "not_a_lead", "{patch} -> {out}");
+        assert!(!out["reasons"].as_array().unwrap().is_empty());
+    }
+    assert_eq!(all_tabs_count(&env).await, 0);
+}
+
+#[tokio::test]
+async fn malformed_events_are_rejected_naming_the_field_and_filed_for_replay() {
+    let env = TestEnv::new().await;
+    let cases = [
+        (
+            call_completed(&env.tenant, "c-1", json!({"from_number": "not a phone"})),
+            "detail.from_number",
+        ),
+        (
+            call_completed(&env.tenant, "c-2", json!({"started_at": "yesterday"})),
+            "detail.started_at",
+        ),
+        (
+            call_completed(&env.tenant, "c-3", json!({"surprise": true})),
+            "detail.surprise",
+        ),
+        (
+            call_completed(&env.tenant, "c-4", json!({"csr_notes": "x".repeat(5001)})),
+            "detail.csr_notes",
+        ),
+        (
+            call_completed(&env.tenant, "c-5", json!({"duration_seconds": "long"})),
+            "detail.duration_seconds",
+        ),
+        (json!({"detail-type": "CallCompleted"}), "detail"),
+        (json!("not even an object"), "event"),
+    ];
+    for (event, field) in &cases {
+        let out = ingest(&env, event).await;
+        assert_eq!(out["outcome"], "rejected", "{out}");
+        assert_eq!(out["error"]["code"], "validation_failed");
+        assert_eq!(out["error"]["field"], *field, "{out}");
+    }
+    assert_eq!(
+        all_tabs_count(&env).await,
+        0,
+        "nothing written for invalid events"
+    );
+
+    // Every rejected event is filed under the day's REJECTED partition, with the raw event.
+    let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let filed = env
+        .client
+        .query()
+        .table_name(&env.table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("REJECTED#{day}")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filed.count(), cases.len() as i32);
+    let fields: Vec<String> = filed
+        .items()
+        .iter()
+        .map(|i| i["error_field"].as_s().unwrap().clone())
+        .collect();
+    assert!(fields.contains(&"detail.from_number".to_owned()));
+
+    // A valid event after the bad ones is processed normally.
+    let ok = ingest(&env, &call_completed(&env.tenant, "c-ok", json!({}))).await;
+    assert_eq!(ok["outcome"], "created");
+}
+
+#[tokio::test]
+async fn an_oversized_transcript_is_stored_capped_with_a_flag_not_a_failed_write() {
+    let env = TestEnv::new().await;
+    let mut segments = vec![
+        json!({"speaker": "customer", "start_ms": 0, "text": "My water heater is leaking, how much to replace it?"}),
+    ];
+    for i in 1..120 {
+        segments.push(json!({"speaker": if i % 2 == 0 { "customer" } else { "agent" }, "start_ms": i * 1000, "text": "blah ".repeat(1990)}));
+    }
+    let out = ingest(
+        &env,
+        &call_completed(&env.tenant, "big", json!({"transcript": segments})),
+    )
+    .await;
+    assert_eq!(out["outcome"], "created", "{out}");
+    let id = out["lead_id"].as_str().unwrap();
+    let state = get_lead::State {
+        store: env.store.clone(),
+    };
+    let req = api_request(
+        "GET",
+        "/leads/{id}",
+        &format!("/leads/{id}"),
+        "",
+        &[("id", id)],
+        Some(claims(&env.tenant, "u", "scl.view")),
+    );
+    let resp = get_lead::handle(&state, req).await.unwrap();
+    let body = body_json(&resp);
+    assert_eq!(body["transcript_truncated"], true);
+    let n = body["transcript"].as_array().unwrap().len();
+    assert!(n > 10 && n < 120, "{n}");
+}
