@@ -80,11 +80,11 @@ static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
             2.3,
             "caller described a need for service",
             concat!(
-                r"\b(not|isn'?t|wasn'?t|won'?t|doesn'?t|didn'?t|stopped|quit|keeps?)\s+(\w+\s+)?(cool|heat|work|drain|flush|turn|clos|open|spark|trip|leak|run|blow|kick|light)\w*",
-                r"|\b(broke|broken|busted|cracked|burst|clogged|backed up|overflow\w*|leak\w*|drip\w*|flood\w*|frozen|tripping|sparking|smok\w+|buzz\w*|flicker\w*|sagging|missing shingles|rattl\w+|grinding|squeal\w*)\b",
+                r"\b(not|isn'?t|wasn'?t|won'?t|doesn'?t|didn'?t|stopped|quit|keeps?)\s+(\w+\s+)?(cool|heat|work|drain|flush|turn|shut|clos|open|spark|trip|leak|run|blow|kick|light|start|ignit)\w*",
+                r"|\b(broke|broken|busted|cracked|burst|clogged|backed up|overflow\w*|leak\w*|drip\w*|flood\w*|frozen|tripping|sparking|smok\w+|buzz\w*|flicker\w*|sagging|missing shingles|rattl\w+|grinding|squeal\w*|burning smell|smells? like (gas|burning|smoke))\b",
                 r"|\bno (hot water|heat|power|air|ac|a/c|water pressure)\b",
                 r"|\b(need|want|looking|like|hoping|trying)\w* (to )?(get |have )?(someone|somebody|a tech\w*|a plumber|an electrician|a roofer|you guys|it|a new|new|an? (estimate|inspection)|to (replace|install|fix|repair|upgrade))",
-                r"|\b(replace|replacing|replacement|install|installing|installation|repair|upgrade|fix)\b",
+                r"|\b(replac\w*|install\w*|repair\w*|upgrad\w*|fix|fixed|fixing)\b",
                 r"|\b(making|makes) (a|this|that|some) \w*\s*(noise|sound)",
             ),
         ),
@@ -102,7 +102,7 @@ static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
             1.1,
             "caller asked about availability",
             concat!(
-                r"\bwhen (can|could|would) (you|someone|somebody|a tech\w*|y'all)\b|\bhow soon\b|\b(earliest|soonest|next (available|opening))\b",
+                r"\bwhen (can|could|would) (you|someone|somebody|a tech\w*|y'all)\b|\bhow soon\b|\b(earliest|soonest|sooner|next (available|opening))\b",
                 r"|\b(available|availability)\b|\bcome out\b|\bget (someone|somebody|a tech\w*) (out|over)\b|\b(today|tomorrow|this week|this weekend)\b",
             ),
         ),
