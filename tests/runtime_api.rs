@@ -1,1 +1,187 @@
-fn main() {}
+//! The whole local stack with the real built binaries running under AWS's Lambda Runtime
+//! Interface Emulator: a CallCompleted sent to the Invoke API appears in GET /leads through the
+//! HTTP API, whose JWT authorizer answers 401/403 itself.
+//!
+//! Needs `cargo build --bins` first and the emulator at SCL_RIE_BIN (`make test` does both).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use scl_local::jwt::{self, DevClaims};
+use scl_local::runtime::{default_bin_dir, RuntimeConfig};
+use scl_local::stack::{Stack, StackConfig};
+use scl_tests::*;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
+    let root = repo_root();
+    let rie = std::env::var("SCL_RIE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join(".local/bin/aws-lambda-rie"));
+    assert!(
+        rie.exists(),
+        "aws-lambda-rie missing at {} (run scripts/tools.sh)",
+        rie.display()
+    );
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let stack = Stack::start(StackConfig {
+        template: root.join("infra/template.yaml"),
+        runtime: RuntimeConfig {
+            rie,
+            bin_dir: default_bin_dir(&root),
+            dynamodb_url: dynamodb_url(),
+            moto_url: moto_url(),
+            log_dir: Some(root.join("target/scl-local-test-logs")),
+        },
+        name_prefix: format!("{}-", unique("rt")),
+        api_addr: any,
+        invoke_addr: any,
+        jwt_secret: "test-secret".into(),
+    })
+    .await
+    .expect("stack starts");
+    let http = reqwest::Client::new();
+    let api = format!("http://{}", stack.api_addr);
+    let invoke = format!(
+        "http://{}/2015-03-31/functions/IngestCallFunction/invocations",
+        stack.invoke_addr
+    );
+
+    assert_eq!(
+        http.get(format!("{api}/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let tenant = unique("t");
+    let event = call_completed(&tenant, "call-rt-1", json!({}));
+    let out: Value = http
+        .post(&invoke)
+        .json(&event)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["outcome"], "created", "{out}");
+    let again: Value = http
+        .post(&invoke)
+        .json(&event)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["outcome"], "duplicate", "{again}");
+    let bad: Value = http
+        .post(&invoke)
+        .json(&call_completed(
+            &tenant,
+            "call-rt-2",
+            json!({"from_number": "nope"}),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bad["error"]["field"], "detail.from_number", "{bad}");
+
+    let token = jwt::mint(
+        &DevClaims::new("u-1", &tenant, "scl.view", 300),
+        "test-secret",
+    )
+    .unwrap();
+    let resp = http
+        .get(format!("{api}/leads?tab=open&status=new"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let page: Value = resp.json().await.unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{page}");
+    let id = items[0]["id"].as_str().unwrap().to_owned();
+
+    let resp = http
+        .get(format!("{api}/leads/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["etag"], "\"1\"");
+    let detail: Value = resp.json().await.unwrap();
+    assert_eq!(detail["transcript"].as_array().unwrap().len(), 6);
+
+    let resp = http
+        .get(format!(
+            "{api}/leads/{id}/transcript/search?q=call%20you%20back"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let found: Value = resp.json().await.unwrap();
+    assert_eq!(found["matches"][0]["segment_index"], 5, "{found}");
+
+    // The gateway's authorizer: no token, a forged token, a token without the scope.
+    let resp = http.get(format!("{api}/leads")).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"]["code"],
+        "unauthorized"
+    );
+    let forged = jwt::mint(
+        &DevClaims::new("u-1", &tenant, "scl.view", 300),
+        "wrong-secret",
+    )
+    .unwrap();
+    assert_eq!(
+        http.get(format!("{api}/leads"))
+            .bearer_auth(forged)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let no_scope = jwt::mint(
+        &DevClaims::new("u-1", &tenant, "openid", 300),
+        "test-secret",
+    )
+    .unwrap();
+    let resp = http
+        .get(format!("{api}/leads"))
+        .bearer_auth(no_scope)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"]["code"],
+        "forbidden"
+    );
+
+    // Another tenant's token never sees the lead.
+    let other = jwt::mint(
+        &DevClaims::new("u-2", &unique("t"), "scl.view", 300),
+        "test-secret",
+    )
+    .unwrap();
+    let resp = http
+        .get(format!("{api}/leads/{id}"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+}

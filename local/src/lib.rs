@@ -2,6 +2,9 @@
 //! emulators underneath (DynamoDB Local, moto, the Lambda Runtime Interface Emulator).
 
 pub mod apigw;
+pub mod gateway;
 pub mod jwt;
 pub mod provision;
+pub mod runtime;
+pub mod stack;
 pub mod template;

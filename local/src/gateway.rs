@@ -1,0 +1,269 @@
+//! The HTTP API (like `sam local start-api`) and the Lambda Invoke API (like
+//! `sam local start-lambda`), in front of the functions' runtime emulators.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use crate::apigw::{self, HttpRequest};
+use crate::jwt;
+use crate::runtime::FunctionRuntime;
+use crate::template::RouteDef;
+
+pub struct Route {
+    pub def: RouteDef,
+    pub function: Arc<FunctionRuntime>,
+}
+
+pub struct Gateway {
+    pub routes: Vec<Route>,
+    pub functions: BTreeMap<String, Arc<FunctionRuntime>>,
+    pub jwt_secret: String,
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        json!({"error": {"code": code, "message": message}}).to_string(),
+    )
+        .into_response()
+}
+
+/// Matches `/leads/abc` against `/leads/{id}`; returns the path parameters.
+fn match_path(template: &str, path: &str) -> Option<BTreeMap<String, String>> {
+    let t: Vec<&str> = template.trim_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if t.len() != p.len() {
+        return None;
+    }
+    let mut params = BTreeMap::new();
+    for (ts, ps) in t.iter().zip(p.iter()) {
+        if let Some(name) = ts.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            if ps.is_empty() {
+                return None;
+            }
+            params.insert(name.to_owned(), apigw::percent_decode(ps));
+        } else if ts != ps {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let raw_query = req.uri().query().unwrap_or_default().to_owned();
+    if method == "GET" && path == "/health" {
+        return (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            r#"{"status":"ok"}"#,
+        )
+            .into_response();
+    }
+    let mut matched = None;
+    let mut path_known = false;
+    for route in &gw.routes {
+        if let Some(params) = match_path(&route.def.path, &path) {
+            path_known = true;
+            if route.def.method == method {
+                matched = Some((route, params));
+                break;
+            }
+        }
+    }
+    let Some((route, path_parameters)) = matched else {
+        return if path_known {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "not_found",
+                "No such route.",
+            )
+        } else {
+            error(StatusCode::NOT_FOUND, "not_found", "No such route.")
+        };
+    };
+    // The JWT authorizer: no or invalid token -> 401; missing route scope -> 403.
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let Some(claims) = token.and_then(|t| jwt::verify(t, &gw.jwt_secret)) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "A valid bearer token is required.",
+        );
+    };
+    if !route.def.scopes.is_empty() {
+        let held: Vec<&str> = claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .map(|s| s.split_whitespace().collect())
+            .unwrap_or_default();
+        if !route.def.scopes.iter().any(|s| held.contains(&s.as_str())) {
+            return error(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "The token lacks the scope this route requires.",
+            );
+        }
+    }
+    let headers: BTreeMap<String, String> = req
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_lowercase(), v.to_owned()))
+        })
+        .collect();
+    let body = match to_bytes(req.into_body(), 6 * 1024 * 1024).await {
+        Ok(b) if b.is_empty() => None,
+        Ok(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "validation_failed",
+                "Request body too large.",
+            )
+        }
+    };
+    let event = apigw::event(
+        &HttpRequest {
+            method,
+            route_path: route.def.path.clone(),
+            raw_path: path,
+            raw_query,
+            headers,
+            path_parameters,
+            body,
+            claims: Some(claims),
+        },
+        &ulid::Ulid::generate().to_string(),
+    );
+    match route.function.invoke(event.to_string().into_bytes()).await {
+        Ok((payload, false)) => lambda_response(&payload),
+        Ok((_, true)) | Err(_) => {
+            error(StatusCode::BAD_GATEWAY, "internal", "The function failed.")
+        }
+    }
+}
+
+/// Turns a function's API Gateway v2 response payload into an HTTP response.
+fn lambda_response(payload: &[u8]) -> Response {
+    let Ok(v) = serde_json::from_slice::<Value>(payload) else {
+        return error(
+            StatusCode::BAD_GATEWAY,
+            "internal",
+            "The function returned an invalid response.",
+        );
+    };
+    let status = v
+        .get("statusCode")
+        .and_then(Value::as_u64)
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut headers = HeaderMap::new();
+    if let Some(h) = v.get("headers").and_then(Value::as_object) {
+        for (k, val) in h {
+            if let (Ok(name), Some(Ok(value))) = (
+                axum::http::HeaderName::from_bytes(k.as_bytes()),
+                val.as_str().map(HeaderValue::from_str),
+            ) {
+                headers.insert(name, value);
+            }
+        }
+    }
+    let body = v.get("body").and_then(Value::as_str).unwrap_or_default();
+    let bytes = if v.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap_or_default()
+    } else {
+        body.as_bytes().to_vec()
+    };
+    (status, headers, Body::from(bytes)).into_response()
+}
+
+async fn invoke_api(
+    State(gw): State<Arc<Gateway>>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(f) = gw.functions.get(&name) else {
+        return (
+            StatusCode::NOT_FOUND,
+            [("content-type", "application/json")],
+            json!({"Type": "User", "message": format!("Function not found: {name}")}).to_string(),
+        )
+            .into_response();
+    };
+    match f.invoke(body.to_vec()).await {
+        Ok((payload, is_error)) => {
+            let mut resp = (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                payload,
+            )
+                .into_response();
+            if is_error {
+                resp.headers_mut().insert(
+                    "x-amz-function-error",
+                    HeaderValue::from_static("Unhandled"),
+                );
+            }
+            resp
+        }
+        Err(e) => error(StatusCode::BAD_GATEWAY, "internal", &e.to_string()),
+    }
+}
+
+pub fn http_api_router(gw: Arc<Gateway>) -> Router {
+    Router::new().fallback(http_api).with_state(gw)
+}
+
+pub fn invoke_api_router(gw: Arc<Gateway>) -> Router {
+    Router::new()
+        .route("/2015-03-31/functions/{name}/invocations", post(invoke_api))
+        .with_state(gw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::match_path;
+
+    #[test]
+    fn paths_match_route_templates() {
+        assert_eq!(match_path("/leads", "/leads").unwrap().len(), 0);
+        assert_eq!(
+            match_path("/leads/{id}", "/leads/abc").unwrap()["id"],
+            "abc"
+        );
+        assert!(match_path("/leads/{id}", "/leads").is_none());
+        assert!(match_path("/leads/{id}/transcript/search", "/leads/a/transcript").is_none());
+        assert_eq!(
+            match_path(
+                "/leads/{id}/transcript/search",
+                "/leads/a/transcript/search"
+            )
+            .unwrap()["id"],
+            "a"
+        );
+    }
+}

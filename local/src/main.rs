@@ -1,0 +1,75 @@
+//! `make dev`: the whole local stack in the foreground.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use scl_local::jwt::{self, DevClaims};
+use scl_local::runtime::{default_bin_dir, RuntimeConfig};
+use scl_local::stack::{Stack, StackConfig};
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let root = PathBuf::from(env_or("SCL_ROOT", "."));
+    let api_addr: SocketAddr = env_or("SCL_API_ADDR", "127.0.0.1:3000").parse()?;
+    let invoke_addr: SocketAddr = env_or("SCL_INVOKE_ADDR", "127.0.0.1:3001").parse()?;
+    let secret = jwt::secret_from_env();
+    let stack = Stack::start(StackConfig {
+        template: root.join("infra/template.yaml"),
+        runtime: RuntimeConfig {
+            rie: root.join(".local/bin/aws-lambda-rie"),
+            bin_dir: default_bin_dir(&root),
+            dynamodb_url: env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"),
+            moto_url: env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
+            log_dir: None,
+        },
+        name_prefix: String::new(),
+        api_addr,
+        invoke_addr,
+        jwt_secret: secret.clone(),
+    })
+    .await?;
+
+    let token = jwt::mint(
+        &DevClaims::new("dev-user", "t-1", "scl.view scl.admin", 7 * 24 * 3600),
+        &secret,
+    )?;
+    println!(
+        r#"
+Second Chance Leads local stack is ready.
+  HTTP API     http://{api}   (GET /health needs no token)
+  Invoke API   http://{invoke}/2015-03-31/functions/{{FunctionName}}/invocations
+  DynamoDB     {ddb} (table {table})
+  moto         {moto}/moto-api/data.json
+
+Dev token (tenant t-1, user dev-user, scopes scl.view scl.admin, valid 7 days):
+  export TOKEN={token}
+
+Send a call and list it:
+  curl -s -X POST http://{invoke}/2015-03-31/functions/IngestCallFunction/invocations \
+    -d @events/call-completed.json
+  curl -s -H "Authorization: Bearer $TOKEN" 'http://{api}/leads?tab=open&status=new'
+
+Ctrl-C stops everything.
+"#,
+        api = stack.api_addr,
+        invoke = stack.invoke_addr,
+        ddb = env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"),
+        moto = env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
+        table = stack
+            .resolved
+            .names
+            .get("LeadsTable")
+            .cloned()
+            .unwrap_or_default(),
+    );
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}

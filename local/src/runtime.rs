@@ -1,0 +1,151 @@
+//! Functions run as their real built binaries under AWS's Lambda Runtime Interface Emulator
+//! (the one `sam local` uses inside its containers), one emulator process per function.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use tokio::process::{Child, Command};
+use tokio::sync::Mutex;
+
+use crate::template::{FunctionDef, Resolved};
+
+pub struct FunctionRuntime {
+    pub logical_id: String,
+    port: u16,
+    _child: Child,
+    /// One invocation at a time, like a single warm execution environment.
+    busy: Mutex<()>,
+    http: reqwest::Client,
+}
+
+pub struct RuntimeConfig {
+    pub rie: PathBuf,
+    pub bin_dir: PathBuf,
+    pub dynamodb_url: String,
+    pub moto_url: String,
+    /// Where each emulator's output goes (function logs); `None` inherits the terminal.
+    pub log_dir: Option<PathBuf>,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+impl FunctionRuntime {
+    pub async fn start(
+        def: &FunctionDef,
+        resolved: &Resolved,
+        cfg: &RuntimeConfig,
+    ) -> Result<Self> {
+        let binary = cfg.bin_dir.join(&def.binary);
+        if !binary.exists() {
+            return Err(anyhow!(
+                "{} is not built: run `cargo build --bins` ({})",
+                def.binary,
+                binary.display()
+            ));
+        }
+        let port = free_port()?;
+        let api_port = free_port()?;
+        let mut env: BTreeMap<String, String> = def
+            .environment
+            .iter()
+            .filter_map(|(k, v)| resolved.resolve(v).map(|v| (k.clone(), v)))
+            .collect();
+        for (k, v) in [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "local"),
+            ("AWS_SECRET_ACCESS_KEY", "local"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", cfg.dynamodb_url.as_str()),
+            ("AWS_ENDPOINT_URL_SNS", cfg.moto_url.as_str()),
+            ("AWS_ENDPOINT_URL_SES", cfg.moto_url.as_str()),
+            ("AWS_LAMBDA_FUNCTION_NAME", def.logical_id.as_str()),
+        ] {
+            env.entry(k.to_owned()).or_insert_with(|| v.to_owned());
+        }
+        let mut cmd = Command::new(&cfg.rie);
+        cmd.arg("--runtime-interface-emulator-address")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--runtime-api-address")
+            .arg(format!("127.0.0.1:{api_port}"))
+            .arg(&binary)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(&env)
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        match &cfg.log_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                let log = std::fs::File::create(dir.join(format!("{}.log", def.logical_id)))?;
+                cmd.stdout(log.try_clone()?).stderr(log);
+            }
+            None => {
+                cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+            }
+        }
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("starting {} under {}", def.logical_id, cfg.rie.display()))?;
+        let rt = FunctionRuntime {
+            logical_id: def.logical_id.clone(),
+            port,
+            _child: child,
+            busy: Mutex::new(()),
+            http: reqwest::Client::new(),
+        };
+        rt.wait_ready().await?;
+        Ok(rt)
+    }
+
+    async fn wait_ready(&self) -> Result<()> {
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(anyhow!(
+            "{}: the runtime emulator did not start",
+            self.logical_id
+        ))
+    }
+
+    /// Invokes the function with `payload`; returns its response payload and whether it was a
+    /// function error (the emulator answers errors with an `errorType` body).
+    pub async fn invoke(&self, payload: Vec<u8>) -> Result<(Vec<u8>, bool)> {
+        let _one_at_a_time = self.busy.lock().await;
+        let resp = self
+            .http
+            .post(format!(
+                "http://127.0.0.1:{}/2015-03-31/functions/function/invocations",
+                self.port
+            ))
+            .body(payload)
+            .send()
+            .await
+            .with_context(|| format!("invoking {}", self.logical_id))?;
+        let body = resp.bytes().await?.to_vec();
+        let is_error = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("errorType").cloned())
+            .is_some();
+        Ok((body, is_error))
+    }
+}
+
+pub fn default_bin_dir(root: &Path) -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"))
+        .join("debug")
+}

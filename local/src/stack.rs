@@ -1,0 +1,109 @@
+//! Starting the whole local stack: provision from the template, start every function under
+//! the runtime emulator, serve the HTTP API and the Invoke API.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use aws_config::BehaviorVersion;
+
+use crate::gateway::{self, Gateway, Route};
+use crate::provision;
+use crate::runtime::{FunctionRuntime, RuntimeConfig};
+use crate::template::{Resolved, Template};
+
+pub struct StackConfig {
+    pub template: PathBuf,
+    pub runtime: RuntimeConfig,
+    /// Prefix for physical table and topic names (isolates test stacks).
+    pub name_prefix: String,
+    pub api_addr: SocketAddr,
+    pub invoke_addr: SocketAddr,
+    pub jwt_secret: String,
+}
+
+pub struct Stack {
+    pub api_addr: SocketAddr,
+    pub invoke_addr: SocketAddr,
+    pub resolved: Resolved,
+    _gateway: Arc<Gateway>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn client_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "scl-local",
+        ))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+impl Stack {
+    pub async fn start(cfg: StackConfig) -> Result<Stack> {
+        let template = Template::load(&cfg.template)?;
+        let ddb = aws_sdk_dynamodb::Client::new(&client_config(&cfg.runtime.dynamodb_url).await);
+        let sns = aws_sdk_sns::Client::new(&client_config(&cfg.runtime.moto_url).await);
+        let resolved = provision::provision(&template, &ddb, &sns, &cfg.name_prefix)
+            .await
+            .context("provisioning DynamoDB Local and moto from the template")?;
+
+        let mut functions = BTreeMap::new();
+        let mut routes = Vec::new();
+        for def in &template.functions {
+            let rt = Arc::new(FunctionRuntime::start(def, &resolved, &cfg.runtime).await?);
+            for r in &def.routes {
+                routes.push(Route {
+                    def: r.clone(),
+                    function: rt.clone(),
+                });
+            }
+            functions.insert(def.logical_id.clone(), rt);
+        }
+        let gw = Arc::new(Gateway {
+            routes,
+            functions,
+            jwt_secret: cfg.jwt_secret.clone(),
+        });
+        let api = tokio::net::TcpListener::bind(cfg.api_addr)
+            .await
+            .context("binding the HTTP API port")?;
+        let invoke = tokio::net::TcpListener::bind(cfg.invoke_addr)
+            .await
+            .context("binding the Invoke API port")?;
+        let (api_addr, invoke_addr) = (api.local_addr()?, invoke.local_addr()?);
+        let api_router = gateway::http_api_router(gw.clone());
+        let invoke_router = gateway::invoke_api_router(gw.clone());
+        let tasks = vec![
+            tokio::spawn(async move {
+                let _ = axum::serve(api, api_router).await;
+            }),
+            tokio::spawn(async move {
+                let _ = axum::serve(invoke, invoke_router).await;
+            }),
+        ];
+        Ok(Stack {
+            api_addr,
+            invoke_addr,
+            resolved,
+            _gateway: gw,
+            tasks,
+        })
+    }
+}
