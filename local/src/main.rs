@@ -70,6 +70,12 @@ Ctrl-C stops everything.
             .cloned()
             .unwrap_or_default(),
     );
-    tokio::signal::ctrl_c().await?;
+    // Stop on Ctrl-C or SIGTERM; dropping the stack stops every runtime emulator.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
+    drop(stack);
     Ok(())
 }

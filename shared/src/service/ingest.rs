@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::{info, warn, Instrument};
 
 use crate::domain::call_event::{CallCompleted, Envelope};
 use crate::domain::detection::Detection;
@@ -89,10 +89,17 @@ pub async fn ingest_call<S: IngestStore>(
         }
     };
     let span = tracing::info_span!("call", tenant_id = %call.tenant_id, call_id = %call.call_id);
-    let _entered = span.enter();
+    process(store, &call, now).instrument(span).await
+}
 
+/// Qualifies a valid call and records the outcome.
+async fn process<S: IngestStore>(
+    store: &S,
+    call: &CallCompleted,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
     let settings = store.settings(&call.tenant_id).await?;
-    match qualify(&call, &settings) {
+    match qualify(call, &settings) {
         Verdict::NotALead { reasons, score } => {
             let decision = CallDecision {
                 tenant_id: call.tenant_id.clone(),
@@ -118,9 +125,9 @@ pub async fn ingest_call<S: IngestStore>(
                     .open_lead_for_phone(&call.tenant_id, &call.from_number)
                     .await?
                 {
-                    None => create(store, &call, &settings, detection.clone(), now).await,
+                    None => create(store, call, &settings, detection.clone(), now).await,
                     Some(lead) => {
-                        attach(store, lead, &call, &settings, detection.clone(), now).await
+                        attach(store, lead, call, &settings, detection.clone(), now).await
                     }
                 };
                 match attempt {
