@@ -269,3 +269,33 @@ async fn an_oversized_transcript_is_stored_capped_with_a_flag_not_a_failed_write
     let n = body["transcript"].as_array().unwrap().len();
     assert!(n > 10 && n < 120, "{n}");
 }
+
+#[tokio::test]
+async fn the_platforms_own_classification_is_recorded_beside_ours() {
+    let env = TestEnv::new().await;
+    let out = ingest(
+        &env,
+        &call_completed(&env.tenant, "c-1", json!({"classification": {"is_lead": true, "score": 0.8, "label": "sales_opportunity"}})),
+    )
+    .await;
+    assert_eq!(out["outcome"], "created");
+    let lead = &list(&env, "").await["items"][0];
+    assert_eq!(
+        lead["detection"]["platform"],
+        json!({"is_lead": true, "score": 0.8, "label": "sales_opportunity"})
+    );
+    assert!(
+        lead["detection"]["score"].as_f64().unwrap() > 0.5,
+        "our own score is kept too"
+    );
+    let bad = ingest(
+        &env,
+        &call_completed(
+            &env.tenant,
+            "c-2",
+            json!({"classification": {"is_lead": true, "score": 7}}),
+        ),
+    )
+    .await;
+    assert_eq!(bad["error"]["field"], "detail.classification.score");
+}

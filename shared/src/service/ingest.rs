@@ -72,7 +72,9 @@ pub async fn ingest_call<S: IngestStore>(
         Ok(call) => call,
         Err(error) => {
             let env = envelope.ok();
-            warn!(field = %error.field, reason = %error.message, "rejected CallCompleted event");
+            // Only the field name is logged: serde messages can quote the offending value, which
+            // may be a phone number or transcript text.
+            warn!(field = %error.field, "rejected CallCompleted event");
             store
                 .record_rejected(&RejectedEvent {
                     received_at: now,
