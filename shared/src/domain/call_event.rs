@@ -136,7 +136,7 @@ pub(crate) fn from_value_named<T: for<'de> Deserialize<'de>>(
         let inner = e.inner().to_string();
         // A missing key is reported at the containing object's path: name the key itself.
         let keyed = |key: &str| {
-            if field.ends_with(&format!(".{key}")) {
+            if field == key || field.ends_with(&format!(".{key}")) {
                 field.clone()
             } else if field.is_empty() || field == prefix.trim_end_matches('.') {
                 format!("{prefix}{key}")

@@ -1,6 +1,7 @@
 //! The domain: no AWS or Lambda types here.
 
 pub mod call_event;
+pub mod commands;
 pub mod detection;
 pub mod error;
 pub mod ids;

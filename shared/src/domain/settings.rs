@@ -1,41 +1,159 @@
-//! A tenant's settings (CONTRACT.md §4). Ingestion reads the detection settings; the rest is
-//! administered through `/settings`.
+//! A tenant's settings (CONTRACT.md §4). Every field is a type that can only hold a valid value;
+//! `SettingsUpdate` is a partial `PUT /settings` body, applied over the current settings.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::call_event::{from_value_named, optional_text};
 use super::detection::Strictness;
+use super::error::FieldError;
+use super::ids::UserId;
+use super::phone::PhoneNumber;
 use super::status::ColdAfterDays;
 
 pub const DEFAULT_MIN_CALL_SECONDS: u32 = 60;
+pub const MAX_MIN_CALL_SECONDS: u32 = 3_600;
+pub const MAX_RECIPIENTS: usize = 500;
 
+/// An IANA time zone name (`America/Chicago`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeZoneName(String);
+
+impl TimeZoneName {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        raw.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(|tz| TimeZoneName(tz.name().to_owned()))
+            .map_err(|_| FieldError::new(field, "must be an IANA time zone, e.g. America/Chicago"))
+    }
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.0.parse().unwrap_or(chrono_tz::America::Chicago)
+    }
+}
+
+impl TryFrom<String> for TimeZoneName {
+    type Error = FieldError;
+    fn try_from(v: String) -> Result<Self, Self::Error> {
+        TimeZoneName::parse("timezone", &v)
+    }
+}
+impl From<TimeZoneName> for String {
+    fn from(v: TimeZoneName) -> String {
+        v.0
+    }
+}
+
+/// A time of day, `HH:MM` on a 24-hour clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeOfDay(chrono::NaiveTime);
+
+impl TimeOfDay {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let ok = raw.len() == 5 && raw.as_bytes()[2] == b':';
+        chrono::NaiveTime::parse_from_str(raw, "%H:%M")
+            .ok()
+            .filter(|_| ok)
+            .map(TimeOfDay)
+            .ok_or_else(|| FieldError::new(field, "must be a 24-hour time HH:MM, e.g. 21:00"))
+    }
+    pub fn time(self) -> chrono::NaiveTime {
+        self.0
+    }
+}
+
+impl TryFrom<String> for TimeOfDay {
+    type Error = FieldError;
+    fn try_from(v: String) -> Result<Self, Self::Error> {
+        TimeOfDay::parse("time", &v)
+    }
+}
+impl From<TimeOfDay> for String {
+    fn from(v: TimeOfDay) -> String {
+        v.0.format("%H:%M").to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuietHours {
-    pub start: String,
-    pub end: String,
+    pub start: TimeOfDay,
+    pub end: TimeOfDay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    InApp,
+    Email,
+    Sms,
+}
+
+/// A plausible email address: one `@`, a dotted domain, no spaces, at most 254 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let t = raw.trim();
+        let valid = t.len() <= 254
+            && !t.chars().any(char::is_whitespace)
+            && t.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+        if valid {
+            Ok(EmailAddress(t.to_owned()))
+        } else {
+            Err(FieldError::new(
+                field,
+                "must be an email address, e.g. sam@example.com",
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = FieldError;
+    fn try_from(v: String) -> Result<Self, Self::Error> {
+        EmailAddress::parse("email", &v)
+    }
+}
+impl From<EmailAddress> for String {
+    fn from(v: EmailAddress) -> String {
+        v.0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recipient {
-    pub user_id: String,
+    pub user_id: UserId,
     pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub channels: Vec<String>,
+    pub email: Option<EmailAddress>,
+    pub phone: Option<PhoneNumber>,
+    pub channels: Vec<Channel>,
 }
 
 /// Everything a tenant can configure. Unset values fall back to the product defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TenantSettings {
     #[serde(default = "default_timezone")]
-    pub timezone: String,
+    pub timezone: TimeZoneName,
     #[serde(default)]
     pub cold_after_days: ColdAfterDays,
     #[serde(default)]
     pub quiet_hours: Option<QuietHours>,
     #[serde(default)]
-    pub callback_caller_id: Option<String>,
+    pub callback_caller_id: Option<PhoneNumber>,
     #[serde(default)]
-    pub voicemail_callback_number: Option<String>,
+    pub voicemail_callback_number: Option<PhoneNumber>,
     #[serde(default = "default_min_call_seconds")]
     pub min_call_seconds: u32,
     #[serde(default)]
@@ -44,8 +162,8 @@ pub struct TenantSettings {
     pub recipients: Vec<Recipient>,
 }
 
-fn default_timezone() -> String {
-    "America/Chicago".to_owned()
+fn default_timezone() -> TimeZoneName {
+    TimeZoneName("America/Chicago".to_owned())
 }
 
 fn default_min_call_seconds() -> u32 {
@@ -64,5 +182,279 @@ impl Default for TenantSettings {
             detection_strictness: Strictness::default(),
             recipients: Vec::new(),
         }
+    }
+}
+
+/// A field that may be left out (keep), set to `null` (clear) or given a value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Patch<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    fn apply(self, current: &mut Option<T>) {
+        match self {
+            Patch::Keep => {}
+            Patch::Clear => *current = None,
+            Patch::Set(v) => *current = Some(v),
+        }
+    }
+}
+
+/// A validated `PUT /settings` body.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SettingsUpdate {
+    pub timezone: Option<TimeZoneName>,
+    pub cold_after_days: Option<ColdAfterDays>,
+    pub quiet_hours: Patch<QuietHours>,
+    pub callback_caller_id: Patch<PhoneNumber>,
+    pub voicemail_callback_number: Patch<PhoneNumber>,
+    pub min_call_seconds: Option<u32>,
+    pub detection_strictness: Option<Strictness>,
+    pub recipients: Option<Vec<Recipient>>,
+}
+
+fn patch_phone(field: &str, raw: Option<Option<String>>) -> Result<Patch<PhoneNumber>, FieldError> {
+    match raw {
+        None => Ok(Patch::Keep),
+        Some(None) => Ok(Patch::Clear),
+        Some(Some(s)) => PhoneNumber::parse_field(field, &s).map(Patch::Set),
+    }
+}
+
+/// Distinguishes an absent field from an explicit `null`.
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl SettingsUpdate {
+    pub fn parse(body: &Value) -> Result<Self, FieldError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawQuiet {
+            start: String,
+            end: String,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawRecipient {
+            user_id: String,
+            #[serde(default)]
+            name: Option<String>,
+            #[serde(default)]
+            email: Option<String>,
+            #[serde(default)]
+            phone: Option<String>,
+            #[serde(default)]
+            channels: Vec<Channel>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            #[serde(default)]
+            timezone: Option<String>,
+            #[serde(default)]
+            cold_after_days: Option<u32>,
+            #[serde(default, deserialize_with = "double_option")]
+            quiet_hours: Option<Option<RawQuiet>>,
+            #[serde(default, deserialize_with = "double_option")]
+            callback_caller_id: Option<Option<String>>,
+            #[serde(default, deserialize_with = "double_option")]
+            voicemail_callback_number: Option<Option<String>>,
+            #[serde(default)]
+            min_call_seconds: Option<u32>,
+            #[serde(default)]
+            detection_strictness: Option<Strictness>,
+            #[serde(default)]
+            recipients: Option<Vec<RawRecipient>>,
+        }
+        let raw: Raw = from_value_named("", body)?;
+        let quiet_hours = match raw.quiet_hours {
+            None => Patch::Keep,
+            Some(None) => Patch::Clear,
+            Some(Some(q)) => Patch::Set(QuietHours {
+                start: TimeOfDay::parse("quiet_hours.start", &q.start)?,
+                end: TimeOfDay::parse("quiet_hours.end", &q.end)?,
+            }),
+        };
+        if let Some(s) = raw.min_call_seconds {
+            if s > MAX_MIN_CALL_SECONDS {
+                return Err(FieldError::new(
+                    "min_call_seconds",
+                    "must be from 0 to 3600 seconds",
+                ));
+            }
+        }
+        let recipients = match raw.recipients {
+            None => None,
+            Some(list) => {
+                if list.len() > MAX_RECIPIENTS {
+                    return Err(FieldError::new(
+                        "recipients",
+                        format!("must list at most {MAX_RECIPIENTS} users"),
+                    ));
+                }
+                let mut out: Vec<Recipient> = Vec::with_capacity(list.len());
+                for (i, r) in list.into_iter().enumerate() {
+                    let f = |name: &str| format!("recipients[{i}].{name}");
+                    let user_id = UserId::parse(&f("user_id"), r.user_id.trim())?;
+                    if out.iter().any(|o| o.user_id == user_id) {
+                        return Err(FieldError::new(f("user_id"), "is listed twice"));
+                    }
+                    let email = optional_text(&f("email"), r.email, 254)?
+                        .map(|e| EmailAddress::parse(&f("email"), &e))
+                        .transpose()?;
+                    let phone = optional_text(&f("phone"), r.phone, 40)?
+                        .map(|p| PhoneNumber::parse_field(&f("phone"), &p))
+                        .transpose()?;
+                    let mut channels = r.channels;
+                    channels.dedup();
+                    if channels.contains(&Channel::Email) && email.is_none() {
+                        return Err(FieldError::new(
+                            f("email"),
+                            "is required for the email channel",
+                        ));
+                    }
+                    if channels.contains(&Channel::Sms) && phone.is_none() {
+                        return Err(FieldError::new(
+                            f("phone"),
+                            "is required for the sms channel",
+                        ));
+                    }
+                    out.push(Recipient {
+                        user_id,
+                        name: optional_text(&f("name"), r.name, 200)?,
+                        email,
+                        phone,
+                        channels,
+                    });
+                }
+                Some(out)
+            }
+        };
+        Ok(SettingsUpdate {
+            timezone: raw
+                .timezone
+                .map(|t| TimeZoneName::parse("timezone", &t))
+                .transpose()?,
+            cold_after_days: raw.cold_after_days.map(ColdAfterDays::new).transpose()?,
+            quiet_hours,
+            callback_caller_id: patch_phone("callback_caller_id", raw.callback_caller_id)?,
+            voicemail_callback_number: patch_phone(
+                "voicemail_callback_number",
+                raw.voicemail_callback_number,
+            )?,
+            min_call_seconds: raw.min_call_seconds,
+            detection_strictness: raw.detection_strictness,
+            recipients,
+        })
+    }
+
+    /// The settings after this update; omitted fields keep their value.
+    pub fn apply(self, mut s: TenantSettings) -> TenantSettings {
+        if let Some(v) = self.timezone {
+            s.timezone = v;
+        }
+        if let Some(v) = self.cold_after_days {
+            s.cold_after_days = v;
+        }
+        self.quiet_hours.apply(&mut s.quiet_hours);
+        self.callback_caller_id.apply(&mut s.callback_caller_id);
+        self.voicemail_callback_number
+            .apply(&mut s.voicemail_callback_number);
+        if let Some(v) = self.min_call_seconds {
+            s.min_call_seconds = v;
+        }
+        if let Some(v) = self.detection_strictness {
+            s.detection_strictness = v;
+        }
+        if let Some(v) = self.recipients {
+            s.recipients = v;
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(v: Value) -> String {
+        SettingsUpdate::parse(&v).unwrap_err().field
+    }
+
+    #[test]
+    fn every_field_is_validated_and_named() {
+        assert_eq!(err(json!({"timezone": "Mars/Olympus"})), "timezone");
+        assert_eq!(err(json!({"cold_after_days": 0})), "cold_after_days");
+        assert_eq!(err(json!({"cold_after_days": 15})), "cold_after_days");
+        assert_eq!(
+            err(json!({"quiet_hours": {"start": "9pm", "end": "08:00"}})),
+            "quiet_hours.start"
+        );
+        assert_eq!(
+            err(json!({"quiet_hours": {"start": "21:00", "end": "24:00"}})),
+            "quiet_hours.end"
+        );
+        assert_eq!(
+            err(json!({"callback_caller_id": "12"})),
+            "callback_caller_id"
+        );
+        assert_eq!(
+            err(json!({"voicemail_callback_number": "x"})),
+            "voicemail_callback_number"
+        );
+        assert_eq!(err(json!({"min_call_seconds": 7200})), "min_call_seconds");
+        assert_eq!(
+            err(
+                json!({"recipients": [{"user_id": "u-1", "email": "nope", "channels": ["email"]}]})
+            ),
+            "recipients[0].email"
+        );
+        assert_eq!(
+            err(json!({"recipients": [{"user_id": "u-1", "channels": ["sms"]}]})),
+            "recipients[0].phone"
+        );
+        assert_eq!(
+            err(json!({"recipients": [{"user_id": "u-1", "channels": ["pager"]}]})),
+            "recipients[0].channels[0]"
+        );
+        assert_eq!(
+            err(json!({"recipients": [{"user_id": "u-1"}, {"user_id": "u-1"}]})),
+            "recipients[1].user_id"
+        );
+        assert_eq!(err(json!({"colour": "red"})), "colour");
+    }
+
+    #[test]
+    fn partial_updates_keep_omitted_fields_and_null_clears() {
+        let full = SettingsUpdate::parse(&json!({
+            "timezone": "America/New_York", "cold_after_days": 5,
+            "quiet_hours": {"start": "21:00", "end": "08:00"},
+            "callback_caller_id": "(512) 555-0000", "min_call_seconds": 90,
+            "recipients": [{"user_id": "u-7", "name": "Sam", "email": "sam@example.com", "phone": "+15125550199", "channels": ["in_app", "email", "sms"]}]
+        }))
+        .unwrap()
+        .apply(TenantSettings::default());
+        assert_eq!(
+            full.callback_caller_id.as_ref().unwrap().as_str(),
+            "+15125550000"
+        );
+        let after = SettingsUpdate::parse(&json!({"cold_after_days": 7, "quiet_hours": null}))
+            .unwrap()
+            .apply(full.clone());
+        assert_eq!(after.cold_after_days.days(), 7);
+        assert_eq!(after.quiet_hours, None);
+        assert_eq!(after.timezone, full.timezone);
+        assert_eq!(after.recipients, full.recipients);
+        assert_eq!(after.min_call_seconds, 90);
     }
 }

@@ -1,0 +1,222 @@
+//! CSR requests (CONTRACT.md §4), parsed from JSON bodies into typed commands. Unknown fields
+//! are rejected; every error names its field.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::call_event::{from_value_named, optional_text};
+use super::error::FieldError;
+use super::status::{DismissReason, LeadStatus};
+
+pub const MAX_NOTE_TEXT: usize = 5_000;
+pub const MAX_COMMENT: usize = 2_000;
+
+/// Parses a request body as JSON; an empty body is `{}`.
+pub fn parse_body(body: &[u8]) -> Result<Value, FieldError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    let v: Value =
+        serde_json::from_slice(body).map_err(|_| FieldError::new("body", "must be valid JSON"))?;
+    if !v.is_object() {
+        return Err(FieldError::new("body", "must be a JSON object"));
+    }
+    Ok(v)
+}
+
+fn required_text(field: &str, raw: String, max: usize) -> Result<String, FieldError> {
+    optional_text(field, Some(raw), max)?
+        .ok_or_else(|| FieldError::new(field, format!("must be 1 to {max} characters")))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CopyTarget {
+    Customer,
+    Location,
+}
+
+impl CopyTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyTarget::Customer => "customer",
+            CopyTarget::Location => "location",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddNote {
+    pub text: String,
+    pub copy_to: Vec<CopyTarget>,
+}
+
+impl AddNote {
+    pub fn parse(body: &Value) -> Result<Self, FieldError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            text: String,
+            #[serde(default)]
+            copy_to: Vec<CopyTarget>,
+        }
+        let raw: Raw = from_value_named("", body)?;
+        let mut copy_to = raw.copy_to;
+        copy_to.dedup();
+        if copy_to.len() == 2 && copy_to[0] == copy_to[1] {
+            copy_to.truncate(1);
+        }
+        Ok(AddNote {
+            text: required_text("text", raw.text, MAX_NOTE_TEXT)?,
+            copy_to,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dismiss {
+    pub reason: DismissReason,
+    pub comment: Option<String>,
+}
+
+impl Dismiss {
+    pub fn parse(body: &Value) -> Result<Self, FieldError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            reason: DismissReason,
+            #[serde(default)]
+            comment: Option<String>,
+        }
+        let raw: Raw = from_value_named("", body)?;
+        Ok(Dismiss {
+            reason: raw.reason,
+            comment: optional_text("comment", raw.comment, MAX_COMMENT)?,
+        })
+    }
+}
+
+/// `POST /leads/{id}/callback` takes an empty object.
+pub fn parse_empty(body: &Value) -> Result<(), FieldError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Raw {}
+    let _: Raw = from_value_named("", body)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetStatus {
+    pub status: LeadStatus,
+    pub note: Option<String>,
+}
+
+impl SetStatus {
+    pub fn parse(body: &Value) -> Result<Self, FieldError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            status: String,
+            #[serde(default)]
+            note: Option<String>,
+        }
+        let raw: Raw = from_value_named("", body)?;
+        Ok(SetStatus {
+            status: LeadStatus::parse("status", raw.status.trim())?,
+            note: optional_text("note", raw.note, MAX_NOTE_TEXT)?,
+        })
+    }
+}
+
+/// `If-Match: "3"` (quotes optional, `W/` weak prefix tolerated).
+pub fn parse_if_match(raw: Option<&str>) -> Result<Option<u64>, FieldError> {
+    match raw {
+        None => Ok(None),
+        Some(v) => {
+            let t = v.trim().trim_start_matches("W/").trim_matches('"');
+            t.parse::<u64>()
+                .map(Some)
+                .map_err(|_| FieldError::new("If-Match", "must be the lead's version, e.g. \"3\""))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn notes_are_bounded_and_known_fields_only() {
+        assert_eq!(
+            AddNote::parse(&json!({"text": "  "})).unwrap_err().field,
+            "text"
+        );
+        assert_eq!(
+            AddNote::parse(&json!({"text": "x".repeat(5001)}))
+                .unwrap_err()
+                .field,
+            "text"
+        );
+        assert_eq!(AddNote::parse(&json!({})).unwrap_err().field, "text");
+        assert_eq!(
+            AddNote::parse(&json!({"text": "a", "colour": 1}))
+                .unwrap_err()
+                .field,
+            "colour"
+        );
+        assert_eq!(
+            AddNote::parse(&json!({"text": "a", "copy_to": ["crm"]}))
+                .unwrap_err()
+                .field,
+            "copy_to[0]"
+        );
+        let n =
+            AddNote::parse(&json!({"text": " hi ", "copy_to": ["customer", "customer"]})).unwrap();
+        assert_eq!(
+            (n.text.as_str(), n.copy_to),
+            ("hi", vec![CopyTarget::Customer])
+        );
+    }
+
+    #[test]
+    fn dismiss_and_status_bodies() {
+        assert_eq!(
+            Dismiss::parse(&json!({"reason": "maybe"}))
+                .unwrap_err()
+                .field,
+            "reason"
+        );
+        assert_eq!(
+            Dismiss::parse(&json!({"reason": "lead_not_following_up"}))
+                .unwrap()
+                .reason,
+            DismissReason::LeadNotFollowingUp
+        );
+        assert_eq!(
+            SetStatus::parse(&json!({"status": "won"}))
+                .unwrap_err()
+                .field,
+            "status"
+        );
+        assert_eq!(
+            SetStatus::parse(&json!({"status": "new", "x": 1}))
+                .unwrap_err()
+                .field,
+            "x"
+        );
+        assert!(parse_empty(&json!({})).is_ok());
+        assert_eq!(parse_empty(&json!({"now": true})).unwrap_err().field, "now");
+    }
+
+    #[test]
+    fn bodies_and_if_match() {
+        assert_eq!(parse_body(b"{nope").unwrap_err().field, "body");
+        assert_eq!(parse_body(b"[1]").unwrap_err().field, "body");
+        assert_eq!(parse_body(b"").unwrap(), json!({}));
+        assert_eq!(parse_if_match(Some("\"3\"")).unwrap(), Some(3));
+        assert_eq!(parse_if_match(Some("W/\"4\"")).unwrap(), Some(4));
+        assert_eq!(parse_if_match(None).unwrap(), None);
+        assert_eq!(parse_if_match(Some("abc")).unwrap_err().field, "If-Match");
+    }
+}
