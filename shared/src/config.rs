@@ -26,3 +26,14 @@ pub async fn dynamo_store(sdk: &aws_config::SdkConfig) -> Result<DynamoStore, Co
     let table = required("TABLE_NAME")?;
     Ok(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
 }
+
+/// The integration-event publisher over `EVENTS_TOPIC_ARN`.
+pub fn sns_publisher(
+    sdk: &aws_config::SdkConfig,
+) -> Result<crate::store::SnsPublisher, ConfigError> {
+    let topic = required("EVENTS_TOPIC_ARN")?;
+    Ok(crate::store::SnsPublisher::new(
+        aws_sdk_sns::Client::new(sdk),
+        topic,
+    ))
+}

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::domain::lead::Note;
 use crate::domain::settings::TenantSettings;
+use crate::domain::status::ColdAfterDays;
 use crate::domain::{
     CallId, CallInfo, FieldError, HistoryEntry, Lead, LeadDetail, LeadId, PhoneNumber, TenantId,
     Transcript, TranscriptSegment,
@@ -72,12 +74,91 @@ pub struct RejectedEvent {
     pub event: Value,
 }
 
-pub trait IngestStore: Send + Sync {
+/// A tenant's settings and the version they were stored at (0 when never stored).
+pub trait SettingsStore: Send + Sync {
+    fn settings_versioned(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<(TenantSettings, u64), StoreError>> + Send;
+
     fn settings(
         &self,
         tenant: &TenantId,
-    ) -> impl Future<Output = Result<TenantSettings, StoreError>> + Send;
+    ) -> impl Future<Output = Result<TenantSettings, StoreError>> + Send {
+        async { self.settings_versioned(tenant).await.map(|(s, _)| s) }
+    }
 
+    /// Stores settings if the stored version is still `expected` (`VersionConflict` if not).
+    fn save_settings(
+        &self,
+        tenant: &TenantId,
+        settings: &TenantSettings,
+        expected: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Recomputes `cold_at` of the tenant's Open/Cold leads after `cold_after_days` changed.
+    /// Returns how many leads were rewritten.
+    fn recompute_cold_at(
+        &self,
+        tenant: &TenantId,
+        cold_after_days: ColdAfterDays,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+}
+
+/// A change to one lead, written atomically with its history entry (and note).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadChange {
+    pub lead: Lead,
+    pub history: HistoryEntry,
+    pub note: Option<Note>,
+}
+
+pub trait LeadCommands: Send + Sync {
+    /// The lead, read strongly consistently (a change decides from the latest state).
+    fn get_lead(
+        &self,
+        tenant: &TenantId,
+        lead: &LeadId,
+    ) -> impl Future<Output = Result<Option<Lead>, StoreError>> + Send;
+
+    /// Writes the change if the stored lead is still at `expected_version`.
+    fn save_change(
+        &self,
+        change: &LeadChange,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The newest lead for this phone in Open or Cold whose call ended at or after `since`.
+    fn banner_lead(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Lead>, StoreError>> + Send;
+}
+
+/// An integration event for other systems (CONTRACT.md §6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundEvent {
+    pub event_type: &'static str,
+    pub payload: Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("publishing {event_type} failed: {detail}")]
+pub struct PublishError {
+    pub event_type: &'static str,
+    pub detail: String,
+}
+
+pub trait EventPublisher: Send + Sync {
+    fn publish(
+        &self,
+        event: &OutboundEvent,
+    ) -> impl Future<Output = Result<(), PublishError>> + Send;
+}
+
+pub trait IngestStore: SettingsStore {
     /// The newest lead for this phone number that is still in Open or Cold.
     fn open_lead_for_phone(
         &self,
@@ -130,4 +211,14 @@ pub trait LeadQueries: Send + Sync {
         tenant: &TenantId,
         lead: &LeadId,
     ) -> impl Future<Output = Result<Option<(Lead, Transcript)>, StoreError>> + Send;
+}
+
+/// For functions that publish nothing: an attempt to publish is a bug, reported as an error.
+impl EventPublisher for () {
+    async fn publish(&self, event: &OutboundEvent) -> Result<(), PublishError> {
+        Err(PublishError {
+            event_type: event.event_type,
+            detail: "this function has no event publisher".into(),
+        })
+    }
 }

@@ -104,3 +104,17 @@ fn sentence(e: &ApiError) -> String {
         }
     }
 }
+
+impl From<crate::service::actions::ActionError> for ApiError {
+    fn from(e: crate::service::actions::ActionError) -> Self {
+        use crate::service::actions::ActionError as A;
+        match e {
+            A::NotFound => ApiError::NotFound,
+            A::VersionConflict => ApiError::VersionConflict,
+            A::Transition(t) => ApiError::Transition(t),
+            A::Validation(f) => ApiError::Validation(f),
+            A::Store(s) => s.into(),
+            A::Publish(p) => ApiError::Internal(p.to_string()),
+        }
+    }
+}

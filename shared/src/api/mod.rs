@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod error;
+pub mod lead_action;
 pub mod view;
 
 pub use caller::{Caller, Scope};

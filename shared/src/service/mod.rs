@@ -1,4 +1,6 @@
 //! Use cases: each takes typed input and a port, applies the domain rules, and returns a typed
 //! outcome. Handlers only translate between these and Lambda payloads.
 
+pub mod actions;
 pub mod ingest;
+pub mod settings;

@@ -16,9 +16,13 @@ use super::items::*;
 use super::keys;
 use crate::domain::lead::{Lead, LeadDetail, Transcript};
 use crate::domain::settings::TenantSettings;
+use crate::domain::status::ColdAfterDays;
 use crate::domain::status::{LeadStatus, Tab};
 use crate::domain::{LeadId, PhoneNumber, TenantId};
-use crate::ports::{CallDecision, IngestStore, LeadQueries, LeadWrite, RejectedEvent, StoreError};
+use crate::ports::{
+    CallDecision, IngestStore, LeadChange, LeadCommands, LeadQueries, LeadWrite, RejectedEvent,
+    SettingsStore, StoreError,
+};
 use crate::query::{LeadPage, ListRequest, PageCursor};
 
 type Item = HashMap<String, AttributeValue>;
@@ -248,22 +252,6 @@ fn assemble_transcript(lead: &Lead, mut chunks: Vec<TranscriptChunkItem>) -> Tra
 }
 
 impl IngestStore for DynamoStore {
-    async fn settings(&self, tenant: &TenantId) -> Result<TenantSettings, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::tenant_pk(tenant)))
-            .key("sk", s(keys::SETTINGS_SK))
-            .send()
-            .await
-            .map_err(backend)?;
-        match out.item {
-            Some(item) => Ok(decode::<SettingsItem>(item)?.settings),
-            None => Ok(TenantSettings::default()),
-        }
-    }
-
     async fn open_lead_for_phone(
         &self,
         tenant: &TenantId,
@@ -509,5 +497,205 @@ impl LeadQueries for DynamoStore {
             let t = assemble_transcript(&lead, chunks);
             (lead, t)
         }))
+    }
+}
+
+fn is_condition_failure<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    matches!(e, SdkError::ServiceError(se) if se.err().code() == Some("ConditionalCheckFailedException"))
+}
+
+impl SettingsStore for DynamoStore {
+    async fn settings_versioned(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<(TenantSettings, u64), StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::tenant_pk(tenant)))
+            .key("sk", s(keys::SETTINGS_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        match out.item {
+            Some(item) => {
+                let item = decode::<SettingsItem>(item)?;
+                Ok((item.settings, item.version))
+            }
+            None => Ok((TenantSettings::default(), 0)),
+        }
+    }
+
+    async fn save_settings(
+        &self,
+        tenant: &TenantId,
+        settings: &TenantSettings,
+        expected: u64,
+    ) -> Result<(), StoreError> {
+        let item = encode(&SettingsItem {
+            pk: keys::tenant_pk(tenant),
+            sk: keys::SETTINGS_SK.into(),
+            entity: ENTITY_SETTINGS.into(),
+            version: expected + 1,
+            settings: settings.clone(),
+        })?;
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        put = if expected == 0 {
+            put.condition_expression(NOT_EXISTS)
+        } else {
+            put.condition_expression("version = :expected")
+                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+        };
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::VersionConflict),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn recompute_cold_at(
+        &self,
+        tenant: &TenantId,
+        cold_after_days: ColdAfterDays,
+    ) -> Result<usize, StoreError> {
+        let mut rewritten = 0;
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::INDEX_BY_TAB)
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", s(keys::tab_partition(tenant, LeadStatus::New)))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items.unwrap_or_default() {
+                let mut lead = decode::<LeadItem>(item)?.lead;
+                let cold_at = cold_after_days.cold_at(lead.touched_at());
+                if cold_at == lead.cold_at {
+                    continue;
+                }
+                lead.cold_at = cold_at;
+                // Not a change a CSR sees, so no new version; conditional so a concurrent change
+                // (which computes its own cold_at) is never overwritten.
+                let put = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(encode(&LeadItem::from_lead(&lead))?))
+                    .condition_expression("version = :v")
+                    .expression_attribute_values(":v", AttributeValue::N(lead.version.to_string()))
+                    .send()
+                    .await;
+                match put {
+                    Ok(_) => rewritten += 1,
+                    Err(e) if is_condition_failure(&e) => {}
+                    Err(e) => return Err(backend(e)),
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(rewritten),
+            }
+        }
+    }
+}
+
+impl LeadCommands for DynamoStore {
+    async fn get_lead(&self, tenant: &TenantId, lead: &LeadId) -> Result<Option<Lead>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::lead_pk(tenant, lead)))
+            .key("sk", s(keys::LEAD_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        out.item
+            .map(|i| decode::<LeadItem>(i).map(|l| l.lead))
+            .transpose()
+    }
+
+    async fn save_change(
+        &self,
+        change: &LeadChange,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let lead = &change.lead;
+        let pk = keys::lead_pk(&lead.tenant_id, &lead.id);
+        let mut items = vec![put_with_version(
+            &self.table,
+            encode(&LeadItem::from_lead(lead))?,
+            expected_version,
+        )?];
+        items.push(put(
+            &self.table,
+            encode(&HistoryItem {
+                pk: pk.clone(),
+                sk: keys::history_sk(change.history.at, &ulid::Ulid::generate().to_string()),
+                entity: ENTITY_HISTORY.into(),
+                entry: change.history.clone(),
+            })?,
+            Some(NOT_EXISTS),
+        )?);
+        if let Some(note) = &change.note {
+            items.push(put(
+                &self.table,
+                encode(&NoteItem {
+                    pk: pk.clone(),
+                    sk: keys::note_sk(note.created_at, &note.id),
+                    entity: ENTITY_NOTE.into(),
+                    note: note.clone(),
+                })?,
+                Some(NOT_EXISTS),
+            )?);
+        }
+        // Item 0 is the lead: its condition failing means someone else changed it.
+        match self.transact(items).await {
+            Err(StoreError::DuplicateCall) => Err(StoreError::VersionConflict),
+            other => other,
+        }
+    }
+
+    async fn banner_lead(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Lead>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::INDEX_BY_PHONE)
+            .key_condition_expression("gsi3pk = :pk")
+            .filter_expression("#status IN (:new, :cba) AND call_ended_at >= :since")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
+            .expression_attribute_values(":new", s(LeadStatus::New.api_value()))
+            .expression_attribute_values(":cba", s(LeadStatus::CallBackAttempted.api_value()))
+            .expression_attribute_values(":since", s(keys::sortable_time(since)))
+            .scan_index_forward(false)
+            .send()
+            .await
+            .map_err(backend)?;
+        match out.items.unwrap_or_default().into_iter().next() {
+            Some(item) => Ok(Some(decode::<LeadItem>(item)?.lead)),
+            None => Ok(None),
+        }
     }
 }

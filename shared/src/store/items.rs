@@ -38,6 +38,8 @@ pub struct LeadItem {
     pub status: String,
     pub version: u64,
     pub cold_at: String,
+    /// The latest call's end, for the banner's 14-day window.
+    pub call_ended_at: String,
     pub gsi1pk: String,
     pub gsi1sk: String,
     pub gsi2pk: String,
@@ -58,6 +60,7 @@ impl LeadItem {
             status: lead.status.api_value().to_owned(),
             version: lead.version,
             cold_at: keys::sortable_time(lead.cold_at),
+            call_ended_at: keys::sortable_time(lead.call.ended_at),
             gsi1pk: keys::tab_partition(&lead.tenant_id, lead.status),
             gsi1sk: order.clone(),
             gsi2pk: keys::status_partition(&lead.tenant_id, lead.status),

@@ -3,5 +3,7 @@
 pub mod dynamo;
 pub mod items;
 pub mod keys;
+pub mod sns;
 
 pub use dynamo::DynamoStore;
+pub use sns::SnsPublisher;

@@ -1,0 +1,55 @@
+//! `BannerFunction`: `GET /banner?phone=` - is this caller tied to an Open/Cold lead whose call
+//! ended within the last 14 days? One Query on the phone index.
+
+use chrono::Duration;
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::domain::{FieldError, PhoneNumber};
+use scl_shared::ports::LeadCommands;
+use scl_shared::store::DynamoStore;
+use serde_json::json;
+use tracing::Instrument;
+
+/// How far back a call may be for the booking screen to show its lead.
+pub const BANNER_WINDOW_DAYS: i64 = 14;
+
+pub struct State<S = DynamoStore> {
+    pub store: S,
+}
+
+pub async fn handle<S: LeadCommands>(
+    state: &State<S>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("banner", request_id = %api::request_id(&req));
+    Ok(api::respond(run(state, &req).instrument(span).await))
+}
+
+async fn run<S: LeadCommands>(state: &State<S>, req: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::View)?;
+    api::reject_query_params(req, &["phone"])?;
+    let params = req.query_string_parameters();
+    let raw = params
+        .first("phone")
+        .ok_or_else(|| FieldError::new("phone", "is required"))?;
+    let phone = PhoneNumber::parse_field("phone", raw)?;
+    let now = now_millis();
+    let since = now - Duration::days(BANNER_WINDOW_DAYS);
+    let body = match state
+        .store
+        .banner_lead(&caller.tenant_id, &phone, since)
+        .await?
+    {
+        None => json!({"linked": false}),
+        Some(lead) => json!({"linked": true, "lead": {
+            "id": lead.id.to_string(),
+            "status": lead.status,
+            "status_label": lead.status.label(),
+            "tab": lead.tab(now),
+            "call_started_at": lead.call.started_at,
+            "summary": lead.summary,
+        }}),
+    };
+    Ok(api::json(200, &body, None))
+}

@@ -1,0 +1,27 @@
+//! `CallbackFunction`: `POST /leads/{id}/callback` - asks the telephony platform to call the customer (`CallbackRequested`) from the tenant's caller ID; counts the attempt.
+
+use lambda_http::{Body, Error, Request, Response};
+use scl_shared::api::{self, lead_action};
+use scl_shared::ports::{EventPublisher, LeadCommands, SettingsStore};
+use scl_shared::service::actions::CsrAction;
+use scl_shared::store::DynamoStore;
+use tracing::Instrument;
+
+pub struct State<S = DynamoStore, P = scl_shared::store::SnsPublisher> {
+    pub store: S,
+    pub publisher: P,
+}
+
+pub async fn handle<S, P>(state: &State<S, P>, req: Request) -> Result<Response<Body>, Error>
+where
+    S: LeadCommands + SettingsStore,
+    P: EventPublisher,
+{
+    let span = tracing::info_span!("callback", request_id = %api::request_id(&req));
+    let result = lead_action::run(&state.store, &state.publisher, &req, |body| {
+        scl_shared::domain::commands::parse_empty(body).map(|()| CsrAction::CallBack)
+    })
+    .instrument(span)
+    .await;
+    Ok(api::respond(result))
+}

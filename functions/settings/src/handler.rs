@@ -1,0 +1,39 @@
+//! `SettingsFunction`: `GET /settings` and `PUT /settings` (scope `scl.admin`). A `PUT` may
+//! carry any subset of the fields; omitted fields keep their value, `null` clears an optional one.
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Error, Request, Response};
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::commands::parse_body;
+use scl_shared::domain::settings::SettingsUpdate;
+use scl_shared::ports::SettingsStore;
+use scl_shared::service::settings::update_settings;
+use scl_shared::store::DynamoStore;
+use tracing::Instrument;
+
+pub struct State<S = DynamoStore> {
+    pub store: S,
+}
+
+pub async fn handle<S: SettingsStore>(
+    state: &State<S>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("settings", request_id = %api::request_id(&req));
+    Ok(api::respond(run(state, &req).instrument(span).await))
+}
+
+async fn run<S: SettingsStore>(
+    state: &State<S>,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::Admin)?;
+    api::reject_query_params(req, &[])?;
+    let settings = if req.method() == Method::PUT {
+        let update = SettingsUpdate::parse(&parse_body(req.body().as_ref())?)?;
+        update_settings(&state.store, &caller.tenant_id, update).await?
+    } else {
+        state.store.settings(&caller.tenant_id).await?
+    };
+    Ok(api::json(200, &settings, None))
+}

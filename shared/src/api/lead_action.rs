@@ -1,0 +1,57 @@
+//! The shared shape of every CSR action route (`POST /leads/{id}/...`, `PUT /leads/{id}/status`):
+//! authorise, parse the id, body and `If-Match`, run the action, answer with the lead and its
+//! `ETag` (or, for a note, 201 with the note).
+
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::Value;
+
+use super::view::LeadView;
+use super::{json, reject_query_params, ApiError, Caller, Scope};
+use crate::domain::commands::{parse_body, parse_if_match};
+use crate::domain::{FieldError, LeadId};
+use crate::ports::{EventPublisher, LeadCommands, SettingsStore};
+use crate::service::actions::{act, Actor, CsrAction};
+
+pub async fn run<S, P>(
+    store: &S,
+    publisher: &P,
+    req: &Request,
+    parse: impl FnOnce(&Value) -> Result<CsrAction, FieldError>,
+) -> Result<Response<Body>, ApiError>
+where
+    S: LeadCommands + SettingsStore,
+    P: EventPublisher,
+{
+    let caller = Caller::authorize(req, Scope::View)?;
+    reject_query_params(req, &[])?;
+    let id = LeadId::parse("id", req.path_parameters().first("id").unwrap_or_default())?;
+    let action = parse(&parse_body(req.body().as_ref())?)?;
+    let if_match = parse_if_match(
+        req.headers()
+            .get("if-match")
+            .map(|v| v.to_str().unwrap_or("invalid")),
+    )?;
+    let actor = Actor {
+        user_id: caller.user_id.clone(),
+        name: caller.name.clone(),
+    };
+    let outcome = act(
+        store,
+        publisher,
+        &caller.tenant_id,
+        &id,
+        &actor,
+        &action,
+        if_match,
+    )
+    .await?;
+    let version = Some(outcome.lead.version);
+    match outcome.note {
+        Some(note) => Ok(json(201, &note, version)),
+        None => Ok(json(
+            200,
+            &LeadView::new(&outcome.lead, crate::domain::lead::now_millis()),
+            version,
+        )),
+    }
+}

@@ -1,0 +1,262 @@
+//! What a CSR does to a lead: notes, dismiss, call back, manual status. Every change is a
+//! conditional write on `version` together with its history entry; with `If-Match` a stale
+//! version is a conflict, without it the change is re-decided on the latest state and retried,
+//! so concurrent changes serialise and none is lost.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tracing::{info, warn};
+
+use crate::domain::commands::{AddNote, CopyTarget, Dismiss, SetStatus};
+use crate::domain::lead::{HistoryEntry, Lead, Note};
+use crate::domain::settings::TenantSettings;
+use crate::domain::status::{transition, Action, Transition, TransitionError};
+use crate::domain::{FieldError, LeadId, TenantId, UserId};
+use crate::ports::{
+    EventPublisher, LeadChange, LeadCommands, OutboundEvent, PublishError, SettingsStore,
+    StoreError,
+};
+
+/// Retries of a change whose lead moved underneath it (no `If-Match`). Ten CSRs hitting one
+/// lead at once all get through well within this.
+const MAX_ATTEMPTS: u32 = 25;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsrAction {
+    AddNote(AddNote),
+    Dismiss(Dismiss),
+    CallBack,
+    SetStatus(SetStatus),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("no such lead")]
+    NotFound,
+    #[error("version conflict")]
+    VersionConflict,
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error(transparent)]
+    Validation(#[from] FieldError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionOutcome {
+    pub lead: Lead,
+    pub note: Option<Note>,
+    /// False when the lead already was where the action would put it (200, unchanged).
+    pub changed: bool,
+}
+
+fn domain_action(a: &CsrAction) -> Action {
+    match a {
+        CsrAction::AddNote(_) => Action::AddNote,
+        CsrAction::Dismiss(d) => Action::Dismiss(d.reason),
+        CsrAction::CallBack => Action::CallBack,
+        CsrAction::SetStatus(s) => Action::SetStatus(s.status),
+    }
+}
+
+/// Checks what the action needs from the lead and the settings before anything is written.
+fn preconditions(
+    action: &CsrAction,
+    lead: &Lead,
+    settings: &TenantSettings,
+) -> Result<(), FieldError> {
+    match action {
+        CsrAction::AddNote(n) => {
+            for target in &n.copy_to {
+                let present = match target {
+                    CopyTarget::Customer => lead.customer.customer_id.is_some(),
+                    CopyTarget::Location => lead.customer.location_id.is_some(),
+                };
+                if !present {
+                    return Err(FieldError::new(
+                        "copy_to",
+                        format!("the lead has no {}_id to copy the note to", target.as_str()),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        CsrAction::CallBack if settings.callback_caller_id.is_none() => Err(FieldError::new(
+            "callback_caller_id",
+            "is not configured for this business; an administrator must set it in settings first",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The changed lead, its history entry and note, and the events to publish once written.
+fn apply(
+    action: &CsrAction,
+    mut lead: Lead,
+    to: crate::domain::LeadStatus,
+    actor: &Actor,
+    settings: &TenantSettings,
+    now: DateTime<Utc>,
+) -> (LeadChange, Vec<OutboundEvent>) {
+    let from = lead.status;
+    lead.status = to;
+    lead.version += 1;
+    lead.updated_at = now;
+    lead.last_activity_at = now;
+    // Any CSR action makes a Cold lead Open again.
+    lead.cold_at = settings.cold_after_days.cold_at(lead.touched_at());
+    let mut history = HistoryEntry {
+        at: now,
+        actor_id: actor.user_id.to_string(),
+        action: String::new(),
+        from_status: Some(from),
+        to_status: Some(to),
+        reason: None,
+        note: None,
+    };
+    let mut note = None;
+    let mut events = Vec::new();
+    let tenant = lead.tenant_id.to_string();
+    let lead_id = lead.id.to_string();
+    match action {
+        CsrAction::AddNote(n) => {
+            history.action = "note_added".into();
+            history.note = Some(n.text.clone());
+            note = Some(Note {
+                id: ulid::Ulid::generate().to_string(),
+                author_id: actor.user_id.to_string(),
+                author_name: actor.name.clone(),
+                text: n.text.clone(),
+                created_at: now,
+                copied_to: n.copy_to.iter().map(|t| t.as_str().to_owned()).collect(),
+            });
+            for target in &n.copy_to {
+                events.push(OutboundEvent {
+                    event_type: "NoteCopied",
+                    payload: json!({
+                        "tenant_id": tenant, "lead_id": lead_id, "target": target.as_str(),
+                        "customer_id": lead.customer.customer_id, "location_id": lead.customer.location_id,
+                        "text": n.text, "author_id": actor.user_id,
+                    }),
+                });
+            }
+        }
+        CsrAction::Dismiss(d) => {
+            history.action = "dismissed".into();
+            history.reason = Some(
+                match d.reason {
+                    crate::domain::status::DismissReason::NotALead => "not_a_lead",
+                    crate::domain::status::DismissReason::LeadNotFollowingUp => {
+                        "lead_not_following_up"
+                    }
+                }
+                .into(),
+            );
+            history.note = d.comment.clone();
+        }
+        CsrAction::CallBack => {
+            history.action = "callback_requested".into();
+            lead.callback_attempts += 1;
+            events.push(OutboundEvent {
+                event_type: "CallbackRequested",
+                payload: json!({
+                    "tenant_id": tenant, "lead_id": lead_id,
+                    "customer_phone": lead.customer.phone,
+                    "caller_id": settings.callback_caller_id,
+                    "voicemail_callback_number": settings.voicemail_callback_number,
+                    "agent_id": actor.user_id,
+                    "requested_at": now,
+                    "attempt": lead.callback_attempts,
+                }),
+            });
+        }
+        CsrAction::SetStatus(s) => {
+            history.action = "status_changed".into();
+            history.note = s.note.clone();
+        }
+    }
+    (
+        LeadChange {
+            lead,
+            history,
+            note,
+        },
+        events,
+    )
+}
+
+pub async fn act<S, P>(
+    store: &S,
+    publisher: &P,
+    tenant: &TenantId,
+    lead_id: &LeadId,
+    actor: &Actor,
+    action: &CsrAction,
+    if_match: Option<u64>,
+) -> Result<ActionOutcome, ActionError>
+where
+    S: LeadCommands + SettingsStore,
+    P: EventPublisher,
+{
+    let settings = store.settings(tenant).await?;
+    for attempt in 0..MAX_ATTEMPTS {
+        let lead = store
+            .get_lead(tenant, lead_id)
+            .await?
+            .ok_or(ActionError::NotFound)?;
+        if if_match.is_some_and(|v| v != lead.version) {
+            return Err(ActionError::VersionConflict);
+        }
+        let to = match transition(lead.status, domain_action(action))? {
+            Transition::To(to) => to,
+            Transition::NoOp | Transition::RecordOnly => {
+                return Ok(ActionOutcome {
+                    lead,
+                    note: None,
+                    changed: false,
+                })
+            }
+        };
+        preconditions(action, &lead, &settings)?;
+        let expected = lead.version;
+        let now = crate::domain::lead::now_millis();
+        let (change, events) = apply(action, lead, to, actor, &settings, now);
+        match store.save_change(&change, expected).await {
+            Ok(()) => {
+                info!(lead_id = %lead_id, action = %change.history.action, version = change.lead.version, "lead changed");
+                // Published after the write: a failed write never reaches other systems.
+                for event in &events {
+                    publisher.publish(event).await?;
+                }
+                return Ok(ActionOutcome {
+                    lead: change.lead,
+                    note: change.note,
+                    changed: true,
+                });
+            }
+            Err(StoreError::VersionConflict) if if_match.is_some() => {
+                return Err(ActionError::VersionConflict)
+            }
+            Err(StoreError::VersionConflict) => {
+                // Someone else changed the lead: back off a little, re-read and decide again.
+                let jitter = u64::from(ulid::Ulid::generate().random() as u8 % 20);
+                tokio::time::sleep(Duration::from_millis(5 + jitter + 5 * u64::from(attempt)))
+                    .await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    warn!(lead_id = %lead_id, "gave up after repeated concurrent changes");
+    Err(ActionError::VersionConflict)
+}
