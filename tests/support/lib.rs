@@ -213,3 +213,135 @@ pub fn days_ago(days: i64) -> String {
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
 }
+
+/// The project's SNS topic in moto with an SQS queue subscribed to it, so tests observe
+/// published events the way a real consumer would.
+pub struct TopicProbe {
+    pub topic_arn: String,
+    pub queue_url: String,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
+}
+
+impl TopicProbe {
+    pub async fn new() -> TopicProbe {
+        let sdk = sdk_config(&moto_url()).await;
+        let sns = aws_sdk_sns::Client::new(&sdk);
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let name = unique("events");
+        let topic_arn = sns
+            .create_topic()
+            .name(&name)
+            .send()
+            .await
+            .expect("moto running")
+            .topic_arn
+            .unwrap();
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+            .clone();
+        sns.subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .send()
+            .await
+            .unwrap();
+        TopicProbe {
+            topic_arn,
+            queue_url,
+            sqs,
+            sns,
+        }
+    }
+
+    pub fn publisher(&self) -> scl_shared::store::SnsPublisher {
+        scl_shared::store::SnsPublisher::new(self.sns.clone(), self.topic_arn.clone())
+    }
+
+    /// Every event delivered so far, as (event_type attribute, message JSON).
+    pub async fn drain(&self) -> Vec<(String, Value)> {
+        let mut out = vec![];
+        loop {
+            let msgs = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(0)
+                .send()
+                .await
+                .unwrap()
+                .messages
+                .unwrap_or_default();
+            if msgs.is_empty() {
+                return out;
+            }
+            for m in msgs {
+                // SNS wraps the message in its JSON envelope, with the message attributes.
+                let envelope: Value = serde_json::from_str(m.body().unwrap()).unwrap();
+                let event_type = envelope["MessageAttributes"]["event_type"]["Value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let message: Value =
+                    serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
+                out.push((event_type, message));
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// Builds an API request with a JSON body and optional headers.
+#[allow(clippy::too_many_arguments)]
+pub fn api_request_with_body(
+    method: &str,
+    route: &str,
+    path: &str,
+    query: &str,
+    path_params: &[(&str, &str)],
+    caller: Option<Map<String, Value>>,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Request {
+    let req = HttpRequest {
+        method: method.into(),
+        route_path: route.into(),
+        raw_path: path.into(),
+        raw_query: query.into(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| ((*k).to_lowercase(), (*v).to_owned()))
+            .collect(),
+        path_parameters: path_params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        body: body.map(str::to_owned),
+        claims: caller,
+    };
+    lambda_http::request::from_str(&apigw::event(&req, "test-request").to_string())
+        .expect("valid API Gateway event")
+}

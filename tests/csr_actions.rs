@@ -1,0 +1,941 @@
+//! Everything a CSR does to a lead, against DynamoDB Local and moto (SNS -> SQS subscription).
+
+use std::sync::Arc;
+
+use scl_shared::domain::lead::HistoryEntry;
+use scl_shared::domain::{LeadId, LeadStatus, TenantId};
+use scl_shared::ports::{LeadChange, LeadCommands};
+use scl_shared::store::{DynamoStore, SnsPublisher};
+use scl_tests::*;
+use serde_json::{json, Value};
+
+struct App {
+    env: TestEnv,
+    probe: TopicProbe,
+    add_note: add_note::State<DynamoStore, SnsPublisher>,
+    dismiss: dismiss_lead::State,
+    callback: callback::State<DynamoStore, SnsPublisher>,
+    status: update_status::State,
+    banner: banner::State,
+    settings: settings::State,
+}
+
+struct Resp {
+    status: u16,
+    body: Value,
+    etag: Option<String>,
+}
+
+impl App {
+    async fn new() -> App {
+        let env = TestEnv::new().await;
+        let probe = TopicProbe::new().await;
+        let store = env.store.clone();
+        App {
+            add_note: add_note::State {
+                store: store.clone(),
+                publisher: probe.publisher(),
+            },
+            dismiss: dismiss_lead::State {
+                store: store.clone(),
+                publisher: (),
+            },
+            callback: callback::State {
+                store: store.clone(),
+                publisher: probe.publisher(),
+            },
+            status: update_status::State {
+                store: store.clone(),
+                publisher: (),
+            },
+            banner: banner::State {
+                store: store.clone(),
+            },
+            settings: settings::State { store },
+            env,
+            probe,
+        }
+    }
+
+    fn tenant(&self) -> &str {
+        &self.env.tenant
+    }
+
+    async fn ingest(&self, call_id: &str, patch: Value) -> String {
+        let state = ingest_call::State {
+            store: self.env.store.clone(),
+        };
+        let event = call_completed(self.tenant(), call_id, patch);
+        let out = ingest_call::handle_payload(&state, &event).await.unwrap();
+        assert_eq!(out["outcome"], "created", "{out}");
+        out["lead_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends `method route` for lead `id` as `tenant` with `scope`.
+    async fn send(
+        &self,
+        method: &str,
+        route: &str,
+        id: &str,
+        query: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+        tenant: &str,
+        scope: &str,
+    ) -> Resp {
+        let path = route.replace("{id}", id);
+        let params: Vec<(&str, &str)> = if route.contains("{id}") {
+            vec![("id", id)]
+        } else {
+            vec![]
+        };
+        let req = api_request_with_body(
+            method,
+            route,
+            &path,
+            query,
+            &params,
+            Some(claims(tenant, "u-7", scope)),
+            body,
+            headers,
+        );
+        let resp = match (method, route) {
+            ("POST", "/leads/{id}/notes") => add_note::handle(&self.add_note, req).await,
+            ("POST", "/leads/{id}/dismiss") => dismiss_lead::handle(&self.dismiss, req).await,
+            ("POST", "/leads/{id}/callback") => callback::handle(&self.callback, req).await,
+            ("PUT", "/leads/{id}/status") => update_status::handle(&self.status, req).await,
+            ("GET", "/banner") => banner::handle(&self.banner, req).await,
+            (_, "/settings") => settings::handle(&self.settings, req).await,
+            ("GET", "/leads/{id}") => {
+                get_lead::handle(
+                    &get_lead::State {
+                        store: self.env.store.clone(),
+                    },
+                    req,
+                )
+                .await
+            }
+            ("GET", "/leads") => {
+                list_leads::handle(
+                    &list_leads::State {
+                        store: self.env.store.clone(),
+                    },
+                    req,
+                )
+                .await
+            }
+            other => panic!("no route {other:?}"),
+        }
+        .unwrap();
+        Resp {
+            status: resp.status().as_u16(),
+            etag: resp
+                .headers()
+                .get("etag")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            body: body_json(&resp),
+        }
+    }
+
+    async fn act(&self, method: &str, route: &str, id: &str, body: &str) -> Resp {
+        self.send(
+            method,
+            route,
+            id,
+            "",
+            Some(body),
+            &[],
+            self.tenant(),
+            "scl.view",
+        )
+        .await
+    }
+
+    async fn detail(&self, id: &str) -> Value {
+        let r = self
+            .send(
+                "GET",
+                "/leads/{id}",
+                id,
+                "",
+                None,
+                &[],
+                self.tenant(),
+                "scl.view",
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    }
+
+    async fn list_ids(&self, query: &str) -> Vec<String> {
+        let r = self
+            .send(
+                "GET",
+                "/leads",
+                "",
+                query,
+                None,
+                &[],
+                self.tenant(),
+                "scl.view",
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    async fn put_settings(&self, body: Value) -> Resp {
+        self.send(
+            "PUT",
+            "/settings",
+            "",
+            "",
+            Some(&body.to_string()),
+            &[],
+            self.tenant(),
+            "scl.admin",
+        )
+        .await
+    }
+
+    /// Puts a lead into a booked status the way the booking handler (issue 4) will.
+    async fn book(&self, id: &str) {
+        let tenant = TenantId::parse("t", self.tenant()).unwrap();
+        let lead_id = LeadId::parse("id", id).unwrap();
+        let mut lead = self
+            .env
+            .store
+            .get_lead(&tenant, &lead_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let expected = lead.version;
+        let from = lead.status;
+        lead.status = LeadStatus::BookedByScl;
+        lead.version += 1;
+        let history = HistoryEntry {
+            at: chrono::Utc::now(),
+            actor_id: "system".into(),
+            action: "booked".into(),
+            from_status: Some(from),
+            to_status: Some(lead.status),
+            reason: None,
+            note: None,
+        };
+        self.env
+            .store
+            .save_change(
+                &LeadChange {
+                    lead,
+                    history,
+                    note: None,
+                },
+                expected,
+            )
+            .await
+            .unwrap();
+    }
+}
+
+fn assert_error(r: &Resp, status: u16, code: &str) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert_eq!(r.body["error"]["code"], code, "{}", r.body);
+}
+
+const NOTES: &str = "/leads/{id}/notes";
+const DISMISS: &str = "/leads/{id}/dismiss";
+const CALLBACK: &str = "/leads/{id}/callback";
+const STATUS: &str = "/leads/{id}/status";
+
+#[tokio::test]
+async fn notes_record_author_and_time_and_copies_publish_note_copied() {
+    let app = App::new().await;
+    let id = app.ingest("c1", json!({})).await;
+    let r = app
+        .act(
+            "POST",
+            NOTES,
+            &id,
+            r#"{"text": "Left a voicemail", "copy_to": ["customer", "location"]}"#,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["text"], "Left a voicemail");
+    assert_eq!(r.body["author_id"], "u-7");
+    assert_eq!(r.body["author_name"], "Test User");
+    assert_eq!(r.body["copied_to"], json!(["customer", "location"]));
+    assert!(r.body["created_at"].as_str().is_some());
+    assert_eq!(r.etag.as_deref(), Some("\"2\""));
+
+    let d = app.detail(&id).await;
+    assert_eq!(d["notes"][0]["text"], "Left a voicemail");
+    assert_eq!(d["version"], 2);
+    let last = d["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "note_added");
+    assert_eq!(last["actor_id"], "u-7");
+
+    let events = app.probe.drain().await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    for (event_type, msg) in &events {
+        assert_eq!(event_type, "NoteCopied");
+        assert_eq!(msg["lead_id"], id.as_str());
+        assert_eq!(msg["customer_id"], "c-881");
+        assert_eq!(msg["location_id"], "l-42");
+        assert_eq!(msg["text"], "Left a voicemail");
+        assert_eq!(msg["author_id"], "u-7");
+        assert_eq!(msg["tenant_id"], app.tenant());
+    }
+    let mut targets: Vec<&str> = events
+        .iter()
+        .map(|(_, m)| m["target"].as_str().unwrap())
+        .collect();
+    targets.sort();
+    assert_eq!(targets, vec!["customer", "location"]);
+}
+
+#[tokio::test]
+async fn bad_notes_are_400_and_change_nothing() {
+    let app = App::new().await;
+    let id = app
+        .ingest("c1", json!({"customer_id": null, "location_id": "l-1"}))
+        .await;
+    for (body, field) in [
+        (
+            r#"{"text": "x", "copy_to": ["customer"]}"#.to_owned(),
+            "copy_to",
+        ),
+        (r#"{"text": ""}"#.to_owned(), "text"),
+        (format!(r#"{{"text": "{}"}}"#, "x".repeat(5001)), "text"),
+        (r#"{"text": "x", "pin": true}"#.to_owned(), "pin"),
+        (
+            r#"{"text": "x", "copy_to": ["crm"]}"#.to_owned(),
+            "copy_to[0]",
+        ),
+        ("{not json".to_owned(), "body"),
+    ] {
+        let r = app.act("POST", NOTES, &id, &body).await;
+        assert_error(&r, 400, "validation_failed");
+        assert_eq!(r.body["error"]["field"], field, "{body}");
+    }
+    let d = app.detail(&id).await;
+    assert_eq!(d["version"], 1, "nothing written");
+    assert_eq!(d["notes"], json!([]));
+    assert!(app.probe.drain().await.is_empty());
+    let r = app
+        .act(
+            "POST",
+            NOTES,
+            &id,
+            r#"{"text": "to the location", "copy_to": ["location"]}"#,
+        )
+        .await;
+    assert_eq!(r.status, 201);
+}
+
+#[tokio::test]
+async fn dismissing_moves_to_done_and_repeating_it_changes_nothing() {
+    let app = App::new().await;
+    let id = app.ingest("c1", json!({})).await;
+    let r = app
+        .act(
+            "POST",
+            DISMISS,
+            &id,
+            r#"{"reason": "not_a_lead", "comment": "vendor call"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "not_a_lead");
+    assert_eq!(r.body["status_label"], "Reviewed - Not a Lead");
+    assert_eq!(r.body["tab"], "done");
+    assert_eq!(r.etag.as_deref(), Some("\"2\""));
+    let again = app
+        .act("POST", DISMISS, &id, r#"{"reason": "not_a_lead"}"#)
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body["version"], 2, "no-op keeps the version");
+    let other = app
+        .act(
+            "POST",
+            DISMISS,
+            &id,
+            r#"{"reason": "lead_not_following_up"}"#,
+        )
+        .await;
+    assert_error(&other, 409, "invalid_transition");
+    let d = app.detail(&id).await;
+    let history = d["history"].as_array().unwrap();
+    assert_eq!(
+        history.len(),
+        2,
+        "created + dismissed, no entry for the no-op"
+    );
+    assert_eq!(history[1]["action"], "dismissed");
+    assert_eq!(history[1]["reason"], "not_a_lead");
+    assert_eq!(history[1]["note"], "vendor call");
+    assert_eq!(history[1]["from_status"], "new");
+    assert_eq!(history[1]["to_status"], "not_a_lead");
+    assert_eq!(
+        app.list_ids("tab=done&status=not_a_lead").await,
+        vec![id.clone()]
+    );
+    assert!(app.list_ids("tab=open").await.is_empty());
+
+    let id2 = app
+        .ingest("c2", json!({"from_number": "+15125550111"}))
+        .await;
+    let r = app
+        .act(
+            "POST",
+            DISMISS,
+            &id2,
+            r#"{"reason": "lead_not_following_up"}"#,
+        )
+        .await;
+    assert_eq!(r.body["status"], "not_following_up");
+    let r = app
+        .act("POST", DISMISS, &id2, r#"{"reason": "because"}"#)
+        .await;
+    assert_error(&r, 400, "validation_failed");
+    assert_eq!(r.body["error"]["field"], "reason");
+}
+
+#[tokio::test]
+async fn call_back_needs_a_caller_id_then_counts_attempts_and_publishes() {
+    let app = App::new().await;
+    let id = app.ingest("c1", json!({})).await;
+    let r = app.act("POST", CALLBACK, &id, "{}").await;
+    assert_error(&r, 400, "validation_failed");
+    assert_eq!(r.body["error"]["field"], "callback_caller_id");
+    assert_eq!(app.detail(&id).await["version"], 1);
+
+    let s = app.put_settings(json!({"callback_caller_id": "(512) 555-0000", "voicemail_callback_number": "512.555.0001"})).await;
+    assert_eq!(s.status, 200, "{}", s.body);
+    let r = app.act("POST", CALLBACK, &id, "{}").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "call_back_attempted");
+    assert_eq!(r.body["tab"], "open");
+    assert_eq!(r.body["callback_attempts"], 1);
+    let r = app.act("POST", CALLBACK, &id, "").await;
+    assert_eq!(r.body["callback_attempts"], 2, "every attempt counts");
+    assert_eq!(r.body["version"], 3);
+
+    let events = app.probe.drain().await;
+    assert_eq!(events.len(), 2);
+    let (event_type, msg) = &events[0];
+    assert_eq!(event_type, "CallbackRequested");
+    assert_eq!(msg["lead_id"], id.as_str());
+    assert_eq!(msg["customer_phone"], "+15125550100");
+    assert_eq!(msg["caller_id"], "+15125550000");
+    assert_eq!(msg["voicemail_callback_number"], "+15125550001");
+    assert_eq!(msg["agent_id"], "u-7");
+    assert!(msg["requested_at"].as_str().is_some());
+
+    let r = app.act("POST", CALLBACK, &id, r#"{"urgent": true}"#).await;
+    assert_eq!(r.body["error"]["field"], "urgent");
+    app.act(
+        "POST",
+        DISMISS,
+        &id,
+        r#"{"reason": "lead_not_following_up"}"#,
+    )
+    .await;
+    let r = app.act("POST", CALLBACK, &id, "{}").await;
+    assert_error(&r, 409, "invalid_transition");
+}
+
+#[tokio::test]
+async fn manual_status_rules_if_match_and_locked_leads() {
+    let app = App::new().await;
+    let id = app.ingest("c1", json!({})).await;
+    let r = app
+        .act(
+            "PUT",
+            STATUS,
+            &id,
+            r#"{"status": "not_able_to_save", "note": "customer went with a competitor"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "not_able_to_save");
+    assert_eq!(r.etag.as_deref(), Some("\"2\""));
+    let same = app
+        .act("PUT", STATUS, &id, r#"{"status": "not_able_to_save"}"#)
+        .await;
+    assert_eq!((same.status, same.body["version"].as_u64()), (200, Some(2)));
+    let back = app.act("PUT", STATUS, &id, r#"{"status": "new"}"#).await;
+    assert_eq!(back.body["status"], "new");
+    assert_eq!(back.body["tab"], "open");
+
+    for booked in ["booked_by_scl", "booked_elsewhere"] {
+        let r = app
+            .act("PUT", STATUS, &id, &format!(r#"{{"status": "{booked}"}}"#))
+            .await;
+        assert_error(&r, 400, "status_not_settable");
+    }
+    let r = app.act("PUT", STATUS, &id, r#"{"status": "won"}"#).await;
+    assert_error(&r, 400, "validation_failed");
+
+    let stale = app
+        .send(
+            "PUT",
+            STATUS,
+            &id,
+            "",
+            Some(r#"{"status": "not_a_lead"}"#),
+            &[("If-Match", "\"1\"")],
+            app.tenant(),
+            "scl.view",
+        )
+        .await;
+    assert_error(&stale, 412, "version_conflict");
+    let fresh = app
+        .send(
+            "PUT",
+            STATUS,
+            &id,
+            "",
+            Some(r#"{"status": "not_a_lead"}"#),
+            &[("If-Match", "\"3\"")],
+            app.tenant(),
+            "scl.view",
+        )
+        .await;
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    assert_eq!(fresh.etag.as_deref(), Some("\"4\""));
+    let bad = app
+        .send(
+            "PUT",
+            STATUS,
+            &id,
+            "",
+            Some(r#"{"status": "new"}"#),
+            &[("If-Match", "yesterday")],
+            app.tenant(),
+            "scl.view",
+        )
+        .await;
+    assert_error(&bad, 400, "validation_failed");
+
+    let d = app.detail(&id).await;
+    let h = d["history"].as_array().unwrap();
+    assert_eq!(h.len(), 4);
+    assert_eq!(h[1]["note"], "customer went with a competitor");
+
+    app.book(&id).await;
+    for (method, route, body) in [
+        ("PUT", STATUS, r#"{"status": "new"}"#),
+        ("POST", DISMISS, r#"{"reason": "not_a_lead"}"#),
+        ("POST", CALLBACK, "{}"),
+        ("POST", NOTES, r#"{"text": "hi"}"#),
+    ] {
+        let r = app.act(method, route, &id, body).await;
+        assert_error(&r, 409, "lead_locked");
+    }
+}
+
+#[tokio::test]
+async fn every_action_answers_404_for_another_tenants_lead_and_checks_the_token() {
+    let app = App::new().await;
+    let id = app.ingest("c1", json!({})).await;
+    let stranger = unique("t");
+    let missing = ulid::Ulid::generate().to_string();
+    for (method, route, body) in [
+        ("POST", NOTES, r#"{"text": "hi"}"#),
+        ("POST", DISMISS, r#"{"reason": "not_a_lead"}"#),
+        ("POST", CALLBACK, "{}"),
+        ("PUT", STATUS, r#"{"status": "not_a_lead"}"#),
+    ] {
+        let theirs = app
+            .send(
+                method,
+                route,
+                &id,
+                "",
+                Some(body),
+                &[],
+                &stranger,
+                "scl.view",
+            )
+            .await;
+        assert_error(&theirs, 404, "not_found");
+        let nobody = app
+            .send(
+                method,
+                route,
+                &missing,
+                "",
+                Some(body),
+                &[],
+                app.tenant(),
+                "scl.view",
+            )
+            .await;
+        assert_error(&nobody, 404, "not_found");
+        let forbidden = app
+            .send(
+                method,
+                route,
+                &id,
+                "",
+                Some(body),
+                &[],
+                app.tenant(),
+                "scl.admin",
+            )
+            .await;
+        assert_error(&forbidden, 403, "forbidden");
+    }
+    assert_eq!(app.detail(&id).await["version"], 1, "nothing changed");
+    let r = app
+        .send(
+            "GET",
+            "/settings",
+            "",
+            "",
+            None,
+            &[],
+            app.tenant(),
+            "scl.view",
+        )
+        .await;
+    assert_error(&r, 403, "forbidden");
+    let r = app
+        .send(
+            "GET",
+            "/banner",
+            "",
+            "phone=5125550100",
+            None,
+            &[],
+            app.tenant(),
+            "scl.admin",
+        )
+        .await;
+    assert_error(&r, 403, "forbidden");
+}
+
+#[tokio::test]
+async fn ten_concurrent_writers_with_if_match_exactly_one_wins() {
+    let app = Arc::new(App::new().await);
+    let id = app.ingest("c1", json!({})).await;
+    let statuses = [
+        "not_a_lead",
+        "not_following_up",
+        "not_able_to_save",
+        "call_back_attempted",
+        "not_a_lead",
+        "not_following_up",
+        "not_able_to_save",
+        "call_back_attempted",
+        "not_a_lead",
+        "not_following_up",
+    ];
+    let tasks: Vec<_> = statuses
+        .iter()
+        .map(|s| {
+            let (app, id, body) = (app.clone(), id.clone(), format!(r#"{{"status": "{s}"}}"#));
+            tokio::spawn(async move {
+                app.send(
+                    "PUT",
+                    STATUS,
+                    &id,
+                    "",
+                    Some(&body),
+                    &[("If-Match", "\"1\"")],
+                    app.tenant(),
+                    "scl.view",
+                )
+                .await
+                .status
+            })
+        })
+        .collect();
+    let mut codes: Vec<u16> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [vec![200], vec![412; 9]].concat());
+    let d = app.detail(&id).await;
+    assert_eq!(d["version"], 2, "version advanced exactly once");
+    assert_eq!(d["history"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn ten_concurrent_writers_without_if_match_all_land_in_history() {
+    let app = Arc::new(App::new().await);
+    let id = app.ingest("c1", json!({})).await;
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let (app, id) = (app.clone(), id.clone());
+            tokio::spawn(async move {
+                app.act("POST", NOTES, &id, &format!(r#"{{"text": "note {i}"}}"#))
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let codes: Vec<u16> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(codes, vec![201; 10]);
+    let d = app.detail(&id).await;
+    assert_eq!(d["version"], 11);
+    let notes: Vec<&Value> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["action"] == "note_added")
+        .collect();
+    assert_eq!(notes.len(), 10, "ten history entries for ten changes");
+    assert_eq!(d["notes"].as_array().unwrap().len(), 10);
+}
+
+#[tokio::test]
+async fn cold_leads_list_under_cold_and_any_action_makes_them_open_again() {
+    let app = App::new().await;
+    let old = app
+        .ingest(
+            "old",
+            json!({"started_at": days_ago(10), "ended_at": days_ago(10), "duration_seconds": 300}),
+        )
+        .await;
+    assert_eq!(app.list_ids("tab=cold").await, vec![old.clone()]);
+    assert!(app.list_ids("tab=open").await.is_empty());
+    let r = app
+        .act("POST", NOTES, &old, r#"{"text": "looked at it"}"#)
+        .await;
+    assert_eq!(r.status, 201);
+    assert_eq!(app.list_ids("tab=open").await, vec![old.clone()]);
+    assert!(app.list_ids("tab=cold").await.is_empty());
+    assert_eq!(app.detail(&old).await["tab"], "open");
+}
+
+#[tokio::test]
+async fn changing_cold_after_days_moves_leads_between_open_and_cold() {
+    let app = App::new().await;
+    let id = app
+        .ingest(
+            "c",
+            json!({"started_at": days_ago(5), "ended_at": days_ago(5), "duration_seconds": 300}),
+        )
+        .await;
+    assert_eq!(
+        app.list_ids("tab=cold").await,
+        vec![id.clone()],
+        "5 days > default 3"
+    );
+    assert_eq!(
+        app.put_settings(json!({"cold_after_days": 7})).await.status,
+        200
+    );
+    assert_eq!(
+        app.list_ids("tab=open").await,
+        vec![id.clone()],
+        "5 days < 7"
+    );
+    assert_eq!(
+        app.put_settings(json!({"cold_after_days": 4})).await.status,
+        200
+    );
+    assert_eq!(app.list_ids("tab=cold").await, vec![id]);
+}
+
+#[tokio::test]
+async fn the_banner_links_open_or_cold_leads_from_the_last_14_days() {
+    let app = App::new().await;
+    let recent = app.ingest("c10", json!({"from_number": "+15125550400", "started_at": days_ago(10), "ended_at": days_ago(10), "duration_seconds": 300})).await;
+    app.ingest("c20", json!({"from_number": "+15125550401", "started_at": days_ago(20), "ended_at": days_ago(20), "duration_seconds": 300})).await;
+    let done = app
+        .ingest("c-done", json!({"from_number": "+15125550402"}))
+        .await;
+    app.act("POST", DISMISS, &done, r#"{"reason": "not_a_lead"}"#)
+        .await;
+
+    let banner =
+        |q: &'static str| app.send("GET", "/banner", "", q, None, &[], app.tenant(), "scl.view");
+    let r = banner("phone=(512)%20555-0400").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["linked"], true);
+    assert_eq!(r.body["lead"]["id"], recent.as_str());
+    assert_eq!(r.body["lead"]["status"], "new");
+    assert_eq!(r.body["lead"]["status_label"], "New");
+    assert_eq!(r.body["lead"]["tab"], "cold");
+    assert!(r.body["lead"]["summary"].as_str().is_some());
+    assert!(r.body["lead"]["call_started_at"].as_str().is_some());
+    let r = banner("phone=%2B1%20512%20555%200400").await;
+    assert_eq!(r.body["linked"], true, "written another way");
+    assert_eq!(
+        banner("phone=512.555.0401").await.body,
+        json!({"linked": false}),
+        "20 days is too old"
+    );
+    assert_eq!(
+        banner("phone=5125550402").await.body,
+        json!({"linked": false}),
+        "Done is not linked"
+    );
+    assert_eq!(
+        banner("phone=5125559999").await.body,
+        json!({"linked": false})
+    );
+    let other = app
+        .send(
+            "GET",
+            "/banner",
+            "",
+            "phone=5125550400",
+            None,
+            &[],
+            &unique("t"),
+            "scl.view",
+        )
+        .await;
+    assert_eq!(
+        other.body,
+        json!({"linked": false}),
+        "other tenants never learn of the lead"
+    );
+    for q in ["phone=hello", "", "phone=5125550400&x=1"] {
+        let r = banner(q).await;
+        assert_error(&r, 400, "validation_failed");
+    }
+    env_requests_one(&app).await;
+}
+
+async fn env_requests_one(app: &App) {
+    app.env.requests.reset();
+    app.send(
+        "GET",
+        "/banner",
+        "",
+        "phone=5125550400",
+        None,
+        &[],
+        app.tenant(),
+        "scl.view",
+    )
+    .await;
+    assert_eq!(app.env.requests.get(), 1, "the banner is one Query");
+}
+
+#[tokio::test]
+async fn settings_defaults_partial_updates_and_validation() {
+    let app = App::new().await;
+    let r = app
+        .send(
+            "GET",
+            "/settings",
+            "",
+            "",
+            None,
+            &[],
+            app.tenant(),
+            "scl.admin",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["cold_after_days"], 3);
+    assert_eq!(r.body["min_call_seconds"], 60);
+    assert_eq!(r.body["timezone"], "America/Chicago");
+    assert_eq!(r.body["recipients"], json!([]));
+
+    let full = json!({
+        "timezone": "America/Denver", "cold_after_days": 5,
+        "quiet_hours": {"start": "21:00", "end": "08:00"},
+        "callback_caller_id": "+15125550000", "voicemail_callback_number": "+15125550001",
+        "min_call_seconds": 90,
+        "recipients": [{"user_id": "u-7", "name": "Sam", "email": "sam@example.com", "phone": "+15125550199", "channels": ["in_app", "email", "sms"]}]
+    });
+    let r = app.put_settings(full.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for (k, v) in full.as_object().unwrap() {
+        assert_eq!(&r.body[k], v, "{k}");
+    }
+    let r = app.put_settings(json!({"min_call_seconds": 120})).await;
+    assert_eq!(r.body["min_call_seconds"], 120);
+    assert_eq!(
+        r.body["timezone"], "America/Denver",
+        "omitted fields keep their value"
+    );
+    assert_eq!(r.body["recipients"], full["recipients"]);
+    let r = app
+        .send(
+            "GET",
+            "/settings",
+            "",
+            "",
+            None,
+            &[],
+            app.tenant(),
+            "scl.admin",
+        )
+        .await;
+    assert_eq!(r.body["min_call_seconds"], 120);
+
+    for (body, field) in [
+        (json!({"timezone": "Nowhere/City"}), "timezone"),
+        (json!({"cold_after_days": 15}), "cold_after_days"),
+        (
+            json!({"quiet_hours": {"start": "25:00", "end": "08:00"}}),
+            "quiet_hours.start",
+        ),
+        (
+            json!({"callback_caller_id": "call me"}),
+            "callback_caller_id",
+        ),
+        (
+            json!({"recipients": [{"user_id": "u-1", "email": "x@", "channels": ["email"]}]}),
+            "recipients[0].email",
+        ),
+        (
+            json!({"recipients": [{"user_id": "u-1", "channels": ["fax"]}]}),
+            "recipients[0].channels[0]",
+        ),
+        (json!({"unknown": 1}), "unknown"),
+    ] {
+        let r = app.put_settings(body.clone()).await;
+        assert_error(&r, 400, "validation_failed");
+        assert_eq!(r.body["error"]["field"], field, "{body}");
+    }
+    let r = app
+        .send(
+            "GET",
+            "/settings",
+            "",
+            "",
+            None,
+            &[],
+            app.tenant(),
+            "scl.admin",
+        )
+        .await;
+    assert_eq!(
+        r.body["min_call_seconds"], 120,
+        "rejected updates change nothing"
+    );
+    // Settings are per tenant.
+    let r = app
+        .send(
+            "GET",
+            "/settings",
+            "",
+            "",
+            None,
+            &[],
+            &unique("t"),
+            "scl.admin",
+        )
+        .await;
+    assert_eq!(r.body["min_call_seconds"], 60);
+}
