@@ -72,6 +72,7 @@ impl App {
     }
 
     /// Sends `method route` for lead `id` as `tenant` with `scope`.
+    #[allow(clippy::too_many_arguments)] // a test helper mirroring one HTTP request's parts
     async fn send(
         &self,
         method: &str,
