@@ -171,6 +171,69 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
         "forbidden"
     );
 
+    // CSR actions through the gateway: settings (admin), a call-back published to the topic in
+    // moto, a note, the banner.
+    let admin = jwt::mint(
+        &DevClaims::new("u-1", &tenant, "scl.admin", 300),
+        "test-secret",
+    )
+    .unwrap();
+    let resp = http
+        .put(format!("{api}/settings"))
+        .bearer_auth(&admin)
+        .json(&json!({"callback_caller_id": "+15125550000"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let resp = http
+        .put(format!("{api}/settings"))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403, "settings need scl.admin");
+    let resp = http
+        .post(format!("{api}/leads/{id}/callback"))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["etag"], "\"2\"");
+    let lead: Value = resp.json().await.unwrap();
+    assert_eq!(lead["status"], "call_back_attempted");
+    let resp = http
+        .post(format!("{api}/leads/{id}/notes"))
+        .bearer_auth(&token)
+        .json(&json!({"text": "called, left voicemail", "copy_to": ["customer"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let resp = http
+        .put(format!("{api}/leads/{id}/status"))
+        .bearer_auth(&token)
+        .header("If-Match", "\"1\"")
+        .json(&json!({"status": "new"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 412);
+    let banner: Value = http
+        .get(format!("{api}/banner?phone=%28512%29%20555-0100"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(banner["linked"], true, "{banner}");
+    assert_eq!(banner["lead"]["status"], "call_back_attempted");
+
     // Another tenant's token never sees the lead.
     let other = jwt::mint(
         &DevClaims::new("u-2", &unique("t"), "scl.view", 300),
