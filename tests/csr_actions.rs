@@ -236,6 +236,7 @@ impl App {
                     lead,
                     history,
                     note: None,
+                    history_id: None,
                 },
                 expected,
             )

@@ -7,4 +7,5 @@ pub mod jwt;
 pub mod provision;
 pub mod runtime;
 pub mod stack;
+pub mod streams;
 pub mod template;

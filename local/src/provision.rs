@@ -99,6 +99,7 @@ pub async fn provision(
     template: &Template,
     dynamodb: &aws_sdk_dynamodb::Client,
     sns: &aws_sdk_sns::Client,
+    sqs: &aws_sdk_sqs::Client,
     prefix: &str,
 ) -> Result<Resolved> {
     let mut resolved = Resolved {
@@ -125,6 +126,24 @@ pub async fn provision(
         resolved
             .names
             .insert(topic.clone(), out.topic_arn.unwrap_or_default());
+    }
+    for queue in &template.queues {
+        let name = format!("{prefix}{queue}");
+        let url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "creating queue {queue}: {}",
+                    aws_sdk_sqs::error::DisplayErrorContext(e)
+                )
+            })?
+            .queue_url
+            .unwrap_or_default();
+        resolved.queue_urls.insert(queue.clone(), url.clone());
+        resolved.names.insert(queue.clone(), url);
     }
     Ok(resolved)
 }

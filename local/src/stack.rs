@@ -12,7 +12,22 @@ use aws_config::BehaviorVersion;
 use crate::gateway::{self, Gateway, Route};
 use crate::provision;
 use crate::runtime::{FunctionRuntime, RuntimeConfig};
+use crate::streams::{Invoke, StreamMapping};
 use crate::template::{Resolved, Template};
+
+/// Invokes a function under the runtime emulator as a stream mapping does.
+pub fn runtime_invoker(rt: Arc<FunctionRuntime>) -> Invoke {
+    Arc::new(move |event: serde_json::Value| {
+        let rt = rt.clone();
+        Box::pin(async move {
+            match rt.invoke(event.to_string().into_bytes()).await {
+                Ok((payload, false)) => serde_json::from_slice(&payload).map_err(|e| e.to_string()),
+                Ok((payload, true)) => Err(String::from_utf8_lossy(&payload).into_owned()),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    })
+}
 
 pub struct StackConfig {
     pub template: PathBuf,
@@ -59,15 +74,42 @@ impl Stack {
     pub async fn start(cfg: StackConfig) -> Result<Stack> {
         let template = Template::load(&cfg.template)?;
         let ddb = aws_sdk_dynamodb::Client::new(&client_config(&cfg.runtime.dynamodb_url).await);
-        let sns = aws_sdk_sns::Client::new(&client_config(&cfg.runtime.moto_url).await);
-        let resolved = provision::provision(&template, &ddb, &sns, &cfg.name_prefix)
+        let moto = client_config(&cfg.runtime.moto_url).await;
+        let sns = aws_sdk_sns::Client::new(&moto);
+        let sqs = aws_sdk_sqs::Client::new(&moto);
+        let streams =
+            aws_sdk_dynamodbstreams::Client::new(&client_config(&cfg.runtime.dynamodb_url).await);
+        let resolved = provision::provision(&template, &ddb, &sns, &sqs, &cfg.name_prefix)
             .await
             .context("provisioning DynamoDB Local and moto from the template")?;
 
         let mut functions = BTreeMap::new();
         let mut routes = Vec::new();
+        let mut tasks = Vec::new();
         for def in &template.functions {
             let rt = Arc::new(FunctionRuntime::start(def, &resolved, &cfg.runtime).await?);
+            for source in &def.stream_sources {
+                let mapping = StreamMapping {
+                    function: def.logical_id.clone(),
+                    table_name: resolved
+                        .names
+                        .get(&source.table)
+                        .cloned()
+                        .unwrap_or_default(),
+                    source: source.clone(),
+                    invoke: runtime_invoker(rt.clone()),
+                    on_failure_queue_url: source
+                        .on_failure_queue
+                        .as_ref()
+                        .and_then(|q| resolved.queue_urls.get(q).cloned()),
+                    region: "us-east-1".into(),
+                };
+                tasks.push(tokio::spawn(mapping.run(
+                    ddb.clone(),
+                    streams.clone(),
+                    sqs.clone(),
+                )));
+            }
             for r in &def.routes {
                 routes.push(Route {
                     def: r.clone(),
@@ -90,14 +132,12 @@ impl Stack {
         let (api_addr, invoke_addr) = (api.local_addr()?, invoke.local_addr()?);
         let api_router = gateway::http_api_router(gw.clone());
         let invoke_router = gateway::invoke_api_router(gw.clone());
-        let tasks = vec![
-            tokio::spawn(async move {
-                let _ = axum::serve(api, api_router).await;
-            }),
-            tokio::spawn(async move {
-                let _ = axum::serve(invoke, invoke_router).await;
-            }),
-        ];
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(api, api_router).await;
+        }));
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(invoke, invoke_router).await;
+        }));
         Ok(Stack {
             api_addr,
             invoke_addr,

@@ -12,6 +12,7 @@ pub struct Template {
     pub tables: Vec<TableDef>,
     pub topics: Vec<String>,
     pub functions: Vec<FunctionDef>,
+    pub queues: Vec<String>,
     pub parameters: BTreeMap<String, String>,
 }
 
@@ -29,6 +30,42 @@ pub struct FunctionDef {
     /// Environment variables, unresolved (Globals merged with the function's own).
     pub environment: BTreeMap<String, Value>,
     pub routes: Vec<RouteDef>,
+    pub stream_sources: Vec<StreamSourceDef>,
+}
+
+/// A DynamoDB stream event source mapping (`Type: DynamoDB` event).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamSourceDef {
+    /// Logical id of the table whose stream feeds the function.
+    pub table: String,
+    pub batch_size: usize,
+    pub maximum_retry_attempts: u32,
+    pub report_batch_item_failures: bool,
+    /// Parsed `FilterCriteria.Filters[].Pattern`s; a record passes if any matches.
+    pub filters: Vec<serde_json::Value>,
+    /// Logical id of the on-failure SQS queue.
+    pub on_failure_queue: Option<String>,
+}
+
+/// The logical id named by `!GetAtt X.Attr` / `{Fn::GetAtt: [X, Attr]}` / `!Ref X`.
+pub fn referenced_id(v: &Value) -> Option<String> {
+    match v {
+        Value::Tagged(t) if t.tag == "!GetAtt" || t.tag == "!Ref" => match &t.value {
+            Value::String(s) => s.split('.').next().map(str::to_owned),
+            Value::Sequence(seq) => seq.first().and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        },
+        Value::Mapping(m) => m
+            .get("Fn::GetAtt")
+            .and_then(|g| {
+                g.as_sequence()
+                    .and_then(|s| s.first())
+                    .and_then(Value::as_str)
+            })
+            .or_else(|| m.get("Ref").and_then(Value::as_str))
+            .map(str::to_owned),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +128,7 @@ impl Template {
             tables: vec![],
             topics: vec![],
             functions: vec![],
+            queues: vec![],
             parameters,
         };
         for (id, res) in resources {
@@ -106,6 +144,7 @@ impl Template {
                     properties: props,
                 }),
                 "AWS::SNS::Topic" => t.topics.push(id),
+                "AWS::SQS::Queue" => t.queues.push(id),
                 "AWS::Serverless::Function" => {
                     let binary = get(res, "Metadata")
                         .and_then(|m| get(m, "BuildProperties"))
@@ -118,8 +157,50 @@ impl Template {
                     let mut environment = globals_env.clone();
                     environment.extend(env_vars(get(&props, "Environment")));
                     let mut routes = vec![];
+                    let mut stream_sources = vec![];
                     if let Some(events) = get(&props, "Events").and_then(Value::as_mapping) {
                         for ev in events.values() {
+                            if get(ev, "Type").and_then(Value::as_str) == Some("DynamoDB") {
+                                let p = get(ev, "Properties").cloned().unwrap_or(Value::Null);
+                                let table = get(&p, "Stream")
+                                    .and_then(referenced_id)
+                                    .ok_or_else(|| anyhow!("{id}: DynamoDB event needs Stream: !GetAtt Table.StreamArn"))?;
+                                let num = |k: &str, d: u64| {
+                                    get(&p, k).and_then(Value::as_u64).unwrap_or(d)
+                                };
+                                let mut filters = vec![];
+                                for f in get(&p, "FilterCriteria")
+                                    .and_then(|c| get(c, "Filters"))
+                                    .and_then(Value::as_sequence)
+                                    .cloned()
+                                    .unwrap_or_default()
+                                {
+                                    let pattern =
+                                        get(&f, "Pattern").and_then(Value::as_str).unwrap_or("{}");
+                                    filters.push(
+                                        serde_json::from_str(pattern)
+                                            .with_context(|| format!("{id}: filter pattern"))?,
+                                    );
+                                }
+                                stream_sources.push(StreamSourceDef {
+                                    table,
+                                    batch_size: num("BatchSize", 100) as usize,
+                                    maximum_retry_attempts: num("MaximumRetryAttempts", 3) as u32,
+                                    report_batch_item_failures: get(&p, "FunctionResponseTypes")
+                                        .and_then(Value::as_sequence)
+                                        .is_some_and(|s| {
+                                            s.iter().any(|v| {
+                                                v.as_str() == Some("ReportBatchItemFailures")
+                                            })
+                                        }),
+                                    filters,
+                                    on_failure_queue: get(&p, "DestinationConfig")
+                                        .and_then(|d| get(d, "OnFailure"))
+                                        .and_then(|o| get(o, "Destination"))
+                                        .and_then(referenced_id),
+                                });
+                                continue;
+                            }
                             if get(ev, "Type").and_then(Value::as_str) != Some("HttpApi") {
                                 continue;
                             }
@@ -151,6 +232,7 @@ impl Template {
                         binary,
                         environment,
                         routes,
+                        stream_sources,
                     });
                 }
                 _ => {}
@@ -164,6 +246,8 @@ impl Template {
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
     pub names: BTreeMap<String, String>,
+    /// SQS queue URLs by logical id.
+    pub queue_urls: BTreeMap<String, String>,
     pub parameters: BTreeMap<String, String>,
 }
 
@@ -217,9 +301,26 @@ mod tests {
             }]
         );
         assert!(list.environment.contains_key("TABLE_NAME"));
+        let stream = &t
+            .functions
+            .iter()
+            .find(|f| f.logical_id == "BookingStreamFunction")
+            .unwrap()
+            .stream_sources[0];
+        assert_eq!(stream.table, "LeadsTable");
+        assert_eq!(
+            stream.on_failure_queue.as_deref(),
+            Some("BookingStreamFailureQueue")
+        );
+        assert!(stream.report_batch_item_failures);
+        assert_eq!(
+            stream.filters[0]["eventName"],
+            serde_json::json!(["INSERT"])
+        );
         let r = Resolved {
             names: [("LeadsTable".to_owned(), "local-leads".to_owned())].into(),
             parameters: t.parameters.clone(),
+            ..Resolved::default()
         };
         assert_eq!(
             r.resolve(&list.environment["TABLE_NAME"]).as_deref(),

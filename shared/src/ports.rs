@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::domain::booking::JobBooked;
 use crate::domain::lead::Note;
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::ColdAfterDays;
@@ -18,9 +19,9 @@ use crate::query::{LeadPage, ListRequest};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The call was already processed (a redelivered event).
-    #[error("call already processed")]
-    DuplicateCall,
+    /// The event was already processed (a redelivery): nothing was written.
+    #[error("already processed")]
+    AlreadyProcessed,
     /// The lead changed since it was read; re-read and decide again.
     #[error("lead changed concurrently")]
     VersionConflict,
@@ -111,6 +112,9 @@ pub struct LeadChange {
     pub lead: Lead,
     pub history: HistoryEntry,
     pub note: Option<Note>,
+    /// A deterministic id for the history entry when the change comes from an event that may
+    /// be redelivered (a booking): a second delivery finds the entry and writes nothing.
+    pub history_id: Option<String>,
 }
 
 pub trait LeadCommands: Send + Sync {
@@ -158,7 +162,7 @@ pub trait EventPublisher: Send + Sync {
     ) -> impl Future<Output = Result<(), PublishError>> + Send;
 }
 
-pub trait IngestStore: SettingsStore {
+pub trait IngestStore: SettingsStore + RejectedEventStore {
     /// The newest lead for this phone number that is still in Open or Cold.
     fn open_lead_for_phone(
         &self,
@@ -166,7 +170,7 @@ pub trait IngestStore: SettingsStore {
         phone: &PhoneNumber,
     ) -> impl Future<Output = Result<Option<Lead>, StoreError>> + Send;
 
-    /// Writes a new lead; `DuplicateCall` if the call was processed before.
+    /// Writes a new lead; `AlreadyProcessed` if the call was processed before.
     fn create_lead(&self, write: &LeadWrite)
         -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -177,15 +181,27 @@ pub trait IngestStore: SettingsStore {
         expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Records a call that did not become a lead; `DuplicateCall` if already recorded.
+    /// Records a call that did not become a lead; `AlreadyProcessed` if already recorded.
     fn record_decision(
         &self,
         decision: &CallDecision,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
 
+/// Where invalid events are filed for an operator to inspect and replay.
+pub trait RejectedEventStore: Send + Sync {
     fn record_rejected(
         &self,
         rejected: &RejectedEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait BookingStore: RejectedEventStore {
+    /// Stores a booking once per (tenant, job_id); `AlreadyProcessed` on redelivery.
+    fn put_booking(
+        &self,
+        booking: &JobBooked,
+        received_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 

@@ -17,6 +17,7 @@ use scl_local::apigw::{self, HttpRequest};
 use scl_local::template::Template;
 use scl_shared::store::DynamoStore;
 use serde_json::{json, Map, Value};
+use std::sync::Arc as StdArc;
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -344,4 +345,128 @@ pub fn api_request_with_body(
     };
     lambda_http::request::from_str(&apigw::event(&req, "test-request").to_string())
         .expect("valid API Gateway event")
+}
+
+/// A `JobBooked` EventBridge event.
+pub fn job_booked(tenant: &str, job_id: &str, phone: &str, scl_lead_id: Option<&str>) -> Value {
+    let mut detail = json!({
+        "tenant_id": tenant, "job_id": job_id, "customer_phone": phone,
+        "customer_id": "c-881", "booked_at": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "booked_by": "u-9",
+    });
+    if let Some(id) = scl_lead_id {
+        detail["scl_lead_id"] = json!(id);
+    }
+    json!({"version": "0", "id": ulid::Ulid::generate().to_string(), "detail-type": "JobBooked",
+           "source": "booking.system", "account": "123456789012", "time": "2026-11-24T16:00:00Z",
+           "region": "us-east-1", "resources": [], "detail": detail})
+}
+
+/// The table's stream mapping to BookingStreamFunction, exactly as the local stack runs it
+/// (template settings, filter criteria, retries, on-failure queue), invoking the handler
+/// in-process. Stops when dropped.
+pub struct BookingMapping {
+    task: tokio::task::JoinHandle<()>,
+    pub failure_queue_url: String,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+impl Drop for BookingMapping {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl BookingMapping {
+    pub async fn start(env: &TestEnv) -> BookingMapping {
+        let template = Template::load(&repo_root().join("infra/template.yaml")).unwrap();
+        let source = template
+            .functions
+            .iter()
+            .find(|f| f.logical_id == "BookingStreamFunction")
+            .unwrap()
+            .stream_sources[0]
+            .clone();
+        let moto = sdk_config(&moto_url()).await;
+        let sqs = aws_sdk_sqs::Client::new(&moto);
+        let failure_queue_url = sqs
+            .create_queue()
+            .queue_name(unique("stream-failures"))
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let store = env.store.clone();
+        let invoke: scl_local::streams::Invoke = StdArc::new(move |event: Value| {
+            let state = booking_stream::State {
+                store: store.clone(),
+            };
+            Box::pin(async move {
+                Ok(
+                    serde_json::to_value(booking_stream::handle_payload(&state, &event).await)
+                        .unwrap(),
+                )
+            })
+        });
+        let mapping = scl_local::streams::StreamMapping {
+            function: "BookingStreamFunction".into(),
+            table_name: env.table.clone(),
+            source,
+            invoke,
+            on_failure_queue_url: Some(failure_queue_url.clone()),
+            region: "us-east-1".into(),
+        };
+        let ddb_sdk = sdk_config(&dynamodb_url()).await;
+        let task = tokio::spawn(mapping.run(
+            aws_sdk_dynamodb::Client::new(&ddb_sdk),
+            aws_sdk_dynamodbstreams::Client::new(&ddb_sdk),
+            sqs.clone(),
+        ));
+        BookingMapping {
+            task,
+            failure_queue_url,
+            sqs,
+        }
+    }
+
+    /// Messages in the on-failure queue (waits up to `secs`).
+    pub async fn failures(&self, secs: u64) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let msgs = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.failure_queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap()
+                .messages
+                .unwrap_or_default();
+            if !msgs.is_empty() || std::time::Instant::now() > deadline {
+                return msgs
+                    .iter()
+                    .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+                    .collect();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Polls `check` every 50 ms until it returns true or `secs` pass; returns the elapsed time.
+pub async fn eventually<F, Fut>(secs: u64, mut check: F) -> Option<std::time::Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(secs) {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
 }

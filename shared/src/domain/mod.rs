@@ -1,5 +1,6 @@
 //! The domain: no AWS or Lambda types here.
 
+pub mod booking;
 pub mod call_event;
 pub mod commands;
 pub mod detection;

@@ -191,6 +191,7 @@ fn apply(
             lead,
             history,
             note,
+            history_id: None,
         },
         events,
     )

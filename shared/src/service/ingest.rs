@@ -117,7 +117,7 @@ async fn process<S: IngestStore>(
                     info!(?reasons, "call is not a lead");
                     Ok(IngestOutcome::NotALead { reasons })
                 }
-                Err(StoreError::DuplicateCall) => Ok(IngestOutcome::Duplicate),
+                Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
                 Err(e) => Err(e),
             }
         }
@@ -134,7 +134,7 @@ async fn process<S: IngestStore>(
                 };
                 match attempt {
                     Err(StoreError::VersionConflict) => continue,
-                    Err(StoreError::DuplicateCall) => return Ok(IngestOutcome::Duplicate),
+                    Err(StoreError::AlreadyProcessed) => return Ok(IngestOutcome::Duplicate),
                     other => return other,
                 }
             }

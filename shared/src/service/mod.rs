@@ -2,5 +2,7 @@
 //! outcome. Handlers only translate between these and Lambda payloads.
 
 pub mod actions;
+pub mod bookings;
 pub mod ingest;
 pub mod settings;
+pub mod stream;

@@ -14,14 +14,15 @@ use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 use super::items::*;
 use super::keys;
+use crate::domain::booking::JobBooked;
 use crate::domain::lead::{Lead, LeadDetail, Transcript};
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::ColdAfterDays;
 use crate::domain::status::{LeadStatus, Tab};
 use crate::domain::{LeadId, PhoneNumber, TenantId};
 use crate::ports::{
-    CallDecision, IngestStore, LeadChange, LeadCommands, LeadQueries, LeadWrite, RejectedEvent,
-    SettingsStore, StoreError,
+    BookingStore, CallDecision, IngestStore, LeadChange, LeadCommands, LeadQueries, LeadWrite,
+    RejectedEvent, RejectedEventStore, SettingsStore, StoreError,
 };
 use crate::query::{LeadPage, ListRequest, PageCursor};
 
@@ -165,7 +166,11 @@ impl DynamoStore {
         Ok(items)
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+    /// Runs a transaction; a condition failure reports which items failed.
+    async fn transact_raw(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<bool>>, StoreError> {
         match self
             .client
             .transact_write_items()
@@ -173,7 +178,7 @@ impl DynamoStore {
             .send()
             .await
         {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(None),
             Err(err) => {
                 if let SdkError::ServiceError(se) = &err {
                     if let TransactWriteItemsError::TransactionCanceledException(tc) = se.err() {
@@ -182,17 +187,22 @@ impl DynamoStore {
                             .iter()
                             .map(|r| r.code() == Some("ConditionalCheckFailed"))
                             .collect();
-                        // Item 0 is always the call-decision marker; item 1 the lead.
-                        if failed.first() == Some(&true) {
-                            return Err(StoreError::DuplicateCall);
-                        }
-                        if failed.get(1) == Some(&true) {
-                            return Err(StoreError::VersionConflict);
+                        if failed.contains(&true) {
+                            return Ok(Some(failed));
                         }
                     }
                 }
                 Err(backend(err))
             }
+        }
+    }
+
+    /// A lead write: item 0 is the call-decision marker (redelivery), item 1 the lead.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        match self.transact_raw(items).await? {
+            None => Ok(()),
+            Some(failed) if failed.first() == Some(&true) => Err(StoreError::AlreadyProcessed),
+            Some(_) => Err(StoreError::VersionConflict),
         }
     }
 
@@ -307,14 +317,16 @@ impl IngestStore for DynamoStore {
             Err(e) => {
                 if let SdkError::ServiceError(se) = &e {
                     if se.err().is_conditional_check_failed_exception() {
-                        return Err(StoreError::DuplicateCall);
+                        return Err(StoreError::AlreadyProcessed);
                     }
                 }
                 Err(backend(e))
             }
         }
     }
+}
 
+impl RejectedEventStore for DynamoStore {
     async fn record_rejected(&self, r: &RejectedEvent) -> Result<(), StoreError> {
         let mut event = r.event.to_string();
         if event.len() > MAX_STORED_EVENT_BYTES {
@@ -646,7 +658,13 @@ impl LeadCommands for DynamoStore {
             &self.table,
             encode(&HistoryItem {
                 pk: pk.clone(),
-                sk: keys::history_sk(change.history.at, &ulid::Ulid::generate().to_string()),
+                sk: keys::history_sk(
+                    change.history.at,
+                    &change
+                        .history_id
+                        .clone()
+                        .unwrap_or_else(|| ulid::Ulid::generate().to_string()),
+                ),
                 entity: ENTITY_HISTORY.into(),
                 entry: change.history.clone(),
             })?,
@@ -664,10 +682,12 @@ impl LeadCommands for DynamoStore {
                 Some(NOT_EXISTS),
             )?);
         }
-        // Item 0 is the lead: its condition failing means someone else changed it.
-        match self.transact(items).await {
-            Err(StoreError::DuplicateCall) => Err(StoreError::VersionConflict),
-            other => other,
+        // Item 0 is the lead: its condition failing means someone else changed it. Otherwise
+        // the history entry (or note) already exists: this change was applied before.
+        match self.transact_raw(items).await? {
+            None => Ok(()),
+            Some(failed) if failed.first() == Some(&true) => Err(StoreError::VersionConflict),
+            Some(_) => Err(StoreError::AlreadyProcessed),
         }
     }
 
@@ -696,6 +716,35 @@ impl LeadCommands for DynamoStore {
         match out.items.unwrap_or_default().into_iter().next() {
             Some(item) => Ok(Some(decode::<LeadItem>(item)?.lead)),
             None => Ok(None),
+        }
+    }
+}
+
+impl BookingStore for DynamoStore {
+    async fn put_booking(
+        &self,
+        booking: &JobBooked,
+        received_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let item = encode(&BookingItem {
+            pk: keys::booking_pk(&booking.tenant_id, &booking.job_id),
+            sk: keys::BOOKING_SK.into(),
+            entity: ENTITY_BOOKING.into(),
+            received_at: keys::sortable_time(received_at),
+            booking: booking.clone(),
+        })?;
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(NOT_EXISTS)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::AlreadyProcessed),
+            Err(e) => Err(backend(e)),
         }
     }
 }

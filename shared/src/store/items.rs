@@ -18,6 +18,8 @@ pub const ENTITY_NOTE: &str = "note";
 pub const ENTITY_CALL_DECISION: &str = "call_decision";
 pub const ENTITY_SETTINGS: &str = "settings";
 pub const ENTITY_REJECTED: &str = "rejected_event";
+/// The stream handler's filter criteria select new items with this entity.
+pub const ENTITY_BOOKING: &str = "booking";
 
 /// Call decisions expire after 90 days: long after any redelivery (EventBridge retries for at
 /// most 24 hours), short enough not to keep personal data about non-leads forever.
@@ -200,4 +202,13 @@ mod tests {
         assert_eq!((chunks.len(), truncated), (2, false));
         assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 40);
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BookingItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub received_at: String,
+    pub booking: crate::domain::booking::JobBooked,
 }

@@ -5,13 +5,14 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::{CallId, LeadId, TenantId};
+use crate::domain::ids::{CallId, CrmId, LeadId, TenantId};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::status::LeadStatus;
 
 pub const LEAD_SK: &str = "LEAD";
 pub const CALL_MARKER_SK: &str = "CALL";
 pub const SETTINGS_SK: &str = "SETTINGS";
+pub const BOOKING_SK: &str = "BOOKING";
 /// Sort-key prefix of a lead's transcript chunks; shares the `LEAD` prefix with the lead item
 /// so one `begins_with(sk, "LEAD")` Query reads the lead and its transcripts, nothing else.
 pub const TRANSCRIPT_PREFIX: &str = "LEAD#TX#";
@@ -35,6 +36,10 @@ pub fn lead_pk(tenant: &TenantId, lead: &LeadId) -> String {
 
 pub fn call_marker_pk(tenant: &TenantId, call: &CallId) -> String {
     format!("TENANT#{tenant}#CALL#{call}")
+}
+
+pub fn booking_pk(tenant: &TenantId, job: &CrmId) -> String {
+    format!("TENANT#{tenant}#BOOKING#{job}")
 }
 
 /// The two partitions of the ByTab index: open-status leads (Open and Cold) and Done leads.

@@ -1,0 +1,22 @@
+//! `BookingStreamFunction`: new booking items from the table's stream -> automatic statuses.
+//! Reports failed records by sequence number (`ReportBatchItemFailures`).
+
+use lambda_runtime::{Error, LambdaEvent};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::service::stream::{handle_booking_batch, BatchResponse};
+use scl_shared::store::DynamoStore;
+use serde_json::Value;
+use tracing::Instrument;
+
+pub struct State {
+    pub store: DynamoStore,
+}
+
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<BatchResponse, Error> {
+    let span = tracing::info_span!("booking_stream", request_id = %event.context.request_id);
+    Ok(handle_payload(state, &event.payload).instrument(span).await)
+}
+
+pub async fn handle_payload(state: &State, payload: &Value) -> BatchResponse {
+    handle_booking_batch(&state.store, payload, now_millis()).await
+}

@@ -1,0 +1,23 @@
+//! `IngestBookingFunction`: EventBridge `JobBooked` -> a booking item, once per (tenant, job_id).
+//! The table's stream takes it from there (`BookingStreamFunction`).
+
+use lambda_runtime::{Error, LambdaEvent};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::service::bookings::ingest_booking;
+use scl_shared::store::DynamoStore;
+use serde_json::Value;
+use tracing::Instrument;
+
+pub struct State {
+    pub store: DynamoStore,
+}
+
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let span = tracing::info_span!("ingest_booking", request_id = %event.context.request_id);
+    handle_payload(state, &event.payload).instrument(span).await
+}
+
+pub async fn handle_payload(state: &State, payload: &Value) -> Result<Value, Error> {
+    let outcome = ingest_booking(&state.store, payload, now_millis()).await?;
+    Ok(serde_json::to_value(outcome)?)
+}

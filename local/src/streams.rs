@@ -1,0 +1,291 @@
+//! The DynamoDB Streams event source mapping, played locally: polls DynamoDB Local's stream,
+//! applies the mapping's filter criteria, invokes the function with batches in Lambda's event
+//! shape, honours `ReportBatchItemFailures` (retry from the first failed record), and after
+//! `MaximumRetryAttempts` sends the failing record to the on-failure SQS queue and moves on.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, Result};
+use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
+use futures_util::future::BoxFuture;
+use serde_json::{json, Value};
+use tracing::{debug, warn};
+
+use crate::template::StreamSourceDef;
+
+/// Invokes the target function with an event; `Err` is a function error.
+pub type Invoke = Arc<dyn Fn(Value) -> BoxFuture<'static, Result<Value, String>> + Send + Sync>;
+
+const POLL_INTERVAL: Duration = Duration::from_millis(150);
+
+pub struct StreamMapping {
+    pub function: String,
+    pub table_name: String,
+    pub source: StreamSourceDef,
+    pub invoke: Invoke,
+    pub on_failure_queue_url: Option<String>,
+    pub region: String,
+}
+
+/// Does `value` match an EventBridge-style pattern (objects nest, arrays list allowed values)?
+pub fn matches(pattern: &Value, value: &Value) -> bool {
+    match pattern {
+        Value::Object(p) => p
+            .iter()
+            .all(|(k, sub)| value.get(k).is_some_and(|v| matches(sub, v))),
+        Value::Array(allowed) => allowed.iter().any(|a| a == value),
+        other => other == value,
+    }
+}
+
+fn record_json(r: &Record, stream_arn: &str, region: &str) -> Value {
+    let image = |m: Option<
+        &std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>,
+    >| {
+        m.map(|m| {
+            let item: serde_dynamo::Item = m.clone().into();
+            serde_json::to_value(item).unwrap_or(Value::Null)
+        })
+    };
+    let d = r.dynamodb();
+    let mut dynamodb = json!({
+        "ApproximateCreationDateTime": d.and_then(|d| d.approximate_creation_date_time()).map(|t| t.secs()),
+        "Keys": image(d.and_then(|d| d.keys.as_ref())),
+        "SequenceNumber": d.and_then(|d| d.sequence_number()),
+        "SizeBytes": d.and_then(|d| d.size_bytes()),
+        "StreamViewType": d.and_then(|d| d.stream_view_type()).map(|v| v.as_str()),
+    });
+    if let Some(img) = image(d.and_then(|d| d.new_image.as_ref())) {
+        dynamodb["NewImage"] = img;
+    }
+    if let Some(img) = image(d.and_then(|d| d.old_image.as_ref())) {
+        dynamodb["OldImage"] = img;
+    }
+    json!({
+        "eventID": r.event_id(),
+        "eventName": r.event_name().map(|e| e.as_str()),
+        "eventVersion": r.event_version(),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    })
+}
+
+impl StreamMapping {
+    /// Runs until the task is aborted.
+    pub async fn run(
+        self,
+        ddb: aws_sdk_dynamodb::Client,
+        streams: aws_sdk_dynamodbstreams::Client,
+        sqs: aws_sdk_sqs::Client,
+    ) {
+        let mut iterators: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut stream_arn = String::new();
+        let mut since_describe = u32::MAX;
+        loop {
+            if let Err(e) = self
+                .poll_once(
+                    &ddb,
+                    &streams,
+                    &sqs,
+                    &mut iterators,
+                    &mut stream_arn,
+                    &mut since_describe,
+                )
+                .await
+            {
+                warn!(function = %self.function, error = %e, "stream poll failed; retrying");
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    async fn poll_once(
+        &self,
+        ddb: &aws_sdk_dynamodb::Client,
+        streams: &aws_sdk_dynamodbstreams::Client,
+        sqs: &aws_sdk_sqs::Client,
+        iterators: &mut BTreeMap<String, Option<String>>,
+        stream_arn: &mut String,
+        since_describe: &mut u32,
+    ) -> Result<()> {
+        // Discover shards now and then (DynamoDB rolls them over time).
+        if *since_describe > 20 {
+            *since_describe = 0;
+            let table = ddb
+                .describe_table()
+                .table_name(&self.table_name)
+                .send()
+                .await?;
+            *stream_arn = table
+                .table()
+                .and_then(|t| t.latest_stream_arn())
+                .ok_or_else(|| anyhow!("table {} has no stream", self.table_name))?
+                .to_owned();
+            let desc = streams
+                .describe_stream()
+                .stream_arn(stream_arn.as_str())
+                .send()
+                .await?;
+            for shard in desc
+                .stream_description()
+                .map(|d| d.shards())
+                .unwrap_or_default()
+            {
+                let Some(id) = shard.shard_id() else { continue };
+                if iterators.contains_key(id) {
+                    continue;
+                }
+                let it = streams
+                    .get_shard_iterator()
+                    .stream_arn(stream_arn.as_str())
+                    .shard_id(id)
+                    .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                    .send()
+                    .await?
+                    .shard_iterator;
+                iterators.insert(id.to_owned(), it);
+            }
+        }
+        *since_describe += 1;
+        for (shard, iterator) in iterators.iter_mut() {
+            let Some(it) = iterator.clone() else { continue };
+            let out = streams
+                .get_records()
+                .shard_iterator(it)
+                .limit(self.source.batch_size.clamp(1, 1000) as i32)
+                .send()
+                .await?;
+            *iterator = out.next_shard_iterator.clone();
+            let records: Vec<Value> = out
+                .records()
+                .iter()
+                .map(|r| record_json(r, stream_arn, &self.region))
+                .filter(|r| {
+                    self.source.filters.is_empty()
+                        || self.source.filters.iter().any(|p| matches(p, r))
+                })
+                .collect();
+            if !records.is_empty() {
+                debug!(function = %self.function, shard, count = records.len(), "delivering stream batch");
+                self.deliver(records, sqs).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Delivers one batch with Lambda's retry semantics. Returns when every record was either
+    /// processed or handed to the on-failure destination.
+    async fn deliver(&self, mut pending: Vec<Value>, sqs: &aws_sdk_sqs::Client) {
+        let mut attempts = 0u32;
+        while !pending.is_empty() {
+            let result = (self.invoke)(json!({"Records": pending})).await;
+            let first_failed = match &result {
+                Err(_) => Some(0),
+                Ok(resp) if self.source.report_batch_item_failures => {
+                    let failed: Vec<&str> = resp
+                        .get("batchItemFailures")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .map(|f| {
+                                    f.get("itemIdentifier")
+                                        .and_then(Value::as_str)
+                                        .unwrap_or("")
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if failed.is_empty() {
+                        None
+                    } else {
+                        // An identifier we cannot place means the whole batch is retried.
+                        Some(
+                            pending
+                                .iter()
+                                .position(|r| {
+                                    r.pointer("/dynamodb/SequenceNumber")
+                                        .and_then(Value::as_str)
+                                        .is_some_and(|s| failed.contains(&s))
+                                })
+                                .unwrap_or(0),
+                        )
+                    }
+                }
+                Ok(_) => None,
+            };
+            let Some(index) = first_failed else { return };
+            // Records before the first failure are checkpointed; retry from the failure.
+            pending.drain(..index);
+            attempts += 1;
+            if attempts > self.source.maximum_retry_attempts {
+                let record = pending.remove(0);
+                self.send_to_on_failure(&record, attempts, result.err(), sqs)
+                    .await;
+                attempts = 0;
+            } else {
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempts))).await;
+            }
+        }
+    }
+
+    async fn send_to_on_failure(
+        &self,
+        record: &Value,
+        attempts: u32,
+        error: Option<String>,
+        sqs: &aws_sdk_sqs::Client,
+    ) {
+        let seq = record
+            .pointer("/dynamodb/SequenceNumber")
+            .cloned()
+            .unwrap_or(Value::Null);
+        warn!(function = %self.function, sequence_number = %seq, "record sent to the on-failure destination");
+        let Some(url) = &self.on_failure_queue_url else {
+            warn!(function = %self.function, "no on-failure destination: record skipped after retries");
+            return;
+        };
+        // The shape of Lambda's stream invocation record, plus the record itself for replay.
+        let message = json!({
+            "requestContext": {"functionArn": self.function, "condition": "RetryAttemptsExhausted", "approximateInvokeCount": attempts},
+            "responseContext": {"functionError": error},
+            "DDBStreamBatchInfo": {
+                "startSequenceNumber": seq, "endSequenceNumber": seq, "batchSize": 1,
+                "streamArn": record.get("eventSourceARN"),
+            },
+            "record": record,
+        });
+        if let Err(e) = sqs
+            .send_message()
+            .queue_url(url)
+            .message_body(message.to_string())
+            .send()
+            .await
+        {
+            warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "could not reach the on-failure queue");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+    use serde_json::json;
+
+    #[test]
+    fn filter_patterns_match_like_lambda_filters() {
+        let p = json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": ["booking"]}}}});
+        let hit = json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"entity": {"S": "booking"}, "x": {"N": "1"}}}});
+        let modify =
+            json!({"eventName": "MODIFY", "dynamodb": {"NewImage": {"entity": {"S": "booking"}}}});
+        let lead =
+            json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"entity": {"S": "lead"}}}});
+        assert!(matches(&p, &hit));
+        assert!(!matches(&p, &modify));
+        assert!(!matches(&p, &lead));
+        assert!(!matches(&p, &json!({"eventName": "INSERT"})));
+    }
+}

@@ -1,0 +1,199 @@
+//! Bookings: `JobBooked` events are stored once per (tenant, job_id); the table's stream then
+//! brings each new booking to `apply_booking`, which sets `booked_by_scl` / `booked_elsewhere`
+//! (PRODUCT.md step 7) or records the booking on a Done lead.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use tracing::{info, warn, Instrument};
+
+use crate::domain::booking::JobBooked;
+use crate::domain::call_event::Envelope;
+use crate::domain::lead::{Booking, HistoryEntry, Lead};
+use crate::domain::status::{transition, Action, Transition};
+use crate::domain::{LeadId, LeadStatus};
+use crate::ports::{BookingStore, LeadChange, LeadCommands, RejectedEvent, StoreError};
+use crate::service::ingest::{RejectionError, SYSTEM_ACTOR};
+
+pub const DETAIL_TYPE: &str = "JobBooked";
+/// A phone-matched booking only counts for leads whose call ended this long before it.
+pub const MATCH_WINDOW_DAYS: i64 = 14;
+const MAX_ATTEMPTS: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum BookingIngestOutcome {
+    Stored { job_id: String },
+    Duplicate,
+    Rejected { error: RejectionError },
+}
+
+pub async fn ingest_booking<S: BookingStore>(
+    store: &S,
+    event: &Value,
+    now: DateTime<Utc>,
+) -> Result<BookingIngestOutcome, StoreError> {
+    let envelope = Envelope::parse(event, DETAIL_TYPE);
+    let parsed = envelope
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|env| JobBooked::from_detail(&env.detail));
+    let booking = match parsed {
+        Ok(b) => b,
+        Err(error) => {
+            let env = envelope.ok();
+            warn!(field = %error.field, "rejected JobBooked event");
+            store
+                .record_rejected(&RejectedEvent {
+                    received_at: now,
+                    event_id: env.as_ref().and_then(|e| e.id.clone()),
+                    detail_type: env.as_ref().map(|e| e.detail_type.clone()),
+                    tenant_id: env.as_ref().and_then(Envelope::claimed_tenant),
+                    error: error.clone(),
+                    event: event.clone(),
+                })
+                .await?;
+            return Ok(BookingIngestOutcome::Rejected {
+                error: RejectionError::from(&error),
+            });
+        }
+    };
+    match store.put_booking(&booking, now).await {
+        Ok(()) => {
+            info!(tenant_id = %booking.tenant_id, job_id = %booking.job_id, "booking stored");
+            Ok(BookingIngestOutcome::Stored {
+                job_id: booking.job_id.to_string(),
+            })
+        }
+        Err(StoreError::AlreadyProcessed) => Ok(BookingIngestOutcome::Duplicate),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BookingApplied {
+    /// The lead moved to `status` and is now locked.
+    Booked { lead_id: LeadId, status: LeadStatus },
+    /// The lead keeps its status; the booking is recorded on it.
+    Recorded { lead_id: LeadId },
+    /// This booking was applied to the lead before (a redelivered record).
+    AlreadyApplied { lead_id: LeadId },
+    /// No lead matches: nothing to do.
+    NoLead,
+}
+
+async fn find_lead<S: LeadCommands>(store: &S, b: &JobBooked) -> Result<Option<Lead>, StoreError> {
+    if let Some(id) = &b.scl_lead_id {
+        // The lead key includes the tenant: another tenant's lead id finds nothing.
+        if let Some(lead) = store.get_lead(&b.tenant_id, id).await? {
+            return Ok(Some(lead));
+        }
+    }
+    let since = b.booked_at - Duration::days(MATCH_WINDOW_DAYS);
+    store
+        .banner_lead(&b.tenant_id, &b.customer_phone, since)
+        .await
+}
+
+fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
+    let named = b.scl_lead_id == Some(lead.id);
+    let mut next = lead.clone();
+    let outcome = transition(lead.status, Action::Booking { via_scl: named });
+    let (action, to, reason) = match outcome {
+        Ok(Transition::To(to)) => {
+            let why = if named {
+                "the booking names this lead"
+            } else if to == LeadStatus::BookedByScl {
+                "booked after an SCL call-back attempt"
+            } else {
+                "the customer was booked outside SCL"
+            };
+            next.status = to;
+            ("booked", to, why)
+        }
+        // Done or already booked: keep the status, record the booking.
+        _ => (
+            "booking_recorded",
+            lead.status,
+            "the lead was not open when the job was booked",
+        ),
+    };
+    if next.booking.is_none() {
+        next.booking = Some(Booking {
+            job_id: b.job_id.to_string(),
+            booked_at: b.booked_at,
+            booked_by: b.booked_by.clone(),
+            via_scl: next.status == LeadStatus::BookedByScl || named,
+        });
+    }
+    next.version += 1;
+    next.updated_at = now;
+    LeadChange {
+        history: HistoryEntry {
+            at: b.booked_at,
+            actor_id: SYSTEM_ACTOR.into(),
+            action: action.into(),
+            from_status: Some(lead.status),
+            to_status: Some(to),
+            reason: Some(format!("job {}: {reason}", b.job_id)),
+            note: None,
+        },
+        // One history entry per (lead, job): a redelivered booking finds it and stops.
+        history_id: Some(format!("BOOKING#{}", b.job_id)),
+        lead: next,
+        note: None,
+    }
+}
+
+pub async fn apply_booking<S: LeadCommands>(
+    store: &S,
+    booking: &JobBooked,
+    now: DateTime<Utc>,
+) -> Result<BookingApplied, StoreError> {
+    let span =
+        tracing::info_span!("booking", tenant_id = %booking.tenant_id, job_id = %booking.job_id);
+    async {
+        let Some(mut lead) = find_lead(store, booking).await? else {
+            info!("no lead matches the booking");
+            return Ok(BookingApplied::NoLead);
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            if lead
+                .booking
+                .as_ref()
+                .is_some_and(|b| b.job_id == booking.job_id.as_str())
+            {
+                return Ok(BookingApplied::AlreadyApplied { lead_id: lead.id });
+            }
+            let change = decide(&lead, booking, now);
+            match store.save_change(&change, lead.version).await {
+                Ok(()) => {
+                    let status = change.lead.status;
+                    info!(lead_id = %lead.id, %status, "booking applied");
+                    return Ok(if status != lead.status {
+                        BookingApplied::Booked {
+                            lead_id: lead.id,
+                            status,
+                        }
+                    } else {
+                        BookingApplied::Recorded { lead_id: lead.id }
+                    });
+                }
+                Err(StoreError::AlreadyProcessed) => {
+                    return Ok(BookingApplied::AlreadyApplied { lead_id: lead.id })
+                }
+                Err(StoreError::VersionConflict) => {
+                    // A CSR changed the lead meanwhile: re-read and decide again.
+                    lead = store
+                        .get_lead(&booking.tenant_id, &lead.id)
+                        .await?
+                        .ok_or_else(|| StoreError::Corrupt("lead vanished".into()))?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::VersionConflict)
+    }
+    .instrument(span)
+    .await
+}

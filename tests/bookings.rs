@@ -1,0 +1,442 @@
+//! Bookings end to end against DynamoDB Local: JobBooked -> booking item -> the table's stream
+//! (through the same event-source-mapping component the local stack runs) -> automatic status.
+
+use scl_shared::store::items::{BookingItem, ENTITY_BOOKING};
+use scl_tests::*;
+use serde_json::{json, Value};
+
+struct Bookings {
+    env: TestEnv,
+    _mapping: BookingMapping,
+}
+
+impl Bookings {
+    async fn new() -> Bookings {
+        let env = TestEnv::new().await;
+        let mapping = BookingMapping::start(&env).await;
+        Bookings {
+            env,
+            _mapping: mapping,
+        }
+    }
+
+    async fn lead(&self, call: &str, patch: Value) -> String {
+        let state = ingest_call::State {
+            store: self.env.store.clone(),
+        };
+        let out =
+            ingest_call::handle_payload(&state, &call_completed(&self.env.tenant, call, patch))
+                .await
+                .unwrap();
+        assert_eq!(out["outcome"], "created", "{out}");
+        out["lead_id"].as_str().unwrap().to_owned()
+    }
+
+    async fn book(&self, event: &Value) -> Value {
+        let state = ingest_booking::State {
+            store: self.env.store.clone(),
+        };
+        ingest_booking::handle_payload(&state, event).await.unwrap()
+    }
+
+    async fn detail_as(&self, id: &str, tenant: &str) -> Value {
+        let state = get_lead::State {
+            store: self.env.store.clone(),
+        };
+        let req = api_request(
+            "GET",
+            "/leads/{id}",
+            &format!("/leads/{id}"),
+            "",
+            &[("id", id)],
+            Some(claims(tenant, "u", "scl.view")),
+        );
+        body_json(&get_lead::handle(&state, req).await.unwrap())
+    }
+
+    async fn detail(&self, id: &str) -> Value {
+        self.detail_as(id, &self.env.tenant).await
+    }
+
+    /// Waits (up to 3 s) until the lead has a booking; returns the detail.
+    async fn booked(&self, id: &str) -> Value {
+        let waited = eventually(3, || async { !self.detail(id).await["booking"].is_null() }).await;
+        assert!(
+            waited.is_some(),
+            "booking never reached lead {id}: {}",
+            self.detail(id).await
+        );
+        self.detail(id).await
+    }
+
+    async fn callback_settings(&self) {
+        let state = settings::State {
+            store: self.env.store.clone(),
+        };
+        let req = api_request_with_body(
+            "PUT",
+            "/settings",
+            "/settings",
+            "",
+            &[],
+            Some(claims(&self.env.tenant, "admin", "scl.admin")),
+            Some(r#"{"callback_caller_id": "+15125550000"}"#),
+            &[],
+        );
+        assert_eq!(settings::handle(&state, req).await.unwrap().status(), 200);
+    }
+
+    async fn act(&self, route: &str, id: &str, body: &str) -> (u16, Value) {
+        let req = api_request_with_body(
+            if route.ends_with("status") {
+                "PUT"
+            } else {
+                "POST"
+            },
+            route,
+            &route.replace("{id}", id),
+            "",
+            &[("id", id)],
+            Some(claims(&self.env.tenant, "u-7", "scl.view")),
+            Some(body),
+            &[],
+        );
+        let store = self.env.store.clone();
+        let resp = match route {
+            "/leads/{id}/dismiss" => {
+                dismiss_lead::handle(
+                    &dismiss_lead::State {
+                        store,
+                        publisher: (),
+                    },
+                    req,
+                )
+                .await
+            }
+            "/leads/{id}/status" => {
+                update_status::handle(
+                    &update_status::State {
+                        store,
+                        publisher: (),
+                    },
+                    req,
+                )
+                .await
+            }
+            "/leads/{id}/callback" => {
+                let probe = TopicProbe::new().await;
+                callback::handle(
+                    &callback::State {
+                        store,
+                        publisher: probe.publisher(),
+                    },
+                    req,
+                )
+                .await
+            }
+            "/leads/{id}/notes" => {
+                let probe = TopicProbe::new().await;
+                add_note::handle(
+                    &add_note::State {
+                        store,
+                        publisher: probe.publisher(),
+                    },
+                    req,
+                )
+                .await
+            }
+            other => panic!("{other}"),
+        }
+        .unwrap();
+        (resp.status().as_u16(), body_json(&resp))
+    }
+}
+
+#[tokio::test]
+async fn a_booking_naming_the_lead_makes_it_booked_by_scl_and_locks_it() {
+    let b = Bookings::new().await;
+    let id = b.lead("c1", json!({})).await;
+    let out = b
+        .book(&job_booked(
+            &b.env.tenant,
+            "job-1",
+            "+15125559999",
+            Some(&id),
+        ))
+        .await;
+    assert_eq!(out["outcome"], "stored", "{out}");
+    let d = b.booked(&id).await;
+    assert_eq!(d["status"], "booked_by_scl");
+    assert_eq!(d["status_label"], "Job booked by SCL");
+    assert_eq!(d["tab"], "done");
+    assert_eq!(d["booking"]["job_id"], "job-1");
+    assert_eq!(d["booking"]["via_scl"], true);
+    assert_eq!(d["booking"]["booked_by"], "u-9");
+    let last = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["action"] == "booked")
+        .unwrap()
+        .clone();
+    assert_eq!(last["actor_id"], "system");
+    assert_eq!(last["from_status"], "new");
+    assert_eq!(last["to_status"], "booked_by_scl");
+
+    for (route, body) in [
+        ("/leads/{id}/status", r#"{"status": "new"}"#),
+        ("/leads/{id}/dismiss", r#"{"reason": "not_a_lead"}"#),
+        ("/leads/{id}/callback", "{}"),
+        ("/leads/{id}/notes", r#"{"text": "late note"}"#),
+    ] {
+        let (status, body) = b.act(route, &id, body).await;
+        assert_eq!(status, 409, "{route}: {body}");
+        assert_eq!(body["error"]["code"], "lead_locked");
+    }
+}
+
+#[tokio::test]
+async fn a_phone_match_on_a_new_lead_is_booked_elsewhere() {
+    let b = Bookings::new().await;
+    let id = b.lead("c1", json!({"from_number": "(512) 555-0100"})).await;
+    b.book(&job_booked(&b.env.tenant, "job-2", "+1 512.555.0100", None))
+        .await;
+    let d = b.booked(&id).await;
+    assert_eq!(d["status"], "booked_elsewhere");
+    assert_eq!(d["booking"]["via_scl"], false);
+}
+
+#[tokio::test]
+async fn a_booking_after_a_call_back_attempt_is_booked_by_scl() {
+    let b = Bookings::new().await;
+    let id = b.lead("c1", json!({})).await;
+    b.callback_settings().await;
+    let (status, _) = b.act("/leads/{id}/callback", &id, "{}").await;
+    assert_eq!(status, 200);
+    b.book(&job_booked(&b.env.tenant, "job-3", "5125550100", None))
+        .await;
+    let d = b.booked(&id).await;
+    assert_eq!(d["status"], "booked_by_scl");
+}
+
+#[tokio::test]
+async fn a_dismissed_lead_keeps_its_status_and_shows_the_booking() {
+    let b = Bookings::new().await;
+    let id = b.lead("c1", json!({})).await;
+    b.act(
+        "/leads/{id}/dismiss",
+        &id,
+        r#"{"reason": "lead_not_following_up"}"#,
+    )
+    .await;
+    // Named explicitly, so the phone window does not matter.
+    b.book(&job_booked(&b.env.tenant, "job-4", "5125550100", Some(&id)))
+        .await;
+    let d = b.booked(&id).await;
+    assert_eq!(d["status"], "not_following_up");
+    assert_eq!(d["booking"]["job_id"], "job-4");
+    assert!(d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["action"] == "booking_recorded"));
+}
+
+#[tokio::test]
+async fn another_tenants_booking_touches_nothing() {
+    let b = Bookings::new().await;
+    let id = b.lead("c1", json!({})).await;
+    let stranger = unique("t");
+    b.book(&job_booked(&stranger, "job-5", "5125550100", Some(&id)))
+        .await;
+    b.book(&job_booked(&stranger, "job-6", "5125550100", None))
+        .await;
+    // Give the stream time to deliver both, then check nothing changed.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let d = b.detail(&id).await;
+    assert_eq!(d["status"], "new");
+    assert_eq!(d["version"], 1);
+    assert!(d["booking"].is_null());
+}
+
+#[tokio::test]
+async fn the_same_booking_twice_has_one_effect() {
+    let b = Bookings::new().await;
+    let id = b.lead("c1", json!({})).await;
+    let event = job_booked(&b.env.tenant, "job-7", "5125550100", Some(&id));
+    assert_eq!(b.book(&event).await["outcome"], "stored");
+    assert_eq!(b.book(&event).await["outcome"], "duplicate");
+    let d = b.booked(&id).await;
+    let version = d["version"].clone();
+
+    // A redelivered stream record (same batch again) changes nothing either.
+    let item = BookingItem {
+        pk: format!("TENANT#{}#BOOKING#job-7", b.env.tenant),
+        sk: "BOOKING".into(),
+        entity: ENTITY_BOOKING.into(),
+        received_at: "2026-11-24T16:00:00.000Z".into(),
+        booking: scl_shared::domain::booking::JobBooked::from_detail(&event["detail"]).unwrap(),
+    };
+    let batch = json!({"Records": [stream_record("100", &item)]});
+    let state = booking_stream::State {
+        store: b.env.store.clone(),
+    };
+    let resp = booking_stream::handle_payload(&state, &batch).await;
+    assert!(resp.batch_item_failures.is_empty());
+    let d = b.detail(&id).await;
+    assert_eq!(d["version"], version);
+    let booked: Vec<&Value> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["action"] == "booked")
+        .collect();
+    assert_eq!(booked.len(), 1);
+}
+
+fn stream_record(seq: &str, item: &BookingItem) -> Value {
+    let image: serde_dynamo::Item = serde_dynamo::to_item(item).unwrap();
+    json!({
+        "eventID": format!("ev-{seq}"), "eventName": "INSERT", "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+        "dynamodb": {"Keys": {"pk": {"S": item.pk}, "sk": {"S": item.sk}}, "NewImage": serde_json::to_value(image).unwrap(),
+                     "SequenceNumber": seq, "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:000000000000:table/x/stream/2026",
+    })
+}
+
+#[tokio::test]
+async fn a_poison_record_is_reported_by_sequence_number_and_the_rest_are_applied() {
+    let env = TestEnv::new().await;
+    let ingest = ingest_call::State {
+        store: env.store.clone(),
+    };
+    let mut ids = vec![];
+    for (i, phone) in ["+15125550601", "+15125550602"].iter().enumerate() {
+        let out = ingest_call::handle_payload(
+            &ingest,
+            &call_completed(&env.tenant, &format!("c{i}"), json!({"from_number": phone})),
+        )
+        .await
+        .unwrap();
+        ids.push(out["lead_id"].as_str().unwrap().to_owned());
+    }
+    let booking = |job: &str, lead: &str| BookingItem {
+        pk: format!("TENANT#{}#BOOKING#{job}", env.tenant),
+        sk: "BOOKING".into(),
+        entity: ENTITY_BOOKING.into(),
+        received_at: "2026-11-24T16:00:00.000Z".into(),
+        booking: scl_shared::domain::booking::JobBooked::from_detail(
+            &job_booked(&env.tenant, job, "5125550000", Some(lead))["detail"],
+        )
+        .unwrap(),
+    };
+    let mut poison = stream_record("200", &booking("job-p", &ids[0]));
+    poison["dynamodb"]["NewImage"]["booking"] = json!({"S": "not a booking"});
+    let batch = json!({"Records": [
+        stream_record("100", &booking("job-a", &ids[0])),
+        poison,
+        stream_record("300", &booking("job-b", &ids[1])),
+    ]});
+    let state = booking_stream::State {
+        store: env.store.clone(),
+    };
+    let resp = booking_stream::handle_payload(&state, &batch).await;
+    let failed: Vec<&str> = resp
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, vec!["200"]);
+    let wire = serde_json::to_value(&resp).unwrap();
+    assert_eq!(
+        wire,
+        json!({"batchItemFailures": [{"itemIdentifier": "200"}]}),
+        "Lambda's response shape"
+    );
+    let get = get_lead::State {
+        store: env.store.clone(),
+    };
+    for id in &ids {
+        let req = api_request(
+            "GET",
+            "/leads/{id}",
+            &format!("/leads/{id}"),
+            "",
+            &[("id", id)],
+            Some(claims(&env.tenant, "u", "scl.view")),
+        );
+        let d = body_json(&get_lead::handle(&get, req).await.unwrap());
+        assert_eq!(d["status"], "booked_by_scl", "{d}");
+    }
+}
+
+#[tokio::test]
+async fn a_poison_item_on_the_real_stream_ends_in_the_on_failure_queue_without_blocking_others() {
+    let b = Bookings::new().await;
+    // An item that claims to be a booking but is not one, written straight to the table.
+    b.env
+        .client
+        .put_item()
+        .table_name(&b.env.table)
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!(
+                "TENANT#{}#BOOKING#broken",
+                b.env.tenant
+            )),
+        )
+        .item(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("BOOKING".into()),
+        )
+        .item(
+            "entity",
+            aws_sdk_dynamodb::types::AttributeValue::S("booking".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = b.lead("c1", json!({})).await;
+    b.book(&job_booked(
+        &b.env.tenant,
+        "job-after",
+        "5125550100",
+        Some(&id),
+    ))
+    .await;
+    let failures = b._mapping.failures(10).await;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let f = &failures[0];
+    assert_eq!(f["requestContext"]["condition"], "RetryAttemptsExhausted");
+    assert_eq!(
+        f["requestContext"]["approximateInvokeCount"], 4,
+        "1 try + MaximumRetryAttempts 3"
+    );
+    assert_eq!(
+        f["record"]["dynamodb"]["Keys"]["pk"]["S"],
+        format!("TENANT#{}#BOOKING#broken", b.env.tenant)
+    );
+    assert_eq!(
+        f["DDBStreamBatchInfo"]["startSequenceNumber"],
+        f["record"]["dynamodb"]["SequenceNumber"]
+    );
+    let d = b.booked(&id).await;
+    assert_eq!(
+        d["status"], "booked_by_scl",
+        "records behind the poison are still applied"
+    );
+}
+
+#[tokio::test]
+async fn malformed_booking_events_are_rejected_and_nothing_is_written() {
+    let b = Bookings::new().await;
+    let id = b.lead("c1", json!({})).await;
+    let mut bad = job_booked(&b.env.tenant, "job-x", "5125550100", Some(&id));
+    bad["detail"]["booked_at"] = json!("tomorrow");
+    let out = b.book(&bad).await;
+    assert_eq!(out["outcome"], "rejected");
+    assert_eq!(out["error"]["field"], "detail.booked_at");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(b.detail(&id).await["version"], 1);
+}
