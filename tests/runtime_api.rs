@@ -247,4 +247,47 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
+
+    // A JobBooked through the Invoke API reaches the lead through the table's stream (the local
+    // event source mapping in front of the real BookingStreamFunction binary).
+    let booking_invoke = format!(
+        "http://{}/2015-03-31/functions/IngestBookingFunction/invocations",
+        stack.invoke_addr
+    );
+    let started = std::time::Instant::now();
+    let out: Value = http
+        .post(&booking_invoke)
+        .json(&job_booked(&tenant, "job-rt-1", "512.555.0100", None))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["outcome"], "stored", "{out}");
+    let lead_url = format!("{api}/leads/{id}");
+    let waited = eventually(2, || {
+        let (http, url, token) = (http.clone(), lead_url.clone(), token.clone());
+        async move {
+            let d: Value = http
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            d["status"] == "booked_by_scl"
+        }
+    })
+    .await;
+    assert!(
+        waited.is_some(),
+        "the booking did not reach the lead within 2 s"
+    );
+    println!(
+        "JobBooked -> lead booked_by_scl through the local stack in {:?}",
+        started.elapsed()
+    );
 }

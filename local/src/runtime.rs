@@ -66,6 +66,7 @@ impl FunctionRuntime {
             ("AWS_ENDPOINT_URL_SNS", cfg.moto_url.as_str()),
             ("AWS_ENDPOINT_URL_SES", cfg.moto_url.as_str()),
             ("AWS_LAMBDA_FUNCTION_NAME", def.logical_id.as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
         ] {
             env.entry(k.to_owned()).or_insert_with(|| v.to_owned());
         }
