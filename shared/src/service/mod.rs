@@ -4,5 +4,6 @@
 pub mod actions;
 pub mod bookings;
 pub mod ingest;
+pub mod notify;
 pub mod settings;
 pub mod stream;

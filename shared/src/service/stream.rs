@@ -1,17 +1,17 @@
-//! DynamoDB Streams batches (as Lambda's event source mapping delivers them) of new booking
-//! items. Each record is decoded and applied on its own; every record that fails is reported
-//! by its sequence number (`ReportBatchItemFailures`), so Lambda retries from it and, after
-//! the mapping's retries, sends it to the on-failure destination. Nothing is dropped.
+//! DynamoDB Streams batches (as Lambda's event source mapping delivers them). Each record is
+//! decoded and handled on its own; every record that fails is reported by its sequence number
+//! (`ReportBatchItemFailures`), so Lambda retries from it and, after the mapping's retries,
+//! sends it to the on-failure destination. Nothing is dropped.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use tracing::{error, Instrument};
 
-use crate::domain::booking::JobBooked;
-use crate::ports::LeadCommands;
+use crate::ports::{EventPublisher, LeadCommands, NotificationStore, Notifier, SettingsStore};
 use crate::service::bookings::apply_booking;
-use crate::store::items::{BookingItem, ENTITY_BOOKING};
+use crate::service::notify::{notify_new_lead, NotifyConfig};
+use crate::store::items::{BookingItem, LeadItem, ENTITY_BOOKING, ENTITY_LEAD};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BatchItemFailure {
@@ -27,16 +27,20 @@ pub struct BatchResponse {
 }
 
 #[derive(Debug, thiserror::Error)]
-enum RecordError {
+pub enum RecordError {
     #[error("record has no sequence number")]
     NoSequenceNumber,
-    #[error("record image is not a booking: {0}")]
+    #[error("record image cannot be read: {0}")]
     Decode(String),
     #[error(transparent)]
     Store(#[from] crate::ports::StoreError),
 }
 
-fn booking_of(record: &Value) -> Result<Option<JobBooked>, RecordError> {
+/// The new image of an INSERT of an item with `entity`, decoded; `None` for anything else.
+fn inserted<T: serde::de::DeserializeOwned>(
+    record: &Value,
+    entity: &str,
+) -> Result<Option<T>, RecordError> {
     if record.get("eventName").and_then(Value::as_str) != Some("INSERT") {
         return Ok(None);
     }
@@ -46,27 +50,25 @@ fn booking_of(record: &Value) -> Result<Option<JobBooked>, RecordError> {
         .ok_or_else(|| RecordError::Decode("no NewImage".into()))?;
     let item: serde_dynamo::Item =
         serde_json::from_value(image).map_err(|e| RecordError::Decode(e.to_string()))?;
-    let entity = item.get("entity").cloned();
-    if entity != Some(serde_dynamo::AttributeValue::S(ENTITY_BOOKING.into())) {
+    if item.get("entity").cloned() != Some(serde_dynamo::AttributeValue::S(entity.into())) {
         return Ok(None);
     }
-    let booking: BookingItem =
-        serde_dynamo::from_item(item).map_err(|e| RecordError::Decode(e.to_string()))?;
-    Ok(Some(booking.booking))
+    serde_dynamo::from_item(item)
+        .map(Some)
+        .map_err(|e| RecordError::Decode(e.to_string()))
 }
 
-pub async fn handle_booking_batch<S: LeadCommands>(
-    store: &S,
-    event: &Value,
-    now: DateTime<Utc>,
-) -> BatchResponse {
+/// Runs `f` on every record, each in its own span; collects the failures by sequence number.
+async fn for_each_record<'a, F, Fut>(event: &'a Value, mut f: F) -> BatchResponse
+where
+    F: FnMut(&'a Value) -> Fut,
+    Fut: std::future::Future<Output = Result<(), RecordError>>,
+{
     let mut response = BatchResponse::default();
-    let records = event
-        .get("Records")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for record in &records {
+    let Some(records) = event.get("Records").and_then(Value::as_array) else {
+        return response;
+    };
+    for record in records {
         let seq = record
             .pointer("/dynamodb/SequenceNumber")
             .and_then(Value::as_str)
@@ -75,15 +77,10 @@ pub async fn handle_booking_batch<S: LeadCommands>(
             "stream_record",
             sequence_number = seq.as_deref().unwrap_or("-")
         );
-        let result: Result<(), RecordError> = async {
-            seq.as_ref().ok_or(RecordError::NoSequenceNumber)?;
-            if let Some(booking) = booking_of(record)? {
-                apply_booking(store, &booking, now).await?;
-            }
-            Ok(())
-        }
-        .instrument(span)
-        .await;
+        let result = match &seq {
+            None => Err(RecordError::NoSequenceNumber),
+            Some(_) => f(record).instrument(span).await,
+        };
         if let Err(e) = result {
             error!(sequence_number = seq.as_deref().unwrap_or("-"), error = %e, "stream record failed");
             // A record without a sequence number cannot be named; an empty identifier makes
@@ -94,4 +91,43 @@ pub async fn handle_booking_batch<S: LeadCommands>(
         }
     }
     response
+}
+
+/// New bookings -> automatic statuses.
+pub async fn handle_booking_batch<S: LeadCommands>(
+    store: &S,
+    event: &Value,
+    now: DateTime<Utc>,
+) -> BatchResponse {
+    for_each_record(event, |record| async move {
+        if let Some(b) = inserted::<BookingItem>(record, ENTITY_BOOKING)? {
+            apply_booking(store, &b.booking, now).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// New leads -> notifications. Channel failures are recorded by the notification service and
+/// do not fail the record; storage failures do (the record is retried).
+pub async fn handle_lead_batch<S, N, P>(
+    store: &S,
+    notifier: &N,
+    publisher: &P,
+    cfg: &NotifyConfig,
+    event: &Value,
+    now: DateTime<Utc>,
+) -> BatchResponse
+where
+    S: NotificationStore + SettingsStore,
+    N: Notifier,
+    P: EventPublisher,
+{
+    for_each_record(event, |record| async move {
+        if let Some(item) = inserted::<LeadItem>(record, ENTITY_LEAD)? {
+            notify_new_lead(store, notifier, publisher, &item.lead, cfg, now).await?;
+        }
+        Ok(())
+    })
+    .await
 }

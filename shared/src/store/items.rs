@@ -212,3 +212,34 @@ pub struct BookingItem {
     pub received_at: String,
     pub booking: crate::domain::booking::JobBooked,
 }
+
+pub const ENTITY_DELIVERY: &str = "delivery";
+pub const ENTITY_NOTIFICATION: &str = "notification";
+pub const ENTITY_HELD_SMS: &str = "held_sms";
+pub const NOTIFICATION_TTL_DAYS: i64 = 90;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotificationItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub expires_at: i64,
+    /// Top-level for the `unread_only` filter.
+    pub unread: bool,
+    pub notification: crate::domain::notification::InAppNotification,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeldSmsItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub status: String,
+    pub updated_at: String,
+    pub tenant_id: TenantId,
+    pub lead_id: crate::domain::LeadId,
+    pub user_id: String,
+    pub phone: crate::domain::PhoneNumber,
+    pub text: String,
+    pub release_at: String,
+}

@@ -42,6 +42,36 @@ pub fn booking_pk(tenant: &TenantId, job: &CrmId) -> String {
     format!("TENANT#{tenant}#BOOKING#{job}")
 }
 
+pub fn delivery_pk(tenant: &TenantId, lead: &LeadId) -> String {
+    format!("TENANT#{tenant}#DELIVERY#{lead}")
+}
+
+pub fn delivery_sk(user: &str, channel: &str) -> String {
+    format!("{user}#{channel}")
+}
+
+/// A user's in-app feed; the sort key ends with the lead's ULID, so it sorts by time.
+pub fn feed_pk(tenant: &TenantId, user: &str) -> String {
+    format!("TENANT#{tenant}#USER#{user}#NOTIF")
+}
+
+pub fn feed_sk(notification_id: &str) -> String {
+    format!("NOTIF#{notification_id}")
+}
+
+/// Every held SMS of every tenant, ordered by release time: the scheduled flush reads the due
+/// ones with one Query.
+pub const HELD_SMS_PK: &str = "HELD_SMS";
+
+pub fn held_sms_sk(
+    release_at: DateTime<Utc>,
+    tenant: &TenantId,
+    lead: &LeadId,
+    user: &str,
+) -> String {
+    format!("{}#{tenant}#{lead}#{user}", sortable_time(release_at))
+}
+
 /// The two partitions of the ByTab index: open-status leads (Open and Cold) and Done leads.
 pub fn tab_partition(tenant: &TenantId, status: LeadStatus) -> String {
     let bucket = if status.is_open() { "ACTIVE" } else { "DONE" };

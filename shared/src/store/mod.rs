@@ -3,7 +3,9 @@
 pub mod dynamo;
 pub mod items;
 pub mod keys;
+pub mod notify;
 pub mod sns;
 
 pub use dynamo::DynamoStore;
+pub use notify::AwsNotifier;
 pub use sns::SnsPublisher;
