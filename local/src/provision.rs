@@ -100,6 +100,7 @@ pub async fn provision(
     dynamodb: &aws_sdk_dynamodb::Client,
     sns: &aws_sdk_sns::Client,
     sqs: &aws_sdk_sqs::Client,
+    ses: &aws_sdk_ses::Client,
     prefix: &str,
 ) -> Result<Resolved> {
     let mut resolved = Resolved {
@@ -126,6 +127,25 @@ pub async fn provision(
         resolved
             .names
             .insert(topic.clone(), out.topic_arn.unwrap_or_default());
+    }
+    // SES only sends from verified identities: verify every sender a function uses.
+    for f in &template.functions {
+        if let Some(sender) = f
+            .environment
+            .get("SES_SENDER")
+            .and_then(|v| resolved.resolve(v))
+        {
+            ses.verify_email_identity()
+                .email_address(&sender)
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow!(
+                        "verifying SES sender: {}",
+                        aws_sdk_ses::error::DisplayErrorContext(e)
+                    )
+                })?;
+        }
     }
     for queue in &template.queues {
         let name = format!("{prefix}{queue}");

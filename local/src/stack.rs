@@ -79,7 +79,8 @@ impl Stack {
         let sqs = aws_sdk_sqs::Client::new(&moto);
         let streams =
             aws_sdk_dynamodbstreams::Client::new(&client_config(&cfg.runtime.dynamodb_url).await);
-        let resolved = provision::provision(&template, &ddb, &sns, &sqs, &cfg.name_prefix)
+        let ses = aws_sdk_ses::Client::new(&moto);
+        let resolved = provision::provision(&template, &ddb, &sns, &sqs, &ses, &cfg.name_prefix)
             .await
             .context("provisioning DynamoDB Local and moto from the template")?;
 
@@ -88,6 +89,9 @@ impl Stack {
         let mut tasks = Vec::new();
         for def in &template.functions {
             let rt = Arc::new(FunctionRuntime::start(def, &resolved, &cfg.runtime).await?);
+            for every in &def.schedules {
+                tasks.push(tokio::spawn(run_schedule(rt.clone(), *every)));
+            }
             for source in &def.stream_sources {
                 let mapping = StreamMapping {
                     function: def.logical_id.clone(),
@@ -145,5 +149,23 @@ impl Stack {
             _gateway: gw,
             tasks,
         })
+    }
+}
+
+/// EventBridge Scheduler, played locally: a `Scheduled Event` every `every`.
+async fn run_schedule(rt: Arc<FunctionRuntime>, every: std::time::Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        let event = serde_json::json!({
+            "version": "0", "id": ulid::Ulid::generate().to_string(), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "123456789012",
+            "time": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "region": "us-east-1", "resources": [], "detail": {},
+        });
+        if let Err(e) = rt.invoke(event.to_string().into_bytes()).await {
+            tracing::warn!(function = %rt.logical_id, error = %e, "scheduled invocation failed");
+        }
     }
 }

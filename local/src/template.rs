@@ -31,6 +31,22 @@ pub struct FunctionDef {
     pub environment: BTreeMap<String, Value>,
     pub routes: Vec<RouteDef>,
     pub stream_sources: Vec<StreamSourceDef>,
+    /// `Schedule` events (`rate(...)`), as intervals.
+    pub schedules: Vec<std::time::Duration>,
+}
+
+/// `rate(5 minutes)` -> 300 s. Cron expressions are not run locally.
+pub fn parse_rate(expr: &str) -> Option<std::time::Duration> {
+    let inner = expr.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.trim().split_once(' ')?;
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit.trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(n * secs))
 }
 
 /// A DynamoDB stream event source mapping (`Type: DynamoDB` event).
@@ -158,8 +174,19 @@ impl Template {
                     environment.extend(env_vars(get(&props, "Environment")));
                     let mut routes = vec![];
                     let mut stream_sources = vec![];
+                    let mut schedules = vec![];
                     if let Some(events) = get(&props, "Events").and_then(Value::as_mapping) {
                         for ev in events.values() {
+                            if get(ev, "Type").and_then(Value::as_str) == Some("Schedule") {
+                                if let Some(rate) = get(ev, "Properties")
+                                    .and_then(|p| get(p, "Schedule"))
+                                    .and_then(Value::as_str)
+                                    .and_then(parse_rate)
+                                {
+                                    schedules.push(rate);
+                                }
+                                continue;
+                            }
                             if get(ev, "Type").and_then(Value::as_str) == Some("DynamoDB") {
                                 let p = get(ev, "Properties").cloned().unwrap_or(Value::Null);
                                 let table = get(&p, "Stream")
@@ -233,6 +260,7 @@ impl Template {
                         environment,
                         routes,
                         stream_sources,
+                        schedules,
                     });
                 }
                 _ => {}
@@ -313,6 +341,17 @@ mod tests {
             Some("BookingStreamFailureQueue")
         );
         assert!(stream.report_batch_item_failures);
+        let flush = t
+            .functions
+            .iter()
+            .find(|f| f.logical_id == "FlushHeldSmsFunction")
+            .unwrap();
+        assert_eq!(flush.schedules, vec![std::time::Duration::from_secs(300)]);
+        assert_eq!(
+            parse_rate("rate(1 hour)"),
+            Some(std::time::Duration::from_secs(3600))
+        );
+        assert_eq!(parse_rate("cron(0 * * * ? *)"), None);
         assert_eq!(
             stream.filters[0]["eventName"],
             serde_json::json!(["INSERT"])

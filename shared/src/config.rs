@@ -37,3 +37,20 @@ pub fn sns_publisher(
         topic,
     ))
 }
+
+/// SES (sender from `SES_SENDER`) and SNS SMS.
+pub fn aws_notifier(sdk: &aws_config::SdkConfig) -> Result<crate::store::AwsNotifier, ConfigError> {
+    let sender = required("SES_SENDER")?;
+    Ok(crate::store::AwsNotifier::new(
+        aws_sdk_ses::Client::new(sdk),
+        aws_sdk_sns::Client::new(sdk),
+        sender,
+    ))
+}
+
+/// Where notification links point (`APP_URL`, the CSR app's base URL).
+pub fn notify_config() -> Result<crate::service::notify::NotifyConfig, ConfigError> {
+    Ok(crate::service::notify::NotifyConfig {
+        app_url: required("APP_URL")?,
+    })
+}

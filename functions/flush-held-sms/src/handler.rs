@@ -1,0 +1,39 @@
+//! `FlushHeldSmsFunction`: on an EventBridge schedule, sends the SMS held through quiet hours
+//! whose release time has come. The clock is the schedule event's `time`, so a test (or an
+//! operator replaying a missed run) drives it through the input.
+
+use chrono::{DateTime, Utc};
+use lambda_runtime::{Error, LambdaEvent};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::ports::{NotificationStore, Notifier};
+use scl_shared::service::notify::flush_held_sms;
+use scl_shared::store::{AwsNotifier, DynamoStore};
+use serde_json::Value;
+use tracing::Instrument;
+
+pub struct State<S = DynamoStore, N = AwsNotifier> {
+    pub store: S,
+    pub notifier: N,
+}
+
+pub async fn handle<S: NotificationStore, N: Notifier>(
+    state: &State<S, N>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Error> {
+    let span = tracing::info_span!("flush_held_sms", request_id = %event.context.request_id);
+    handle_payload(state, &event.payload).instrument(span).await
+}
+
+pub async fn handle_payload<S: NotificationStore, N: Notifier>(
+    state: &State<S, N>,
+    payload: &Value,
+) -> Result<Value, Error> {
+    let now = payload
+        .get("time")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(now_millis);
+    let report = flush_held_sms(&state.store, &state.notifier, now).await?;
+    Ok(serde_json::to_value(report)?)
+}

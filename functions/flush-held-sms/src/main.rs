@@ -1,0 +1,17 @@
+use flush_held_sms::{handle, State};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    scl_shared::telemetry::init();
+    let sdk = scl_shared::config::aws_config().await;
+    let state = State {
+        store: scl_shared::config::dynamo_store(&sdk).await?,
+        notifier: scl_shared::config::aws_notifier(&sdk)?,
+    };
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        handle(&state, event)
+    }))
+    .await
+}

@@ -1,0 +1,54 @@
+//! `MarkNotificationReadFunction`: `POST /notifications/{id}/read` - marks one of the caller's
+//! own notifications read (someone else's id answers 404).
+
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::commands::{parse_body, parse_empty};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::domain::FieldError;
+use scl_shared::ports::NotificationStore;
+use scl_shared::store::DynamoStore;
+use tracing::Instrument;
+
+pub struct State<S = DynamoStore> {
+    pub store: S,
+}
+
+pub async fn handle<S: NotificationStore>(
+    state: &State<S>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("notification_read", request_id = %api::request_id(&req));
+    Ok(api::respond(run(state, &req).instrument(span).await))
+}
+
+async fn run<S: NotificationStore>(
+    state: &State<S>,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::View)?;
+    api::reject_query_params(req, &[])?;
+    parse_empty(&parse_body(req.body().as_ref())?)?;
+    let id = req
+        .path_parameters()
+        .first("id")
+        .unwrap_or_default()
+        .to_owned();
+    let valid = id.len() <= 64
+        && id.starts_with("n-")
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !valid {
+        return Err(FieldError::new("id", "must be a notification id").into());
+    }
+    let n = state
+        .store
+        .mark_read(
+            &caller.tenant_id,
+            caller.user_id.as_str(),
+            &id,
+            now_millis(),
+        )
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(api::json(200, &n, None))
+}

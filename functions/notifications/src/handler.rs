@@ -1,0 +1,41 @@
+//! `NotificationsFunction`: `GET /notifications?unread_only=true` - the caller's own in-app
+//! feed, newest first, in one Query.
+
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::FieldError;
+use scl_shared::ports::NotificationStore;
+use scl_shared::store::DynamoStore;
+use serde_json::json;
+use tracing::Instrument;
+
+pub struct State<S = DynamoStore> {
+    pub store: S,
+}
+
+pub async fn handle<S: NotificationStore>(
+    state: &State<S>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("notifications", request_id = %api::request_id(&req));
+    Ok(api::respond(run(state, &req).instrument(span).await))
+}
+
+async fn run<S: NotificationStore>(
+    state: &State<S>,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::View)?;
+    api::reject_query_params(req, &["unread_only"])?;
+    let params = req.query_string_parameters();
+    let unread_only = match params.first("unread_only") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(FieldError::new("unread_only", "must be true or false").into()),
+    };
+    let items = state
+        .store
+        .notifications(&caller.tenant_id, caller.user_id.as_str(), unread_only)
+        .await?;
+    Ok(api::json(200, &json!({"items": items}), None))
+}

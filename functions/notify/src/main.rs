@@ -1,0 +1,22 @@
+// The stream handler's nested async state machine is deep enough to need a higher limit.
+#![recursion_limit = "256"]
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use notify::{handle, State};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    scl_shared::telemetry::init();
+    let sdk = scl_shared::config::aws_config().await;
+    let state = State {
+        store: scl_shared::config::dynamo_store(&sdk).await?,
+        notifier: scl_shared::config::aws_notifier(&sdk)?,
+        publisher: scl_shared::config::sns_publisher(&sdk)?,
+        config: scl_shared::config::notify_config()?,
+    };
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        handle(&state, event)
+    }))
+    .await
+}
