@@ -290,4 +290,46 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
         "JobBooked -> lead booked_by_scl through the local stack in {:?}",
         started.elapsed()
     );
+
+    // A new lead notifies its recipients through the stream (the real NotifyFunction binary).
+    let resp = http
+        .put(format!("{api}/settings"))
+        .bearer_auth(&admin)
+        .json(&json!({"recipients": [{"user_id": "u-1", "channels": ["in_app"]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let out: Value = http
+        .post(&invoke)
+        .json(&call_completed(
+            &tenant,
+            "call-rt-3",
+            json!({"from_number": "+15125550177"}),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["outcome"], "created", "{out}");
+    let feed_url = format!("{api}/notifications?unread_only=true");
+    let notified = eventually(3, || {
+        let (http, url, token) = (http.clone(), feed_url.clone(), token.clone());
+        async move {
+            let feed: Value = http
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            feed["items"].as_array().is_some_and(|i| i.len() == 1)
+        }
+    })
+    .await;
+    assert!(notified.is_some(), "the in-app notification never arrived");
 }
