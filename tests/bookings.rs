@@ -58,9 +58,9 @@ impl Bookings {
         self.detail_as(id, &self.env.tenant).await
     }
 
-    /// Waits (up to 3 s) until the lead has a booking; returns the detail.
+    /// Waits (up to 10 s: a bound, not a timing claim) until the lead has a booking.
     async fn booked(&self, id: &str) -> Value {
-        let waited = eventually(3, || async { !self.detail(id).await["booking"].is_null() }).await;
+        let waited = eventually(10, || async { !self.detail(id).await["booking"].is_null() }).await;
         assert!(
             waited.is_some(),
             "booking never reached lead {id}: {}",

@@ -20,6 +20,15 @@ pub type Invoke = Arc<dyn Fn(Value) -> BoxFuture<'static, Result<Value, String>>
 
 const POLL_INTERVAL: Duration = Duration::from_millis(150);
 
+/// Where the mapping is in one shard.
+#[derive(Debug, Default)]
+pub struct ShardCursor {
+    iterator: Option<String>,
+    last_sequence: Option<String>,
+    /// The iterator ran out (the shard was closed, or DynamoDB Local ended it).
+    drained: bool,
+}
+
 pub struct StreamMapping {
     pub function: String,
     pub table_name: String,
@@ -82,7 +91,7 @@ impl StreamMapping {
         streams: aws_sdk_dynamodbstreams::Client,
         sqs: aws_sdk_sqs::Client,
     ) {
-        let mut iterators: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut shards: BTreeMap<String, ShardCursor> = BTreeMap::new();
         let mut stream_arn = String::new();
         let mut since_describe = u32::MAX;
         loop {
@@ -91,7 +100,7 @@ impl StreamMapping {
                     &ddb,
                     &streams,
                     &sqs,
-                    &mut iterators,
+                    &mut shards,
                     &mut stream_arn,
                     &mut since_describe,
                 )
@@ -108,12 +117,14 @@ impl StreamMapping {
         ddb: &aws_sdk_dynamodb::Client,
         streams: &aws_sdk_dynamodbstreams::Client,
         sqs: &aws_sdk_sqs::Client,
-        iterators: &mut BTreeMap<String, Option<String>>,
+        shards: &mut BTreeMap<String, ShardCursor>,
         stream_arn: &mut String,
         since_describe: &mut u32,
     ) -> Result<()> {
-        // Discover shards now and then (DynamoDB rolls them over time).
-        if *since_describe > 20 {
+        // Discover shards until there is an open one, then about once a second: DynamoDB Local
+        // opens a table's first shard with its first write, and shards roll over time.
+        let open = shards.values().any(|c| c.iterator.is_some());
+        if !open || *since_describe > 6 {
             *since_describe = 0;
             let table = ddb
                 .describe_table()
@@ -136,30 +147,50 @@ impl StreamMapping {
                 .unwrap_or_default()
             {
                 let Some(id) = shard.shard_id() else { continue };
-                if iterators.contains_key(id) {
+                let closed = shard
+                    .sequence_number_range()
+                    .and_then(|r| r.ending_sequence_number())
+                    .is_some();
+                let cursor = shards.entry(id.to_owned()).or_default();
+                if cursor.iterator.is_some() || (closed && cursor.drained) {
                     continue;
                 }
-                let it = streams
+                // A new shard from its start; a shard whose iterator ran out, after the last
+                // record read (an open shard can still grow).
+                let req = streams
                     .get_shard_iterator()
                     .stream_arn(stream_arn.as_str())
-                    .shard_id(id)
-                    .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                    .send()
-                    .await?
-                    .shard_iterator;
-                iterators.insert(id.to_owned(), it);
+                    .shard_id(id);
+                let req = match &cursor.last_sequence {
+                    Some(seq) => req
+                        .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                        .sequence_number(seq),
+                    None => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+                };
+                cursor.iterator = req.send().await?.shard_iterator;
             }
         }
         *since_describe += 1;
-        for (shard, iterator) in iterators.iter_mut() {
-            let Some(it) = iterator.clone() else { continue };
+        for (shard, cursor) in shards.iter_mut() {
+            let Some(it) = cursor.iterator.clone() else {
+                continue;
+            };
             let out = streams
                 .get_records()
                 .shard_iterator(it)
                 .limit(self.source.batch_size.clamp(1, 1000) as i32)
                 .send()
                 .await?;
-            *iterator = out.next_shard_iterator.clone();
+            cursor.iterator = out.next_shard_iterator.clone();
+            cursor.drained = cursor.iterator.is_none();
+            if let Some(last) = out
+                .records()
+                .last()
+                .and_then(|r| r.dynamodb())
+                .and_then(|d| d.sequence_number())
+            {
+                cursor.last_sequence = Some(last.to_owned());
+            }
             let records: Vec<Value> = out
                 .records()
                 .iter()

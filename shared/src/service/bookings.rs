@@ -5,15 +5,15 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use tracing::{info, warn, Instrument};
+use tracing::{info, Instrument};
 
 use crate::domain::booking::JobBooked;
-use crate::domain::call_event::Envelope;
 use crate::domain::lead::{Booking, HistoryEntry, Lead};
 use crate::domain::status::{transition, Action, Transition};
 use crate::domain::{LeadId, LeadStatus};
-use crate::ports::{BookingStore, LeadChange, LeadCommands, RejectedEvent, StoreError};
-use crate::service::ingest::{RejectionError, SYSTEM_ACTOR};
+use crate::ports::{BookingStore, LeadChange, LeadCommands, StoreError};
+use crate::service::events::{parse_or_file, RejectionError};
+use crate::service::ingest::SYSTEM_ACTOR;
 
 pub const DETAIL_TYPE: &str = "JobBooked";
 /// A phone-matched booking only counts for leads whose call ended this long before it.
@@ -33,31 +33,11 @@ pub async fn ingest_booking<S: BookingStore>(
     event: &Value,
     now: DateTime<Utc>,
 ) -> Result<BookingIngestOutcome, StoreError> {
-    let envelope = Envelope::parse(event, DETAIL_TYPE);
-    let parsed = envelope
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|env| JobBooked::from_detail(&env.detail));
-    let booking = match parsed {
-        Ok(b) => b,
-        Err(error) => {
-            let env = envelope.ok();
-            warn!(field = %error.field, "rejected JobBooked event");
-            store
-                .record_rejected(&RejectedEvent {
-                    received_at: now,
-                    event_id: env.as_ref().and_then(|e| e.id.clone()),
-                    detail_type: env.as_ref().map(|e| e.detail_type.clone()),
-                    tenant_id: env.as_ref().and_then(Envelope::claimed_tenant),
-                    error: error.clone(),
-                    event: event.clone(),
-                })
-                .await?;
-            return Ok(BookingIngestOutcome::Rejected {
-                error: RejectionError::from(&error),
-            });
-        }
-    };
+    let booking =
+        match parse_or_file(store, event, DETAIL_TYPE, JobBooked::from_detail, now).await? {
+            Ok(b) => b,
+            Err(error) => return Ok(BookingIngestOutcome::Rejected { error }),
+        };
     match store.put_booking(&booking, now).await {
         Ok(()) => {
             info!(tenant_id = %booking.tenant_id, job_id = %booking.job_id, "booking stored");

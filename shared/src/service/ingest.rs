@@ -4,15 +4,17 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use tracing::{info, warn, Instrument};
+use tracing::{info, Instrument};
 
-use crate::domain::call_event::{CallCompleted, Envelope};
+use crate::domain::call_event::CallCompleted;
 use crate::domain::detection::Detection;
 use crate::domain::lead::{CallInfo, Customer, HistoryEntry, Lead};
 use crate::domain::qualification::{qualify, Verdict};
 use crate::domain::settings::TenantSettings;
-use crate::domain::{summary, FieldError, LeadId, LeadStatus};
-use crate::ports::{CallDecision, DecisionKind, IngestStore, LeadWrite, RejectedEvent, StoreError};
+use crate::domain::{summary, LeadId, LeadStatus};
+use crate::ports::{CallDecision, DecisionKind, IngestStore, LeadWrite, StoreError};
+use crate::service::events::parse_or_file;
+use crate::service::events::RejectionError;
 
 pub const DETAIL_TYPE: &str = "CallCompleted";
 pub const SYSTEM_ACTOR: &str = "system";
@@ -40,56 +42,16 @@ pub enum IngestOutcome {
     },
 }
 
-/// The contract's error body, so a caller of the Invoke API sees the same shape as HTTP.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RejectionError {
-    pub code: &'static str,
-    pub message: String,
-    pub field: String,
-}
-
-impl From<&FieldError> for RejectionError {
-    fn from(e: &FieldError) -> Self {
-        RejectionError {
-            code: "validation_failed",
-            message: e.to_string(),
-            field: e.field.clone(),
-        }
-    }
-}
-
 pub async fn ingest_call<S: IngestStore>(
     store: &S,
     event: &Value,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
-    let envelope = Envelope::parse(event, DETAIL_TYPE);
-    let parsed = envelope
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|env| CallCompleted::from_detail(&env.detail));
-    let call = match parsed {
-        Ok(call) => call,
-        Err(error) => {
-            let env = envelope.ok();
-            // Only the field name is logged: serde messages can quote the offending value, which
-            // may be a phone number or transcript text.
-            warn!(field = %error.field, "rejected CallCompleted event");
-            store
-                .record_rejected(&RejectedEvent {
-                    received_at: now,
-                    event_id: env.as_ref().and_then(|e| e.id.clone()),
-                    detail_type: env.as_ref().map(|e| e.detail_type.clone()),
-                    tenant_id: env.as_ref().and_then(Envelope::claimed_tenant),
-                    error: error.clone(),
-                    event: event.clone(),
-                })
-                .await?;
-            return Ok(IngestOutcome::Rejected {
-                error: RejectionError::from(&error),
-            });
-        }
-    };
+    let call =
+        match parse_or_file(store, event, DETAIL_TYPE, CallCompleted::from_detail, now).await? {
+            Ok(call) => call,
+            Err(error) => return Ok(IngestOutcome::Rejected { error }),
+        };
     let span = tracing::info_span!("call", tenant_id = %call.tenant_id, call_id = %call.call_id);
     process(store, &call, now).instrument(span).await
 }

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod bookings;
+pub mod events;
 pub mod ingest;
 pub mod notify;
 pub mod settings;

@@ -110,6 +110,23 @@ impl DynamoStore {
         &self.table
     }
 
+    /// Puts an item unless its key exists; `false` when it did (a redelivery or a repeat).
+    async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(NOT_EXISTS)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
     /// The items of a lead write: decision marker first (its condition detects redelivery),
     /// then the lead, its call, transcript chunks and history entry.
     fn lead_write_items(
@@ -305,25 +322,12 @@ impl IngestStore for DynamoStore {
     }
 
     async fn record_decision(&self, decision: &CallDecision) -> Result<(), StoreError> {
-        let item = encode(&decision_item(decision))?;
         match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(NOT_EXISTS)
-            .send()
-            .await
+            .put_if_absent(encode(&decision_item(decision))?)
+            .await?
         {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                if let SdkError::ServiceError(se) = &e {
-                    if se.err().is_conditional_check_failed_exception() {
-                        return Err(StoreError::AlreadyProcessed);
-                    }
-                }
-                Err(backend(e))
-            }
+            true => Ok(()),
+            false => Err(StoreError::AlreadyProcessed),
         }
     }
 }
@@ -735,18 +739,9 @@ impl BookingStore for DynamoStore {
             received_at: keys::sortable_time(received_at),
             booking: booking.clone(),
         })?;
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(NOT_EXISTS)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Err(StoreError::AlreadyProcessed),
-            Err(e) => Err(backend(e)),
+        match self.put_if_absent(item).await? {
+            true => Ok(()),
+            false => Err(StoreError::AlreadyProcessed),
         }
     }
 }
@@ -866,19 +861,7 @@ impl NotificationStore for DynamoStore {
             unread: n.read_at.is_none(),
             notification: n.clone(),
         })?;
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(NOT_EXISTS)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Ok(()),
-            Err(e) => Err(backend(e)),
-        }
+        self.put_if_absent(item).await.map(|_| ())
     }
 
     async fn hold_sms(&self, h: &HeldSms) -> Result<(), StoreError> {
@@ -896,19 +879,7 @@ impl NotificationStore for DynamoStore {
             text: h.text.clone(),
             release_at: keys::sortable_time(h.release_at),
         })?;
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(NOT_EXISTS)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Ok(()),
-            Err(e) => Err(backend(e)),
-        }
+        self.put_if_absent(item).await.map(|_| ())
     }
 
     async fn due_held_sms(&self, now: DateTime<Utc>) -> Result<Vec<HeldSms>, StoreError> {
