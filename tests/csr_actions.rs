@@ -941,3 +941,48 @@ async fn settings_defaults_partial_updates_and_validation() {
         .await;
     assert_eq!(r.body["min_call_seconds"], 60);
 }
+
+#[tokio::test]
+async fn every_route_answers_401_without_the_authorizers_claims() {
+    let app = App::new().await;
+    let id = app.ingest("c1", json!({})).await;
+    for (method, route, body) in [
+        ("POST", NOTES, Some(r#"{"text": "hi"}"#)),
+        ("POST", DISMISS, Some(r#"{"reason": "not_a_lead"}"#)),
+        ("POST", CALLBACK, Some("{}")),
+        ("PUT", STATUS, Some(r#"{"status": "not_a_lead"}"#)),
+        ("GET", "/banner", None),
+        ("GET", "/settings", None),
+        ("PUT", "/settings", Some("{}")),
+    ] {
+        let path = route.replace("{id}", &id);
+        let params: Vec<(&str, &str)> = if route.contains("{id}") {
+            vec![("id", id.as_str())]
+        } else {
+            vec![]
+        };
+        let query = if route == "/banner" {
+            "phone=5125550100"
+        } else {
+            ""
+        };
+        let req = api_request_with_body(method, route, &path, query, &params, None, body, &[]);
+        let store = app.env.store.clone();
+        let resp = match (method, route) {
+            ("POST", NOTES) => add_note::handle(&app.add_note, req).await,
+            ("POST", DISMISS) => dismiss_lead::handle(&app.dismiss, req).await,
+            ("POST", CALLBACK) => callback::handle(&app.callback, req).await,
+            ("PUT", STATUS) => update_status::handle(&app.status, req).await,
+            ("GET", "/banner") => banner::handle(&app.banner, req).await,
+            _ => settings::handle(&settings::State { store }, req).await,
+        }
+        .unwrap();
+        let r = Resp {
+            status: resp.status().as_u16(),
+            etag: None,
+            body: body_json(&resp),
+        };
+        assert_error(&r, 401, "unauthorized");
+    }
+    assert_eq!(app.detail(&id).await["version"], 1);
+}
