@@ -1,0 +1,42 @@
+//! infra/openapi.yaml and the template's HTTP routes describe the same API: the same set of
+//! (method, path), and the same scope per route.
+
+use std::collections::BTreeSet;
+
+use scl_local::template::Template;
+
+#[test]
+fn openapi_paths_are_exactly_the_templates_routes() {
+    let root = scl_tests::repo_root();
+    let template = Template::load(&root.join("infra/template.yaml")).unwrap();
+    let routes: BTreeSet<(String, String)> = template
+        .functions
+        .iter()
+        .flat_map(|f| f.routes.iter().map(|r| (r.method.clone(), r.path.clone())))
+        .collect();
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(root.join("infra/openapi.yaml")).unwrap())
+            .unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_mapping().unwrap() {
+        for (method, _) in item.as_mapping().unwrap() {
+            let m = method.as_str().unwrap();
+            if ["get", "put", "post", "delete", "patch"].contains(&m) {
+                documented.insert((m.to_uppercase(), path.as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    assert_eq!(routes, documented);
+    assert_eq!(routes.len(), 12);
+    // Scopes: everything scl.view except /settings.
+    for f in &template.functions {
+        for r in &f.routes {
+            let want = if r.path == "/settings" {
+                "scl.admin"
+            } else {
+                "scl.view"
+            };
+            assert_eq!(r.scopes, vec![want.to_owned()], "{} {}", r.method, r.path);
+        }
+    }
+}
