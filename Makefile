@@ -38,7 +38,7 @@ test: tools fmt-check clippy lint-template build
 	SCL_TEST_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
 	SCL_TEST_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
 	SCL_RIE_BIN=$(CURDIR)/.local/bin/aws-lambda-rie \
-	cargo test --workspace -- --nocapture 2>&1 | tee .local/test.log; \
+	cargo test --workspace --no-fail-fast -- --nocapture 2>&1 | tee .local/test.log; \
 	rc=$$?; scripts/emulators.sh stop; \
 	awk '/^test result:/ {p+=$$4; f+=$$6} END {printf "%d passed, %d failed\n", p, f}' .local/test.log; \
 	exit $$rc
