@@ -124,7 +124,10 @@ impl StreamMapping {
         // Discover shards until there is an open one, then about once a second: DynamoDB Local
         // opens a table's first shard with its first write, and shards roll over time.
         let open = shards.values().any(|c| c.iterator.is_some());
-        if !open || *since_describe > 6 {
+        if !open
+            || *since_describe > 6
+            || shards.values().any(|c| c.iterator.is_none() && !c.drained)
+        {
             *since_describe = 0;
             let table = ddb
                 .describe_table()
@@ -170,17 +173,35 @@ impl StreamMapping {
                 cursor.iterator = req.send().await?.shard_iterator;
             }
         }
-        *since_describe += 1;
+        *since_describe = since_describe.saturating_add(1);
         for (shard, cursor) in shards.iter_mut() {
             let Some(it) = cursor.iterator.clone() else {
                 continue;
             };
-            let out = streams
+            let out = match streams
                 .get_records()
                 .shard_iterator(it)
                 .limit(self.source.batch_size.clamp(1, 1000) as i32)
                 .send()
-                .await?;
+                .await
+            {
+                Ok(out) => out,
+                // DynamoDB Local answers a TRIM_HORIZON iterator taken before the shard's first
+                // record this way, and iterators expire: take a fresh one at the next describe
+                // (after the last record read, so nothing is skipped or repeated).
+                Err(e)
+                    if matches!(
+                        e.as_service_error().and_then(|se| se.meta().code()),
+                        Some("TrimmedDataAccessException" | "ExpiredIteratorException")
+                    ) =>
+                {
+                    cursor.iterator = None;
+                    cursor.drained = false;
+                    *since_describe = u32::MAX - 1;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             cursor.iterator = out.next_shard_iterator.clone();
             cursor.drained = cursor.iterator.is_none();
             if let Some(last) = out
