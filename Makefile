@@ -8,11 +8,12 @@ TEST_DDB_PORT ?= 18000
 TEST_MOTO_PORT ?= 15000
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools dev test fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help tools dev test package fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
 	@echo "make test  - install what is missing, start emulators, run every check and test"
+	@echo "make package - sam build of every function for arm64 (cargo-lambda + zig), with sizes"
 
 tools:
 	@scripts/tools.sh
@@ -46,3 +47,6 @@ test: tools fmt-check clippy lint-template build
 
 emulators-stop:
 	@scripts/emulators.sh stop
+
+package: tools
+	@scripts/package.sh
