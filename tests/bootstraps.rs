@@ -3,11 +3,7 @@
 //! through the Invoke API. A broken `main.rs` or a missing environment variable fails here.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 
-use scl_local::runtime::{default_bin_dir, RuntimeConfig};
-use scl_local::stack::{Stack, StackConfig};
 use scl_local::template::Template;
 use scl_tests::*;
 use serde_json::Value;
@@ -66,26 +62,7 @@ async fn every_bootstrap_answers_its_sample_under_the_runtime_emulator() {
         "every function in the template has a sample case"
     );
 
-    let rie = std::env::var("SCL_RIE_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join(".local/bin/aws-lambda-rie"));
-    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let stack = Stack::start(StackConfig {
-        template: root.join("infra/template.yaml"),
-        runtime: RuntimeConfig {
-            rie,
-            bin_dir: default_bin_dir(&root),
-            dynamodb_url: dynamodb_url(),
-            moto_url: moto_url(),
-            log_dir: Some(root.join("target/scl-local-test-logs/bootstraps")),
-        },
-        name_prefix: format!("{}-", unique("boot")),
-        api_addr: any,
-        invoke_addr: any,
-        jwt_secret: "test-secret".into(),
-    })
-    .await
-    .expect("stack starts");
+    let stack = start_stack("boot", "test-secret").await;
     let http = reqwest::Client::new();
     for (function, sample, expect) in CASES {
         let body = std::fs::read_to_string(root.join("events").join(sample)).unwrap();

@@ -4,43 +4,13 @@
 //!
 //! Needs `cargo build --bins` first and the emulator at SCL_RIE_BIN (`make test` does both).
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-
 use scl_local::jwt::{self, DevClaims};
-use scl_local::runtime::{default_bin_dir, RuntimeConfig};
-use scl_local::stack::{Stack, StackConfig};
 use scl_tests::*;
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
-    let root = repo_root();
-    let rie = std::env::var("SCL_RIE_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join(".local/bin/aws-lambda-rie"));
-    assert!(
-        rie.exists(),
-        "aws-lambda-rie missing at {} (run scripts/tools.sh)",
-        rie.display()
-    );
-    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let stack = Stack::start(StackConfig {
-        template: root.join("infra/template.yaml"),
-        runtime: RuntimeConfig {
-            rie,
-            bin_dir: default_bin_dir(&root),
-            dynamodb_url: dynamodb_url(),
-            moto_url: moto_url(),
-            log_dir: Some(root.join("target/scl-local-test-logs")),
-        },
-        name_prefix: format!("{}-", unique("rt")),
-        api_addr: any,
-        invoke_addr: any,
-        jwt_secret: "test-secret".into(),
-    })
-    .await
-    .expect("stack starts");
+    let stack = start_stack("rt", "test-secret").await;
     let http = reqwest::Client::new();
     let api = format!("http://{}", stack.api_addr);
     let invoke = format!(

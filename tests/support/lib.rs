@@ -470,3 +470,34 @@ where
     }
     None
 }
+
+/// The whole local stack on ephemeral ports with its own table/topic/queue names, running the
+/// real built binaries under the RIE (`SCL_RIE_BIN`, or .local/bin/aws-lambda-rie).
+pub async fn start_stack(name: &str, jwt_secret: &str) -> scl_local::stack::Stack {
+    let root = repo_root();
+    let rie = std::env::var("SCL_RIE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join(".local/bin/aws-lambda-rie"));
+    assert!(
+        rie.exists(),
+        "aws-lambda-rie missing at {} (run scripts/tools.sh)",
+        rie.display()
+    );
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    scl_local::stack::Stack::start(scl_local::stack::StackConfig {
+        template: root.join("infra/template.yaml"),
+        runtime: scl_local::runtime::RuntimeConfig {
+            rie,
+            bin_dir: scl_local::runtime::default_bin_dir(&root),
+            dynamodb_url: dynamodb_url(),
+            moto_url: moto_url(),
+            log_dir: Some(root.join("target/scl-local-test-logs").join(name)),
+        },
+        name_prefix: format!("{}-", unique(name)),
+        api_addr: any,
+        invoke_addr: any,
+        jwt_secret: jwt_secret.into(),
+    })
+    .await
+    .expect("stack starts (binaries built? `cargo build --bins`)")
+}

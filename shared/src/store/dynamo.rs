@@ -110,6 +110,37 @@ impl DynamoStore {
         &self.table
     }
 
+    /// The newest lead for a phone in Open or Cold (one Query on ByPhone), optionally only if
+    /// its latest call ended at or after `since`.
+    async fn newest_open_lead_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Option<Lead>, StoreError> {
+        let mut filter = "#status IN (:new, :cba)".to_owned();
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::INDEX_BY_PHONE)
+            .key_condition_expression("gsi3pk = :pk")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
+            .expression_attribute_values(":new", s(LeadStatus::New.api_value()))
+            .expression_attribute_values(":cba", s(LeadStatus::CallBackAttempted.api_value()))
+            .scan_index_forward(false);
+        if let Some(since) = since {
+            filter.push_str(" AND call_ended_at >= :since");
+            q = q.expression_attribute_values(":since", s(keys::sortable_time(since)));
+        }
+        let out = q.filter_expression(filter).send().await.map_err(backend)?;
+        match out.items.unwrap_or_default().into_iter().next() {
+            Some(item) => Ok(Some(decode::<LeadItem>(item)?.lead)),
+            None => Ok(None),
+        }
+    }
+
     /// Puts an item unless its key exists; `false` when it did (a redelivery or a repeat).
     async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
         match self
@@ -286,25 +317,7 @@ impl IngestStore for DynamoStore {
         tenant: &TenantId,
         phone: &PhoneNumber,
     ) -> Result<Option<Lead>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::INDEX_BY_PHONE)
-            .key_condition_expression("gsi3pk = :pk")
-            .filter_expression("#status IN (:new, :cba)")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
-            .expression_attribute_values(":new", s(LeadStatus::New.api_value()))
-            .expression_attribute_values(":cba", s(LeadStatus::CallBackAttempted.api_value()))
-            .scan_index_forward(false)
-            .send()
-            .await
-            .map_err(backend)?;
-        match out.items.unwrap_or_default().into_iter().next() {
-            Some(item) => Ok(Some(decode::<LeadItem>(item)?.lead)),
-            None => Ok(None),
-        }
+        self.newest_open_lead_for_phone(tenant, phone, None).await
     }
 
     async fn create_lead(&self, write: &LeadWrite) -> Result<(), StoreError> {
@@ -703,26 +716,8 @@ impl LeadCommands for DynamoStore {
         phone: &PhoneNumber,
         since: DateTime<Utc>,
     ) -> Result<Option<Lead>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::INDEX_BY_PHONE)
-            .key_condition_expression("gsi3pk = :pk")
-            .filter_expression("#status IN (:new, :cba) AND call_ended_at >= :since")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
-            .expression_attribute_values(":new", s(LeadStatus::New.api_value()))
-            .expression_attribute_values(":cba", s(LeadStatus::CallBackAttempted.api_value()))
-            .expression_attribute_values(":since", s(keys::sortable_time(since)))
-            .scan_index_forward(false)
-            .send()
+        self.newest_open_lead_for_phone(tenant, phone, Some(since))
             .await
-            .map_err(backend)?;
-        match out.items.unwrap_or_default().into_iter().next() {
-            Some(item) => Ok(Some(decode::<LeadItem>(item)?.lead)),
-            None => Ok(None),
-        }
     }
 }
 
