@@ -29,39 +29,16 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
 
     let tenant = unique("t");
     let event = call_completed(&tenant, "call-rt-1", json!({}));
-    let out: Value = http
-        .post(&invoke)
-        .json(&event)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let out: Value = invoke_json(&http, &invoke, &event).await;
     assert_eq!(out["outcome"], "created", "{out}");
-    let again: Value = http
-        .post(&invoke)
-        .json(&event)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again: Value = invoke_json(&http, &invoke, &event).await;
     assert_eq!(again["outcome"], "duplicate", "{again}");
-    let bad: Value = http
-        .post(&invoke)
-        .json(&call_completed(
-            &tenant,
-            "call-rt-2",
-            json!({"from_number": "nope"}),
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bad: Value = invoke_json(
+        &http,
+        &invoke,
+        &call_completed(&tenant, "call-rt-2", json!({"from_number": "nope"})),
+    )
+    .await;
     assert_eq!(bad["error"]["field"], "detail.from_number", "{bad}");
 
     let token = jwt::mint(
@@ -192,15 +169,12 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 412);
-    let banner: Value = http
-        .get(format!("{api}/banner?phone=%28512%29%20555-0100"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let banner: Value = get_json(
+        &http,
+        &format!("{api}/banner?phone=%28512%29%20555-0100"),
+        &token,
+    )
+    .await;
     assert_eq!(banner["linked"], true, "{banner}");
     assert_eq!(banner["lead"]["status"], "call_back_attempted");
 
@@ -225,29 +199,18 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
         stack.invoke_addr
     );
     let started = std::time::Instant::now();
-    let out: Value = http
-        .post(&booking_invoke)
-        .json(&job_booked(&tenant, "job-rt-1", "512.555.0100", None))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let out: Value = invoke_json(
+        &http,
+        &booking_invoke,
+        &job_booked(&tenant, "job-rt-1", "512.555.0100", None),
+    )
+    .await;
     assert_eq!(out["outcome"], "stored", "{out}");
     let lead_url = format!("{api}/leads/{id}");
     let waited = eventually(2, || {
         let (http, url, token) = (http.clone(), lead_url.clone(), token.clone());
         async move {
-            let d: Value = http
-                .get(&url)
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let d: Value = get_json(&http, &url, &token).await;
             d["status"] == "booked_by_scl"
         }
     })
@@ -270,36 +233,45 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let out: Value = http
-        .post(&invoke)
-        .json(&call_completed(
-            &tenant,
-            "call-rt-3",
-            json!({"from_number": "+15125550177"}),
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let out: Value = invoke_json(
+        &http,
+        &invoke,
+        &call_completed(&tenant, "call-rt-3", json!({"from_number": "+15125550177"})),
+    )
+    .await;
     assert_eq!(out["outcome"], "created", "{out}");
     let feed_url = format!("{api}/notifications?unread_only=true");
     let notified = eventually(3, || {
         let (http, url, token) = (http.clone(), feed_url.clone(), token.clone());
         async move {
-            let feed: Value = http
-                .get(&url)
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let feed: Value = get_json(&http, &url, &token).await;
             feed["items"].as_array().is_some_and(|i| i.len() == 1)
         }
     })
     .await;
     assert!(notified.is_some(), "the in-app notification never arrived");
+}
+
+/// POSTs `body` as JSON and reads the JSON answer.
+async fn invoke_json(http: &reqwest::Client, url: &str, body: &Value) -> Value {
+    http.post(url)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// GETs `url` with the bearer `token` and reads the JSON answer.
+async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
