@@ -27,54 +27,6 @@ async fn aws_notifier() -> AwsNotifier {
     AwsNotifier::new(ses, aws_sdk_sns::Client::new(&sdk), SENDER)
 }
 
-/// A phone number no other test uses.
-fn unique_phone() -> String {
-    let n = ulid::Ulid::generate().random() % 1_000_000;
-    format!("+15127{n:06}")
-}
-
-fn unique_email(who: &str) -> String {
-    format!(
-        "{who}-{}@example.com",
-        ulid::Ulid::generate().to_string().to_lowercase()
-    )
-}
-
-async fn moto_data() -> Value {
-    reqwest::get(format!("{}/moto-api/data.json", moto_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn emails_to(addr: &str) -> Vec<Value> {
-    let d = moto_data().await;
-    d["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| {
-            m["destinations"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == addr))
-        })
-        .collect()
-}
-
-async fn sms_to(phone: &str) -> Vec<Value> {
-    let d = moto_data().await;
-    d["sns"]["SMS"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| m["phone_number"] == phone)
-        .collect()
-}
-
 struct Setup<N: Notifier> {
     env: TestEnv,
     probe: TopicProbe,

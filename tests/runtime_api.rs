@@ -251,27 +251,3 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
     .await;
     assert!(notified.is_some(), "the in-app notification never arrived");
 }
-
-/// POSTs `body` as JSON and reads the JSON answer.
-async fn invoke_json(http: &reqwest::Client, url: &str, body: &Value) -> Value {
-    http.post(url)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-/// GETs `url` with the bearer `token` and reads the JSON answer.
-async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
-    http.get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}

@@ -3,6 +3,7 @@
 
 pub mod apigw;
 pub mod gateway;
+pub mod iam;
 pub mod jwt;
 pub mod provision;
 pub mod runtime;

@@ -37,10 +37,13 @@ fn free_port() -> Result<u16> {
 }
 
 impl FunctionRuntime {
+    /// Starts `def` under the emulator; its AWS SDK calls go to `aws_endpoint` (the function's
+    /// IAM-checking proxy in the stack).
     pub async fn start(
         def: &FunctionDef,
         resolved: &Resolved,
         cfg: &RuntimeConfig,
+        aws_endpoint: &str,
     ) -> Result<Self> {
         let binary = cfg.bin_dir.join(&def.binary);
         if !binary.exists() {
@@ -62,9 +65,9 @@ impl FunctionRuntime {
             ("AWS_DEFAULT_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "local"),
             ("AWS_SECRET_ACCESS_KEY", "local"),
-            ("AWS_ENDPOINT_URL_DYNAMODB", cfg.dynamodb_url.as_str()),
-            ("AWS_ENDPOINT_URL_SNS", cfg.moto_url.as_str()),
-            ("AWS_ENDPOINT_URL_SES", cfg.moto_url.as_str()),
+            ("AWS_ENDPOINT_URL_DYNAMODB", aws_endpoint),
+            ("AWS_ENDPOINT_URL_SNS", aws_endpoint),
+            ("AWS_ENDPOINT_URL_SES", aws_endpoint),
             ("AWS_LAMBDA_FUNCTION_NAME", def.logical_id.as_str()),
             ("AWS_EC2_METADATA_DISABLED", "true"),
         ] {

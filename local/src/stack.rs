@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use aws_config::BehaviorVersion;
 
 use crate::gateway::{self, Gateway, Route};
+use crate::iam;
 use crate::provision;
 use crate::runtime::{FunctionRuntime, RuntimeConfig};
 use crate::streams::{Invoke, StreamMapping};
@@ -87,8 +88,22 @@ impl Stack {
         let mut functions = BTreeMap::new();
         let mut routes = Vec::new();
         let mut tasks = Vec::new();
+        let names = Arc::new(iam::Names::new(&template, &resolved));
+        let upstreams = iam::Upstreams {
+            dynamodb: cfg.runtime.dynamodb_url.clone(),
+            moto: cfg.runtime.moto_url.clone(),
+        };
         for def in &template.functions {
-            let rt = Arc::new(FunctionRuntime::start(def, &resolved, &cfg.runtime).await?);
+            // Every AWS call the function makes passes its template policy first, as on AWS.
+            let policy = iam::Policy::for_function(def, &names)?;
+            check_on_failure_permissions(def, &policy, &names)?;
+            let (proxy, proxy_task) =
+                iam::start_proxy(policy, names.clone(), upstreams.clone()).await?;
+            tasks.push(proxy_task);
+            let rt = Arc::new(
+                FunctionRuntime::start(def, &resolved, &cfg.runtime, &format!("http://{proxy}"))
+                    .await?,
+            );
             for every in &def.schedules {
                 tasks.push(tokio::spawn(run_schedule(rt.clone(), *every)));
             }
@@ -150,6 +165,31 @@ impl Stack {
             tasks,
         })
     }
+}
+
+/// Lambda sends a stream batch that exhausted its retries to the on-failure queue with the
+/// function's own role; a template that forgets that permission fails here, not after deploy.
+fn check_on_failure_permissions(
+    def: &crate::template::FunctionDef,
+    policy: &iam::Policy,
+    names: &iam::Names,
+) -> Result<()> {
+    for source in &def.stream_sources {
+        let Some(queue) = &source.on_failure_queue else {
+            continue;
+        };
+        let send = iam::Access {
+            action: "sqs:SendMessage".into(),
+            resource: names.get_att(queue, "Arn")?,
+            leading_keys: vec![],
+        };
+        anyhow::ensure!(
+            policy.allows(&send),
+            "{}: its role cannot send to its stream on-failure queue {queue}",
+            def.logical_id
+        );
+    }
+    Ok(())
 }
 
 /// EventBridge Scheduler, played locally: a `Scheduled Event` every `every`.

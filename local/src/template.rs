@@ -33,6 +33,8 @@ pub struct FunctionDef {
     pub stream_sources: Vec<StreamSourceDef>,
     /// `Schedule` events (`rate(...)`), as intervals.
     pub schedules: Vec<std::time::Duration>,
+    /// `Properties.Policies`, unresolved (inline statements and SAM policy templates).
+    pub policies: Vec<Value>,
 }
 
 /// `rate(5 minutes)` -> 300 s. Cron expressions are not run locally.
@@ -261,6 +263,10 @@ impl Template {
                         routes,
                         stream_sources,
                         schedules,
+                        policies: get(&props, "Policies")
+                            .and_then(Value::as_sequence)
+                            .cloned()
+                            .unwrap_or_default(),
                     });
                 }
                 _ => {}

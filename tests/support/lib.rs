@@ -474,6 +474,15 @@ where
 /// The whole local stack on ephemeral ports with its own table/topic/queue names, running the
 /// real built binaries under the RIE (`SCL_RIE_BIN`, or .local/bin/aws-lambda-rie).
 pub async fn start_stack(name: &str, jwt_secret: &str) -> scl_local::stack::Stack {
+    start_stack_from(name, jwt_secret, &repo_root().join("infra/template.yaml")).await
+}
+
+/// [`start_stack`] from another template (e.g. one with a permission taken away).
+pub async fn start_stack_from(
+    name: &str,
+    jwt_secret: &str,
+    template: &std::path::Path,
+) -> scl_local::stack::Stack {
     let root = repo_root();
     let rie = std::env::var("SCL_RIE_BIN")
         .map(PathBuf::from)
@@ -485,7 +494,7 @@ pub async fn start_stack(name: &str, jwt_secret: &str) -> scl_local::stack::Stac
     );
     let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
     scl_local::stack::Stack::start(scl_local::stack::StackConfig {
-        template: root.join("infra/template.yaml"),
+        template: template.to_path_buf(),
         runtime: scl_local::runtime::RuntimeConfig {
             rie,
             bin_dir: scl_local::runtime::default_bin_dir(&root),
@@ -500,4 +509,80 @@ pub async fn start_stack(name: &str, jwt_secret: &str) -> scl_local::stack::Stac
     })
     .await
     .expect("stack starts (binaries built? `cargo build --bins`)")
+}
+
+/// A phone number no other test uses.
+pub fn unique_phone() -> String {
+    let n = ulid::Ulid::generate().random() % 1_000_000;
+    format!("+15127{n:06}")
+}
+
+/// An email address no other test uses.
+pub fn unique_email(who: &str) -> String {
+    format!(
+        "{who}-{}@example.com",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    )
+}
+
+/// moto's record of everything it was asked to send.
+pub async fn moto_data() -> Value {
+    reqwest::get(format!("{}/moto-api/data.json", moto_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Every email moto's SES accepted for `addr`.
+pub async fn emails_to(addr: &str) -> Vec<Value> {
+    let d = moto_data().await;
+    d["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == addr))
+        })
+        .collect()
+}
+
+/// Every SMS moto's SNS accepted for `phone`.
+pub async fn sms_to(phone: &str) -> Vec<Value> {
+    let d = moto_data().await;
+    d["sns"]["SMS"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m["phone_number"] == phone)
+        .collect()
+}
+
+/// POSTs `body` as JSON and reads the JSON answer.
+pub async fn invoke_json(http: &reqwest::Client, url: &str, body: &Value) -> Value {
+    http.post(url)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// GETs `url` with the bearer `token` and reads the JSON answer.
+pub async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
