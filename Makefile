@@ -8,12 +8,13 @@ TEST_DDB_PORT ?= 18000
 TEST_MOTO_PORT ?= 15000
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools dev test package fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help tools dev test package bench fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
 	@echo "make test  - install what is missing, start emulators, run every check and test"
 	@echo "make package - sam build of every function for arm64 (cargo-lambda + zig), with sizes"
+	@echo "make bench - latency, cold start and memory of the real binaries on the local stack"
 
 tools:
 	@scripts/tools.sh
@@ -50,3 +51,13 @@ emulators-stop:
 
 package: tools
 	@scripts/package.sh
+
+# Figures for BENCHMARKS.md; uses the test ports (not beside `make test`).
+bench: tools build
+	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
+	@set -o pipefail; \
+	SCL_ROOT=$(CURDIR) \
+	SCL_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
+	SCL_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
+	target/debug/scl-bench | tee target/bench-report.md; \
+	rc=$$?; scripts/emulators.sh stop; exit $$rc

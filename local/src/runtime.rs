@@ -15,7 +15,7 @@ use crate::template::{FunctionDef, Resolved};
 pub struct FunctionRuntime {
     pub logical_id: String,
     port: u16,
-    _child: Child,
+    child: Child,
     /// One invocation at a time, like a single warm execution environment.
     busy: Mutex<()>,
     http: reqwest::Client,
@@ -100,12 +100,17 @@ impl FunctionRuntime {
         let rt = FunctionRuntime {
             logical_id: def.logical_id.clone(),
             port,
-            _child: child,
+            child,
             busy: Mutex::new(()),
             http: reqwest::Client::new(),
         };
         rt.wait_ready().await?;
         Ok(rt)
+    }
+
+    /// Process id of the emulator (the function's bootstrap runs as its child).
+    pub fn emulator_pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     async fn wait_ready(&self) -> Result<()> {

@@ -167,6 +167,13 @@ impl Stack {
     }
 }
 
+impl Stack {
+    /// Every function's runtime, by logical id.
+    pub fn functions(&self) -> &BTreeMap<String, Arc<FunctionRuntime>> {
+        &self._gateway.functions
+    }
+}
+
 /// Lambda sends a stream batch that exhausted its retries to the on-failure queue with the
 /// function's own role; a template that forgets that permission fails here, not after deploy.
 fn check_on_failure_permissions(

@@ -1,0 +1,370 @@
+//! `make bench`: measures the local stack with the real function binaries under the Lambda
+//! Runtime Interface Emulator and prints a Markdown report (BENCHMARKS.md is written from it).
+//!
+//! What it measures, per function or route: first invocation (process start + init + the first
+//! request, i.e. a cold start) against the warm median; latency percentiles of the API routes
+//! through the local gateway with a tenant holding `SCL_BENCH_LEADS` leads; ingestion latency;
+//! JobBooked -> lead `booked_by_scl` through the table's stream; peak RSS of every bootstrap.
+//! Figures are for the binaries in `SCL_BENCH_BIN_DIR` (default: the debug build) on this
+//! machine against DynamoDB Local and moto — relative, not what Lambda on arm64 will show.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use scl_local::jwt::{self, DevClaims};
+use scl_local::runtime::{default_bin_dir, RuntimeConfig};
+use scl_local::stack::{Stack, StackConfig};
+use serde_json::{json, Value};
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// p50 / p95 / p99 / max in milliseconds.
+fn percentiles(mut xs: Vec<Duration>) -> [f64; 4] {
+    xs.sort();
+    let at = |q: f64| ms(xs[((xs.len() as f64 - 1.0) * q).round() as usize]);
+    [at(0.50), at(0.95), at(0.99), ms(xs[xs.len() - 1])]
+}
+
+struct Bench {
+    http: reqwest::Client,
+    api: String,
+    invoke: String,
+    root: PathBuf,
+}
+
+impl Bench {
+    fn sample(&self, name: &str) -> Result<Value> {
+        let text = std::fs::read_to_string(self.root.join("events").join(name))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    async fn invoke(&self, function: &str, payload: &Value) -> Result<(Value, Duration)> {
+        let started = Instant::now();
+        let resp = self
+            .http
+            .post(format!(
+                "{}/2015-03-31/functions/{function}/invocations",
+                self.invoke
+            ))
+            .json(payload)
+            .send()
+            .await?;
+        let failed = resp.headers().get("x-amz-function-error").is_some();
+        let body: Value = resp.json().await?;
+        if failed {
+            return Err(anyhow!("{function} failed: {body}"));
+        }
+        Ok((body, started.elapsed()))
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Result<Duration> {
+        let started = Instant::now();
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.api))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        let status = resp.status();
+        resp.bytes().await?;
+        if !status.is_success() {
+            return Err(anyhow!("GET {path}: {status}"));
+        }
+        Ok(started.elapsed())
+    }
+}
+
+fn call_event(template: &Value, tenant: &str, i: usize) -> Value {
+    let mut e = template.clone();
+    e["id"] = json!(ulid::Ulid::generate().to_string());
+    e["detail"]["tenant_id"] = json!(tenant);
+    e["detail"]["call_id"] = json!(format!("bench-call-{i}"));
+    e["detail"]["from_number"] = json!(format!("+1512555{:04}", i % 10_000));
+    e
+}
+
+/// Peak and current resident set of the emulator's children (the function's bootstrap).
+fn bootstrap_memory(emulator_pid: u32) -> Option<(u64, u64)> {
+    // The bootstrap is the process whose parent is the emulator.
+    let pid = std::fs::read_dir("/proc").ok()?.find_map(|e| {
+        let pid = e.ok()?.file_name().into_string().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ppid ...`; comm may contain spaces, so split after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u32>()
+            .ok()?;
+        (ppid == emulator_pid).then_some(pid)
+    })?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))?
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+    };
+    Some((kib("VmHWM:")?, kib("VmRSS:")?))
+}
+
+/// The emulator's `INIT REPORT(durationMs: ...)` for `function`: the cold start's init phase.
+fn init_ms(root: &Path, function: &str) -> Option<f64> {
+    let log =
+        std::fs::read_to_string(root.join(format!("target/scl-bench-logs/{function}.log"))).ok()?;
+    let line = log
+        .lines()
+        .find(|l| l.contains("INIT REPORT(durationMs:"))?;
+    line.split("durationMs:")
+        .nth(1)?
+        .trim()
+        .trim_end_matches(')')
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Every function with its events/ sample.
+const SAMPLES: &[(&str, &str)] = &[
+    ("IngestCallFunction", "call-completed.json"),
+    ("ListLeadsFunction", "list-leads.json"),
+    ("GetLeadFunction", "get-lead.json"),
+    ("SearchTranscriptFunction", "search-transcript.json"),
+    ("AddNoteFunction", "add-note.json"),
+    ("DismissFunction", "dismiss.json"),
+    ("CallbackFunction", "callback.json"),
+    ("UpdateStatusFunction", "update-status.json"),
+    ("BannerFunction", "banner.json"),
+    ("SettingsFunction", "get-settings.json"),
+    ("IngestBookingFunction", "job-booked.json"),
+    ("BookingStreamFunction", "dynamodb-booking-insert.json"),
+    ("NotifyFunction", "dynamodb-lead-insert.json"),
+    ("FlushHeldSmsFunction", "schedule.json"),
+    ("NotificationsFunction", "notifications.json"),
+    ("MarkNotificationReadFunction", "notification-read.json"),
+];
+
+async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {
+    let any = "127.0.0.1:0".parse()?;
+    Stack::start(StackConfig {
+        template: root.join("infra/template.yaml"),
+        runtime: RuntimeConfig {
+            rie: root.join(".local/bin/aws-lambda-rie"),
+            bin_dir: bin_dir.to_path_buf(),
+            dynamodb_url: env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"),
+            moto_url: env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
+            log_dir: Some(root.join("target/scl-bench-logs")),
+        },
+        name_prefix: format!(
+            "bench-{}-",
+            ulid::Ulid::generate().to_string().to_lowercase()
+        ),
+        api_addr: any,
+        invoke_addr: any,
+        jwt_secret: secret.to_owned(),
+    })
+    .await
+    .context("starting the stack (emulators running? binaries built?)")
+}
+
+fn bench_client(root: &Path, stack: &Stack) -> Bench {
+    Bench {
+        http: reqwest::Client::new(),
+        api: format!("http://{}", stack.api_addr),
+        invoke: format!("http://{}", stack.invoke_addr),
+        root: root.to_path_buf(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let root = PathBuf::from(env_or("SCL_ROOT", "."));
+    let leads: usize = env_or("SCL_BENCH_LEADS", "200").parse()?;
+    let rounds: usize = env_or("SCL_BENCH_ROUNDS", "200").parse()?;
+    let bin_dir = std::env::var("SCL_BENCH_BIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| default_bin_dir(&root));
+    let secret = "bench-secret";
+
+    let stack = start(&root, &bin_dir, secret).await?;
+    let b = bench_client(&root, &stack);
+
+    // Cold (first invocation) and warm (median of the next 10) per function.
+    let mut cold_rows = vec![];
+    for (function, sample) in SAMPLES {
+        let payload = b.sample(sample)?;
+        let (_, cold) = b.invoke(function, &payload).await?;
+        let mut warm = vec![];
+        for _ in 0..10 {
+            warm.push(b.invoke(function, &payload).await?.1);
+        }
+        cold_rows.push((function.to_string(), ms(cold), percentiles(warm)[0]));
+    }
+    // A tenant with `leads` leads, then each read route `rounds` times.
+    let tenant = format!(
+        "bench-{}",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    );
+    let call = b.sample("call-completed.json")?;
+    let mut ingest = vec![];
+    let mut lead_ids = vec![];
+    for i in 0..leads {
+        let (out, took) = b
+            .invoke("IngestCallFunction", &call_event(&call, &tenant, i))
+            .await?;
+        ingest.push(took);
+        if let Some(id) = out["lead_id"].as_str() {
+            lead_ids.push(id.to_owned());
+        }
+    }
+    let id = lead_ids
+        .first()
+        .cloned()
+        .ok_or_else(|| anyhow!("no lead was created"))?;
+    let token = jwt::mint(&DevClaims::new("u-1", &tenant, "scl.view", 3600), secret)?;
+    let routes = [
+        (
+            "GET /leads?tab=open (page of 25)",
+            "/leads?tab=open&limit=25".to_owned(),
+        ),
+        ("GET /leads/{id}", format!("/leads/{id}")),
+        (
+            "GET /leads/{id}/transcript/search?q=price",
+            format!("/leads/{id}/transcript/search?q=price"),
+        ),
+        (
+            "GET /banner?phone=...",
+            "/banner?phone=%2B15125550001".to_owned(),
+        ),
+    ];
+    let mut route_rows = vec![(
+        "ingest CallCompleted (Invoke API)".to_owned(),
+        percentiles(ingest),
+    )];
+    for (name, path) in &routes {
+        let mut xs = vec![];
+        for _ in 0..rounds {
+            xs.push(b.get(path, &token).await?);
+        }
+        route_rows.push((name.to_string(), percentiles(xs)));
+    }
+    let mut notes = vec![];
+    for i in 0..rounds.min(100) {
+        let started = Instant::now();
+        let resp = b
+            .http
+            .post(format!(
+                "{}/leads/{}/notes",
+                b.api,
+                lead_ids[i % lead_ids.len()]
+            ))
+            .bearer_auth(&token)
+            .json(&json!({"text": format!("bench note {i}")}))
+            .send()
+            .await?;
+        if resp.status() != 201 {
+            return Err(anyhow!("POST notes: {}", resp.status()));
+        }
+        resp.bytes().await?;
+        notes.push(started.elapsed());
+    }
+    route_rows.push(("POST /leads/{id}/notes".to_owned(), percentiles(notes)));
+
+    // JobBooked -> the lead shows booked_by_scl (Invoke, stream mapping, BookingStream).
+    let booking = b.sample("job-booked.json")?;
+    let mut e2e = vec![];
+    for (i, lead) in lead_ids.iter().take(20).enumerate() {
+        let mut ev = booking.clone();
+        ev["detail"]["tenant_id"] = json!(tenant);
+        ev["detail"]["job_id"] = json!(format!("bench-job-{i}"));
+        ev["detail"]["scl_lead_id"] = json!(lead);
+        let started = Instant::now();
+        b.invoke("IngestBookingFunction", &ev).await?;
+        loop {
+            let resp = b
+                .http
+                .get(format!("{}/leads/{lead}", b.api))
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            let v: Value = resp.json().await?;
+            if v["status"] == "booked_by_scl" {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                return Err(anyhow!("booking of {lead} did not arrive in 10 s"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        e2e.push(started.elapsed());
+    }
+    route_rows.push((
+        "JobBooked -> lead booked_by_scl (stream, 20 polls at 20 ms)".to_owned(),
+        percentiles(e2e),
+    ));
+
+    let mut memory = BTreeMap::new();
+    for (name, rt) in stack.functions() {
+        if let Some(m) = rt.emulator_pid().and_then(bootstrap_memory) {
+            memory.insert(name.clone(), m);
+        }
+    }
+
+    println!(
+        "Binaries: `{}`; {leads} leads in the tenant, {rounds} requests per read route.\n",
+        bin_dir.display()
+    );
+    println!("### Cold and warm invocations (Invoke API, each function's events/ sample)\n");
+    println!(
+        "| function | init (ms) | first invocation (ms) | warm median (ms) | peak RSS (MiB) |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for (f, cold, warm) in &cold_rows {
+        let rss = memory
+            .get(f)
+            .map(|(hwm, _)| format!("{:.1}", *hwm as f64 / 1024.0))
+            .unwrap_or_else(|| "-".into());
+        let init = init_ms(&root, f).map_or_else(|| "-".into(), |i| format!("{i:.1}"));
+        println!("| {f} | {init} | {cold:.1} | {warm:.1} | {rss} |");
+    }
+    let mut sizes: Vec<(String, u64)> = std::fs::read_dir(root.join(".aws-sam/build"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let len = std::fs::metadata(e.path().join("bootstrap")).ok()?.len();
+            Some((e.file_name().into_string().ok()?, len))
+        })
+        .collect();
+    sizes.sort();
+    if !sizes.is_empty() {
+        println!("\n### `make package` bootstraps (arm64, release, .aws-sam/build)\n");
+        println!("| function | bootstrap (KiB) |");
+        println!("|---|---:|");
+        for (f, len) in sizes {
+            println!("| {f} | {} |", len / 1024);
+        }
+    }
+    println!("\n### Latency through the local gateway and emulators\n");
+    println!("| operation | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, [p50, p95, p99, max]) in &route_rows {
+        println!("| {name} | {p50:.1} | {p95:.1} | {p99:.1} | {max:.1} |");
+    }
+    Ok(())
+}
