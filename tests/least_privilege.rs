@@ -110,13 +110,7 @@ async fn every_path_the_functions_take_is_allowed_by_their_own_policy() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
-    let resp = http
-        .post(format!("{api}/leads/{id}/dismiss"))
-        .bearer_auth(&csr)
-        .json(&json!({"reason": "not_a_lead"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = dismiss(&http, &api, &id, &csr).await;
     assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
 
     // A malformed booking is filed under the rejected partition, not lost.
@@ -168,13 +162,7 @@ async fn a_permission_the_template_does_not_grant_is_refused_as_on_aws() {
     assert_eq!(out["outcome"], "created", "{out}");
     let id = out["lead_id"].as_str().unwrap().to_owned();
 
-    let resp = http
-        .post(format!("{api}/leads/{id}/dismiss"))
-        .bearer_auth(&csr)
-        .json(&json!({"reason": "not_a_lead"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = dismiss(&http, &api, &id, &csr).await;
     assert_eq!(resp.status(), 500);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "internal", "{body}");
@@ -185,4 +173,14 @@ async fn a_permission_the_template_does_not_grant_is_refused_as_on_aws() {
     let detail = get_json(&http, &format!("{api}/leads/{id}"), &csr).await;
     assert_eq!(detail["status"], "new", "nothing was written: {detail}");
     let _ = std::fs::remove_file(path);
+}
+
+/// A CSR dismisses the lead as not a lead.
+async fn dismiss(http: &reqwest::Client, api: &str, id: &str, token: &str) -> reqwest::Response {
+    http.post(format!("{api}/leads/{id}/dismiss"))
+        .bearer_auth(token)
+        .json(&json!({"reason": "not_a_lead"}))
+        .send()
+        .await
+        .unwrap()
 }
