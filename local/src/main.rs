@@ -17,6 +17,14 @@ fn env_or(name: &str, default: &str) -> String {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    // The stack's own messages (IAM denials, stream mapping retries, schedule failures).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SCL_LOCAL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .init();
     let root = PathBuf::from(env_or("SCL_ROOT", "."));
     let api_addr: SocketAddr = env_or("SCL_API_ADDR", "127.0.0.1:3000").parse()?;
     let invoke_addr: SocketAddr = env_or("SCL_INVOKE_ADDR", "127.0.0.1:3001").parse()?;
