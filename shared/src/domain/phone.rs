@@ -13,6 +13,14 @@ use super::error::FieldError;
 pub struct PhoneNumber(String);
 
 impl PhoneNumber {
+    /// Loads the numbering-plan metadata now. `phonenumber` loads it on first use, which costs
+    /// ~0.5 s in a debug build (BENCHMARKS.md) and would land inside a cold start's first
+    /// request; `main` calls this during init instead, so that where init runs ahead of traffic
+    /// (provisioned concurrency) no request pays it.
+    pub fn preload_metadata() {
+        let _ = Self::parse("+15125550100");
+    }
+
     /// Parses any common spelling; numbers without a country code are read as US numbers.
     pub fn parse(raw: &str) -> Result<Self, PhoneError> {
         let trimmed = raw.trim();
