@@ -424,11 +424,22 @@ impl Names {
     }
 }
 
-/// The AWS service a request is for, from its SigV4 credential scope.
-fn signing_service(headers: &http::HeaderMap) -> Option<String> {
-    let auth = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let scope = auth.split("Credential=").nth(1)?.split(',').next()?;
-    scope.split('/').nth(3).map(str::to_owned)
+fn amz_target(headers: &http::HeaderMap) -> Option<&str> {
+    headers.get("x-amz-target").and_then(|v| v.to_str().ok())
+}
+
+/// The AWS service a request is for: its SigV4 credential scope, else DynamoDB's target header.
+fn service_of(headers: &http::HeaderMap) -> Option<String> {
+    let from_scope = || {
+        let auth = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+        let scope = auth.split("Credential=").nth(1)?.split(',').next()?;
+        scope.split('/').nth(3).map(str::to_owned)
+    };
+    from_scope().or_else(|| {
+        amz_target(headers)
+            .filter(|t| t.starts_with("DynamoDB_"))
+            .map(|_| "dynamodb".to_owned())
+    })
 }
 
 fn attribute_string(v: &Json) -> Option<String> {
@@ -563,24 +574,16 @@ fn query_params(body: &[u8]) -> BTreeMap<String, String> {
 
 /// What a request asks IAM for. `None`: not an AWS API call this check understands.
 pub fn accesses(headers: &http::HeaderMap, body: &[u8], names: &Names) -> Option<Vec<Access>> {
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let service = signing_service(headers).or_else(|| {
-        target
-            .as_deref()
-            .filter(|t| t.starts_with("DynamoDB_"))
-            .map(|_| "dynamodb".to_owned())
-    })?;
+    let target = amz_target(headers);
+    let service = service_of(headers)?;
     match service.as_str() {
         "dynamodb" => {
-            let op = target.as_deref()?.rsplit('.').next()?;
+            let op = target?.rsplit('.').next()?;
             let json: Json = serde_json::from_slice(body).ok()?;
             Some(dynamodb_accesses(op, &json, names))
         }
         "sqs" => {
-            let (op, queue_url) = match target.as_deref() {
+            let (op, queue_url) = match target {
                 Some(t) => {
                     let json: Json = serde_json::from_slice(body).ok()?;
                     (
@@ -732,13 +735,7 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
         );
         return denied_response(&st.policy, denied);
     }
-    let upstream = if signing_service(&parts.headers).as_deref() == Some("dynamodb")
-        || parts
-            .headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.starts_with("DynamoDB_"))
-    {
+    let upstream = if service_of(&parts.headers).as_deref() == Some("dynamodb") {
         &st.upstreams.dynamodb
     } else {
         &st.upstreams.moto

@@ -5,7 +5,6 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     scl_shared::telemetry::init();
-    // Requests decode leads or parse phone numbers: pay the metadata load during init.
     scl_shared::domain::PhoneNumber::preload_metadata();
     let sdk = scl_shared::config::aws_config().await;
     let state = State {

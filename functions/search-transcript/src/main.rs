@@ -4,7 +4,6 @@ use search_transcript::{handle, State};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     scl_shared::telemetry::init();
-    // Requests decode leads or parse phone numbers: pay the metadata load during init.
     scl_shared::domain::PhoneNumber::preload_metadata();
     let sdk = scl_shared::config::aws_config().await;
     let state = State {
