@@ -104,6 +104,17 @@ pub struct Lead {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub booking: Option<Booking>,
+    /// Promoted by a CSR from a near miss rather than flagged by detection.
+    #[serde(default)]
+    pub promoted: bool,
+    /// Who changed the lead last: a CSR's user id, or `system` (ingestion, bookings). The
+    /// per-business learning counts how many different people gave its labels.
+    #[serde(default)]
+    pub last_actor_id: Option<String>,
+    /// The distinctive words of the call detection scored, for per-business learning
+    /// (not shown in the API).
+    #[serde(default)]
+    pub detection_terms: Vec<String>,
 }
 
 impl Lead {

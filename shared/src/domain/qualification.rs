@@ -2,18 +2,19 @@
 //! the detector.
 
 use super::call_event::{CallCompleted, Direction, Outcome};
-use super::detection::{detect, Detection};
+use super::detection::adaptation::Adjustment;
+use super::detection::{assess, Assessment};
 use super::settings::TenantSettings;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     /// A lead; `detection.reasons` explains why.
-    Lead(Detection),
-    /// Not a lead; the reasons say which rule excluded it.
-    NotALead {
-        reasons: Vec<String>,
-        score: Option<f64>,
-    },
+    Lead(Assessment),
+    /// Passed every gate but scored under the business's threshold: kept for 30 days as a
+    /// near miss a CSR can promote (CONTRACT.md §8).
+    NearMiss(Assessment),
+    /// A gate excluded it; the reason says which.
+    Excluded { reason: String },
 }
 
 /// `4m 12s`, `45s`, `1h 2m 3s`.
@@ -26,11 +27,9 @@ pub fn human_duration(seconds: u32) -> String {
     }
 }
 
-pub fn qualify(call: &CallCompleted, settings: &TenantSettings) -> Verdict {
-    let excluded = |reason: String| Verdict::NotALead {
-        reasons: vec![reason],
-        score: None,
-    };
+/// Gates first, then the detector with the business's learned `adjustment`.
+pub fn qualify(call: &CallCompleted, settings: &TenantSettings, adjustment: &Adjustment) -> Verdict {
+    let excluded = |reason: String| Verdict::Excluded { reason };
     if call.direction != Direction::Inbound {
         return excluded("outbound call".into());
     }
@@ -54,19 +53,22 @@ pub fn qualify(call: &CallCompleted, settings: &TenantSettings) -> Verdict {
         .into_iter()
         .flatten()
         .collect();
-    let mut detection = detect(&call.transcript, &extra, call.classification.clone());
-    if detection.score < settings.detection_strictness.threshold() {
-        return Verdict::NotALead {
-            reasons: detection.reasons,
-            score: Some(detection.score),
-        };
+    let mut assessment = assess(
+        &call.transcript,
+        &extra,
+        call.classification.clone(),
+        adjustment,
+    );
+    if assessment.detection.score < settings.detection_strictness.threshold() {
+        return Verdict::NearMiss(assessment);
     }
-    detection.reasons.push("no job booked".into());
-    detection.reasons.push(format!(
+    let reasons = &mut assessment.detection.reasons;
+    reasons.push("no job booked".into());
+    reasons.push(format!(
         "call lasted {}",
         human_duration(call.duration_seconds)
     ));
-    Verdict::Lead(detection)
+    Verdict::Lead(assessment)
 }
 
 #[cfg(test)]
@@ -90,8 +92,9 @@ mod tests {
 
     #[test]
     fn a_qualifying_call_is_a_lead_with_explained_reasons() {
-        match qualify(&call(json!({})), &TenantSettings::default()) {
-            Verdict::Lead(d) => {
+        match qualify(&call(json!({})), &TenantSettings::default(), &Adjustment::default()) {
+            Verdict::Lead(a) => {
+                let d = a.detection;
                 assert!(d.reasons.contains(&"caller asked about price".to_owned()));
                 assert!(d.reasons.contains(&"no job booked".to_owned()));
                 assert!(d.reasons.contains(&"call lasted 4m 12s".to_owned()));
@@ -112,7 +115,10 @@ mod tests {
             json!({"duration_seconds": 59}),
         ] {
             assert!(
-                matches!(qualify(&call(patch.clone()), &s), Verdict::NotALead { .. }),
+                matches!(
+                    qualify(&call(patch.clone()), &s, &Adjustment::default()),
+                    Verdict::Excluded { .. }
+                ),
                 "{patch}"
             );
         }
@@ -125,8 +131,8 @@ mod tests {
             ..TenantSettings::default()
         };
         assert!(matches!(
-            qualify(&call(json!({})), &s),
-            Verdict::NotALead { .. }
+            qualify(&call(json!({})), &s, &Adjustment::default()),
+            Verdict::Excluded { .. }
         ));
     }
 

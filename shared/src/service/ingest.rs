@@ -7,6 +7,7 @@ use serde_json::Value;
 use tracing::{info, Instrument};
 
 use crate::domain::call_event::CallCompleted;
+use crate::domain::detection::adaptation::Adjustment;
 use crate::domain::detection::Detection;
 use crate::domain::lead::{CallInfo, Customer, HistoryEntry, Lead};
 use crate::domain::qualification::{qualify, Verdict};
@@ -63,8 +64,32 @@ async fn process<S: IngestStore>(
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
     let settings = store.settings(&call.tenant_id).await?;
-    match qualify(call, &settings) {
-        Verdict::NotALead { reasons, score } => {
+    let not_a_lead = match qualify(call, &settings, &Adjustment::default()) {
+        Verdict::Excluded { reason } => Some((vec![reason], None)),
+        Verdict::NearMiss(a) => Some((a.detection.reasons, Some(a.detection.score))),
+        Verdict::Lead(a) => {
+            let detection = a.detection;
+            for _ in 0..MAX_ATTEMPTS {
+                let attempt = match store
+                    .open_lead_for_phone(&call.tenant_id, &call.from_number)
+                    .await?
+                {
+                    None => create(store, call, &settings, detection.clone(), now).await,
+                    Some(lead) => {
+                        attach(store, lead, call, &settings, detection.clone(), now).await
+                    }
+                };
+                match attempt {
+                    Err(StoreError::VersionConflict) => continue,
+                    Err(StoreError::AlreadyProcessed) => return Ok(IngestOutcome::Duplicate),
+                    other => return other,
+                }
+            }
+            return Err(StoreError::VersionConflict);
+        }
+    };
+    match not_a_lead {
+        Some((reasons, score)) => {
             let decision = CallDecision {
                 tenant_id: call.tenant_id.clone(),
                 call_id: call.call_id.clone(),
@@ -83,25 +108,7 @@ async fn process<S: IngestStore>(
                 Err(e) => Err(e),
             }
         }
-        Verdict::Lead(detection) => {
-            for _ in 0..MAX_ATTEMPTS {
-                let attempt = match store
-                    .open_lead_for_phone(&call.tenant_id, &call.from_number)
-                    .await?
-                {
-                    None => create(store, call, &settings, detection.clone(), now).await,
-                    Some(lead) => {
-                        attach(store, lead, call, &settings, detection.clone(), now).await
-                    }
-                };
-                match attempt {
-                    Err(StoreError::VersionConflict) => continue,
-                    Err(StoreError::AlreadyProcessed) => return Ok(IngestOutcome::Duplicate),
-                    other => return other,
-                }
-            }
-            Err(StoreError::VersionConflict)
-        }
+        None => unreachable!(),
     }
 }
 
@@ -161,6 +168,9 @@ async fn create<S: IngestStore>(
         created_at: now,
         updated_at: now,
         booking: None,
+        promoted: false,
+        last_actor_id: Some(SYSTEM_ACTOR.into()),
+        detection_terms: Vec::new(),
     };
     let write = LeadWrite {
         call: lead.call.clone(),
