@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use scl_shared::domain::detection::features::{CallFeatures, N_FEATURES};
+use scl_shared::domain::detection::features::{CallFeatures, Sign, FEATURES, N_FEATURES};
 use scl_shared::domain::detection::model::{logistic, ngram_scale, Weights};
 
 /// A corpus call as the fit sees it.
@@ -15,7 +15,7 @@ pub struct Example {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hyper {
-    /// L2 strength on the named features.
+    /// L2 strength on the named features (towards each feature's prior).
     pub l2_features: f64,
     /// L2 strength on the n-gram weights: much stronger, as there are thousands of them and
     /// each is seen in few calls; they refine, the named features generalise.
@@ -58,6 +58,9 @@ pub fn fit(examples: &[&Example], hyper: Hyper) -> Weights {
         .collect();
     let dims = 1 + N_FEATURES + hashes.len();
     let mut w = vec![0.0f64; dims];
+    for (k, f) in FEATURES.iter().enumerate() {
+        w[1 + k] = f.prior();
+    }
     let (mut m, mut v) = (vec![0.0f64; dims], vec![0.0f64; dims]);
     let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8f64);
     let n = examples.len().max(1) as f64;
@@ -81,8 +84,8 @@ pub fn fit(examples: &[&Example], hyper: Hyper) -> Weights {
                 grad[1 + N_FEATURES + j] += err * scale;
             }
         }
-        for k in 0..N_FEATURES {
-            grad[1 + k] += hyper.l2_features * w[1 + k];
+        for (k, f) in FEATURES.iter().enumerate() {
+            grad[1 + k] += hyper.l2_features * (w[1 + k] - f.prior());
         }
         for j in 0..hashes.len() {
             grad[1 + N_FEATURES + j] += hyper.l2_ngrams * w[1 + N_FEATURES + j];
@@ -92,6 +95,14 @@ pub fn fit(examples: &[&Example], hyper: Hyper) -> Weights {
             m[d] = b1 * m[d] + (1.0 - b1) * grad[d];
             v[d] = b2 * v[d] + (1.0 - b2) * grad[d] * grad[d];
             w[d] -= hyper.learning_rate * (m[d] / c1) / ((v[d] / c2).sqrt() + eps);
+        }
+        // Projected onto the signs the features may take.
+        for (k, f) in FEATURES.iter().enumerate() {
+            match f.sign() {
+                Some(Sign::ForALead) => w[1 + k] = w[1 + k].max(0.0),
+                Some(Sign::AgainstALead) => w[1 + k] = w[1 + k].min(0.0),
+                None => {}
+            }
         }
     }
     let mut features = [0.0; N_FEATURES];

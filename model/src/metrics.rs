@@ -93,10 +93,21 @@ pub const STRICT_PRECISION: f64 = 0.95;
 /// Recall `lenient` keeps.
 pub const LENIENT_RECALL: f64 = 0.98;
 
+/// The least distance between strictness levels, in logits (a factor of e in the odds).
+pub const LEVEL_GAP: f64 = 1.0;
+
+fn shift_logit(p: f64, by: f64) -> f64 {
+    let p = p.clamp(1e-6, 1.0 - 1e-6);
+    let z = (p / (1.0 - p)).ln() + by;
+    1.0 / (1.0 + (-z).exp())
+}
+
 /// Calibrates the strictness levels on (cross-validated) scores:
 /// - `balanced`: the best F1 (the middle of the best plateau, for a margin either side);
-/// - `strict`: the lowest threshold at which precision reaches 0.95, never below `balanced`;
-/// - `lenient`: the highest threshold that keeps 98% of the leads, never above `balanced`.
+/// - `strict`: at least the lowest threshold at which precision reaches 0.95, and at least the
+///   best F0.5 (precision weighted over recall) — never below `balanced`;
+/// - `lenient`: the highest threshold that keeps 98% of the leads, never above `balanced`;
+/// - and `lenient` and `strict` at least one logit either side of `balanced`.
 pub fn calibrate(scores: &[f64], labels: &[bool]) -> Thresholds {
     let cands = candidates(scores);
     let f1s: Vec<f64> = cands
@@ -111,22 +122,45 @@ pub fn calibrate(scores: &[f64], labels: &[bool]) -> Thresholds {
         .map(|(t, _)| *t)
         .collect();
     let balanced = plateau[plateau.len() / 2];
-    let strict = cands
+    let reaches_precision = cands
         .iter()
         .copied()
         .find(|&t| {
             let c = Confusion::at(scores, labels, t);
             c.tp > 0 && c.precision() >= STRICT_PRECISION
         })
-        .unwrap_or(balanced)
-        .max(balanced);
+        .unwrap_or(balanced);
+    // Where balanced is already that precise, strict still weighs precision over recall:
+    // the middle of the best F0.5 plateau above balanced.
+    let f05 = |t: f64| {
+        let c = Confusion::at(scores, labels, t);
+        let (p, r) = (c.precision(), c.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            1.25 * p * r / (0.25 * p + r)
+        }
+    };
+    let above: Vec<f64> = cands.iter().copied().filter(|&t| t >= balanced).collect();
+    let best_f05 = above.iter().map(|&t| f05(t)).fold(f64::MIN, f64::max);
+    let f05_plateau: Vec<f64> = above
+        .iter()
+        .copied()
+        .filter(|&t| (f05(t) - best_f05).abs() < 1e-12)
+        .collect();
+    let precise = f05_plateau[f05_plateau.len() / 2];
+    // The levels stay at least `LEVEL_GAP` logits apart, so each setting really changes
+    // something even where the calibration data cannot tell them apart.
+    let strict = reaches_precision
+        .max(precise)
+        .max(shift_logit(balanced, LEVEL_GAP));
     let lenient = cands
         .iter()
         .copied()
         .rev()
         .find(|&t| Confusion::at(scores, labels, t).recall() >= LENIENT_RECALL)
         .unwrap_or(0.0)
-        .min(balanced);
+        .min(shift_logit(balanced, -LEVEL_GAP));
     Thresholds {
         lenient,
         balanced,
@@ -151,7 +185,7 @@ mod tests {
         let scores = [0.1, 0.2, 0.3, 0.45, 0.6, 0.7, 0.8, 0.9];
         let labels = [false, false, false, true, false, true, true, true];
         let t = calibrate(&scores, &labels);
-        assert!(t.lenient <= t.balanced && t.balanced <= t.strict, "{t:?}");
+        assert!(t.lenient < t.balanced && t.balanced < t.strict, "{t:?}");
         let c = Confusion::at(&scores, &labels, t.strict);
         assert!(c.precision() >= STRICT_PRECISION);
         let c = Confusion::at(&scores, &labels, t.lenient);

@@ -8,7 +8,35 @@ use scl_model::corpus;
 use scl_model::fit::HYPER;
 use scl_model::metrics::Confusion;
 
+/// `scl-train --explain 'C: my furnace is blowing cold air | A: we can come at 2'`: how the
+/// current weights score one call, feature by feature (for feature work on the training split).
+fn explain(call: &str) {
+    use scl_shared::domain::detection::{adaptation::Adjustment, assess, features, model};
+    use scl_shared::domain::lead::{Speaker, TranscriptSegment};
+    let transcript: Vec<TranscriptSegment> = call
+        .split('|')
+        .filter_map(|part| {
+            let (who, text) = part.trim().split_once(':')?;
+            let speaker = if who.trim() == "A" { Speaker::Agent } else { Speaker::Customer };
+            Some(TranscriptSegment { speaker, start_ms: 0, text: text.trim().to_owned() })
+        })
+        .collect();
+    let f = features::extract(&transcript, &[]);
+    let b = model::MODEL.weights.breakdown(&f);
+    for feat in features::FEATURES.iter().filter(|x| f.values[x.index()] > 0.0) {
+        println!("  {:<24} {:+.3}", feat.name(), b.features[feat.index()]);
+    }
+    println!("  {:<24} {:+.3}\n  {:<24} {:+.3}", "n-grams", b.ngrams, "bias", b.bias);
+    let a = assess(&transcript, &[], None, &Adjustment::default());
+    println!("score {:.3} (balanced threshold {:.3}); reasons: {:?}", a.detection.score, model::MODEL.thresholds.balanced, a.detection.reasons);
+}
+
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--explain") {
+        explain(args.get(i + 1).map(String::as_str).unwrap_or(""));
+        return ExitCode::SUCCESS;
+    }
     let calls = match corpus::load(&scl_model::train_path()) {
         Ok(c) => c,
         Err(e) => {

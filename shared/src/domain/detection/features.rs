@@ -144,6 +144,37 @@ impl Feature {
         }
     }
 
+    /// Which way the feature may move a score: what speaks for a sale can never count
+    /// against one, and the reverse (enforced when fitting). `None`: the data decides.
+    pub fn sign(self) -> Option<Sign> {
+        use Feature::*;
+        match self {
+            ProblemWithEquipment | Problem | WantsWork | AsksForService | AsksPrice
+            | AsksAvailability | Comparing | Defers | ChecksWithPayer | PriceObjection | Urgent
+            | AgentQuoted | AgentOfferedVisit | AgentOfferedSlot | AgentOfferedPlan
+            | AgentAskedToBook => Some(Sign::ForALead),
+            ExistingWork | AgentFoundExisting | WarrantyOnOwnWork | Billing | Membership
+            | Complaint | Vendor | Applicant | ThirdParty | Renter | Survey | Robocall
+            | WrongNumber | Competitor | Resolved | Parts | AgentNotOffered | AgentNeedsOwner => {
+                Some(Sign::AgainstALead)
+            }
+            Equipment | AgentDiagnosed | Warranty | CallerBrief => None,
+        }
+    }
+
+    /// The weight fitting starts from and is pulled back to (logits). Zero for most; for the
+    /// callers who cannot be customers whatever words they use (robocalls, vendors, job
+    /// applicants, surveys, wrong numbers, competitors), a clear negative: the corpus holds
+    /// few of them, and almost none that also sound like a sale, so the data alone cannot say
+    /// how much a robocall's "lower your rate" should count against its "rate".
+    pub fn prior(self) -> f64 {
+        use Feature::*;
+        match self {
+            Vendor | Applicant | Survey | Robocall | WrongNumber | Competitor => -2.0,
+            _ => 0.0,
+        }
+    }
+
     /// What a CSR reads when this feature is among the strongest reasons.
     pub fn reason(self, category: Option<Category>) -> &'static str {
         use Feature::*;
@@ -190,6 +221,12 @@ impl Feature {
             CallerBrief => "caller said very little",
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sign {
+    ForALead,
+    AgainstALead,
 }
 
 /// A call, extracted.
@@ -369,25 +406,26 @@ pub fn extract(transcript: &[TranscriptSegment], extra: &[&str]) -> CallFeatures
     let caller = |lex: Lex| sentences.iter().any(|s| s.caller_side() && s.has(lex));
     let agent = |lex: Lex| sentences.iter().any(|s| s.agent_side() && s.has(lex));
 
-    // A problem counts with equipment when the equipment is named in the same sentence or
-    // within two caller sentences of it ("It's the furnace. It's blowing cold air.").
+    // A problem counts with equipment when the caller names the equipment in the same turn
+    // or within two turns of it ("It's the furnace." ... "It's blowing cold air.").
     let caller_sentences: Vec<&Analysed> = sentences.iter().filter(|s| s.caller_side()).collect();
     let mut category = None;
     let mut problem = false;
-    for (i, s) in caller_sentences.iter().enumerate() {
-        if !s.problem() {
+    for s in caller_sentences.iter().filter(|s| s.problem()) {
+        problem = true;
+        if category.is_some() {
             continue;
         }
-        problem = true;
-        let near = [i, i.wrapping_sub(1), i + 1, i.wrapping_sub(2), i + 2];
-        let found = near
+        let same_turn = caller_sentences
             .iter()
-            .filter_map(|&j| caller_sentences.get(j))
-            .filter(|o| o.segment.abs_diff(s.segment) <= 2)
+            .filter(|o| o.segment == s.segment)
             .find_map(|o| o.equipment());
-        if found.is_some() && category.is_none() {
-            category = found;
-        }
+        category = same_turn.or_else(|| {
+            caller_sentences
+                .iter()
+                .filter(|o| o.segment.abs_diff(s.segment) <= 4)
+                .find_map(|o| o.equipment())
+        });
     }
     if category.is_some() {
         set(Feature::ProblemWithEquipment);
@@ -442,22 +480,25 @@ pub fn extract(transcript: &[TranscriptSegment], extra: &[&str]) -> CallFeatures
         }
     }
     // "Warranty" is about the company's own work when someone also refers to that work; a
-    // home warranty company is a third party who may pay for a new job.
-    let warranty = sentences.iter().any(|s| {
-        s.hits.iter().any(|h| {
-            h.lex == Lex::Warranty
-                && !s.hits.iter().any(|o| {
-                    o.lex == Lex::HomeWarranty && o.start <= h.start && h.end <= o.end
-                })
+    // home warranty company is a third party who may pay for a new job, and an agent's
+    // guarantee on new work is a sales point.
+    let warranty = |side: fn(&Analysed) -> bool| {
+        sentences.iter().filter(|s| side(s)).any(|s| {
+            s.hits.iter().any(|h| {
+                h.lex == Lex::Warranty
+                    && !s.hits.iter().any(|o| {
+                        o.lex == Lex::HomeWarranty && o.start <= h.start && h.end <= o.end
+                    })
+            })
         })
-    });
-    if warranty {
-        let own_work = caller(Lex::Existing) || agent(Lex::AgentExisting);
-        set(if own_work {
-            Feature::WarrantyOnOwnWork
-        } else {
-            Feature::Warranty
-        });
+    };
+    let (caller_warranty, agent_warranty) =
+        (warranty(Analysed::caller_side), warranty(Analysed::agent_side));
+    let own_work = caller(Lex::Existing) || agent(Lex::AgentExisting);
+    if (caller_warranty || agent_warranty) && own_work {
+        set(Feature::WarrantyOnOwnWork);
+    } else if caller_warranty {
+        set(Feature::Warranty);
     }
     if caller_words < BRIEF_CALLER_WORDS {
         set(Feature::CallerBrief);

@@ -225,6 +225,7 @@ const PHRASES: &[(Lex, &[&str])] = &[
         "(off the track|came off|snapped|frayed|bent|dented|dent|shattered|foggy|fogged|condensation|draft|drafty)",
         "(cold spots|infestation|infested|droppings|nest|nests|swarm|swarming|bites|bitten|chewed|chewing)",
         "(scratching|crawling|running around|everywhere|holes|hole|brown spots|brown patches|bare spots|dead spots)",
+        "(lots|a lot of them|so many|tons of them|all over|infested|overrun|overgrown|out of control)",
         "(erosion|washing out|sinking|settling|cracking|heaving|green|cloudy|algae|low pressure|no pressure)",
         "(slow|slowly|weak|running constantly|keeps running|constantly running|won't stop|acting up|acting weird)",
         "(gave out|on its last legs|not right|something wrong|something is wrong|problem|problems|issue|issues)",
@@ -265,6 +266,8 @@ const PHRASES: &[(Lex, &[&str])] = &[
         "(do|would|can) you (guys|all|) (do|fix|service|repair|install|handle|work on|take care of|clean|treat|remove|trim|offer)",
         "looking for (someone|somebody|a company|a plumber|an electrician|a roofer|a contractor|help|an estimate|a quote|a price)",
         "(i|we) (need|want|would like) (to get|to have|someone|somebody|a|an|it|the|this)",
+        "(i|we) (need|want|would like) (to|) (plant|install|replace|fix|repair|get|have|put|add|build|remove|cut|trim|clean|paint|redo|change|move|convert|upgrade)",
+        "(can|could|) you (do|fix|install|repair|cut|trim|clean|remove|replace) (it|this|that|these|those|)",
         "(i|we) (was|were|am|are) (wondering|hoping|calling) (if|about|to)",
         "interested in",
         "(can|could) (i|we) (get|schedule|book|set up|make)",
@@ -302,11 +305,15 @@ const PHRASES: &[(Lex, &[&str])] = &[
         "(think about it|think it over|think on it|sleep on it|think about which|think about that)",
         "(i|we) (will|would|need to|have to|got to|want to) (think|decide|see|check|wait|figure|look|talk|ask|call|discuss)",
         "(call|get|ring|text) (you|y'all) back",
-        "(call|get|come) back (to you|later|tomorrow|next)",
+        "(call|get) back (to you|later|tomorrow|next|)",
+        "(call|calling) (you|) again",
+        "(i|we) call (you|)",
+        "think about",
         "(call you|get back to you|let you know|text you|email you)",
-        "(talk|check|speak|discuss|run it by|ask|see) (to|with|by|) (my|our) (wife|husband|spouse|partner|family|son|daughter|mom|dad|parents|boyfriend|girlfriend|fiance|roommate|kids)",
+        "(talk|check|speak|discuss|run it by|ask|see|confirm|go over) ~ (to|with|by|) (my|our) (wife|husband|spouse|partner|family|son|daughter|mom|dad|parents|boyfriend|girlfriend|fiance|roommate|kids)",
         "check (my|our) (schedule|calendar|budget|week|work schedule)",
-        "let me (check|see|look|think|figure|talk|ask|get back|run)",
+        "let me (check|see|look|think|figure|talk|ask|get back|run|call|text|confirm|measure|find out)",
+        "(maybe|probably|possibly) (next week|later|tomorrow|next month|another time|in the spring|in the fall)",
         "(not ready|not sure yet|not right now|not today|not yet|hold off|wait until|wait till|payday|next month|save up)",
         "(maybe later|later|decide|i will call|we will call|i will let you know|i will text)",
         "(lo voy a pensar|lo pienso|le llamo|le aviso|le hablo|luego le|despues le|lo platico)",
@@ -324,6 +331,8 @@ const PHRASES: &[(Lex, &[&str])] = &[
         "(can not afford|out of my budget|out of our budget|on a budget|tight budget|hoping for less|hoping it would be less)",
         "(that is not terrible|kind of high|seemed high|seems high|high)",
         "(muy caro|caro|esta caro)",
+        "hoping ~ (cheaper|less|lower)",
+        "(no thanks|no thank you|i will pass|pass for now|pass on that|never mind then)",
     ]),
     (Lex::Urgency, &[
         "(emergency|urgent|asap|right away|right now|as soon as possible|tonight|getting worse|can not wait)",
@@ -334,6 +343,9 @@ const PHRASES: &[(Lex, &[&str])] = &[
         "(diagnostic|service|trip|visit|inspection|call out|callout|dispatch|emergency|after hours) (fee|charge|call|rate)",
         "(it|that|this|they|which) (runs|run|is|are|would be|will be|costs|cost) (about|around|roughly|usually|typically|normally|between)",
         "(starts|start|starting|usually|typically|normally) (at|around|between|about|runs|is|land)",
+        "(for|is|be|runs|run|costs|cost|at|about|around|usually|only|just|typically) (one|two|three|four|five|six|seven|eight|nine) (ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)",
+        "(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety) (nine|five)",
+        "(is|for|be|at|runs|costs|about|around|only|just) #num",
         "per (foot|hour|window|square foot|month|visit|opening|linear foot)",
         "(a foot|a month|a window|a square foot)",
     ]),
@@ -351,6 +363,7 @@ const PHRASES: &[(Lex, &[&str])] = &[
     ]),
     (Lex::AgentOfferSlot, &[
         "(have|got) (an opening|openings|a slot|availability|time|a spot|a window|a crew free|a tech free|something)",
+        "(someone|somebody|a tech|a technician|a crew|a guy|one of our guys) (free|available|open|nearby)",
         "(opening|slot|window|spot) (on|at|for|this|tomorrow|today|open)",
         "(today|tomorrow|this afternoon|this morning|this week|next week|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
         "between #num and #num",
@@ -401,6 +414,7 @@ const PHRASES: &[(Lex, &[&str])] = &[
         "(you|you will) (might|may|would) (want|need) to (call|try|contact)",
         "(recommend|suggest) (calling|you call|trying)",
         "(we|i) (do not|can not) (really|) (give that out|do anything|help with)",
+        "(this is|we are|it is) (a|an) ~ (company|contractor|service|business)",
         "no (hacemos|ofrecemos)",
     ]),
     (Lex::AgentNeedsOwner, &[
@@ -422,10 +436,11 @@ const PHRASES: &[(Lex, &[&str])] = &[
         "(came|were|was) (out|here) (last|yesterday|this morning|on|earlier|monday|tuesday|wednesday|thursday|friday)",
         "(last|the other) (week|month|time|year) (you|your)",
         "(come back to|supposed to) (finish|fix|clean|start|come|be here|call)",
+        "(the|your) (guy|guys|man|crew|tech|technician|installer|worker|workers) (who|that) (installed|came|did|fixed|put|worked|was|were)",
         "(did|has) (my|the|our) ~ (come|came|arrive|show)",
     ]),
     (Lex::Warranty, &[
-        "(warranty|warranties|guarantee|guaranteed|covered|workmanship|labor warranty|recall)",
+        "(warranty|warranties|guarantee|guaranteed|workmanship|labor warranty|recall)",
         "(garantia)",
     ]),
     (Lex::HomeWarranty, &[
@@ -450,6 +465,7 @@ const PHRASES: &[(Lex, &[&str])] = &[
         "(you|your guys|your tech|he|they) (broke|damaged|scratched|dented|left a mess|ruined|cracked|messed up)",
         "(left a mess|never showed|no show|stood up|rude|want my money back|bad review|terrible|horrible|ridiculous)",
         "(paid|charged) ~ for (that|nothing|this)",
+        "(scratched|dented|damaged|broke|ruined|cracked|crushed|ran over|stained) (my|our) (car|floor|floors|wall|door|carpet|fence|lawn|driveway|house|flower bed|sprinkler)",
         "should be (free|no charge)",
         "want to cancel",
     ]),
@@ -460,9 +476,12 @@ const PHRASES: &[(Lex, &[&str])] = &[
         "(sell|selling|sells) ~ leads",
         "leads (in|for) your (area|business)",
         "(we|i) (sell|supply|offer|provide|distribute|rent) ~ (to|for) (contractors|companies|businesses|installers|shops|restoration|hvac|plumbers)",
-        "(speak|talk) (with|to) (the|) (owner|business owner|decision maker|person in charge|purchasing|person who handles|marketing)",
-        "(purchasing manager|wholesale|distributor|supplier|sales rep|rep for|free audit|partner with you|partnership|exclusive)",
-        "(pay per lead|no contracts|your business|your listing|more calls)",
+        "(speak|talk) (with|to) (the|your|) (owner|business owner|decision maker|person in charge|purchasing|person who handles|marketing)",
+        "(purchasing manager|wholesale|distributor|supplier|sales rep|rep for|rep with|a rep|free audit|partner with you|partnership|exclusive)",
+        "(dealer|dealers|certified dealer|contractor pricing|commercial account|demo|our product|our software)",
+        "(pay per lead|no contracts|your business|your listing|more calls|free trial|a demo)",
+        "(we|i) (make|build|sell|offer|provide|have|develop) ~ (software|app|platform|program|tool|products|service for|solution)",
+        "(help|helps|helping) ~ (companies|contractors|businesses|shops) ~ (get|grow|save|schedule|find)",
     ]),
     (Lex::Applicant, &[
         "(hiring|hire|apply|application|applying|resume|employment|apprentice|apprenticeship|interview)",
@@ -474,11 +493,13 @@ const PHRASES: &[(Lex, &[&str])] = &[
     (Lex::ThirdParty, &[
         "(realtor|real estate|realty|listing agent|buyers agent|buyer's agent|closing|escrow|title company|appraiser)",
         "(my|the) (buyer|buyers|seller|sellers|client|clients)",
-        "(adjuster|claim number|field adjuster|the insured|insurance company)",
+        "(i am|this is) ~ adjuster",
+        "adjuster (with|from|on|handling|assigned)",
+        "(claim number|the insured|independent adjuster|field adjuster|desk adjuster)",
         "(representing|represent|on behalf of) ~ (buyer|seller|owner|client|homeowner|tenant|insured|association)",
         "(inspector|home inspector|building department|permit|permits|city)",
         "(property manager|property management|management company|hoa|homeowners association|landlord association)",
-        "(our|the) (units|unit|tenants|owners)",
+        "(our|the) (units|unit|tenants)",
         "i am the (adjuster|inspector|property manager|agent|realtor)",
     ]),
     (Lex::Renter, &[
@@ -741,11 +762,20 @@ pub fn find(words: &[String]) -> Vec<Hit> {
                 .iter()
                 .any(|&(s, e)| s <= h.start && h.end <= e && (e - s) > (h.end - h.start))
     });
+    // Stems drop the tense, so "do you install" would read as "you installed": a question
+    // about the company's work is not a reference to work it did.
+    hits.retain(|h| {
+        h.lex != Lex::Existing
+            || h.start == 0
+            || !QUESTION_AUXILIARIES.contains(&words[h.start - 1].as_str())
+    });
     for h in &mut hits {
         h.negated = negated_before(words, h.start, h.lex);
     }
     hits
 }
+
+const QUESTION_AUXILIARIES: &[&str] = &["do", "doe", "can", "could", "would", "will"];
 
 /// Negation that cancels a hit (see `Lex::negatable`).
 pub fn cancelled(hit: &Hit) -> bool {

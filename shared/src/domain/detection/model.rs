@@ -181,7 +181,7 @@ mod tests {
         let hashes: Vec<u32> = weights::NGRAM_WEIGHTS.iter().map(|p| p.0).collect();
         assert!(hashes.windows(2).all(|w| w[0] < w[1]), "n-gram weights must be sorted");
         let t = MODEL.thresholds;
-        assert!(t.lenient <= t.balanced && t.balanced <= t.strict, "{t:?}");
+        assert!(t.lenient < t.balanced && t.balanced < t.strict, "{t:?}");
         assert!(weights::COMMON_TERMS.windows(2).all(|w| w[0] < w[1]));
     }
 }
