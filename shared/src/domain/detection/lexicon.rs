@@ -576,30 +576,44 @@ struct Phrase {
     elems: Vec<Elem>,
 }
 
-/// Expands `(a|b|)` groups into every phrase they stand for.
+/// Expands `(a|b|)` groups, nested or not, into every phrase they stand for.
 fn expand_alternatives(pattern: &str) -> Vec<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut at = 0;
+    expand_sequence(&chars, &mut at)
+}
+
+/// A sequence up to the end, a `|` or a `)` of the enclosing group.
+fn expand_sequence(chars: &[char], at: &mut usize) -> Vec<String> {
     let mut out = vec![String::new()];
-    let mut rest = pattern;
-    while !rest.is_empty() {
-        if let Some(stripped) = rest.strip_prefix('(') {
-            let close = stripped.find(')').unwrap_or(stripped.len());
-            let alternatives: Vec<&str> = stripped[..close].split('|').collect();
-            out = out
-                .iter()
-                .flat_map(|prefix| {
-                    alternatives
-                        .iter()
-                        .map(move |alt| format!("{prefix} {alt}"))
-                })
-                .collect();
-            rest = stripped.get(close + 1..).unwrap_or("");
-        } else {
-            let next = rest.find('(').unwrap_or(rest.len());
-            for p in &mut out {
-                p.push(' ');
-                p.push_str(&rest[..next]);
+    while let Some(&c) = chars.get(*at) {
+        match c {
+            '|' | ')' => break,
+            '(' => {
+                *at += 1;
+                let mut alternatives = Vec::new();
+                loop {
+                    alternatives.extend(expand_sequence(chars, at));
+                    match chars.get(*at) {
+                        Some('|') => *at += 1,
+                        Some(')') => {
+                            *at += 1;
+                            break;
+                        }
+                        _ => break,
+                    }
+                }
+                out = out
+                    .iter()
+                    .flat_map(|prefix| alternatives.iter().map(move |alt| format!("{prefix} {alt}")))
+                    .collect();
             }
-            rest = &rest[next..];
+            c => {
+                for p in &mut out {
+                    p.push(c);
+                }
+                *at += 1;
+            }
         }
     }
     out
@@ -800,6 +814,9 @@ mod tests {
         let mut e = expand_alternatives("(a|b) c (d|)");
         e.iter_mut().for_each(|s| *s = s.split_whitespace().collect::<Vec<_>>().join(" "));
         assert_eq!(e, vec!["a c d", "a c", "b c d", "b c"]);
+        let mut e = expand_alternatives("(x (y|z) w|v)");
+        e.iter_mut().for_each(|s| *s = s.split_whitespace().collect::<Vec<_>>().join(" "));
+        assert_eq!(e, vec!["x y w", "x z w", "v"]);
     }
 
     #[test]

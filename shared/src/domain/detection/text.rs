@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn sentences_split_at_punctuation_and_accents_fold() {
         let s = sentences("¿Cuánto cuesta? No funciona. Okay; bye\nthanks, bye");
-        assert_eq!(s.len(), 5);
+        assert_eq!(s.len(), 6);
         assert_eq!(s[0], vec!["cuanto", "cuesta"]);
         assert_eq!(s[1], vec!["no", "funciona"]);
     }
