@@ -45,6 +45,15 @@ const CASES: &[(&str, &str, &str)] = &[
         "notification-read.json",
         "status=200",
     ),
+    ("NearMissesFunction", "near-misses.json", "status=200"),
+    ("PromoteCallFunction", "promote-call.json", "status=404"),
+    ("DetectionFunction", "detection-stats.json", "status=200"),
+    ("DetectionFunction", "detection-reset.json", "status=200"),
+    (
+        "LearnLabelsFunction",
+        "dynamodb-lead-modify.json",
+        "no_failures",
+    ),
 ];
 
 #[tokio::test]

@@ -75,10 +75,18 @@ fn frozen_test_precision_and_recall_are_at_least_090() {
     let (_, test) = load();
     let scores: Vec<f64> = test
         .iter()
-        .map(|c| assess(&c.transcript, &c.extra(), None, &Adjustment::default()).detection.score)
+        .map(|c| {
+            assess(&c.transcript, &c.extra(), None, &Adjustment::default())
+                .detection
+                .score
+        })
         .collect();
     let labels: Vec<bool> = test.iter().map(|c| c.is_lead).collect();
-    for level in [Strictness::Lenient, Strictness::Balanced, Strictness::Strict] {
+    for level in [
+        Strictness::Lenient,
+        Strictness::Balanced,
+        Strictness::Strict,
+    ] {
         let c = Confusion::at(&scores, &labels, level.threshold());
         println!(
             "detection, frozen test split ({} calls) at {level:?} ({:.3}): {c}",

@@ -67,11 +67,13 @@ async fn a_qualifying_call_becomes_a_new_lead_with_reasons_and_a_generated_summa
         .iter()
         .map(|r| r.as_str().unwrap())
         .collect();
-    assert!(
-        reasons.contains(&"caller described a need for service"),
-        "{reasons:?}"
-    );
     assert!(reasons.contains(&"caller asked about price"), "{reasons:?}");
+    assert!(
+        lead["detection"]["model_version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("lr-")),
+        "{lead}"
+    );
     assert!(reasons.contains(&"no job booked"), "{reasons:?}");
     assert!(reasons.contains(&"call lasted 4m 12s"), "{reasons:?}");
     let score = lead["detection"]["score"].as_f64().unwrap();
@@ -156,7 +158,6 @@ async fn calls_that_are_not_leads_create_nothing() {
         json!({"outcome": "abandoned", "answered": false}),
         json!({"direction": "outbound"}),
         json!({"duration_seconds": 45, "ended_at": "2026-11-24T15:00:45Z"}),
-        json!({"transcript": not_a_lead_transcript, "call_reason": null, "csr_notes": null}),
     ];
     for (i, patch) in cases.iter().enumerate() {
         let out = ingest(
@@ -167,6 +168,19 @@ async fn calls_that_are_not_leads_create_nothing() {
         assert_eq!(out["outcome"], "not_a_lead", "{patch} -> {out}");
         assert!(!out["reasons"].as_array().unwrap().is_empty());
     }
+    // Past every gate but clearly about an existing job: scored, kept as a near miss.
+    let patch =
+        json!({"transcript": not_a_lead_transcript, "call_reason": null, "csr_notes": null});
+    let out = ingest(&env, &call_completed(&env.tenant, "c-scored", patch)).await;
+    assert_eq!(out["outcome"], "near_miss", "{out}");
+    assert!(out["score"].as_f64().unwrap() < 0.2, "{out}");
+    assert!(
+        out["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("caller asked about work already booked or done")),
+        "{out}"
+    );
     assert_eq!(all_tabs_count(&env).await, 0);
 }
 

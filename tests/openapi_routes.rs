@@ -27,11 +27,11 @@ fn openapi_paths_are_exactly_the_templates_routes() {
         }
     }
     assert_eq!(routes, documented);
-    assert_eq!(routes.len(), 12);
-    // Scopes: everything scl.view except /settings.
+    assert_eq!(routes.len(), 16);
+    // Scopes: everything scl.view except /settings and /detection/*.
     for f in &template.functions {
         for r in &f.routes {
-            let want = if r.path == "/settings" {
+            let want = if r.path == "/settings" || r.path.starts_with("/detection/") {
                 "scl.admin"
             } else {
                 "scl.view"

@@ -91,6 +91,28 @@ async fn every_sample_event_is_accepted_by_its_handler() {
     .await
     .unwrap();
     assert!(flushed.get("due").is_some(), "{flushed}");
+    // The sample lead marked Not a Lead by u-7: one label counted, once.
+    let learn = learn_labels::State {
+        store: store.clone(),
+    };
+    for _ in 0..2 {
+        let resp = learn_labels::handle_payload(&learn, &sample("dynamodb-lead-modify.json")).await;
+        assert!(resp.batch_item_failures.is_empty());
+    }
+    let stats = detection::handle(
+        &detection::State {
+            store: store.clone(),
+        },
+        request("detection-stats.json"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        body_json(&stats)["labels"]["not_a_lead"],
+        1,
+        "{}",
+        body_json(&stats)
+    );
 
     // HTTP functions: the sample's tenant t-1 has the lead created above, not the sample id.
     let s = || store.clone();
@@ -215,6 +237,40 @@ async fn every_sample_event_is_accepted_by_its_handler() {
             notifications::handle(
                 &notifications::State { store: s() },
                 request("notifications.json")
+            )
+            .await
+            .unwrap()
+        ),
+        200
+    );
+    assert_eq!(
+        status(
+            near_misses::handle(
+                &near_misses::State { store: s() },
+                request("near-misses.json")
+            )
+            .await
+            .unwrap()
+        ),
+        200
+    );
+    assert_eq!(
+        status(
+            promote_call::handle(
+                &promote_call::State { store: s() },
+                request("promote-call.json")
+            )
+            .await
+            .unwrap()
+        ),
+        404,
+        "the sample's call is not a near miss"
+    );
+    assert_eq!(
+        status(
+            detection::handle(
+                &detection::State { store: s() },
+                request("detection-reset.json")
             )
             .await
             .unwrap()

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Result};
+use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
@@ -133,7 +134,8 @@ impl StreamMapping {
                 .describe_table()
                 .table_name(&self.table_name)
                 .send()
-                .await?;
+                .await
+                .map_err(|e| anyhow!("DescribeTable: {}", DisplayErrorContext(e)))?;
             *stream_arn = table
                 .table()
                 .and_then(|t| t.latest_stream_arn())
@@ -143,7 +145,8 @@ impl StreamMapping {
                 .describe_stream()
                 .stream_arn(stream_arn.as_str())
                 .send()
-                .await?;
+                .await
+                .map_err(|e| anyhow!("DescribeStream: {}", DisplayErrorContext(e)))?;
             for shard in desc
                 .stream_description()
                 .map(|d| d.shards())
@@ -170,7 +173,11 @@ impl StreamMapping {
                         .sequence_number(seq),
                     None => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
                 };
-                cursor.iterator = req.send().await?.shard_iterator;
+                cursor.iterator = req
+                    .send()
+                    .await
+                    .map_err(|e| anyhow!("GetShardIterator: {}", DisplayErrorContext(e)))?
+                    .shard_iterator;
             }
         }
         *since_describe = since_describe.saturating_add(1);
@@ -200,7 +207,7 @@ impl StreamMapping {
                     *since_describe = u32::MAX - 1;
                     continue;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(anyhow!("GetRecords: {}", DisplayErrorContext(e))),
             };
             cursor.iterator = out.next_shard_iterator.clone();
             cursor.drained = cursor.iterator.is_none();

@@ -83,9 +83,12 @@ pub fn parse(path_name: &str, text: &str) -> Result<Vec<Call>, CorpusError> {
         let call = calls
             .last_mut()
             .ok_or_else(|| err(line_no, "text before the first call header"))?;
-        let (tag, rest) = line
-            .split_once(':')
-            .ok_or_else(|| err(line_no, "a line is `A: ...`, `C: ...`, `reason: ...` or `notes: ...`"))?;
+        let (tag, rest) = line.split_once(':').ok_or_else(|| {
+            err(
+                line_no,
+                "a line is `A: ...`, `C: ...`, `reason: ...` or `notes: ...`",
+            )
+        })?;
         let rest = rest.trim().to_owned();
         let speaker = match tag {
             "A" => Speaker::Agent,
@@ -148,7 +151,10 @@ mod tests {
     fn malformed_lines_name_their_line() {
         let e = parse("x", "=== a | b | maybe | k\n").unwrap_err();
         assert!(e.to_string().contains("line 1"), "{e}");
-        assert!(parse("x", "=== a | b | lead | k\n").is_err(), "no transcript");
+        assert!(
+            parse("x", "=== a | b | lead | k\n").is_err(),
+            "no transcript"
+        );
         assert!(parse("x", "=== a | b | lead | k\nQ: hi\n").is_err());
     }
 }

@@ -81,7 +81,12 @@ pub fn folds(calls: &[Call], k: usize) -> Vec<usize> {
 }
 
 /// Scores of each example from weights fitted without its fold.
-pub fn out_of_fold_scores(examples: &[Example], fold: &[usize], k: usize, hyper: Hyper) -> Vec<f64> {
+pub fn out_of_fold_scores(
+    examples: &[Example],
+    fold: &[usize],
+    k: usize,
+    hyper: Hyper,
+) -> Vec<f64> {
     let mut scores = vec![0.0; examples.len()];
     for f in 0..k {
         let train: Vec<&Example> = examples
@@ -103,7 +108,12 @@ pub fn out_of_fold_scores(examples: &[Example], fold: &[usize], k: usize, hyper:
 /// Cross-validated quality at the `balanced` threshold, nested so nothing scored was seen:
 /// for each outer fold, the threshold is calibrated on inner cross-validation of the other
 /// folds and the weights are fitted on those folds only.
-pub fn nested_cross_validation(calls: &[Call], examples: &[Example], k: usize, hyper: Hyper) -> Confusion {
+pub fn nested_cross_validation(
+    calls: &[Call],
+    examples: &[Example],
+    k: usize,
+    hyper: Hyper,
+) -> Confusion {
     let fold = folds(calls, k);
     let mut total = Confusion::default();
     for f in 0..k {
@@ -116,7 +126,10 @@ pub fn nested_cross_validation(calls: &[Call], examples: &[Example], k: usize, h
         let threshold = calibrate(&inner_scores, &labels).balanced;
         let w = fit(&inner_examples.iter().collect::<Vec<_>>(), hyper);
         for i in (0..calls.len()).filter(|&i| fold[i] == f) {
-            total.add(score(&w, &examples[i].features) >= threshold, examples[i].is_lead);
+            total.add(
+                score(&w, &examples[i].features) >= threshold,
+                examples[i].is_lead,
+            );
         }
     }
     total
@@ -165,7 +178,10 @@ fn round(x: f64, places: i32) -> f64 {
 /// The weights file the detector compiles in.
 pub fn render(t: &Trained) -> String {
     let mut body = String::new();
-    body.push_str(&format!("pub const BIAS: f32 = {:?};\n", round(t.weights.bias, 4) as f32));
+    body.push_str(&format!(
+        "pub const BIAS: f32 = {:?};\n",
+        round(t.weights.bias, 4) as f32
+    ));
     body.push_str(&format!(
         "pub const THRESHOLDS: [f32; 3] = [{:?}, {:?}, {:?}];\n",
         round(t.thresholds.lenient, 3) as f32,
@@ -177,7 +193,11 @@ pub fn render(t: &Trained) -> String {
         FEATURES.len()
     ));
     for (f, w) in FEATURES.iter().zip(t.weights.features.iter()) {
-        body.push_str(&format!("    ({:?}, {:?}),\n", f.name(), round(*w, 4) as f32));
+        body.push_str(&format!(
+            "    ({:?}, {:?}),\n",
+            f.name(),
+            round(*w, 4) as f32
+        ));
     }
     body.push_str("];\n");
     body.push_str("pub const NGRAM_WEIGHTS: &[(u32, f32)] = &[\n");

@@ -175,7 +175,15 @@ mod tests {
     #[test]
     fn confusion_counts_and_rates() {
         let c = Confusion::at(&[0.9, 0.8, 0.3, 0.1], &[true, false, true, false], 0.5);
-        assert_eq!(c, Confusion { tp: 1, fp: 1, fn_: 1, tn: 1 });
+        assert_eq!(
+            c,
+            Confusion {
+                tp: 1,
+                fp: 1,
+                fn_: 1,
+                tn: 1
+            }
+        );
         assert_eq!(c.precision(), 0.5);
         assert_eq!(c.recall(), 0.5);
     }

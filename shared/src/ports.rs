@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::booking::JobBooked;
+use crate::domain::detection::adaptation::{Adjustment, CountedLabel, Learning};
 use crate::domain::lead::Note;
+use crate::domain::near_miss::{NearMiss, NearMissEntry};
 use crate::domain::notification::{EmailContent, InAppNotification};
 use crate::domain::settings::EmailAddress;
 use crate::domain::settings::TenantSettings;
@@ -17,7 +19,7 @@ use crate::domain::{
     CallId, CallInfo, FieldError, HistoryEntry, Lead, LeadDetail, LeadId, PhoneNumber, TenantId,
     Transcript, TranscriptSegment,
 };
-use crate::query::{LeadPage, ListRequest};
+use crate::query::{LeadPage, ListRequest, NearMissRequest, PageCursor};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -53,7 +55,10 @@ pub struct CallDecision {
 pub enum DecisionKind {
     LeadCreated,
     AttachedToLead,
+    /// Excluded by a gate (outbound, abandoned, booked, too short).
     NotALead,
+    /// Passed every gate but scored under the threshold: kept as a near miss.
+    NearMiss,
 }
 
 /// A lead and everything written with it, in one transaction.
@@ -64,6 +69,35 @@ pub struct LeadWrite {
     pub transcript: Vec<TranscriptSegment>,
     pub history: HistoryEntry,
     pub decision: CallDecision,
+}
+
+/// A near miss and everything written with it, in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearMissWrite {
+    pub decision: CallDecision,
+    pub near_miss: NearMiss,
+    pub transcript: Vec<TranscriptSegment>,
+}
+
+/// What a call became, as a promotion needs to know.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallRecord {
+    /// The call created, or was attached to, this lead.
+    Lead(LeadId),
+    /// A near miss, still kept, with its transcript.
+    NearMiss {
+        near_miss: NearMiss,
+        transcript: Vec<TranscriptSegment>,
+    },
+    /// Excluded by a gate, or a near miss no longer kept: nothing to promote.
+    Other,
+}
+
+/// One page of near misses, newest call first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearMissPage {
+    pub items: Vec<NearMissEntry>,
+    pub next: Option<PageCursor>,
 }
 
 /// An event that failed validation, kept for an operator to inspect and replay.
@@ -134,6 +168,15 @@ pub trait LeadCommands: Send + Sync {
         expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Every lead for this phone, in any tab, whose latest call ended at or after `since`
+    /// (one Query): the leads a booking for the phone is recorded on.
+    fn leads_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Lead>, StoreError>> + Send;
+
     /// The newest lead for this phone in Open or Cold whose call ended at or after `since`.
     fn banner_lead(
         &self,
@@ -165,6 +208,18 @@ pub trait EventPublisher: Send + Sync {
 }
 
 pub trait IngestStore: SettingsStore + RejectedEventStore {
+    /// The settings and the business's learned detection adjustment, in one request.
+    fn detection_context(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<(TenantSettings, Adjustment), StoreError>> + Send;
+
+    /// Keeps a near miss; `AlreadyProcessed` if the call was processed before.
+    fn record_near_miss(
+        &self,
+        write: &NearMissWrite,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// The newest lead for this phone number that is still in Open or Cold.
     fn open_lead_for_phone(
         &self,
@@ -229,6 +284,72 @@ pub trait LeadQueries: Send + Sync {
         tenant: &TenantId,
         lead: &LeadId,
     ) -> impl Future<Output = Result<Option<(Lead, Transcript)>, StoreError>> + Send;
+}
+
+/// Near misses (CONTRACT.md §8).
+pub trait NearMissStore: SettingsStore {
+    /// One page of the business's near misses still kept at `now`, newest first: one Query.
+    fn near_misses(
+        &self,
+        tenant: &TenantId,
+        request: &NearMissRequest,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<NearMissPage, StoreError>> + Send;
+
+    /// What the call became (one Query over the call's items).
+    fn call_record(
+        &self,
+        tenant: &TenantId,
+        call: &CallId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<CallRecord>, StoreError>> + Send;
+
+    /// Makes a near miss a lead: the lead, its call, transcript and history, the call's
+    /// decision turned to `lead_created`, the near miss removed — in one transaction.
+    /// `AlreadyProcessed` when the call is no longer a near miss (someone promoted it first).
+    fn promote(&self, write: &LeadWrite) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// A change to a business's learning, and to the label counted for one lead, together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearningChange {
+    pub tenant_id: TenantId,
+    pub learning: Learning,
+    /// The learning's stored version (0: none stored yet).
+    pub expected_version: u64,
+    pub label: Option<LabelChange>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelChange {
+    pub lead_id: LeadId,
+    /// The label now counted for the lead (`None`: no longer counted).
+    pub counted: Option<CountedLabel>,
+    /// The label record's stored version (0: none stored yet).
+    pub expected_version: u64,
+}
+
+/// Per-business learning from CSR feedback.
+pub trait LearningStore: Send + Sync {
+    /// The business's learning and its version (0 when none is stored), read strongly.
+    fn learning(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<(Learning, u64), StoreError>> + Send;
+
+    /// The label counted for a lead, and its record's version (0 when none).
+    fn counted_label(
+        &self,
+        tenant: &TenantId,
+        lead: &LeadId,
+    ) -> impl Future<Output = Result<(Option<CountedLabel>, u64), StoreError>> + Send;
+
+    /// Stores the learning, the adjustment it gives and the lead's label in one transaction;
+    /// `VersionConflict` if either changed since it was read.
+    fn save_learning(
+        &self,
+        change: &LearningChange,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// For functions that publish nothing: an attempt to publish is a bug, reported as an error.

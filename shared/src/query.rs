@@ -36,12 +36,67 @@ impl PageCursor {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
     }
 
-    fn decode(raw: &str) -> Option<PageCursor> {
+    /// A cursor from a client, if it is one of `list`'s with a well-formed position.
+    fn decode(raw: &str, list: &str, well_formed: fn(&str) -> bool) -> Option<PageCursor> {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(raw)
             .ok()?;
         let c: PageCursor = serde_json::from_slice(&bytes).ok()?;
-        keys::is_call_order_sk(&c.after).then_some(c)
+        (c.list == list && well_formed(&c.after)).then_some(c)
+    }
+
+    fn from_param(
+        raw: &str,
+        list: &str,
+        well_formed: fn(&str) -> bool,
+    ) -> Result<Self, FieldError> {
+        PageCursor::decode(raw, list, well_formed)
+            .ok_or_else(|| FieldError::new("cursor", "is not a cursor returned for this list"))
+    }
+}
+
+/// Parses `limit` (1-100, default 25).
+fn parse_limit(raw: Option<&str>) -> Result<u32, FieldError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| FieldError::new("limit", "must be a whole number from 1 to 100")),
+    }
+}
+
+/// `GET /calls/near-misses` as a typed request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearMissRequest {
+    pub limit: u32,
+    pub after: Option<PageCursor>,
+}
+
+impl NearMissRequest {
+    pub const LIST: &'static str = "near_misses";
+
+    pub fn from_query<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, FieldError> {
+        let (mut limit, mut cursor) = (None, None);
+        for (k, v) in params {
+            let slot = match k {
+                "limit" => &mut limit,
+                "cursor" => &mut cursor,
+                other => return Err(FieldError::new(other, "is not a known parameter")),
+            };
+            if slot.replace(v).is_some() {
+                return Err(FieldError::new(k, "must be given at most once"));
+            }
+        }
+        Ok(NearMissRequest {
+            limit: parse_limit(limit)?,
+            after: cursor
+                .map(|c| PageCursor::from_param(c, Self::LIST, keys::is_near_miss_list_sk))
+                .transpose()?,
+        })
     }
 }
 
@@ -92,25 +147,11 @@ impl ListRequest {
                 ));
             }
         }
-        let limit = match limit {
-            None => DEFAULT_LIMIT,
-            Some(l) => l
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| FieldError::new("limit", "must be a whole number from 1 to 100"))?,
-        };
+        let limit = parse_limit(limit)?;
         let list = Self::list_name(tab, status);
-        let after = match cursor {
-            None => None,
-            Some(raw) => Some(
-                PageCursor::decode(raw)
-                    .filter(|c| c.list == list)
-                    .ok_or_else(|| {
-                        FieldError::new("cursor", "is not a cursor returned for this list")
-                    })?,
-            ),
-        };
+        let after = cursor
+            .map(|c| PageCursor::from_param(c, &list, keys::is_call_order_sk))
+            .transpose()?;
         Ok(ListRequest {
             tab,
             status,
@@ -174,5 +215,20 @@ mod tests {
             parse(&[("tab", "done"), ("cursor", &c)]).unwrap_err().field,
             "cursor"
         );
+        // A lead-list cursor is not a near-miss cursor, and the reverse.
+        let near = |q: &[(&str, &str)]| NearMissRequest::from_query(q.iter().copied());
+        assert_eq!(near(&[("cursor", &c)]).unwrap_err().field, "cursor");
+        let n = PageCursor {
+            list: NearMissRequest::LIST.into(),
+            after: keys::near_miss_list_sk(
+                chrono::Utc::now(),
+                &crate::domain::CallId::parse("call_id", "c-1").unwrap(),
+            ),
+        }
+        .encode();
+        assert!(near(&[("cursor", &n), ("limit", "5")]).is_ok());
+        assert_eq!(parse(&[("cursor", &n)]).unwrap_err().field, "cursor");
+        assert_eq!(near(&[("tab", "open")]).unwrap_err().field, "tab");
+        assert_eq!(near(&[("limit", "x")]).unwrap_err().field, "limit");
     }
 }

@@ -492,6 +492,10 @@ pub async fn start_stack_from(
         "aws-lambda-rie missing at {} (run scripts/tools.sh)",
         rie.display()
     );
+    // SCL_LOCAL_LOG=debug shows the stack's own logs (stream polls, IAM denials) in a test run.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("SCL_LOCAL_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    }
     let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
     scl_local::stack::Stack::start(scl_local::stack::StackConfig {
         template: template.to_path_buf(),

@@ -6,6 +6,7 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     scl_shared::telemetry::init();
     scl_shared::domain::PhoneNumber::preload_metadata();
+    scl_shared::domain::detection::preload();
     let sdk = scl_shared::config::aws_config().await;
     let state = State {
         store: scl_shared::config::dynamo_store(&sdk).await?,

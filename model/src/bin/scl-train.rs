@@ -17,18 +17,37 @@ fn explain(call: &str) {
         .split('|')
         .filter_map(|part| {
             let (who, text) = part.trim().split_once(':')?;
-            let speaker = if who.trim() == "A" { Speaker::Agent } else { Speaker::Customer };
-            Some(TranscriptSegment { speaker, start_ms: 0, text: text.trim().to_owned() })
+            let speaker = if who.trim() == "A" {
+                Speaker::Agent
+            } else {
+                Speaker::Customer
+            };
+            Some(TranscriptSegment {
+                speaker,
+                start_ms: 0,
+                text: text.trim().to_owned(),
+            })
         })
         .collect();
     let f = features::extract(&transcript, &[]);
     let b = model::MODEL.weights.breakdown(&f);
-    for feat in features::FEATURES.iter().filter(|x| f.values[x.index()] > 0.0) {
+    for feat in features::FEATURES
+        .iter()
+        .filter(|x| f.values[x.index()] > 0.0)
+    {
         println!("  {:<24} {:+.3}", feat.name(), b.features[feat.index()]);
     }
-    println!("  {:<24} {:+.3}\n  {:<24} {:+.3}", "n-grams", b.ngrams, "bias", b.bias);
+    println!(
+        "  {:<24} {:+.3}\n  {:<24} {:+.3}",
+        "n-grams", b.ngrams, "bias", b.bias
+    );
     let a = assess(&transcript, &[], None, &Adjustment::default());
-    println!("score {:.3} (balanced threshold {:.3}); reasons: {:?}", a.detection.score, model::MODEL.thresholds.balanced, a.detection.reasons);
+    println!(
+        "score {:.3} (balanced threshold {:.3}); reasons: {:?}",
+        a.detection.score,
+        model::MODEL.thresholds.balanced,
+        a.detection.reasons
+    );
 }
 
 fn main() -> ExitCode {
@@ -48,7 +67,10 @@ fn main() -> ExitCode {
     println!("training split: {} calls, {} leads", calls.len(), leads);
     let examples = scl_model::examples(&calls);
     let cv = scl_model::nested_cross_validation(&calls, &examples, scl_model::FOLDS, HYPER);
-    println!("nested {}-fold cross-validation at balanced: {cv}", scl_model::FOLDS);
+    println!(
+        "nested {}-fold cross-validation at balanced: {cv}",
+        scl_model::FOLDS
+    );
     let trained = scl_model::train(&calls, HYPER);
     let t = trained.thresholds;
     println!(
@@ -68,7 +90,13 @@ fn main() -> ExitCode {
                     .filter(|f| e.features.values[f.index()] > 0.0)
                     .map(|f| f.name())
                     .collect();
-                println!("  miss {} ({}, {}) score {s:.3}: {}", call.id, call.kind, if call.is_lead { "lead" } else { "not_lead" }, on.join(" "));
+                println!(
+                    "  miss {} ({}, {}) score {s:.3}: {}",
+                    call.id,
+                    call.kind,
+                    if call.is_lead { "lead" } else { "not_lead" },
+                    on.join(" ")
+                );
             }
         }
         println!("out-of-fold at balanced: {c}");

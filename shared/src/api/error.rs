@@ -19,6 +19,11 @@ pub enum ApiError {
     Forbidden(Scope),
     #[error("no such lead")]
     NotFound,
+    #[error("no such near miss")]
+    NoSuchNearMiss,
+    /// A near miss promoted twice; `field` names the call.
+    #[error("this call already belongs to a lead")]
+    AlreadyALead,
     #[error(transparent)]
     Transition(#[from] TransitionError),
     #[error("version conflict")]
@@ -55,7 +60,8 @@ impl ApiError {
             }
             ApiError::Unauthorized => (401, "unauthorized"),
             ApiError::Forbidden(_) => (403, "forbidden"),
-            ApiError::NotFound => (404, "not_found"),
+            ApiError::NotFound | ApiError::NoSuchNearMiss => (404, "not_found"),
+            ApiError::AlreadyALead => (409, "already_a_lead"),
             ApiError::Transition(TransitionError::Locked(_)) => (409, "lead_locked"),
             ApiError::Transition(TransitionError::NotAllowed(_)) => (409, "invalid_transition"),
             ApiError::VersionConflict => (412, "version_conflict"),
@@ -68,6 +74,9 @@ impl ApiError {
         let body = match &self {
             ApiError::Validation(e) => json!({"error": {
                 "code": code, "message": format!("{} {}", e.field, e.message), "field": e.field,
+            }}),
+            ApiError::AlreadyALead => json!({"error": {
+                "code": code, "message": "This call already belongs to a lead.", "field": "call_id",
             }}),
             ApiError::Internal(detail) => {
                 // Details go to the log only; the caller gets an opaque message.
@@ -91,6 +100,7 @@ fn sentence(e: &ApiError) -> String {
             }
         ),
         ApiError::NotFound => "No such lead.".into(),
+        ApiError::NoSuchNearMiss => "No such near miss.".into(),
         ApiError::VersionConflict => {
             "The lead changed since you loaded it; reload it and try again.".into()
         }
@@ -115,6 +125,17 @@ impl From<crate::service::actions::ActionError> for ApiError {
             A::Validation(f) => ApiError::Validation(f),
             A::Store(s) => s.into(),
             A::Publish(p) => ApiError::Internal(p.to_string()),
+        }
+    }
+}
+
+impl From<crate::service::near_misses::PromoteError> for ApiError {
+    fn from(e: crate::service::near_misses::PromoteError) -> Self {
+        use crate::service::near_misses::PromoteError as P;
+        match e {
+            P::NotFound => ApiError::NoSuchNearMiss,
+            P::AlreadyALead(_) => ApiError::AlreadyALead,
+            P::Store(s) => s.into(),
         }
     }
 }

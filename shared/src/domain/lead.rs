@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::detection::Detection;
 use super::ids::{CallId, CrmId, LeadId, TenantId};
 use super::phone::PhoneNumber;
-use super::status::{tab_at, LeadStatus, Tab};
+use super::status::{tab_at, ColdAfterDays, LeadStatus, Tab};
 
 /// Current time truncated to milliseconds, the precision every stored timestamp has.
 pub fn now_millis() -> DateTime<Utc> {
@@ -117,7 +117,48 @@ pub struct Lead {
     pub detection_terms: Vec<String>,
 }
 
+/// What a new lead is made of, before the queue's own fields are set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLead {
+    pub id: LeadId,
+    pub tenant_id: TenantId,
+    pub customer: Customer,
+    pub call: CallInfo,
+    pub summary: String,
+    pub summary_is_generated: bool,
+    pub detection: Detection,
+    pub detection_terms: Vec<String>,
+}
+
+/// Who the system is in history entries and as a lead's last actor.
+pub const SYSTEM_ACTOR: &str = "system";
+
 impl Lead {
+    /// A new lead in `new`, untouched since its call ended.
+    pub fn flagged(n: NewLead, cold_after: ColdAfterDays, now: DateTime<Utc>) -> Lead {
+        Lead {
+            id: n.id,
+            tenant_id: n.tenant_id,
+            status: LeadStatus::New,
+            version: 1,
+            customer: n.customer,
+            last_activity_at: n.call.ended_at,
+            cold_at: cold_after.cold_at(n.call.ended_at),
+            call: n.call,
+            summary: n.summary,
+            summary_is_generated: n.summary_is_generated,
+            detection: n.detection,
+            calls_count: 1,
+            callback_attempts: 0,
+            created_at: now,
+            updated_at: now,
+            booking: None,
+            promoted: false,
+            last_actor_id: Some(SYSTEM_ACTOR.into()),
+            detection_terms: n.detection_terms,
+        }
+    }
+
     /// The later of the latest call's end and the last CSR activity: what the Cold rule
     /// measures from.
     pub fn touched_at(&self) -> DateTime<Utc> {

@@ -7,6 +7,7 @@ pub mod detection;
 pub mod error;
 pub mod ids;
 pub mod lead;
+pub mod near_miss;
 pub mod notification;
 pub mod phone;
 pub mod qualification;

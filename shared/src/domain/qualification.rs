@@ -28,7 +28,11 @@ pub fn human_duration(seconds: u32) -> String {
 }
 
 /// Gates first, then the detector with the business's learned `adjustment`.
-pub fn qualify(call: &CallCompleted, settings: &TenantSettings, adjustment: &Adjustment) -> Verdict {
+pub fn qualify(
+    call: &CallCompleted,
+    settings: &TenantSettings,
+    adjustment: &Adjustment,
+) -> Verdict {
     let excluded = |reason: String| Verdict::Excluded { reason };
     if call.direction != Direction::Inbound {
         return excluded("outbound call".into());
@@ -92,7 +96,11 @@ mod tests {
 
     #[test]
     fn a_qualifying_call_is_a_lead_with_explained_reasons() {
-        match qualify(&call(json!({})), &TenantSettings::default(), &Adjustment::default()) {
+        match qualify(
+            &call(json!({})),
+            &TenantSettings::default(),
+            &Adjustment::default(),
+        ) {
             Verdict::Lead(a) => {
                 let d = a.detection;
                 assert!(d.reasons.contains(&"caller asked about price".to_owned()));

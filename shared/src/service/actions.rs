@@ -114,6 +114,7 @@ fn apply(
     lead.version += 1;
     lead.updated_at = now;
     lead.last_activity_at = now;
+    lead.last_actor_id = Some(actor.user_id.to_string());
     // Any CSR action makes a Cold lead Open again.
     lead.cold_at = settings.cold_after_days.cold_at(lead.touched_at());
     let mut history = HistoryEntry {

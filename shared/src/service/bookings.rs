@@ -1,6 +1,7 @@
 //! Bookings: `JobBooked` events are stored once per (tenant, job_id); the table's stream then
 //! brings each new booking to `apply_booking`, which sets `booked_by_scl` / `booked_elsewhere`
-//! (PRODUCT.md step 7) or records the booking on a Done lead.
+//! (PRODUCT.md step 7) on Open and Cold leads and records the booking on every other lead it
+//! matches.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -62,17 +63,29 @@ pub enum BookingApplied {
     NoLead,
 }
 
-async fn find_lead<S: LeadCommands>(store: &S, b: &JobBooked) -> Result<Option<Lead>, StoreError> {
+/// Every lead the booking is about: the lead it names (any age), and every lead for the
+/// customer's phone, in any tab, whose call ended within the match window before it.
+async fn matching_leads<S: LeadCommands>(
+    store: &S,
+    b: &JobBooked,
+) -> Result<Vec<Lead>, StoreError> {
+    let mut leads = Vec::new();
     if let Some(id) = &b.scl_lead_id {
         // The lead key includes the tenant: another tenant's lead id finds nothing.
         if let Some(lead) = store.get_lead(&b.tenant_id, id).await? {
-            return Ok(Some(lead));
+            leads.push(lead);
         }
     }
     let since = b.booked_at - Duration::days(MATCH_WINDOW_DAYS);
-    store
-        .banner_lead(&b.tenant_id, &b.customer_phone, since)
-        .await
+    for lead in store
+        .leads_for_phone(&b.tenant_id, &b.customer_phone, since)
+        .await?
+    {
+        if !leads.iter().any(|l| l.id == lead.id) {
+            leads.push(lead);
+        }
+    }
+    Ok(leads)
 }
 
 fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
@@ -108,6 +121,7 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
     }
     next.version += 1;
     next.updated_at = now;
+    next.last_actor_id = Some(SYSTEM_ACTOR.into());
     LeadChange {
         history: HistoryEntry {
             at: b.booked_at,
@@ -125,55 +139,73 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
     }
 }
 
+/// Records the booking on every lead it matches (PRODUCT.md step 7): an Open or Cold lead
+/// becomes `booked_by_scl` / `booked_elsewhere`, any other keeps its status with the booking
+/// recorded. A lead a CSR changes meanwhile is re-read and decided again, so the booking is
+/// never lost to the race.
 pub async fn apply_booking<S: LeadCommands>(
     store: &S,
     booking: &JobBooked,
     now: DateTime<Utc>,
-) -> Result<BookingApplied, StoreError> {
+) -> Result<Vec<BookingApplied>, StoreError> {
     let span =
         tracing::info_span!("booking", tenant_id = %booking.tenant_id, job_id = %booking.job_id);
     async {
-        let Some(mut lead) = find_lead(store, booking).await? else {
+        let leads = matching_leads(store, booking).await?;
+        if leads.is_empty() {
             info!("no lead matches the booking");
-            return Ok(BookingApplied::NoLead);
-        };
-        for _ in 0..MAX_ATTEMPTS {
-            if lead
-                .booking
-                .as_ref()
-                .is_some_and(|b| b.job_id == booking.job_id.as_str())
-            {
-                return Ok(BookingApplied::AlreadyApplied { lead_id: lead.id });
-            }
-            let change = decide(&lead, booking, now);
-            match store.save_change(&change, lead.version).await {
-                Ok(()) => {
-                    let status = change.lead.status;
-                    info!(lead_id = %lead.id, %status, "booking applied");
-                    return Ok(if status != lead.status {
-                        BookingApplied::Booked {
-                            lead_id: lead.id,
-                            status,
-                        }
-                    } else {
-                        BookingApplied::Recorded { lead_id: lead.id }
-                    });
-                }
-                Err(StoreError::AlreadyProcessed) => {
-                    return Ok(BookingApplied::AlreadyApplied { lead_id: lead.id })
-                }
-                Err(StoreError::VersionConflict) => {
-                    // A CSR changed the lead meanwhile: re-read and decide again.
-                    lead = store
-                        .get_lead(&booking.tenant_id, &lead.id)
-                        .await?
-                        .ok_or_else(|| StoreError::Corrupt("lead vanished".into()))?;
-                }
-                Err(e) => return Err(e),
-            }
+            return Ok(vec![BookingApplied::NoLead]);
         }
-        Err(StoreError::VersionConflict)
+        let mut applied = Vec::with_capacity(leads.len());
+        for lead in leads {
+            applied.push(apply_to_lead(store, lead, booking, now).await?);
+        }
+        Ok(applied)
     }
     .instrument(span)
     .await
+}
+
+async fn apply_to_lead<S: LeadCommands>(
+    store: &S,
+    mut lead: Lead,
+    booking: &JobBooked,
+    now: DateTime<Utc>,
+) -> Result<BookingApplied, StoreError> {
+    for _ in 0..MAX_ATTEMPTS {
+        if lead
+            .booking
+            .as_ref()
+            .is_some_and(|b| b.job_id == booking.job_id.as_str())
+        {
+            return Ok(BookingApplied::AlreadyApplied { lead_id: lead.id });
+        }
+        let change = decide(&lead, booking, now);
+        match store.save_change(&change, lead.version).await {
+            Ok(()) => {
+                let status = change.lead.status;
+                info!(lead_id = %lead.id, %status, "booking applied");
+                return Ok(if status != lead.status {
+                    BookingApplied::Booked {
+                        lead_id: lead.id,
+                        status,
+                    }
+                } else {
+                    BookingApplied::Recorded { lead_id: lead.id }
+                });
+            }
+            Err(StoreError::AlreadyProcessed) => {
+                return Ok(BookingApplied::AlreadyApplied { lead_id: lead.id })
+            }
+            Err(StoreError::VersionConflict) => {
+                // A CSR changed the lead meanwhile: re-read and decide again.
+                lead = store
+                    .get_lead(&booking.tenant_id, &lead.id)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt("lead vanished".into()))?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::VersionConflict)
 }

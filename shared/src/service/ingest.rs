@@ -1,5 +1,5 @@
-//! Call ingestion: `CallCompleted` -> rejected, not a lead, new lead, or a call attached to
-//! the caller's open lead. Idempotent on (tenant, call_id).
+//! Call ingestion: `CallCompleted` -> rejected, not a lead, near miss, new lead, or a call
+//! attached to the caller's open lead. Idempotent on (tenant, call_id).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -7,18 +7,18 @@ use serde_json::Value;
 use tracing::{info, Instrument};
 
 use crate::domain::call_event::CallCompleted;
-use crate::domain::detection::adaptation::Adjustment;
-use crate::domain::detection::Detection;
-use crate::domain::lead::{CallInfo, Customer, HistoryEntry, Lead};
+use crate::domain::detection::{Assessment, Detection};
+use crate::domain::lead::{CallInfo, Customer, HistoryEntry, Lead, NewLead};
+use crate::domain::near_miss::NearMiss;
 use crate::domain::qualification::{qualify, Verdict};
 use crate::domain::settings::TenantSettings;
 use crate::domain::{summary, LeadId, LeadStatus};
-use crate::ports::{CallDecision, DecisionKind, IngestStore, LeadWrite, StoreError};
+use crate::ports::{CallDecision, DecisionKind, IngestStore, LeadWrite, NearMissWrite, StoreError};
 use crate::service::events::parse_or_file;
 use crate::service::events::RejectionError;
 
 pub const DETAIL_TYPE: &str = "CallCompleted";
-pub const SYSTEM_ACTOR: &str = "system";
+pub use crate::domain::lead::SYSTEM_ACTOR;
 /// Concurrent CSR changes to the lead we attach to are retried this many times.
 const MAX_ATTEMPTS: usize = 5;
 
@@ -34,7 +34,13 @@ pub enum IngestOutcome {
     },
     /// The same call was already processed; nothing was written.
     Duplicate,
+    /// Excluded by a gate.
     NotALead {
+        reasons: Vec<String>,
+    },
+    /// Passed the gates, scored under the threshold: kept as a near miss.
+    NearMiss {
+        score: f64,
         reasons: Vec<String>,
     },
     /// The event was invalid; it was filed for an operator, nothing else was written.
@@ -63,21 +69,19 @@ async fn process<S: IngestStore>(
     call: &CallCompleted,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
-    let settings = store.settings(&call.tenant_id).await?;
-    let not_a_lead = match qualify(call, &settings, &Adjustment::default()) {
-        Verdict::Excluded { reason } => Some((vec![reason], None)),
-        Verdict::NearMiss(a) => Some((a.detection.reasons, Some(a.detection.score))),
+    // The business's learned adjustment comes with the settings, in the same request.
+    let (settings, adjustment) = store.detection_context(&call.tenant_id).await?;
+    match qualify(call, &settings, &adjustment) {
+        Verdict::Excluded { reason } => excluded(store, call, reason, now).await,
+        Verdict::NearMiss(a) => near_miss(store, call, a, now).await,
         Verdict::Lead(a) => {
-            let detection = a.detection;
             for _ in 0..MAX_ATTEMPTS {
                 let attempt = match store
                     .open_lead_for_phone(&call.tenant_id, &call.from_number)
                     .await?
                 {
-                    None => create(store, call, &settings, detection.clone(), now).await,
-                    Some(lead) => {
-                        attach(store, lead, call, &settings, detection.clone(), now).await
-                    }
+                    None => create(store, call, &settings, a.clone(), now).await,
+                    Some(lead) => attach(store, lead, call, &settings, a.clone(), now).await,
                 };
                 match attempt {
                     Err(StoreError::VersionConflict) => continue,
@@ -85,30 +89,102 @@ async fn process<S: IngestStore>(
                     other => return other,
                 }
             }
-            return Err(StoreError::VersionConflict);
+            Err(StoreError::VersionConflict)
         }
+    }
+}
+
+fn decision(
+    call: &CallCompleted,
+    kind: DecisionKind,
+    lead_id: Option<LeadId>,
+    detection: Option<&Detection>,
+    reasons: Vec<String>,
+    now: DateTime<Utc>,
+) -> CallDecision {
+    CallDecision {
+        tenant_id: call.tenant_id.clone(),
+        call_id: call.call_id.clone(),
+        decision: kind,
+        lead_id,
+        reasons,
+        score: detection.map(|d| d.score),
+        decided_at: now,
+    }
+}
+
+async fn excluded<S: IngestStore>(
+    store: &S,
+    call: &CallCompleted,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
+    let reasons = vec![reason];
+    let d = decision(
+        call,
+        DecisionKind::NotALead,
+        None,
+        None,
+        reasons.clone(),
+        now,
+    );
+    match store.record_decision(&d).await {
+        Ok(()) => {
+            info!(?reasons, "call is not a lead");
+            Ok(IngestOutcome::NotALead { reasons })
+        }
+        Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
+        Err(e) => Err(e),
+    }
+}
+
+/// Passed the gates, scored under the threshold: kept for 30 days as a near miss.
+async fn near_miss<S: IngestStore>(
+    store: &S,
+    call: &CallCompleted,
+    a: Assessment,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
+    let (summary, summary_is_generated) = summary_of(call);
+    let reasons = a.detection.reasons.clone();
+    let score = a.detection.score;
+    let write = NearMissWrite {
+        decision: decision(
+            call,
+            DecisionKind::NearMiss,
+            None,
+            Some(&a.detection),
+            reasons.clone(),
+            now,
+        ),
+        near_miss: NearMiss {
+            tenant_id: call.tenant_id.clone(),
+            customer: customer_of(call),
+            call: call_info(call),
+            summary,
+            summary_is_generated,
+            detection: a.detection,
+            terms: a.terms,
+            decided_at: now,
+        },
+        transcript: call.transcript.clone(),
     };
-    match not_a_lead {
-        Some((reasons, score)) => {
-            let decision = CallDecision {
-                tenant_id: call.tenant_id.clone(),
-                call_id: call.call_id.clone(),
-                decision: DecisionKind::NotALead,
-                lead_id: None,
-                reasons: reasons.clone(),
-                score,
-                decided_at: now,
-            };
-            match store.record_decision(&decision).await {
-                Ok(()) => {
-                    info!(?reasons, "call is not a lead");
-                    Ok(IngestOutcome::NotALead { reasons })
-                }
-                Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
-                Err(e) => Err(e),
-            }
+    match store.record_near_miss(&write).await {
+        Ok(()) => {
+            info!(score, "call is a near miss");
+            Ok(IngestOutcome::NearMiss { score, reasons })
         }
-        None => unreachable!(),
+        Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
+        Err(e) => Err(e),
+    }
+}
+
+fn customer_of(call: &CallCompleted) -> Customer {
+    Customer {
+        phone: call.from_number.clone(),
+        name: call.customer_name.clone(),
+        customer_id: call.customer_id.clone(),
+        location_id: call.location_id.clone(),
     }
 }
 
@@ -141,37 +217,26 @@ async fn create<S: IngestStore>(
     store: &S,
     call: &CallCompleted,
     settings: &TenantSettings,
-    detection: Detection,
+    a: Assessment,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
     let id = LeadId::generate();
     let (summary, summary_is_generated) = summary_of(call);
-    let lead = Lead {
-        id,
-        tenant_id: call.tenant_id.clone(),
-        status: LeadStatus::New,
-        version: 1,
-        customer: Customer {
-            phone: call.from_number.clone(),
-            name: call.customer_name.clone(),
-            customer_id: call.customer_id.clone(),
-            location_id: call.location_id.clone(),
+    let detection = a.detection;
+    let lead = Lead::flagged(
+        NewLead {
+            id,
+            tenant_id: call.tenant_id.clone(),
+            customer: customer_of(call),
+            call: call_info(call),
+            summary,
+            summary_is_generated,
+            detection: detection.clone(),
+            detection_terms: a.terms,
         },
-        call: call_info(call),
-        summary,
-        summary_is_generated,
-        detection: detection.clone(),
-        calls_count: 1,
-        callback_attempts: 0,
-        last_activity_at: call.ended_at,
-        cold_at: settings.cold_after_days.cold_at(call.ended_at),
-        created_at: now,
-        updated_at: now,
-        booking: None,
-        promoted: false,
-        last_actor_id: Some(SYSTEM_ACTOR.into()),
-        detection_terms: Vec::new(),
-    };
+        settings.cold_after_days,
+        now,
+    );
     let write = LeadWrite {
         call: lead.call.clone(),
         transcript: call.transcript.clone(),
@@ -184,15 +249,14 @@ async fn create<S: IngestStore>(
             reason: Some(detection.reasons.join("; ")),
             note: None,
         },
-        decision: CallDecision {
-            tenant_id: call.tenant_id.clone(),
-            call_id: call.call_id.clone(),
-            decision: DecisionKind::LeadCreated,
-            lead_id: Some(id),
-            reasons: detection.reasons,
-            score: Some(detection.score),
-            decided_at: now,
-        },
+        decision: decision(
+            call,
+            DecisionKind::LeadCreated,
+            Some(id),
+            Some(&detection),
+            detection.reasons.clone(),
+            now,
+        ),
         lead,
     };
     store.create_lead(&write).await?;
@@ -205,9 +269,10 @@ async fn attach<S: IngestStore>(
     existing: Lead,
     call: &CallCompleted,
     settings: &TenantSettings,
-    detection: Detection,
+    a: Assessment,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
+    let detection = a.detection;
     let expected = existing.version;
     let mut lead = existing;
     let info = call_info(call);
@@ -218,6 +283,7 @@ async fn attach<S: IngestStore>(
         lead.summary = summary;
         lead.summary_is_generated = generated;
         lead.detection = detection.clone();
+        lead.detection_terms = a.terms;
     }
     let c = &mut lead.customer;
     c.name = c.name.take().or_else(|| call.customer_name.clone());
@@ -239,15 +305,14 @@ async fn attach<S: IngestStore>(
             reason: Some(format!("another qualifying call ({})", call.call_id)),
             note: None,
         },
-        decision: CallDecision {
-            tenant_id: call.tenant_id.clone(),
-            call_id: call.call_id.clone(),
-            decision: DecisionKind::AttachedToLead,
-            lead_id: Some(lead.id),
-            reasons: detection.reasons,
-            score: Some(detection.score),
-            decided_at: now,
-        },
+        decision: decision(
+            call,
+            DecisionKind::AttachedToLead,
+            Some(lead.id),
+            Some(&detection),
+            detection.reasons.clone(),
+            now,
+        ),
         lead,
     };
     store.attach_call(&write, expected).await?;

@@ -5,6 +5,8 @@ pub mod actions;
 pub mod bookings;
 pub mod events;
 pub mod ingest;
+pub mod learning;
+pub mod near_misses;
 pub mod notify;
 pub mod settings;
 pub mod stream;

@@ -8,8 +8,13 @@ use serde::Serialize;
 use serde_json::Value;
 use tracing::{error, Instrument};
 
-use crate::ports::{EventPublisher, LeadCommands, NotificationStore, Notifier, SettingsStore};
+use crate::domain::detection::adaptation::label_of;
+use crate::domain::lead::Lead;
+use crate::ports::{
+    EventPublisher, LeadCommands, LearningStore, NotificationStore, Notifier, SettingsStore,
+};
 use crate::service::bookings::apply_booking;
+use crate::service::learning::record_label;
 use crate::service::notify::{notify_new_lead, NotifyConfig};
 use crate::store::items::{BookingItem, LeadItem, ENTITY_BOOKING, ENTITY_LEAD};
 
@@ -56,6 +61,32 @@ fn inserted<T: serde::de::DeserializeOwned>(
     serde_dynamo::from_item(item)
         .map(Some)
         .map_err(|e| RecordError::Decode(e.to_string()))
+}
+
+/// A lead item's images in an INSERT or MODIFY record: (before, after).
+fn lead_change(record: &Value) -> Result<Option<(Option<Lead>, Lead)>, RecordError> {
+    let event = record.get("eventName").and_then(Value::as_str);
+    if !matches!(event, Some("INSERT" | "MODIFY")) {
+        return Ok(None);
+    }
+    let image = |name: &str| -> Result<Option<Lead>, RecordError> {
+        let Some(image) = record.pointer(&format!("/dynamodb/{name}")).cloned() else {
+            return Ok(None);
+        };
+        let item: serde_dynamo::Item =
+            serde_json::from_value(image).map_err(|e| RecordError::Decode(e.to_string()))?;
+        if item.get("entity").cloned() != Some(serde_dynamo::AttributeValue::S(ENTITY_LEAD.into()))
+        {
+            return Ok(None);
+        }
+        serde_dynamo::from_item::<_, LeadItem>(item)
+            .map(|i| Some(i.lead))
+            .map_err(|e| RecordError::Decode(e.to_string()))
+    };
+    match image("NewImage")? {
+        Some(after) => Ok(Some((image("OldImage")?, after))),
+        None => Ok(None),
+    }
 }
 
 /// Runs `f` on every record, each in its own span; collects the failures by sequence number.
@@ -126,6 +157,20 @@ where
     for_each_record(event, |record| async move {
         if let Some(item) = inserted::<LeadItem>(record, ENTITY_LEAD)? {
             notify_new_lead(store, notifier, publisher, &item.lead, cfg, now).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Lead inserts and changes -> the business's label counts, when the lead's label changed.
+/// Most changes (notes, call-back counts) leave the label as it was and cost no request.
+pub async fn handle_label_batch<S: LearningStore>(store: &S, event: &Value) -> BatchResponse {
+    for_each_record(event, |record| async move {
+        if let Some((before, after)) = lead_change(record)? {
+            if before.as_ref().and_then(label_of) != label_of(&after) {
+                record_label(store, &after).await?;
+            }
         }
         Ok(())
     })

@@ -15,6 +15,7 @@ use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 use super::items::*;
 use super::keys;
 use crate::domain::booking::JobBooked;
+use crate::domain::detection::adaptation::Adjustment;
 use crate::domain::lead::{Lead, LeadDetail, Transcript};
 use crate::domain::notification::InAppNotification;
 use crate::domain::settings::TenantSettings;
@@ -23,23 +24,23 @@ use crate::domain::status::{LeadStatus, Tab};
 use crate::domain::{LeadId, PhoneNumber, TenantId};
 use crate::ports::{
     BookingStore, CallDecision, IngestStore, LeadChange, LeadCommands, LeadQueries, LeadWrite,
-    RejectedEvent, RejectedEventStore, SettingsStore, StoreError,
+    NearMissWrite, RejectedEvent, RejectedEventStore, SettingsStore, StoreError,
 };
 use crate::ports::{DeliveryClaim, DeliveryKey, DeliveryStatus, HeldSms, NotificationStore};
 use crate::query::{LeadPage, ListRequest, PageCursor};
 
-type Item = HashMap<String, AttributeValue>;
+pub(super) type Item = HashMap<String, AttributeValue>;
 
 /// Raw events larger than this are stored cut, so a rejected-event record always fits.
 const MAX_STORED_EVENT_BYTES: usize = 300_000;
 
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
 }
 
-fn backend<E, R>(e: SdkError<E, R>) -> StoreError
+pub(super) fn backend<E, R>(e: SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -47,25 +48,29 @@ where
     StoreError::Backend(DisplayErrorContext(e).to_string())
 }
 
-fn encode<T: Serialize>(v: &T) -> Result<Item, StoreError> {
+pub(super) fn encode<T: Serialize>(v: &T) -> Result<Item, StoreError> {
     to_item(v).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
 }
 
-fn decode<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+pub(super) fn decode<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
     from_item(item).map_err(|e| StoreError::Corrupt(format!("decode: {e}")))
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(super) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-fn entity_of(item: &Item) -> Option<&str> {
+pub(super) fn entity_of(item: &Item) -> Option<&str> {
     item.get("entity")
         .and_then(|v| v.as_s().ok())
         .map(String::as_str)
 }
 
-fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+pub(super) fn put(
+    table: &str,
+    item: Item,
+    condition: Option<&str>,
+) -> Result<TransactWriteItem, StoreError> {
     Ok(TransactWriteItem::builder()
         .put(
             Put::builder()
@@ -78,7 +83,7 @@ fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWrite
         .build())
 }
 
-fn put_with_version(
+pub(super) fn put_with_version(
     table: &str,
     item: Item,
     expected: u64,
@@ -96,7 +101,7 @@ fn put_with_version(
         .build())
 }
 
-const NOT_EXISTS: &str = "attribute_not_exists(pk)";
+pub(super) const NOT_EXISTS: &str = "attribute_not_exists(pk)";
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
@@ -142,7 +147,7 @@ impl DynamoStore {
     }
 
     /// Puts an item unless its key exists; `false` when it did (a redelivery or a repeat).
-    async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
+    pub(super) async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
         match self
             .client
             .put_item()
@@ -160,21 +165,36 @@ impl DynamoStore {
 
     /// The items of a lead write: decision marker first (its condition detects redelivery),
     /// then the lead, its call, transcript chunks and history entry.
-    fn lead_write_items(
+    pub(super) fn lead_write_items(
         &self,
         write: &LeadWrite,
         lead_condition: LeadCondition,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let lead = &write.lead;
         let pk = keys::lead_pk(&lead.tenant_id, &lead.id);
-        let mut items = vec![put(
-            &self.table,
-            encode(&decision_item(&write.decision))?,
-            Some(NOT_EXISTS),
-        )?];
+        let decision = encode(&decision_item(&write.decision))?;
+        let mut items = vec![match lead_condition {
+            // A promotion: the call must still be a near miss (not promoted meanwhile).
+            LeadCondition::Promoted => TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(decision))
+                        .condition_expression("#d.#k = :near_miss")
+                        .expression_attribute_names("#d", "decision")
+                        .expression_attribute_names("#k", "decision")
+                        .expression_attribute_values(":near_miss", s("near_miss"))
+                        .build()
+                        .map_err(|e| StoreError::Backend(e.to_string()))?,
+                )
+                .build(),
+            _ => put(&self.table, decision, Some(NOT_EXISTS))?,
+        }];
         let lead_item = encode(&LeadItem::from_lead(lead))?;
         items.push(match lead_condition {
-            LeadCondition::New => put(&self.table, lead_item, Some(NOT_EXISTS))?,
+            LeadCondition::New | LeadCondition::Promoted => {
+                put(&self.table, lead_item, Some(NOT_EXISTS))?
+            }
             LeadCondition::Version(v) => put_with_version(&self.table, lead_item, v)?,
         });
         items.push(put(
@@ -196,6 +216,7 @@ impl DynamoStore {
                     pk: pk.clone(),
                     sk: keys::transcript_sk(write.call.started_at, &write.call.call_id, chunk),
                     entity: ENTITY_TRANSCRIPT.into(),
+                    expires_at: None,
                     chunk,
                     truncated,
                     segments,
@@ -217,7 +238,7 @@ impl DynamoStore {
     }
 
     /// Runs a transaction; a condition failure reports which items failed.
-    async fn transact_raw(
+    pub(super) async fn transact_raw(
         &self,
         items: Vec<TransactWriteItem>,
     ) -> Result<Option<Vec<bool>>, StoreError> {
@@ -240,6 +261,15 @@ impl DynamoStore {
                         if failed.contains(&true) {
                             return Ok(Some(failed));
                         }
+                        // Another transaction was writing the same items at that moment: the
+                        // caller re-reads and decides again, as after a version conflict.
+                        if tc
+                            .cancellation_reasons()
+                            .iter()
+                            .any(|r| r.code() == Some("TransactionConflict"))
+                        {
+                            return Err(StoreError::VersionConflict);
+                        }
                     }
                 }
                 Err(backend(err))
@@ -257,7 +287,7 @@ impl DynamoStore {
     }
 
     /// Runs a Query, following pages until done (used only where a partition is small).
-    async fn query_all(
+    pub(super) async fn query_all(
         &self,
         key_condition: &str,
         values: Vec<(&str, AttributeValue)>,
@@ -286,12 +316,14 @@ impl DynamoStore {
     }
 }
 
-enum LeadCondition {
+pub(super) enum LeadCondition {
     New,
     Version(u64),
+    /// A new lead made of a near miss.
+    Promoted,
 }
 
-fn decision_item(d: &CallDecision) -> CallDecisionItem {
+pub(super) fn decision_item(d: &CallDecision) -> CallDecisionItem {
     CallDecisionItem {
         pk: keys::call_marker_pk(&d.tenant_id, &d.call_id),
         sk: keys::CALL_MARKER_SK.into(),
@@ -301,7 +333,7 @@ fn decision_item(d: &CallDecision) -> CallDecisionItem {
     }
 }
 
-fn assemble_transcript(lead: &Lead, mut chunks: Vec<TranscriptChunkItem>) -> Transcript {
+pub(super) fn assemble_transcript(lead: &Lead, mut chunks: Vec<TranscriptChunkItem>) -> Transcript {
     let prefix = keys::transcript_call_prefix(lead.call.started_at, &lead.call.call_id);
     chunks.retain(|c| c.sk.starts_with(&prefix));
     chunks.sort_by(|a, b| a.sk.cmp(&b.sk));
@@ -312,6 +344,17 @@ fn assemble_transcript(lead: &Lead, mut chunks: Vec<TranscriptChunkItem>) -> Tra
 }
 
 impl IngestStore for DynamoStore {
+    async fn detection_context(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<(TenantSettings, Adjustment), StoreError> {
+        self.settings_and_adjustment(tenant).await
+    }
+
+    async fn record_near_miss(&self, write: &NearMissWrite) -> Result<(), StoreError> {
+        self.put_near_miss(write).await
+    }
+
     async fn open_lead_for_phone(
         &self,
         tenant: &TenantId,
@@ -531,7 +574,7 @@ impl LeadQueries for DynamoStore {
     }
 }
 
-fn is_condition_failure<E, R>(e: &SdkError<E, R>) -> bool
+pub(super) fn is_condition_failure<E, R>(e: &SdkError<E, R>) -> bool
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
 {
@@ -707,6 +750,39 @@ impl LeadCommands for DynamoStore {
             None => Ok(()),
             Some(failed) if failed.first() == Some(&true) => Err(StoreError::VersionConflict),
             Some(_) => Err(StoreError::AlreadyProcessed),
+        }
+    }
+
+    async fn leads_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Lead>, StoreError> {
+        let mut leads = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::INDEX_BY_PHONE)
+                .key_condition_expression("gsi3pk = :pk")
+                .filter_expression("call_ended_at >= :since")
+                .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
+                .expression_attribute_values(":since", s(keys::sortable_time(since)))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items.unwrap_or_default() {
+                leads.push(decode::<LeadItem>(item)?.lead);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(leads),
+            }
         }
     }
 

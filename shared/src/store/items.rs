@@ -1,9 +1,13 @@
 //! The shapes of stored items. Index and condition attributes (`status`, `version`,
 //! `cold_at`, `gsi*`) sit at the top level; the domain value is nested under its own name.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
+use crate::domain::detection::adaptation::{Adjustment, CountedLabel, Learning};
 use crate::domain::lead::{CallInfo, HistoryEntry, Lead, Note, TranscriptSegment};
+use crate::domain::near_miss::{NearMiss, NearMissEntry};
 use crate::domain::settings::TenantSettings;
 use crate::domain::TenantId;
 use crate::ports::CallDecision;
@@ -20,6 +24,12 @@ pub const ENTITY_SETTINGS: &str = "settings";
 pub const ENTITY_REJECTED: &str = "rejected_event";
 /// The stream handler's filter criteria select new items with this entity.
 pub const ENTITY_BOOKING: &str = "booking";
+pub const ENTITY_NEAR_MISS: &str = "near_miss";
+pub const ENTITY_NEAR_MISS_ENTRY: &str = "near_miss_entry";
+pub const ENTITY_NEAR_MISS_TRANSCRIPT: &str = "near_miss_transcript";
+pub const ENTITY_LEARNING: &str = "detection_learning";
+pub const ENTITY_ADJUSTMENT: &str = "detection_adjustment";
+pub const ENTITY_LABEL: &str = "detection_label";
 
 /// Call decisions expire after 90 days: long after any redelivery (EventBridge retries for at
 /// most 24 hours), short enough not to keep personal data about non-leads forever.
@@ -87,6 +97,9 @@ pub struct TranscriptChunkItem {
     pub pk: String,
     pub sk: String,
     pub entity: String,
+    /// Set on a near miss's transcript (kept 30 days); a lead's transcript stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
     pub chunk: u32,
     pub truncated: bool,
     pub segments: Vec<TranscriptSegment>,
@@ -124,6 +137,65 @@ pub struct SettingsItem {
     pub entity: String,
     pub version: u64,
     pub settings: TenantSettings,
+}
+
+/// A near miss, in its call's partition, kept until `expires_at` (TTL).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NearMissItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub expires_at: i64,
+    pub near_miss: NearMiss,
+}
+
+/// A near miss's row in the business's list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NearMissEntryItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub expires_at: i64,
+    pub entry: NearMissEntry,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LearningItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub version: u64,
+    pub learning: Learning,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdjustmentItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub version: u64,
+    /// The active words and weights, flattened and left out when there are none: DynamoDB
+    /// Local's stream renders an empty map as `{}`, which no SDK can read, and that stalls
+    /// every reader of the stream.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub weights: BTreeMap<String, f64>,
+}
+
+impl AdjustmentItem {
+    pub fn adjustment(self) -> Adjustment {
+        Adjustment {
+            weights: self.weights,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LabelItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub version: u64,
+    pub counted: CountedLabel,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

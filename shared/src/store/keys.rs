@@ -13,6 +13,17 @@ pub const LEAD_SK: &str = "LEAD";
 pub const CALL_MARKER_SK: &str = "CALL";
 pub const SETTINGS_SK: &str = "SETTINGS";
 pub const BOOKING_SK: &str = "BOOKING";
+/// The business's learned detection adjustment: beside the settings, so ingestion reads both
+/// with one `begins_with(sk, "SETTINGS")` Query.
+pub const SETTINGS_PREFIX: &str = "SETTINGS";
+pub const ADJUSTMENT_SK: &str = "SETTINGS#DETECTION";
+/// The business's label counts (only the learner and the stats read them).
+pub const LEARNING_SK: &str = "DETECTION#LEARNING";
+/// In a lead's partition: the label counted for the lead.
+pub const LABEL_SK: &str = "LABEL";
+/// In a call's partition: the near miss and its transcript chunks (`NEAR_MISS#TX#00`...).
+pub const NEAR_MISS_SK: &str = "NEAR_MISS";
+pub const NEAR_MISS_TRANSCRIPT_PREFIX: &str = "NEAR_MISS#TX#";
 /// Sort-key prefix of a lead's transcript chunks; shares the `LEAD` prefix with the lead item
 /// so one `begins_with(sk, "LEAD")` Query reads the lead and its transcripts, nothing else.
 pub const TRANSCRIPT_PREFIX: &str = "LEAD#TX#";
@@ -133,6 +144,31 @@ pub fn note_sk(at: DateTime<Utc>, id: &str) -> String {
     format!("NOTE#{}#{id}", sortable_time(at))
 }
 
+pub fn near_miss_transcript_sk(chunk: u32) -> String {
+    format!("{NEAR_MISS_TRANSCRIPT_PREFIX}{chunk:02}")
+}
+
+/// A business's near-miss list: newest call last in key order, read backwards.
+pub fn near_miss_list_pk(tenant: &TenantId) -> String {
+    format!("TENANT#{tenant}#NEARMISS")
+}
+
+pub fn near_miss_list_sk(started_at: DateTime<Utc>, call: &CallId) -> String {
+    format!("{}#{call}", sortable_time(started_at))
+}
+
+/// Checks that a string is a well-formed `near_miss_list_sk` (for cursors from clients).
+pub fn is_near_miss_list_sk(s: &str) -> bool {
+    match s.split_once('#') {
+        Some((ts, call)) => {
+            ts.len() == 24
+                && chrono::DateTime::parse_from_rfc3339(ts).is_ok()
+                && CallId::parse("cursor", call).is_ok()
+        }
+        None => false,
+    }
+}
+
 /// Rejected events are filed by day so an operator can list a day's rejects with one Query.
 pub fn rejected_pk(received_at: DateTime<Utc>) -> String {
     format!("REJECTED#{}", received_at.format("%Y-%m-%d"))
@@ -169,5 +205,18 @@ mod tests {
         assert_eq!(lead_of_call_order_sk(&sk), Some(id));
         assert!(!is_call_order_sk("TENANT#x#LEAD#y"));
         assert!(!is_call_order_sk("2026-01-02T03:04:05.000Z#nope"));
+    }
+
+    #[test]
+    fn near_miss_list_keys_validate_and_sort_by_call_time() {
+        let call = CallId::parse("call_id", "call-1").unwrap();
+        let t = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .to_utc();
+        let sk = near_miss_list_sk(t, &call);
+        assert!(is_near_miss_list_sk(&sk));
+        assert!(sk < near_miss_list_sk(t + chrono::Duration::seconds(1), &call));
+        assert!(!is_near_miss_list_sk("2026-01-02T03:04:05.000Z#bad#id"));
+        assert!(!is_near_miss_list_sk("nope"));
     }
 }

@@ -1,5 +1,6 @@
 //! The DynamoDB adapter: implements the ports over one table (docs/data-model.md).
 
+pub mod detection;
 pub mod dynamo;
 pub mod items;
 pub mod keys;

@@ -59,6 +59,7 @@ pub fn label_of(lead: &Lead) -> Option<Label> {
 /// The adjustment ingestion applies: the active words and their weights (logits).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Adjustment {
+    #[serde(default)]
     pub weights: BTreeMap<String, f64>,
 }
 
@@ -150,6 +151,9 @@ pub struct CountedLabel {
 pub struct Learning {
     pub epoch: u32,
     pub totals: LabelTotals,
+    /// Never stored empty: DynamoDB Local's stream renders an empty map as `{}`, which no SDK
+    /// can read, and that would stall every reader of the stream.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub terms: BTreeMap<String, TermEvidence>,
 }
 
@@ -284,7 +288,13 @@ mod tests {
         words.iter().map(|w| (*w).to_owned()).collect()
     }
 
-    fn label(l: &mut Learning, counted: Option<CountedLabel>, label: Option<Label>, t: &[String], by: &str) -> Option<CountedLabel> {
+    fn label(
+        l: &mut Learning,
+        counted: Option<CountedLabel>,
+        label: Option<Label>,
+        t: &[String],
+        by: &str,
+    ) -> Option<CountedLabel> {
         l.relabel(
             counted.as_ref(),
             &Labelled {
@@ -301,7 +311,13 @@ mod tests {
         let mut l = Learning::default();
         let septic = terms(&["septic", "septic tank", "pump"]);
         for i in 0..3 {
-            label(&mut l, None, Some(Label::NotALead), &septic, if i % 2 == 0 { "u1" } else { "u2" });
+            label(
+                &mut l,
+                None,
+                Some(Label::NotALead),
+                &septic,
+                if i % 2 == 0 { "u1" } else { "u2" },
+            );
         }
         assert!(!l.adjustment().is_active(), "three labels are not enough");
         label(&mut l, None, Some(Label::NotALead), &septic, "u1");
@@ -320,7 +336,13 @@ mod tests {
     fn one_person_alone_teaches_nothing() {
         let mut l = Learning::default();
         for _ in 0..30 {
-            label(&mut l, None, Some(Label::NotALead), &terms(&["furnace"]), "careless");
+            label(
+                &mut l,
+                None,
+                Some(Label::NotALead),
+                &terms(&["furnace"]),
+                "careless",
+            );
         }
         assert!(!l.adjustment().is_active());
         assert_eq!(l.totals.not_a_lead, 30);
@@ -331,8 +353,20 @@ mod tests {
         let mut l = Learning::default();
         for i in 0..6 {
             let by = if i % 2 == 0 { "u1" } else { "u2" };
-            label(&mut l, None, Some(Label::NotALead), &terms(&["septic", "tank"]), by);
-            label(&mut l, None, Some(Label::Lead), &terms(&["water heater", "tank"]), by);
+            label(
+                &mut l,
+                None,
+                Some(Label::NotALead),
+                &terms(&["septic", "tank"]),
+                by,
+            );
+            label(
+                &mut l,
+                None,
+                Some(Label::Lead),
+                &terms(&["water heater", "tank"]),
+                by,
+            );
         }
         let a = l.adjustment();
         assert!(a.weights.contains_key("septic"));
@@ -364,7 +398,13 @@ mod tests {
         let t = terms(&["septic"]);
         let mut counted = Vec::new();
         for i in 0..5 {
-            counted.push(label(&mut l, None, Some(Label::NotALead), &t, if i % 2 == 0 { "u1" } else { "u2" }));
+            counted.push(label(
+                &mut l,
+                None,
+                Some(Label::NotALead),
+                &t,
+                if i % 2 == 0 { "u1" } else { "u2" },
+            ));
         }
         assert!(l.adjustment().is_active());
         l.reset();
@@ -374,7 +414,15 @@ mod tests {
         // counts start from the new label only.
         label(&mut l, counted.pop().flatten(), Some(Label::Lead), &t, "u1");
         assert_eq!((l.totals.lead, l.totals.not_a_lead), (1, 4));
-        assert_eq!(l.terms["septic"], TermEvidence { lead: 1, not_a_lead: 0, lead_by: vec!["u1".into()], not_a_lead_by: vec![] });
+        assert_eq!(
+            l.terms["septic"],
+            TermEvidence {
+                lead: 1,
+                not_a_lead: 0,
+                lead_by: vec!["u1".into()],
+                not_a_lead_by: vec![]
+            }
+        );
     }
 
     #[test]

@@ -265,7 +265,9 @@ struct Analysed {
 
 impl Analysed {
     fn has(&self, lex: Lex) -> bool {
-        self.hits.iter().any(|h| h.lex == lex && !lexicon::cancelled(h))
+        self.hits
+            .iter()
+            .any(|h| h.lex == lex && !lexicon::cancelled(h))
     }
 
     fn problem(&self) -> bool {
@@ -301,25 +303,204 @@ impl Analysed {
 
 /// Words that say nothing about what the call is about.
 const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
-    "be", "because", "been", "before", "being", "both", "but", "by", "can", "could", "did",
-    "do", "doe", "down", "each", "even", "every", "few", "for", "from", "get", "got", "had",
-    "has", "have", "hav", "he", "her", "here", "him", "his", "how", "i", "if", "in", "into",
-    "is", "it", "its", "just", "kind", "like", "may", "me", "might", "more", "most", "much",
-    "must", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or",
-    "other", "our", "out", "over", "own", "really", "same", "she", "should", "so", "some",
-    "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "thi",
-    "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we",
-    "well", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will",
-    "with", "would", "you", "your", "yeah", "yes", "okay", "ok", "um", "uh", "hi", "hello",
-    "hey", "thank", "thanks", "please", "sorry", "guy", "actually", "maybe", "sure", "right",
-    "go", "going", "know", "think", "say", "said", "want", "need", "see", "let", "look",
-    "call", "calling", "way", "thing", "something", "anything", "lot", "bit", "little", "pretty",
-    "still", "already", "ever", "never", "yet", "us", "y'all", "gonna", "el", "la", "los",
-    "las", "de", "del", "que", "y", "en", "un", "una", "es", "por", "con", "para", "lo", "le",
-    "se", "mi", "su", "si", "hola", "bueno", "gracia", "esta", "est", "okay", "alright",
-]
-;
+    "a",
+    "about",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "doe",
+    "down",
+    "each",
+    "even",
+    "every",
+    "few",
+    "for",
+    "from",
+    "get",
+    "got",
+    "had",
+    "has",
+    "have",
+    "hav",
+    "he",
+    "her",
+    "here",
+    "him",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "just",
+    "kind",
+    "like",
+    "may",
+    "me",
+    "might",
+    "more",
+    "most",
+    "much",
+    "must",
+    "my",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "one",
+    "only",
+    "or",
+    "other",
+    "our",
+    "out",
+    "over",
+    "own",
+    "really",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "thi",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "well",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yeah",
+    "yes",
+    "okay",
+    "ok",
+    "um",
+    "uh",
+    "hi",
+    "hello",
+    "hey",
+    "thank",
+    "thanks",
+    "please",
+    "sorry",
+    "guy",
+    "actually",
+    "maybe",
+    "sure",
+    "right",
+    "go",
+    "going",
+    "know",
+    "think",
+    "say",
+    "said",
+    "want",
+    "need",
+    "see",
+    "let",
+    "look",
+    "call",
+    "calling",
+    "way",
+    "thing",
+    "something",
+    "anything",
+    "lot",
+    "bit",
+    "little",
+    "pretty",
+    "still",
+    "already",
+    "ever",
+    "never",
+    "yet",
+    "us",
+    "y'all",
+    "gonna",
+    "el",
+    "la",
+    "los",
+    "las",
+    "de",
+    "del",
+    "que",
+    "y",
+    "en",
+    "un",
+    "una",
+    "es",
+    "por",
+    "con",
+    "para",
+    "lo",
+    "le",
+    "se",
+    "mi",
+    "su",
+    "si",
+    "hola",
+    "bueno",
+    "gracia",
+    "esta",
+    "est",
+    "okay",
+    "alright",
+];
 
 fn is_content(word: &str) -> bool {
     word.len() >= 3 && !text::is_number(word) && !STOPWORDS.contains(&word)
@@ -486,14 +667,17 @@ pub fn extract(transcript: &[TranscriptSegment], extra: &[&str]) -> CallFeatures
         sentences.iter().filter(|s| side(s)).any(|s| {
             s.hits.iter().any(|h| {
                 h.lex == Lex::Warranty
-                    && !s.hits.iter().any(|o| {
-                        o.lex == Lex::HomeWarranty && o.start <= h.start && h.end <= o.end
-                    })
+                    && !s
+                        .hits
+                        .iter()
+                        .any(|o| o.lex == Lex::HomeWarranty && o.start <= h.start && h.end <= o.end)
             })
         })
     };
-    let (caller_warranty, agent_warranty) =
-        (warranty(Analysed::caller_side), warranty(Analysed::agent_side));
+    let (caller_warranty, agent_warranty) = (
+        warranty(Analysed::caller_side),
+        warranty(Analysed::agent_side),
+    );
     let own_work = caller(Lex::Existing) || agent(Lex::AgentExisting);
     if (caller_warranty || agent_warranty) && own_work {
         set(Feature::WarrantyOnOwnWork);
@@ -553,7 +737,8 @@ pub fn opportunity_phrases_in(sentence: &str) -> usize {
                         | Lex::Defer
                         | Lex::CheckPayer
                         | Lex::Urgency
-                ) || (h.lex == Lex::Function && h.negated)
+                )
+                || (h.lex == Lex::Function && h.negated)
         })
         .count()
 }
@@ -567,7 +752,11 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, (who, text))| TranscriptSegment {
-                speaker: if *who == "A" { Speaker::Agent } else { Speaker::Customer },
+                speaker: if *who == "A" {
+                    Speaker::Agent
+                } else {
+                    Speaker::Customer
+                },
                 start_ms: i as u64 * 1000,
                 text: (*text).to_owned(),
             })
@@ -604,12 +793,18 @@ mod tests {
     fn the_agents_lines_are_evidence_of_their_own() {
         let f = call(&[
             ("C", "It's making a noise."),
-            ("A", "I can send a tech tomorrow between 8 and 11, the service call is $79."),
+            (
+                "A",
+                "I can send a tech tomorrow between 8 and 11, the service call is $79.",
+            ),
         ]);
         assert!(on(&f, Feature::AgentQuoted));
         assert!(on(&f, Feature::AgentOfferedVisit));
         assert!(on(&f, Feature::AgentOfferedSlot));
-        assert!(!on(&f, Feature::AsksPrice), "the agent's price is not the caller's question");
+        assert!(
+            !on(&f, Feature::AsksPrice),
+            "the agent's price is not the caller's question"
+        );
     }
 
     #[test]
@@ -623,7 +818,9 @@ mod tests {
         ] {
             let f = call(&[("C", line)]);
             assert!(
-                on(&f, Feature::Defers) || on(&f, Feature::Comparing) || on(&f, Feature::ChecksWithPayer),
+                on(&f, Feature::Defers)
+                    || on(&f, Feature::Comparing)
+                    || on(&f, Feature::ChecksWithPayer),
                 "{line}"
             );
         }
@@ -631,10 +828,16 @@ mod tests {
 
     #[test]
     fn warranty_on_the_companys_own_work_is_told_apart_from_a_home_warranty() {
-        let f = call(&[("C", "You guys installed our AC last year and it's under warranty, right?")]);
+        let f = call(&[(
+            "C",
+            "You guys installed our AC last year and it's under warranty, right?",
+        )]);
         assert!(on(&f, Feature::WarrantyOnOwnWork), "{f:?}");
         let f = call(&[("C", "Let me check if my home warranty covers it.")]);
-        assert!(!on(&f, Feature::WarrantyOnOwnWork) && !on(&f, Feature::Warranty), "{f:?}");
+        assert!(
+            !on(&f, Feature::WarrantyOnOwnWork) && !on(&f, Feature::Warranty),
+            "{f:?}"
+        );
     }
 
     #[test]
@@ -650,9 +853,16 @@ mod tests {
             ("C", "We need our septic tank pumped, how much is that?"),
             ("A", "Let me check with the office."),
         ]);
-        assert!(f.candidate_terms.contains(&"septic".to_owned()), "{:?}", f.candidate_terms);
+        assert!(
+            f.candidate_terms.contains(&"septic".to_owned()),
+            "{:?}",
+            f.candidate_terms
+        );
         assert!(f.candidate_terms.contains(&"septic tank".to_owned()));
-        assert!(!f.candidate_terms.iter().any(|t| t.contains("office")), "agent words are not terms");
+        assert!(
+            !f.candidate_terms.iter().any(|t| t.contains("office")),
+            "agent words are not terms"
+        );
         assert!(!f.candidate_terms.contains(&"how".to_owned()));
     }
 }

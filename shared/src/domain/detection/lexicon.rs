@@ -605,7 +605,11 @@ fn expand_sequence(chars: &[char], at: &mut usize) -> Vec<String> {
                 }
                 out = out
                     .iter()
-                    .flat_map(|prefix| alternatives.iter().map(move |alt| format!("{prefix} {alt}")))
+                    .flat_map(|prefix| {
+                        alternatives
+                            .iter()
+                            .map(move |alt| format!("{prefix} {alt}"))
+                    })
                     .collect();
             }
             c => {
@@ -630,12 +634,7 @@ fn compile(pattern: &str) -> Vec<Vec<Elem>> {
                     "~" => elems.push(Elem::Gap),
                     "#num" => elems.push(Elem::Number),
                     "#money" => elems.push(Elem::Money),
-                    w => elems.extend(
-                        text::sentences(w)
-                            .concat()
-                            .into_iter()
-                            .map(Elem::Word),
-                    ),
+                    w => elems.extend(text::sentences(w).concat().into_iter().map(Elem::Word)),
                 }
             }
             elems
@@ -657,9 +656,9 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         by_number: Vec::new(),
         by_money: Vec::new(),
     };
-    let equipment = EQUIPMENT.iter().flat_map(|(cat, patterns)| {
-        patterns.iter().map(move |p| (Lex::Equipment(*cat), *p))
-    });
+    let equipment = EQUIPMENT
+        .iter()
+        .flat_map(|(cat, patterns)| patterns.iter().map(move |p| (Lex::Equipment(*cat), *p)));
     let phrases = PHRASES
         .iter()
         .flat_map(|(lex, patterns)| patterns.iter().map(move |p| (*lex, *p)));
@@ -812,10 +811,12 @@ mod tests {
     #[test]
     fn alternatives_expand_with_optional_groups() {
         let mut e = expand_alternatives("(a|b) c (d|)");
-        e.iter_mut().for_each(|s| *s = s.split_whitespace().collect::<Vec<_>>().join(" "));
+        e.iter_mut()
+            .for_each(|s| *s = s.split_whitespace().collect::<Vec<_>>().join(" "));
         assert_eq!(e, vec!["a c d", "a c", "b c d", "b c"]);
         let mut e = expand_alternatives("(x (y|z) w|v)");
-        e.iter_mut().for_each(|s| *s = s.split_whitespace().collect::<Vec<_>>().join(" "));
+        e.iter_mut()
+            .for_each(|s| *s = s.split_whitespace().collect::<Vec<_>>().join(" "));
         assert_eq!(e, vec!["x y w", "x z w", "v"]);
     }
 
@@ -830,8 +831,14 @@ mod tests {
     #[test]
     fn the_longer_equipment_phrase_decides_the_trade() {
         let k = kinds("the water heater is leaking");
-        assert!(k.contains(&(Lex::Equipment(Category::Plumbing), false)), "{k:?}");
-        assert!(!k.contains(&(Lex::Equipment(Category::Hvac), false)), "{k:?}");
+        assert!(
+            k.contains(&(Lex::Equipment(Category::Plumbing), false)),
+            "{k:?}"
+        );
+        assert!(
+            !k.contains(&(Lex::Equipment(Category::Hvac), false)),
+            "{k:?}"
+        );
         assert!(k.contains(&(Lex::Fault, false)));
     }
 

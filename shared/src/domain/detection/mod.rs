@@ -146,9 +146,13 @@ mod tests {
         );
         let d = a.detection;
         assert!(d.score >= Strictness::Balanced.threshold(), "{d:?}");
-        assert!(d.reasons.contains(&"caller asked about price".to_owned()), "{d:?}");
         assert!(
-            d.reasons.contains(&"caller described a heating or cooling problem".to_owned()),
+            d.reasons.contains(&"caller asked about price".to_owned()),
+            "{d:?}"
+        );
+        assert!(
+            d.reasons
+                .contains(&"caller described a heating or cooling problem".to_owned()),
             "{d:?}"
         );
         assert_eq!(d.model_version, MODEL.version);
@@ -157,19 +161,29 @@ mod tests {
     #[test]
     fn a_wrong_number_is_not_a_lead_whatever_else_is_said() {
         let d = assess(
-            &say(&[(Speaker::Customer, "Sorry, wrong number. I wanted a price on pizza.")]),
+            &say(&[(
+                Speaker::Customer,
+                "Sorry, wrong number. I wanted a price on pizza.",
+            )]),
             &[],
             None,
             &Adjustment::default(),
         )
         .detection;
         assert!(d.score < Strictness::Lenient.threshold(), "{d:?}");
-        assert!(d.reasons.contains(&"caller reached a wrong number".to_owned()), "{d:?}");
+        assert!(
+            d.reasons
+                .contains(&"caller reached a wrong number".to_owned()),
+            "{d:?}"
+        );
     }
 
     #[test]
     fn a_business_adjustment_moves_the_score_within_its_cap() {
-        let t = say(&[(Speaker::Customer, "How much to pump a septic tank? Can you come Friday?")]);
+        let t = say(&[(
+            Speaker::Customer,
+            "How much to pump a septic tank? Can you come Friday?",
+        )]);
         let plain = assess(&t, &[], None, &Adjustment::default());
         let mut adj = Adjustment::default();
         for term in &plain.terms {
@@ -186,13 +200,19 @@ mod tests {
     #[test]
     fn reasons_never_quote_the_transcript() {
         let a = assess(
-            &say(&[(Speaker::Customer, "My zxqv furnace is leaking on Mrs Smith's carpet, call 512 555 0100")]),
+            &say(&[(
+                Speaker::Customer,
+                "My zxqv furnace is leaking on Mrs Smith's carpet, call 512 555 0100",
+            )]),
             &[],
             None,
             &Adjustment::default(),
         );
         for r in &a.detection.reasons {
-            assert!(!r.contains("zxqv") && !r.contains("Smith") && !r.contains("555"), "{r}");
+            assert!(
+                !r.contains("zxqv") && !r.contains("Smith") && !r.contains("555"),
+                "{r}"
+            );
         }
     }
 }

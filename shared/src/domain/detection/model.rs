@@ -179,7 +179,10 @@ mod tests {
             assert_eq!(*name, FEATURES[i].name(), "run `make train`");
         }
         let hashes: Vec<u32> = weights::NGRAM_WEIGHTS.iter().map(|p| p.0).collect();
-        assert!(hashes.windows(2).all(|w| w[0] < w[1]), "n-gram weights must be sorted");
+        assert!(
+            hashes.windows(2).all(|w| w[0] < w[1]),
+            "n-gram weights must be sorted"
+        );
         let t = MODEL.thresholds;
         assert!(t.lenient < t.balanced && t.balanced < t.strict, "{t:?}");
         assert!(weights::COMMON_TERMS.windows(2).all(|w| w[0] < w[1]));

@@ -45,10 +45,10 @@ fn raw_sentences(text: &str) -> Vec<Vec<String>> {
         let next = chars.peek().copied();
         if c.is_ascii_alphanumeric() || c == '$' {
             word.push(c);
-        } else if c == '\'' && !word.is_empty() && next.is_some_and(|n| n.is_ascii_alphabetic())
-        {
+        } else if c == '\'' && !word.is_empty() && next.is_some_and(|n| n.is_ascii_alphabetic()) {
             word.push(c);
-        } else if c == '.' && word.chars().all(|w| w.is_ascii_digit() || w == '$')
+        } else if c == '.'
+            && word.chars().all(|w| w.is_ascii_digit() || w == '$')
             && !word.is_empty()
             && next.is_some_and(|n| n.is_ascii_digit())
         {
@@ -148,7 +148,10 @@ fn is_vowel(c: u8) -> bool {
 fn undouble(mut base: String) -> String {
     let b = base.as_bytes();
     let n = b.len();
-    if n >= 3 && b[n - 1] == b[n - 2] && !is_vowel(b[n - 1]) && !matches!(b[n - 1], b'l' | b's' | b'z')
+    if n >= 3
+        && b[n - 1] == b[n - 2]
+        && !is_vowel(b[n - 1])
+        && !matches!(b[n - 1], b'l' | b's' | b'z')
     {
         base.pop();
     }
@@ -156,7 +159,9 @@ fn undouble(mut base: String) -> String {
 }
 
 /// Words whose final `e` is kept, so they do not collide with other words.
-const KEEP_FINAL_E: &[&str] = &["here", "there", "where", "were", "one", "none", "done", "gone"];
+const KEEP_FINAL_E: &[&str] = &[
+    "here", "there", "where", "were", "one", "none", "done", "gone",
+];
 
 /// A light stemmer: plural and verb endings, and a final silent `e`, are removed, so the
 /// forms of a word share one stem. Words of three letters or fewer are kept as they are.
@@ -172,7 +177,11 @@ pub fn stem(word: &str) -> String {
     } else if let Some(base) = word.strip_suffix("ed").filter(|_| n > 4) {
         undouble(base.to_owned())
     } else if let Some(base) = word.strip_suffix("es").filter(|b| {
-        b.ends_with('s') || b.ends_with('x') || b.ends_with('z') || b.ends_with("ch") || b.ends_with("sh")
+        b.ends_with('s')
+            || b.ends_with('x')
+            || b.ends_with('z')
+            || b.ends_with("ch")
+            || b.ends_with("sh")
     }) {
         base.to_owned()
     } else if word.ends_with('s')

@@ -1,0 +1,37 @@
+//! `DetectionFunction`: `GET /detection/stats` and `DELETE /detection/adaptation` (scope
+//! `scl.admin`, CONTRACT.md §8) - what the business's CSR feedback has taught detection, and
+//! forgetting it.
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Error, Request, Response};
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::ports::LearningStore;
+use scl_shared::service::learning::{reset, stats};
+use scl_shared::store::DynamoStore;
+use tracing::Instrument;
+
+pub struct State<S = DynamoStore> {
+    pub store: S,
+}
+
+pub async fn handle<S: LearningStore>(
+    state: &State<S>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("detection", request_id = %api::request_id(&req));
+    Ok(api::respond(run(state, &req).instrument(span).await))
+}
+
+async fn run<S: LearningStore>(
+    state: &State<S>,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::Admin)?;
+    api::reject_query_params(req, &[])?;
+    let learning = if req.method() == Method::DELETE {
+        reset(&state.store, &caller.tenant_id).await?
+    } else {
+        state.store.learning(&caller.tenant_id).await?.0
+    };
+    Ok(api::json(200, &stats(&learning), None))
+}

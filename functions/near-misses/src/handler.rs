@@ -1,0 +1,41 @@
+//! `NearMissesFunction`: `GET /calls/near-misses` - calls that passed every gate but scored
+//! under the business's threshold, newest first, one Query per page (CONTRACT.md §8).
+
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::ports::NearMissStore;
+use scl_shared::query::NearMissRequest;
+use scl_shared::store::DynamoStore;
+use serde_json::json;
+use tracing::Instrument;
+
+pub struct State<S = DynamoStore> {
+    pub store: S,
+}
+
+pub async fn handle<S: NearMissStore>(
+    state: &State<S>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("near_misses", request_id = %api::request_id(&req));
+    Ok(api::respond(list(state, &req).instrument(span).await))
+}
+
+async fn list<S: NearMissStore>(
+    state: &State<S>,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::View)?;
+    let params = req.query_string_parameters();
+    let request = NearMissRequest::from_query(params.iter())?;
+    let page = state
+        .store
+        .near_misses(&caller.tenant_id, &request, now_millis())
+        .await?;
+    Ok(api::json(
+        200,
+        &json!({"items": page.items, "next_cursor": page.next.map(|c| c.encode())}),
+        None,
+    ))
+}

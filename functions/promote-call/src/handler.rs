@@ -1,0 +1,50 @@
+//! `PromoteCallFunction`: `POST /calls/{call_id}/promote` - a CSR makes a near miss a lead
+//! (CONTRACT.md §8). Exactly one of concurrent promotions creates it; the others answer 409.
+
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::api::view::LeadView;
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::commands::{parse_body, parse_empty};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::domain::CallId;
+use scl_shared::ports::NearMissStore;
+use scl_shared::service::actions::Actor;
+use scl_shared::service::near_misses::promote;
+use scl_shared::store::DynamoStore;
+use tracing::Instrument;
+
+pub struct State<S = DynamoStore> {
+    pub store: S,
+}
+
+pub async fn handle<S: NearMissStore>(
+    state: &State<S>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("promote_call", request_id = %api::request_id(&req));
+    Ok(api::respond(run(state, &req).instrument(span).await))
+}
+
+async fn run<S: NearMissStore>(
+    state: &State<S>,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::View)?;
+    api::reject_query_params(req, &[])?;
+    let call = CallId::parse(
+        "call_id",
+        req.path_parameters().first("call_id").unwrap_or_default(),
+    )?;
+    parse_empty(&parse_body(req.body().as_ref())?)?;
+    let actor = Actor {
+        user_id: caller.user_id.clone(),
+        name: caller.name.clone(),
+    };
+    let now = now_millis();
+    let lead = promote(&state.store, &caller.tenant_id, &call, &actor, now).await?;
+    Ok(api::json(
+        201,
+        &LeadView::new(&lead, now),
+        Some(lead.version),
+    ))
+}

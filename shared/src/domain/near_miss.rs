@@ -1,0 +1,111 @@
+//! Near misses (CONTRACT.md §8): calls that passed every gate but scored under the business's
+//! threshold. They are kept for 30 days so a CSR can look through them and promote one to a
+//! lead; a promotion is a "lead" label for the business's learning.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::detection::Detection;
+use super::ids::{CallId, LeadId, TenantId, UserId};
+use super::lead::{CallInfo, Customer, HistoryEntry, Lead, NewLead};
+use super::settings::TenantSettings;
+use super::status::LeadStatus;
+
+/// How long a near miss is kept, counted from the call's start.
+pub const KEPT_DAYS: i64 = 30;
+
+/// The history action of a promotion.
+pub const PROMOTED: &str = "promoted";
+
+/// A near miss with everything needed to make it a lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearMiss {
+    pub tenant_id: TenantId,
+    pub customer: Customer,
+    pub call: CallInfo,
+    pub summary: String,
+    pub summary_is_generated: bool,
+    pub detection: Detection,
+    #[serde(default)]
+    pub terms: Vec<String>,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// A near miss as the list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearMissEntry {
+    pub call_id: CallId,
+    pub customer_phone: String,
+    pub started_at: DateTime<Utc>,
+    pub duration_seconds: u32,
+    pub score: f64,
+    pub reasons: Vec<String>,
+    pub summary: String,
+}
+
+/// The oldest call start still kept at `now`.
+pub fn oldest_kept(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::days(KEPT_DAYS)
+}
+
+impl NearMiss {
+    pub fn kept_until(&self) -> DateTime<Utc> {
+        self.call.started_at + Duration::days(KEPT_DAYS)
+    }
+
+    pub fn is_kept_at(&self, now: DateTime<Utc>) -> bool {
+        self.call.started_at >= oldest_kept(now)
+    }
+
+    pub fn entry(&self) -> NearMissEntry {
+        NearMissEntry {
+            call_id: self.call.call_id.clone(),
+            customer_phone: self.customer.phone.as_str().to_owned(),
+            started_at: self.call.started_at,
+            duration_seconds: self.call.duration_seconds,
+            score: self.detection.score,
+            reasons: self.detection.reasons.clone(),
+            summary: self.summary.clone(),
+        }
+    }
+
+    /// The lead a CSR's promotion makes of it, and the history entry that says so.
+    pub fn promote(
+        self,
+        id: LeadId,
+        by: &UserId,
+        settings: &TenantSettings,
+        now: DateTime<Utc>,
+    ) -> (Lead, HistoryEntry) {
+        let mut detection = self.detection;
+        detection
+            .reasons
+            .push("promoted from the near misses by a CSR".into());
+        let mut lead = Lead::flagged(
+            NewLead {
+                id,
+                tenant_id: self.tenant_id,
+                customer: self.customer,
+                call: self.call,
+                summary: self.summary,
+                summary_is_generated: self.summary_is_generated,
+                detection,
+                detection_terms: self.terms,
+            },
+            settings.cold_after_days,
+            now,
+        );
+        lead.promoted = true;
+        lead.last_actor_id = Some(by.to_string());
+        let history = HistoryEntry {
+            at: now,
+            actor_id: by.to_string(),
+            action: PROMOTED.into(),
+            from_status: None,
+            to_status: Some(LeadStatus::New),
+            reason: Some("a CSR promoted this near miss to a lead".into()),
+            note: None,
+        };
+        (lead, history)
+    }
+}

@@ -1,0 +1,123 @@
+//! Per-business learning from CSR feedback (CONTRACT.md §8): every change of a lead's label
+//! (from the table's stream) moves the business's counts and the adjustment ingestion applies;
+//! `GET /detection/stats` and `DELETE /detection/adaptation` read and reset them.
+
+use serde::Serialize;
+use tracing::info;
+
+use crate::domain::detection::adaptation::{label_of, Label, Labelled, Learning};
+use crate::domain::detection::model::MODEL;
+use crate::domain::lead::{Lead, SYSTEM_ACTOR};
+use crate::domain::TenantId;
+use crate::ports::{LabelChange, LearningChange, LearningStore, StoreError};
+
+/// Label changes of one business race each other on its one learning record; each loser
+/// re-reads and applies its change again.
+const MAX_ATTEMPTS: usize = 25;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelOutcome {
+    /// The lead's label is now counted (or, `None`, no longer counted).
+    Counted(Option<Label>),
+    /// This label was already counted for the lead (a redelivered record).
+    Unchanged,
+}
+
+/// Counts the lead's current label, once, for its business.
+pub async fn record_label<S: LearningStore>(
+    store: &S,
+    lead: &Lead,
+) -> Result<LabelOutcome, StoreError> {
+    let label = label_of(lead);
+    let by = lead.last_actor_id.as_deref().unwrap_or(SYSTEM_ACTOR);
+    for _ in 0..MAX_ATTEMPTS {
+        let (mut learning, version) = store.learning(&lead.tenant_id).await?;
+        let (counted, label_version) = store.counted_label(&lead.tenant_id, &lead.id).await?;
+        let now_counted = learning.relabel(
+            counted.as_ref(),
+            &Labelled {
+                label,
+                promoted: lead.promoted,
+                terms: &lead.detection_terms,
+                by,
+            },
+        );
+        if now_counted == counted {
+            return Ok(LabelOutcome::Unchanged);
+        }
+        let change = LearningChange {
+            tenant_id: lead.tenant_id.clone(),
+            learning,
+            expected_version: version,
+            label: Some(LabelChange {
+                lead_id: lead.id,
+                counted: now_counted,
+                expected_version: label_version,
+            }),
+        };
+        match store.save_learning(&change).await {
+            Ok(()) => {
+                info!(lead_id = %lead.id, ?label, "label counted");
+                return Ok(LabelOutcome::Counted(label));
+            }
+            Err(StoreError::VersionConflict) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::VersionConflict)
+}
+
+/// Forgets what the business's labels taught; the label totals stay.
+pub async fn reset<S: LearningStore>(store: &S, tenant: &TenantId) -> Result<Learning, StoreError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let (mut learning, version) = store.learning(tenant).await?;
+        learning.reset();
+        let change = LearningChange {
+            tenant_id: tenant.clone(),
+            learning: learning.clone(),
+            expected_version: version,
+            label: None,
+        };
+        match store.save_learning(&change).await {
+            Ok(()) => {
+                info!("detection adaptation reset");
+                return Ok(learning);
+            }
+            Err(StoreError::VersionConflict) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::VersionConflict)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LabelCounts {
+    pub lead: u32,
+    pub not_a_lead: u32,
+}
+
+/// `GET /detection/stats` (CONTRACT.md §8).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DetectionStats {
+    pub model_version: &'static str,
+    pub labels: LabelCounts,
+    /// Whether the business's labels currently change any score.
+    pub adapted: bool,
+    /// Of the flagged leads CSRs labelled, the share that were leads.
+    pub precision_from_dispositions: Option<f64>,
+}
+
+pub fn stats(learning: &Learning) -> DetectionStats {
+    DetectionStats {
+        model_version: MODEL.version,
+        labels: LabelCounts {
+            lead: learning.totals.lead,
+            not_a_lead: learning.totals.not_a_lead,
+        },
+        adapted: learning.adjustment().is_active(),
+        precision_from_dispositions: learning
+            .totals
+            .precision()
+            .map(|p| (p * 1000.0).round() / 1000.0),
+    }
+}

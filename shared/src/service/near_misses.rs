@@ -1,0 +1,70 @@
+//! Promoting a near miss to a lead (CONTRACT.md §8): exactly once, whoever asks first.
+
+use chrono::{DateTime, Utc};
+use tracing::info;
+
+use crate::domain::lead::Lead;
+use crate::domain::near_miss::PROMOTED;
+use crate::domain::{CallId, LeadId, TenantId};
+use crate::ports::{CallDecision, CallRecord, DecisionKind, LeadWrite, NearMissStore, StoreError};
+use crate::service::actions::Actor;
+
+/// A promotion losing a race re-reads, and then finds the call is a lead.
+const MAX_ATTEMPTS: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PromoteError {
+    #[error("no such near miss")]
+    NotFound,
+    #[error("the call already belongs to lead {0}")]
+    AlreadyALead(LeadId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub async fn promote<S: NearMissStore>(
+    store: &S,
+    tenant: &TenantId,
+    call: &CallId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Lead, PromoteError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let (near_miss, transcript) = match store.call_record(tenant, call, now).await? {
+            None | Some(CallRecord::Other) => return Err(PromoteError::NotFound),
+            Some(CallRecord::Lead(id)) => return Err(PromoteError::AlreadyALead(id)),
+            Some(CallRecord::NearMiss {
+                near_miss,
+                transcript,
+            }) => (near_miss, transcript),
+        };
+        let settings = store.settings(tenant).await?;
+        let id = LeadId::generate();
+        let (lead, history) = near_miss.promote(id, &actor.user_id, &settings, now);
+        let write = LeadWrite {
+            call: lead.call.clone(),
+            transcript,
+            history,
+            decision: CallDecision {
+                tenant_id: tenant.clone(),
+                call_id: call.clone(),
+                decision: DecisionKind::LeadCreated,
+                lead_id: Some(id),
+                reasons: vec![format!("{PROMOTED} by {}", actor.user_id)],
+                score: Some(lead.detection.score),
+                decided_at: now,
+            },
+            lead,
+        };
+        match store.promote(&write).await {
+            Ok(()) => {
+                info!(lead_id = %id, "near miss promoted");
+                return Ok(write.lead);
+            }
+            // Promoted by someone else first, or changed under us: read what it is now.
+            Err(StoreError::AlreadyProcessed | StoreError::VersionConflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::VersionConflict.into())
+}
