@@ -362,28 +362,69 @@ pub fn job_booked(tenant: &str, job_id: &str, phone: &str, scl_lead_id: Option<&
            "region": "us-east-1", "resources": [], "detail": detail})
 }
 
-/// The table's stream mapping to BookingStreamFunction, exactly as the local stack runs it
-/// (template settings, filter criteria, retries, on-failure queue), invoking the handler
-/// in-process. Stops when dropped.
-pub struct BookingMapping {
+/// One of the table's stream mappings, exactly as the local stack runs it (template settings,
+/// filter criteria, retries, on-failure queue), invoking the function's handler in-process.
+/// Stops when dropped.
+pub struct StreamMappingRun {
     task: tokio::task::JoinHandle<()>,
     pub failure_queue_url: String,
     pub sqs: aws_sdk_sqs::Client,
 }
 
-impl Drop for BookingMapping {
+/// The mapping to BookingStreamFunction.
+pub type BookingMapping = StreamMappingRun;
+
+impl Drop for StreamMappingRun {
     fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-impl BookingMapping {
-    pub async fn start(env: &TestEnv) -> BookingMapping {
+impl StreamMappingRun {
+    /// The table's stream -> BookingStreamFunction's handler.
+    pub async fn start(env: &TestEnv) -> StreamMappingRun {
+        let store = env.store.clone();
+        let invoke: scl_local::streams::Invoke = StdArc::new(move |event: Value| {
+            let state = booking_stream::State {
+                store: store.clone(),
+            };
+            Box::pin(async move {
+                Ok(
+                    serde_json::to_value(booking_stream::handle_payload(&state, &event).await)
+                        .unwrap(),
+                )
+            })
+        });
+        Self::run(env, "BookingStreamFunction", invoke).await
+    }
+
+    /// The table's stream -> LearnLabelsFunction's handler.
+    pub async fn labels(env: &TestEnv) -> StreamMappingRun {
+        let store = env.store.clone();
+        let invoke: scl_local::streams::Invoke = StdArc::new(move |event: Value| {
+            let state = learn_labels::State {
+                store: store.clone(),
+            };
+            Box::pin(async move {
+                Ok(
+                    serde_json::to_value(learn_labels::handle_payload(&state, &event).await)
+                        .unwrap(),
+                )
+            })
+        });
+        Self::run(env, "LearnLabelsFunction", invoke).await
+    }
+
+    async fn run(
+        env: &TestEnv,
+        function: &str,
+        invoke: scl_local::streams::Invoke,
+    ) -> StreamMappingRun {
         let template = Template::load(&repo_root().join("infra/template.yaml")).unwrap();
         let source = template
             .functions
             .iter()
-            .find(|f| f.logical_id == "BookingStreamFunction")
+            .find(|f| f.logical_id == function)
             .unwrap()
             .stream_sources[0]
             .clone();
@@ -397,20 +438,8 @@ impl BookingMapping {
             .unwrap()
             .queue_url
             .unwrap();
-        let store = env.store.clone();
-        let invoke: scl_local::streams::Invoke = StdArc::new(move |event: Value| {
-            let state = booking_stream::State {
-                store: store.clone(),
-            };
-            Box::pin(async move {
-                Ok(
-                    serde_json::to_value(booking_stream::handle_payload(&state, &event).await)
-                        .unwrap(),
-                )
-            })
-        });
         let mapping = scl_local::streams::StreamMapping {
-            function: "BookingStreamFunction".into(),
+            function: function.into(),
             table_name: env.table.clone(),
             source,
             invoke,
@@ -423,7 +452,7 @@ impl BookingMapping {
             aws_sdk_dynamodbstreams::Client::new(&ddb_sdk),
             sqs.clone(),
         ));
-        BookingMapping {
+        StreamMappingRun {
             task,
             failure_queue_url,
             sqs,

@@ -47,9 +47,10 @@ pub enum Feature {
     AgentNotOffered,
     AgentNeedsOwner,
     CallerBrief,
+    NeedAndQuestion,
 }
 
-pub const FEATURES: [Feature; 38] = {
+pub const FEATURES: [Feature; 39] = {
     use Feature::*;
     [
         ProblemWithEquipment,
@@ -90,6 +91,7 @@ pub const FEATURES: [Feature; 38] = {
         AgentNotOffered,
         AgentNeedsOwner,
         CallerBrief,
+        NeedAndQuestion,
     ]
 };
 pub const N_FEATURES: usize = FEATURES.len();
@@ -141,6 +143,7 @@ impl Feature {
             AgentNotOffered => "agent_not_offered",
             AgentNeedsOwner => "agent_needs_owner",
             CallerBrief => "caller_brief",
+            NeedAndQuestion => "need_and_question",
         }
     }
 
@@ -152,7 +155,7 @@ impl Feature {
             ProblemWithEquipment | Problem | WantsWork | AsksForService | AsksPrice
             | AsksAvailability | Comparing | Defers | ChecksWithPayer | PriceObjection | Urgent
             | AgentQuoted | AgentOfferedVisit | AgentOfferedSlot | AgentOfferedPlan
-            | AgentAskedToBook => Some(Sign::ForALead),
+            | AgentAskedToBook | NeedAndQuestion => Some(Sign::ForALead),
             ExistingWork | AgentFoundExisting | WarrantyOnOwnWork | Billing | Membership
             | Complaint | Vendor | Applicant | ThirdParty | Renter | Survey | Robocall
             | WrongNumber | Competitor | Resolved | Parts | AgentNotOffered | AgentNeedsOwner => {
@@ -219,6 +222,7 @@ impl Feature {
             AgentNotOffered => "the company does not offer this service",
             AgentNeedsOwner => "agent needs the property owner's approval",
             CallerBrief => "caller said very little",
+            NeedAndQuestion => "caller described what they need and asked about price or timing",
         }
     }
 }
@@ -686,6 +690,20 @@ pub fn extract(transcript: &[TranscriptSegment], extra: &[&str]) -> CallFeatures
     }
     if caller_words < BRIEF_CALLER_WORDS {
         set(Feature::CallerBrief);
+    }
+    // A need and a question about it, together, whether or not the agent answered them.
+    let on = |v: &[f32; N_FEATURES], f: Feature| v[f.index()] > 0.0;
+    let need = [
+        Feature::ProblemWithEquipment,
+        Feature::Problem,
+        Feature::WantsWork,
+        Feature::AsksForService,
+    ]
+    .iter()
+    .any(|f| on(&values, *f));
+    let question = on(&values, Feature::AsksPrice) || on(&values, Feature::AsksAvailability);
+    if need && question {
+        values[Feature::NeedAndQuestion.index()] = 1.0;
     }
 
     CallFeatures {
