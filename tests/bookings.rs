@@ -440,3 +440,184 @@ async fn malformed_booking_events_are_rejected_and_nothing_is_written() {
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert_eq!(b.detail(&id).await["version"], 1);
 }
+
+#[tokio::test]
+async fn a_phone_matched_booking_is_recorded_on_every_matching_lead_done_ones_included() {
+    let b = Bookings::new().await;
+    let _labels = StreamMappingRun::labels(&b.env).await;
+    let dismissed = b.lead("c1", json!({})).await;
+    b.act(
+        "/leads/{id}/dismiss",
+        &dismissed,
+        r#"{"reason": "not_a_lead"}"#,
+    )
+    .await;
+    // The same caller again: the first lead is Done, so this is a new one.
+    let open = b
+        .lead(
+            "c2",
+            json!({"started_at": "2026-11-24T17:00:00Z", "ended_at": "2026-11-24T17:04:12Z"}),
+        )
+        .await;
+    assert_ne!(open, dismissed);
+    b.book(&job_booked(&b.env.tenant, "job-7", "(512) 555-0100", None))
+        .await;
+    let d = b.booked(&dismissed).await;
+    assert_eq!(d["status"], "not_a_lead", "a Done lead keeps its status");
+    assert_eq!(d["booking"]["job_id"], "job-7");
+    let recorded: Vec<&Value> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["action"] == "booking_recorded")
+        .collect();
+    assert_eq!(recorded.len(), 1, "{d}");
+    assert_eq!(recorded[0]["actor_id"], "system");
+    let o = b.booked(&open).await;
+    assert_eq!(o["status"], "booked_elsewhere");
+
+    // The booking says the dismissal was wrong: both leads now count as "lead" labels.
+    let detection = detection::State {
+        store: b.env.store.clone(),
+    };
+    let stats = || async {
+        let req = api_request(
+            "GET",
+            "/detection/stats",
+            "/detection/stats",
+            "",
+            &[],
+            Some(claims(&b.env.tenant, "admin", "scl.admin")),
+        );
+        body_json(&detection::handle(&detection, req).await.unwrap())
+    };
+    let settled = eventually(20, || async {
+        stats().await["labels"] == json!({"lead": 2, "not_a_lead": 0})
+    })
+    .await;
+    assert!(settled.is_some(), "{}", stats().await);
+}
+
+/// The store a booking uses, with a CSR dismissing the lead between the booking's read and
+/// its write: the race the stream handler must survive.
+struct CsrRacesTheBooking {
+    inner: scl_shared::store::DynamoStore,
+    tenant: String,
+    raced: std::sync::atomic::AtomicBool,
+}
+
+impl scl_shared::ports::LeadCommands for CsrRacesTheBooking {
+    async fn get_lead(
+        &self,
+        tenant: &scl_shared::domain::TenantId,
+        lead: &scl_shared::domain::LeadId,
+    ) -> Result<Option<scl_shared::domain::Lead>, scl_shared::ports::StoreError> {
+        self.inner.get_lead(tenant, lead).await
+    }
+
+    async fn save_change(
+        &self,
+        change: &scl_shared::ports::LeadChange,
+        expected_version: u64,
+    ) -> Result<(), scl_shared::ports::StoreError> {
+        if !self.raced.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            let id = change.lead.id.to_string();
+            let path = format!("/leads/{id}/dismiss");
+            let req = api_request_with_body(
+                "POST",
+                "/leads/{id}/dismiss",
+                &path,
+                "",
+                &[("id", &id)],
+                Some(claims(&self.tenant, "csr-fast", "scl.view")),
+                Some(r#"{"reason": "not_a_lead"}"#),
+                &[],
+            );
+            let state = dismiss_lead::State {
+                store: self.inner.clone(),
+                publisher: (),
+            };
+            assert_eq!(
+                dismiss_lead::handle(&state, req).await.unwrap().status(),
+                200
+            );
+        }
+        self.inner.save_change(change, expected_version).await
+    }
+
+    async fn leads_for_phone(
+        &self,
+        tenant: &scl_shared::domain::TenantId,
+        phone: &scl_shared::domain::PhoneNumber,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<scl_shared::domain::Lead>, scl_shared::ports::StoreError> {
+        self.inner.leads_for_phone(tenant, phone, since).await
+    }
+
+    async fn banner_lead(
+        &self,
+        tenant: &scl_shared::domain::TenantId,
+        phone: &scl_shared::domain::PhoneNumber,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<scl_shared::domain::Lead>, scl_shared::ports::StoreError> {
+        self.inner.banner_lead(tenant, phone, since).await
+    }
+}
+
+#[tokio::test]
+async fn a_booking_racing_a_csrs_dismissal_is_matched_again_and_recorded_not_lost() {
+    let env = TestEnv::new().await;
+    let state = ingest_call::State {
+        store: env.store.clone(),
+    };
+    let out = ingest_call::handle_payload(&state, &call_completed(&env.tenant, "c1", json!({})))
+        .await
+        .unwrap();
+    let id = out["lead_id"].as_str().unwrap().to_owned();
+    let racing = CsrRacesTheBooking {
+        inner: env.store.clone(),
+        tenant: env.tenant.clone(),
+        raced: false.into(),
+    };
+    let event = job_booked(&env.tenant, "job-race", "512-555-0100", None);
+    let booking = scl_shared::domain::booking::JobBooked::from_detail(&event["detail"]).unwrap();
+    let applied =
+        scl_shared::service::bookings::apply_booking(&racing, &booking, chrono::Utc::now())
+            .await
+            .unwrap();
+    assert!(racing.raced.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(applied.len(), 1, "{applied:?}");
+    assert!(
+        matches!(
+            applied[0],
+            scl_shared::service::bookings::BookingApplied::Recorded { .. }
+        ),
+        "{applied:?}"
+    );
+    use scl_shared::ports::LeadQueries;
+    let lead = env
+        .store
+        .lead_detail(
+            &scl_shared::domain::TenantId::parse("t", &env.tenant).unwrap(),
+            &scl_shared::domain::LeadId::parse("id", &id).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        lead.lead.status,
+        scl_shared::domain::LeadStatus::NotALead,
+        "the CSR's change stands"
+    );
+    assert_eq!(
+        lead.lead.booking.as_ref().unwrap().job_id,
+        "job-race",
+        "and the booking is on it"
+    );
+    let actions: Vec<&str> = lead.history.iter().map(|h| h.action.as_str()).collect();
+    // History is in time order; the booking's entry carries the time it was booked.
+    assert!(
+        actions.contains(&"dismissed") && actions.contains(&"booking_recorded"),
+        "{actions:?}"
+    );
+}

@@ -67,7 +67,8 @@ async fn a_qualifying_call_becomes_a_new_lead_with_reasons_and_a_generated_summa
         .iter()
         .map(|r| r.as_str().unwrap())
         .collect();
-    assert!(reasons.contains(&"caller asked about price"), "{reasons:?}");
+    // The strongest contributions, in words: this call's price talk is among them.
+    assert!(reasons.iter().any(|r| r.contains("price")), "{reasons:?}");
     assert!(
         lead["detection"]["model_version"]
             .as_str()

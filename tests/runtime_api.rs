@@ -250,4 +250,85 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
     })
     .await;
     assert!(notified.is_some(), "the in-app notification never arrived");
+
+    // A near miss: listed through the gateway, promoted once by the real PromoteCallFunction,
+    // and counted as a "lead" label by the real LearnLabelsFunction through the stream.
+    let near = call_completed(
+        &tenant,
+        "call-rt-near",
+        json!({
+            "from_number": "+15125550188",
+            "call_reason": null,
+            "csr_notes": null,
+            "transcript": [
+                {"speaker": "customer", "start_ms": 0, "text": "Hi, is my technician still coming today? The appointment was at two."},
+                {"speaker": "agent", "start_ms": 4000, "text": "Yes, he is on his way."}
+            ]
+        }),
+    );
+    let out: Value = invoke_json(&http, &invoke, &near).await;
+    assert_eq!(out["outcome"], "near_miss", "{out}");
+    let page: Value = get_json(&http, &format!("{api}/calls/near-misses?limit=10"), &token).await;
+    assert_eq!(page["items"][0]["call_id"], "call-rt-near", "{page}");
+    let resp = http
+        .get(format!("{api}/calls/near-misses?sort=asc"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let promote = format!("{api}/calls/call-rt-near/promote");
+    let resp = http
+        .post(&promote)
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.headers()["etag"], "\"1\"");
+    let promoted: Value = resp.json().await.unwrap();
+    assert_eq!(promoted["status"], "new", "{promoted}");
+    let resp = http
+        .post(&promote)
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"]["code"],
+        "already_a_lead"
+    );
+    let resp = http
+        .post(format!("{api}/calls/call-rt-near/promote"))
+        .bearer_auth(&other)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404, "another tenant's call");
+    let stats_url = format!("{api}/detection/stats");
+    let counted = eventually(5, || {
+        let (http, url, admin) = (http.clone(), stats_url.clone(), admin.clone());
+        async move {
+            let stats: Value = get_json(&http, &url, &admin).await;
+            // The call-back earlier and this promotion.
+            stats["labels"]["lead"] == 2
+        }
+    })
+    .await;
+    assert!(
+        counted.is_some(),
+        "labels never counted: {}",
+        get_json(&http, &stats_url, &admin).await
+    );
+    let resp = http
+        .get(&stats_url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403, "stats need scl.admin");
 }

@@ -86,7 +86,7 @@ pub enum CallRecord {
     Lead(LeadId),
     /// A near miss, still kept, with its transcript.
     NearMiss {
-        near_miss: NearMiss,
+        near_miss: Box<NearMiss>,
         transcript: Vec<TranscriptSegment>,
     },
     /// Excluded by a gate, or a near miss no longer kept: nothing to promote.

@@ -40,7 +40,7 @@ pub async fn promote<S: NearMissStore>(
         };
         let settings = store.settings(tenant).await?;
         let id = LeadId::generate();
-        let (lead, history) = near_miss.promote(id, &actor.user_id, &settings, now);
+        let (lead, history) = (*near_miss).promote(id, &actor.user_id, &settings, now);
         let write = LeadWrite {
             call: lead.call.clone(),
             transcript,

@@ -234,7 +234,7 @@ impl NearMissStore for DynamoStore {
                 (DecisionKind::NearMiss, _, Some(n)) if n.is_kept_at(now) => {
                     chunks.sort_by(|a, b| a.sk.cmp(&b.sk));
                     CallRecord::NearMiss {
-                        near_miss: n,
+                        near_miss: Box::new(n),
                         transcript: chunks.into_iter().flat_map(|c| c.segments).collect(),
                     }
                 }

@@ -542,7 +542,10 @@ const PHRASES: &[(Lex, &[&str])] = &[
     ]),
     (Lex::Resolved, &[
         "(never mind|nevermind|figured it out|figured out|false alarm|turns out|turned out|all set|no longer need)",
-        "(fixed|solved|sorted) (it|itself)",
+        // Stems drop the tense ("fix it" = "fixed it"), so a subject or "already" must say
+        // it happened.
+        "(i|we|he|she|they|my husband|my wife|my son|my neighbor|already|finally|just) (fixed|solved|sorted) it",
+        "fixed itself",
         "(is|it is) (fine|working|good|okay) (now|again)",
         "(working again|started working|came back on|back on now|fixed itself)",
         "(do not|don't) need (it|someone|anyone|anybody|service|you|help) ~ (anymore|now)",

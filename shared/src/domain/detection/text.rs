@@ -43,16 +43,16 @@ fn raw_sentences(text: &str) -> Vec<Vec<String>> {
     let mut chars = text.chars().filter_map(fold).peekable();
     while let Some(c) = chars.next() {
         let next = chars.peek().copied();
-        if c.is_ascii_alphanumeric() || c == '$' {
-            word.push(c);
-        } else if c == '\'' && !word.is_empty() && next.is_some_and(|n| n.is_ascii_alphabetic()) {
-            word.push(c);
-        } else if c == '.'
-            && word.chars().all(|w| w.is_ascii_digit() || w == '$')
-            && !word.is_empty()
-            && next.is_some_and(|n| n.is_ascii_digit())
-        {
-            // A decimal number ("$79.95") stays one word.
+        let in_word = c.is_ascii_alphanumeric()
+            || c == '$'
+            // An apostrophe inside a word ("don't").
+            || (c == '\'' && !word.is_empty() && next.is_some_and(|n| n.is_ascii_alphabetic()))
+            // A decimal point inside a number ("$79.95").
+            || (c == '.'
+                && !word.is_empty()
+                && word.chars().all(|w| w.is_ascii_digit() || w == '$')
+                && next.is_some_and(|n| n.is_ascii_digit()));
+        if in_word {
             word.push(c);
         } else {
             if !word.is_empty() {

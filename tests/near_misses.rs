@@ -1,0 +1,311 @@
+//! Near misses (CONTRACT.md §8) against DynamoDB Local through the real handlers: calls that
+//! passed every gate but scored under the threshold are listed newest first, a page per Query,
+//! for 30 days, and promoted to a lead exactly once.
+
+use scl_tests::*;
+use serde_json::{json, Value};
+
+/// A gated, answered, unbooked call that is clearly not a sale (an existing job).
+fn near_miss_call(tenant: &str, call_id: &str, started_at: &str, ended_at: &str) -> Value {
+    call_completed(
+        tenant,
+        call_id,
+        json!({
+            "from_number": unique_phone(),
+            "started_at": started_at,
+            "ended_at": ended_at,
+            "call_reason": null,
+            "csr_notes": null,
+            "transcript": [
+                {"speaker": "agent", "start_ms": 0, "text": "Thanks for calling."},
+                {"speaker": "customer", "start_ms": 2000, "text": "Hi, I'm just checking when my technician is coming, the appointment was at two."},
+                {"speaker": "agent", "start_ms": 6000, "text": "He's running a little late, about twenty minutes."},
+                {"speaker": "customer", "start_ms": 9000, "text": "Okay. Also, while he's here, could he look at the noise our dryer makes?"}
+            ]
+        }),
+    )
+}
+
+fn at(minutes_ago: i64) -> (String, String) {
+    let start = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
+    let end = start + chrono::Duration::minutes(4);
+    let f = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    (f(start), f(end))
+}
+
+struct App {
+    env: TestEnv,
+    ingest: ingest_call::State,
+    list: near_misses::State,
+    promote: promote_call::State,
+    get: get_lead::State,
+}
+
+impl App {
+    async fn new() -> App {
+        let env = TestEnv::new().await;
+        let s = env.store.clone();
+        App {
+            ingest: ingest_call::State { store: s.clone() },
+            list: near_misses::State { store: s.clone() },
+            promote: promote_call::State { store: s.clone() },
+            get: get_lead::State { store: s },
+            env,
+        }
+    }
+
+    async fn near_miss(&self, tenant: &str, call_id: &str, minutes_ago: i64) {
+        let (start, end) = at(minutes_ago);
+        let out = ingest_call::handle_payload(
+            &self.ingest,
+            &near_miss_call(tenant, call_id, &start, &end),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out["outcome"], "near_miss", "{out}");
+    }
+
+    async fn list(&self, tenant: &str, query: &str) -> (u16, Value) {
+        let resp = near_misses::handle(
+            &self.list,
+            api_request(
+                "GET",
+                "/calls/near-misses",
+                "/calls/near-misses",
+                query,
+                &[],
+                Some(claims(tenant, "csr-1", "scl.view")),
+            ),
+        )
+        .await
+        .unwrap();
+        (resp.status().as_u16(), body_json(&resp))
+    }
+
+    async fn promote(&self, tenant: &str, call_id: &str, user: &str) -> (u16, Value) {
+        let path = format!("/calls/{call_id}/promote");
+        let resp = promote_call::handle(
+            &self.promote,
+            api_request_with_body(
+                "POST",
+                "/calls/{call_id}/promote",
+                &path,
+                "",
+                &[("call_id", call_id)],
+                Some(claims(tenant, user, "scl.view")),
+                Some("{}"),
+                &[],
+            ),
+        )
+        .await
+        .unwrap();
+        (resp.status().as_u16(), body_json(&resp))
+    }
+}
+
+fn call_ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["call_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn near_misses_are_listed_newest_first_a_page_per_query_for_thirty_days_and_only_to_their_business(
+) {
+    let app = App::new().await;
+    let tenant = app.env.tenant.clone();
+    for (i, minutes_ago) in [50, 10, 30, 40, 20].iter().enumerate() {
+        app.near_miss(&tenant, &format!("nm-{i}"), *minutes_ago)
+            .await;
+    }
+    // Older than 30 days: kept out of the list even before TTL removes it.
+    app.near_miss(&tenant, "nm-old", 31 * 24 * 60).await;
+    let other = unique("t");
+    app.near_miss(&other, "nm-other", 5).await;
+
+    app.env.requests.reset();
+    let (status, page) = app.list(&tenant, "limit=2").await;
+    assert_eq!(app.env.requests.get(), 1, "one Query per page");
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(call_ids(&page), vec!["nm-1", "nm-4"]);
+    let item = &page["items"][0];
+    assert!(item["customer_phone"].as_str().unwrap().starts_with("+1"));
+    assert_eq!(item["duration_seconds"], 252);
+    assert!(item["score"].as_f64().unwrap() < 0.5, "{item}");
+    assert!(!item["reasons"].as_array().unwrap().is_empty());
+    assert!(!item["summary"].as_str().unwrap().is_empty());
+    let mut seen = call_ids(&page);
+    let mut cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    loop {
+        let (status, page) = app.list(&tenant, &format!("limit=2&cursor={cursor}")).await;
+        assert_eq!(status, 200, "{page}");
+        seen.extend(call_ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec!["nm-1", "nm-4", "nm-2", "nm-3", "nm-0"]);
+
+    let (_, page) = app.list(&other, "").await;
+    assert_eq!(call_ids(&page), vec!["nm-other"]);
+    let (_, page) = app.list(&unique("t"), "").await;
+    assert_eq!(page, json!({"items": [], "next_cursor": null}));
+
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=ten", "limit"),
+        ("cursor=not-a-cursor", "cursor"),
+        ("tab=open", "tab"),
+        ("limit=5&limit=6", "limit"),
+    ] {
+        let (status, body) = app.list(&tenant, query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+    }
+    // A lead-list cursor is refused here.
+    let lead_cursor = scl_shared::query::PageCursor {
+        list: "open".into(),
+        after: "2026-11-24T15:00:00.000Z#01JDX3Q8M7V4K2N9P5R6S8T0W1".into(),
+    }
+    .encode();
+    let (status, body) = app.list(&tenant, &format!("cursor={lead_cursor}")).await;
+    assert_eq!((status, &body["error"]["field"]), (400, &json!("cursor")));
+}
+
+#[tokio::test]
+async fn a_promotion_makes_one_lead_with_its_transcript_and_history_and_every_other_answer_is_409_or_404(
+) {
+    let app = App::new().await;
+    let tenant = app.env.tenant.clone();
+    app.near_miss(&tenant, "nm-1", 15).await;
+
+    // Eight CSRs promote the same call at once: one lead.
+    let results = futures::future::join_all(
+        (0..8).map(|i| app.promote(&tenant, "nm-1", if i % 2 == 0 { "csr-1" } else { "csr-2" })),
+    )
+    .await;
+    let created: Vec<&Value> = results
+        .iter()
+        .filter(|(s, _)| *s == 201)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(created.len(), 1, "{results:?}");
+    for (status, body) in results.iter().filter(|(s, _)| *s != 201) {
+        assert_eq!(*status, 409, "{body}");
+        assert_eq!(body["error"]["code"], "already_a_lead");
+        assert_eq!(body["error"]["field"], "call_id");
+    }
+    let lead = created[0];
+    assert_eq!(lead["status"], "new");
+    assert_eq!(lead["tab"], "open");
+    assert_eq!(lead["version"], 1);
+    assert_eq!(lead["call"]["call_id"], "nm-1");
+    assert!(lead["detection"]["reasons"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("promoted from the near misses by a CSR")));
+
+    let id = lead["id"].as_str().unwrap();
+    let path = format!("/leads/{id}");
+    let resp = get_lead::handle(
+        &app.get,
+        api_request(
+            "GET",
+            "/leads/{id}",
+            &path,
+            "",
+            &[("id", id)],
+            Some(claims(&tenant, "csr-1", "scl.view")),
+        ),
+    )
+    .await
+    .unwrap();
+    let detail = body_json(&resp);
+    assert_eq!(detail["history"][0]["action"], "promoted", "{detail}");
+    assert_eq!(detail["transcript"].as_array().unwrap().len(), 4);
+
+    // It leaves the near-miss list; promoting it again is a conflict.
+    let (_, page) = app.list(&tenant, "").await;
+    assert_eq!(call_ids(&page), Vec::<String>::new());
+    let (status, body) = app.promote(&tenant, "nm-1", "csr-3").await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (409, &json!("already_a_lead"))
+    );
+
+    // A call that became a lead the usual way is one too; unknown, another business's, gated
+    // out or older than 30 days: 404, and nothing is created.
+    let out = ingest_call::handle_payload(
+        &app.ingest,
+        &call_completed(&tenant, "lead-call", json!({})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["outcome"], "created");
+    let (status, body) = app.promote(&tenant, "lead-call", "csr-1").await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (409, &json!("already_a_lead"))
+    );
+    let other = unique("t");
+    app.near_miss(&other, "nm-other", 5).await;
+    let short = call_completed(
+        &tenant,
+        "short",
+        json!({"duration_seconds": 20, "ended_at": "2026-11-24T15:00:20Z"}),
+    );
+    assert_eq!(
+        ingest_call::handle_payload(&app.ingest, &short)
+            .await
+            .unwrap()["outcome"],
+        "not_a_lead"
+    );
+    app.near_miss(&tenant, "nm-old", 31 * 24 * 60).await;
+    for call in ["no-such-call", "nm-other", "short", "nm-old"] {
+        let (status, body) = app.promote(&tenant, call, "csr-1").await;
+        assert_eq!(status, 404, "{call}: {body}");
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+    let (status, body) = app.promote(&tenant, "bad#id", "csr-1").await;
+    assert_eq!((status, &body["error"]["field"]), (400, &json!("call_id")));
+    // The other business can still promote its own.
+    assert_eq!(app.promote(&other, "nm-other", "csr-9").await.0, 201);
+}
+
+#[tokio::test]
+async fn a_promotion_is_a_lead_label_for_the_business() {
+    let app = App::new().await;
+    let _labels = StreamMappingRun::labels(&app.env).await;
+    let tenant = app.env.tenant.clone();
+    app.near_miss(&tenant, "nm-1", 15).await;
+    assert_eq!(app.promote(&tenant, "nm-1", "csr-1").await.0, 201);
+    let detection = detection::State {
+        store: app.env.store.clone(),
+    };
+    let stats = || async {
+        let resp = detection::handle(
+            &detection,
+            api_request(
+                "GET",
+                "/detection/stats",
+                "/detection/stats",
+                "",
+                &[],
+                Some(claims(&tenant, "admin", "scl.admin")),
+            ),
+        )
+        .await
+        .unwrap();
+        body_json(&resp)
+    };
+    let arrived = eventually(20, || async { stats().await["labels"]["lead"] == 1 }).await;
+    let s = stats().await;
+    assert!(arrived.is_some(), "{s}");
+    // Detection did not flag it, so it says nothing about detection's precision.
+    assert_eq!(s["precision_from_dispositions"], Value::Null, "{s}");
+}
