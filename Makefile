@@ -8,19 +8,26 @@ TEST_DDB_PORT ?= 18000
 TEST_MOTO_PORT ?= 15000
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools dev test package bench fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help tools dev test package bench train fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
 	@echo "make test  - install what is missing, start emulators, run every check and test"
 	@echo "make package - sam build of every function for arm64 (cargo-lambda + zig), with sizes"
-	@echo "make bench - latency, cold start and memory of the real binaries on the local stack"
+	@echo "make bench - latency, cold start and memory of the real binaries on the local stack,"
+	@echo "             and the detector's scoring time (criterion, release build)"
+	@echo "make train - fit the lead detector on model/corpus/train.txt and write its weights"
 
 tools:
 	@scripts/tools.sh
 
 build:
 	cargo build --workspace --bins
+
+# Fits the detector's weights (shared/src/domain/detection/weights.rs) from the training
+# split and prints cross-validated figures; see model/README.md.
+train:
+	cargo run -q --bin scl-train
 
 dev: tools build
 	@scripts/dev.sh
@@ -60,4 +67,5 @@ bench: tools build
 	SCL_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
 	SCL_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
 	target/debug/scl-bench | tee target/bench-report.md; \
-	rc=$$?; scripts/emulators.sh stop; exit $$rc
+	rc=$$?; scripts/emulators.sh stop; [ $$rc = 0 ] || exit $$rc; \
+	cargo bench -p scl-model --bench detection 2>&1 | tee target/bench-detection.txt

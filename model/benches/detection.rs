@@ -1,0 +1,52 @@
+//! `make bench`: how long the detector takes to score one call, in a release build.
+//! The call is 20 segments from the training split (a long call's worth of speech); scoring
+//! is feature extraction, the fitted model, reasons, and the business's adjustment.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use scl_shared::domain::detection::adaptation::Adjustment;
+use scl_shared::domain::detection::{assess, features, preload};
+use scl_shared::domain::lead::TranscriptSegment;
+
+/// 20 segments: the training split's calls, concatenated until there are 20.
+fn twenty_segments() -> Vec<TranscriptSegment> {
+    let calls = scl_model::corpus::load(&scl_model::train_path()).expect("training split");
+    let mut segments: Vec<TranscriptSegment> = calls
+        .iter()
+        .filter(|c| c.trade == "plumbing")
+        .flat_map(|c| c.transcript.clone())
+        .take(20)
+        .collect();
+    for (i, s) in segments.iter_mut().enumerate() {
+        s.start_ms = i as u64 * 4000;
+    }
+    assert_eq!(segments.len(), 20);
+    segments
+}
+
+fn bench(c: &mut Criterion) {
+    preload();
+    let transcript = twenty_segments();
+    let extra = ["Water heater leaking", "Customer will call back after talking to spouse"];
+    let none = Adjustment::default();
+    // A business that has taught the detector 300 words.
+    let mut taught = Adjustment::default();
+    for i in 0..300 {
+        taught.weights.insert(format!("word{i}"), -0.5);
+    }
+    taught.weights.insert("leak".into(), -1.0);
+
+    c.bench_function("score one call (20 segments)", |b| {
+        b.iter(|| assess(black_box(&transcript), black_box(&extra), None, &none))
+    });
+    c.bench_function("score one call (20 segments), 300 learned words", |b| {
+        b.iter(|| assess(black_box(&transcript), black_box(&extra), None, &taught))
+    });
+    c.bench_function("extract features only (20 segments)", |b| {
+        b.iter(|| features::extract(black_box(&transcript), black_box(&extra)))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
