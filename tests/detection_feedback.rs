@@ -139,21 +139,16 @@ impl App {
     }
 
     async fn stats(&self) -> Value {
-        let (status, body) = self.detection("GET", "/detection/stats", "scl.admin").await;
-        assert_eq!(status, 200, "{body}");
-        body
+        detection_stats(&self.env.store, &self.env.tenant).await
     }
 
-    /// Waits for the stream to bring the labels in.
     async fn stats_when(&self, leads: u64, not_a_lead: u64) -> Value {
-        let done = eventually(20, || async {
-            let s = self.stats().await;
-            s["labels"]["lead"] == leads && s["labels"]["not_a_lead"] == not_a_lead
-        })
-        .await;
-        let stats = self.stats().await;
-        assert!(done.is_some(), "labels never arrived: {stats}");
-        stats
+        stats_with_labels(
+            &self.env.store,
+            &self.env.tenant,
+            json!({"lead": leads, "not_a_lead": not_a_lead}),
+        )
+        .await
     }
 }
 

@@ -278,37 +278,20 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
         .unwrap();
     assert_eq!(resp.status(), 400);
     let promote = format!("{api}/calls/call-rt-near/promote");
-    let resp = http
-        .post(&promote)
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    assert_eq!(resp.headers()["etag"], "\"1\"");
-    let promoted: Value = resp.json().await.unwrap();
-    assert_eq!(promoted["status"], "new", "{promoted}");
-    let resp = http
-        .post(&promote)
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 409);
+    let (status, etag, promoted) = post_json(&http, &promote, &token, &json!({})).await;
     assert_eq!(
-        resp.json::<Value>().await.unwrap()["error"]["code"],
-        "already_a_lead"
+        (status, etag.as_deref()),
+        (201, Some("\"1\"")),
+        "{promoted}"
     );
-    let resp = http
-        .post(format!("{api}/calls/call-rt-near/promote"))
-        .bearer_auth(&other)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 404, "another tenant's call");
+    assert_eq!(promoted["status"], "new", "{promoted}");
+    let (status, _, body) = post_json(&http, &promote, &token, &json!({})).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (409, &json!("already_a_lead"))
+    );
+    let (status, _, _) = post_json(&http, &promote, &other, &json!({})).await;
+    assert_eq!(status, 404, "another tenant's call");
     let stats_url = format!("{api}/detection/stats");
     let counted = eventually(5, || {
         let (http, url, admin) = (http.clone(), stats_url.clone(), admin.clone());

@@ -28,7 +28,10 @@ fn twenty_segments() -> Vec<TranscriptSegment> {
 fn bench(c: &mut Criterion) {
     preload();
     let transcript = twenty_segments();
-    let extra = ["Water heater leaking", "Customer will call back after talking to spouse"];
+    let extra = [
+        "Water heater leaking",
+        "Customer will call back after talking to spouse",
+    ];
     let none = Adjustment::default();
     // A business that has taught the detector 300 words.
     let mut taught = Adjustment::default();

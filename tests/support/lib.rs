@@ -619,3 +619,56 @@ pub async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
         .await
         .unwrap()
 }
+
+/// `GET /detection/stats` for `tenant`, through DetectionFunction's handler.
+pub async fn detection_stats(store: &DynamoStore, tenant: &str) -> Value {
+    let state = detection::State {
+        store: store.clone(),
+    };
+    let req = api_request(
+        "GET",
+        "/detection/stats",
+        "/detection/stats",
+        "",
+        &[],
+        Some(claims(tenant, "admin", "scl.admin")),
+    );
+    let resp = detection::handle(&state, req).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    body_json(&resp)
+}
+
+/// Waits (up to 20 s: a bound, not a timing claim) until the stream has brought `tenant`'s
+/// label counts to `labels` (`{"lead": n, "not_a_lead": m}`); returns the stats.
+pub async fn stats_with_labels(store: &DynamoStore, tenant: &str, labels: Value) -> Value {
+    let settled = eventually(20, || async {
+        detection_stats(store, tenant).await["labels"] == labels
+    })
+    .await;
+    let stats = detection_stats(store, tenant).await;
+    assert!(settled.is_some(), "labels never became {labels}: {stats}");
+    stats
+}
+
+/// POSTs a JSON body with a bearer token: (status, ETag, JSON body).
+pub async fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> (u16, Option<String>, Value) {
+    let resp = http
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let etag = resp
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, etag, resp.json().await.unwrap_or(Value::Null))
+}

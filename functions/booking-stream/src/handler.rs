@@ -1,3 +1,6 @@
+// The stream handler's nested async state machine is deep enough to need a higher limit.
+#![recursion_limit = "256"]
+
 //! `BookingStreamFunction`: new booking items from the table's stream -> automatic statuses.
 //! Reports failed records by sequence number (`ReportBatchItemFailures`).
 

@@ -279,17 +279,10 @@ impl NearMissStore for DynamoStore {
 
 impl LearningStore for DynamoStore {
     async fn learning(&self, tenant: &TenantId) -> Result<(Learning, u64), StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::tenant_pk(tenant)))
-            .key("sk", s(keys::LEARNING_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        match out.item {
+        match self
+            .get_consistent(keys::tenant_pk(tenant), keys::LEARNING_SK)
+            .await?
+        {
             Some(item) => {
                 let i = decode::<LearningItem>(item)?;
                 Ok((i.learning, i.version))
@@ -303,17 +296,10 @@ impl LearningStore for DynamoStore {
         tenant: &TenantId,
         lead: &LeadId,
     ) -> Result<(Option<CountedLabel>, u64), StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::lead_pk(tenant, lead)))
-            .key("sk", s(keys::LABEL_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        match out.item {
+        match self
+            .get_consistent(keys::lead_pk(tenant, lead), keys::LABEL_SK)
+            .await?
+        {
             Some(item) => {
                 let i = decode::<LabelItem>(item)?;
                 Ok((Some(i.counted), i.version))

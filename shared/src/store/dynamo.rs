@@ -163,6 +163,25 @@ impl DynamoStore {
         }
     }
 
+    /// One item by key, read strongly consistently (a change decides from the latest state).
+    pub(super) async fn get_consistent(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item)
+    }
+
     /// The items of a lead write: decision marker first (its condition detects redelivery),
     /// then the lead, its call, transcript chunks and history entry.
     pub(super) fn lead_write_items(
@@ -586,17 +605,10 @@ impl SettingsStore for DynamoStore {
         &self,
         tenant: &TenantId,
     ) -> Result<(TenantSettings, u64), StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::tenant_pk(tenant)))
-            .key("sk", s(keys::SETTINGS_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        match out.item {
+        match self
+            .get_consistent(keys::tenant_pk(tenant), keys::SETTINGS_SK)
+            .await?
+        {
             Some(item) => {
                 let item = decode::<SettingsItem>(item)?;
                 Ok((item.settings, item.version))
@@ -689,17 +701,8 @@ impl SettingsStore for DynamoStore {
 
 impl LeadCommands for DynamoStore {
     async fn get_lead(&self, tenant: &TenantId, lead: &LeadId) -> Result<Option<Lead>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::lead_pk(tenant, lead)))
-            .key("sk", s(keys::LEAD_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        out.item
+        self.get_consistent(keys::lead_pk(tenant, lead), keys::LEAD_SK)
+            .await?
             .map(|i| decode::<LeadItem>(i).map(|l| l.lead))
             .transpose()
     }
@@ -1065,21 +1068,11 @@ impl NotificationStore for DynamoStore {
                 .map(|a| decode::<NotificationItem>(a).map(|n| n.notification))
                 .transpose(),
             // Missing, or already read (which keeps its first read time): read it as it is.
-            Err(e) if is_condition_failure(&e) => {
-                let out = self
-                    .client
-                    .get_item()
-                    .table_name(&self.table)
-                    .key("pk", s(key_pk))
-                    .key("sk", s(key_sk))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(backend)?;
-                out.item
-                    .map(|i| decode::<NotificationItem>(i).map(|n| n.notification))
-                    .transpose()
-            }
+            Err(e) if is_condition_failure(&e) => self
+                .get_consistent(key_pk, &key_sk)
+                .await?
+                .map(|i| decode::<NotificationItem>(i).map(|n| n.notification))
+                .transpose(),
             Err(e) => Err(backend(e)),
         }
     }

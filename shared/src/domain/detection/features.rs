@@ -5,146 +5,76 @@ use super::lexicon::{self, Category, Hit, Lex};
 use super::text::{self, Sentence};
 use crate::domain::lead::{Speaker, TranscriptSegment};
 
-/// The named features, in the order of the fitted weights. Adding, removing or reordering one
-/// changes the model: `make train` must be run (a test checks the weights file matches).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Feature {
-    ProblemWithEquipment,
-    Problem,
-    Equipment,
-    WantsWork,
-    AsksForService,
-    AsksPrice,
-    AsksAvailability,
-    Comparing,
-    Defers,
-    ChecksWithPayer,
-    PriceObjection,
-    Urgent,
-    AgentQuoted,
-    AgentOfferedVisit,
-    AgentOfferedSlot,
-    AgentOfferedPlan,
-    AgentAskedToBook,
-    AgentDiagnosed,
-    ExistingWork,
-    AgentFoundExisting,
-    WarrantyOnOwnWork,
-    Warranty,
-    Billing,
-    Membership,
-    Complaint,
-    Vendor,
-    Applicant,
-    ThirdParty,
-    Renter,
-    Survey,
-    Robocall,
-    WrongNumber,
-    Competitor,
-    Resolved,
-    Parts,
-    AgentNotOffered,
-    AgentNeedsOwner,
-    CallerBrief,
-    NeedAndQuestion,
+/// Declares the named features once: the enum, their order (the order of the fitted
+/// weights) and their stable names (written beside each weight in the weights file).
+macro_rules! features {
+    ($($variant:ident => $name:literal,)*) => {
+        /// The named features. Adding, removing or reordering one changes the model: `make
+        /// train` must be run (a test checks the weights file matches).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Feature {
+            $($variant,)*
+        }
+
+        pub const FEATURES: &[Feature] = &[$(Feature::$variant,)*];
+
+        impl Feature {
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Feature::$variant => $name,)*
+                }
+            }
+        }
+    };
 }
 
-pub const FEATURES: [Feature; 39] = {
-    use Feature::*;
-    [
-        ProblemWithEquipment,
-        Problem,
-        Equipment,
-        WantsWork,
-        AsksForService,
-        AsksPrice,
-        AsksAvailability,
-        Comparing,
-        Defers,
-        ChecksWithPayer,
-        PriceObjection,
-        Urgent,
-        AgentQuoted,
-        AgentOfferedVisit,
-        AgentOfferedSlot,
-        AgentOfferedPlan,
-        AgentAskedToBook,
-        AgentDiagnosed,
-        ExistingWork,
-        AgentFoundExisting,
-        WarrantyOnOwnWork,
-        Warranty,
-        Billing,
-        Membership,
-        Complaint,
-        Vendor,
-        Applicant,
-        ThirdParty,
-        Renter,
-        Survey,
-        Robocall,
-        WrongNumber,
-        Competitor,
-        Resolved,
-        Parts,
-        AgentNotOffered,
-        AgentNeedsOwner,
-        CallerBrief,
-        NeedAndQuestion,
-    ]
-};
+features! {
+    ProblemWithEquipment => "problem_with_equipment",
+    Problem => "problem",
+    Equipment => "equipment",
+    WantsWork => "wants_work",
+    AsksForService => "asks_for_service",
+    AsksPrice => "asks_price",
+    AsksAvailability => "asks_availability",
+    Comparing => "comparing",
+    Defers => "defers",
+    ChecksWithPayer => "checks_with_payer",
+    PriceObjection => "price_objection",
+    Urgent => "urgent",
+    AgentQuoted => "agent_quoted",
+    AgentOfferedVisit => "agent_offered_visit",
+    AgentOfferedSlot => "agent_offered_slot",
+    AgentOfferedPlan => "agent_offered_plan",
+    AgentAskedToBook => "agent_asked_to_book",
+    AgentDiagnosed => "agent_diagnosed",
+    ExistingWork => "existing_work",
+    AgentFoundExisting => "agent_found_existing",
+    WarrantyOnOwnWork => "warranty_on_own_work",
+    Warranty => "warranty",
+    Billing => "billing",
+    Membership => "membership",
+    Complaint => "complaint",
+    Vendor => "vendor",
+    Applicant => "applicant",
+    ThirdParty => "third_party",
+    Renter => "renter",
+    Survey => "survey",
+    Robocall => "robocall",
+    WrongNumber => "wrong_number",
+    Competitor => "competitor",
+    Resolved => "resolved",
+    Parts => "parts",
+    AgentNotOffered => "agent_not_offered",
+    AgentNeedsOwner => "agent_needs_owner",
+    CallerBrief => "caller_brief",
+    NeedAndQuestion => "need_and_question",
+}
+
 pub const N_FEATURES: usize = FEATURES.len();
 
 impl Feature {
     pub fn index(self) -> usize {
         self as usize
-    }
-
-    /// A stable name, written beside each weight in the weights file.
-    pub fn name(self) -> &'static str {
-        use Feature::*;
-        match self {
-            ProblemWithEquipment => "problem_with_equipment",
-            Problem => "problem",
-            Equipment => "equipment",
-            WantsWork => "wants_work",
-            AsksForService => "asks_for_service",
-            AsksPrice => "asks_price",
-            AsksAvailability => "asks_availability",
-            Comparing => "comparing",
-            Defers => "defers",
-            ChecksWithPayer => "checks_with_payer",
-            PriceObjection => "price_objection",
-            Urgent => "urgent",
-            AgentQuoted => "agent_quoted",
-            AgentOfferedVisit => "agent_offered_visit",
-            AgentOfferedSlot => "agent_offered_slot",
-            AgentOfferedPlan => "agent_offered_plan",
-            AgentAskedToBook => "agent_asked_to_book",
-            AgentDiagnosed => "agent_diagnosed",
-            ExistingWork => "existing_work",
-            AgentFoundExisting => "agent_found_existing",
-            WarrantyOnOwnWork => "warranty_on_own_work",
-            Warranty => "warranty",
-            Billing => "billing",
-            Membership => "membership",
-            Complaint => "complaint",
-            Vendor => "vendor",
-            Applicant => "applicant",
-            ThirdParty => "third_party",
-            Renter => "renter",
-            Survey => "survey",
-            Robocall => "robocall",
-            WrongNumber => "wrong_number",
-            Competitor => "competitor",
-            Resolved => "resolved",
-            Parts => "parts",
-            AgentNotOffered => "agent_not_offered",
-            AgentNeedsOwner => "agent_needs_owner",
-            CallerBrief => "caller_brief",
-            NeedAndQuestion => "need_and_question",
-        }
     }
 
     /// Which way the feature may move a score: what speaks for a sale can never count
