@@ -175,6 +175,15 @@ async fn near_misses_are_listed_newest_first_a_page_per_query_for_thirty_days_an
     .encode();
     let (status, body) = app.list(&tenant, &format!("cursor={lead_cursor}")).await;
     assert_eq!((status, &body["error"]["field"]), (400, &json!("cursor")));
+    // A cursor kept past the 30 days: nothing after it is kept any more.
+    let stale = scl_shared::query::PageCursor {
+        list: scl_shared::query::NearMissRequest::LIST.into(),
+        after: "2020-01-01T00:00:00.000Z#nm-0".into(),
+    }
+    .encode();
+    let (status, page) = app.list(&tenant, &format!("cursor={stale}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page, json!({"items": [], "next_cursor": null}));
 }
 
 #[tokio::test]

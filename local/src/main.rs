@@ -65,6 +65,11 @@ Send a call and list it:
     -d @events/call-completed.json
   curl -s -H "Authorization: Bearer $TOKEN" 'http://{api}/leads?tab=open&status=new'
 
+Calls that scored just under the threshold, promoting one, and what CSR feedback taught:
+  curl -s -H "Authorization: Bearer $TOKEN" 'http://{api}/calls/near-misses'
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" http://{api}/calls/<call_id>/promote -d '{{}}'
+  curl -s -H "Authorization: Bearer $TOKEN" http://{api}/detection/stats
+
 Ctrl-C stops everything.
 "#,
         api = stack.api_addr,

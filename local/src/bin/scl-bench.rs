@@ -157,6 +157,10 @@ const SAMPLES: &[(&str, &str)] = &[
     ("FlushHeldSmsFunction", "schedule.json"),
     ("NotificationsFunction", "notifications.json"),
     ("MarkNotificationReadFunction", "notification-read.json"),
+    ("NearMissesFunction", "near-misses.json"),
+    ("PromoteCallFunction", "promote-call.json"),
+    ("DetectionFunction", "detection-stats.json"),
+    ("LearnLabelsFunction", "dynamodb-lead-modify.json"),
 ];
 
 async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {

@@ -158,6 +158,13 @@ impl NearMissStore for DynamoStore {
         now: DateTime<Utc>,
     ) -> Result<NearMissPage, StoreError> {
         let oldest = keys::sortable_time(oldest_kept(now));
+        if request.after.as_ref().is_some_and(|a| a.after < oldest) {
+            // A cursor from a page read long ago: everything after it has expired.
+            return Ok(NearMissPage {
+                items: Vec::new(),
+                next: None,
+            });
+        }
         // Calls older than 30 days are outside the key range, whether or not TTL has
         // removed them yet. After a cursor, the range ends at the cursor's row (inclusive,
         // so that row is read once more and dropped).
