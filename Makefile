@@ -51,6 +51,7 @@ test: tools fmt-check clippy lint-template build
 	cargo test --workspace --no-fail-fast -- --nocapture 2>&1 | tee .local/test.log; \
 	rc=$$?; scripts/emulators.sh stop; \
 	awk '/^test result:/ {p+=$$4; f+=$$6} END {printf "%d passed, %d failed\n", p, f}' .local/test.log; \
+	grep -E '^detection' .local/test.log || true; \
 	exit $$rc
 
 emulators-stop:
