@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use scl_shared::domain::detection::adaptation::Adjustment;
-use scl_shared::domain::detection::{assess, features, preload};
+use scl_shared::domain::detection::{assess, features, lexicon, preload};
 use scl_shared::domain::lead::TranscriptSegment;
 
 /// 20 segments: the training split's calls, concatenated until there are 20.
@@ -48,6 +48,11 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("extract features only (20 segments)", |b| {
         b.iter(|| features::extract(black_box(&transcript), black_box(&extra)))
+    });
+    // Paid once per cold start, in `main` (detection::preload).
+    println!("lexicon phrases: {}", lexicon::build_fresh());
+    c.bench_function("build the lexicon matcher (once per cold start)", |b| {
+        b.iter(lexicon::build_fresh)
     });
 }
 
