@@ -60,9 +60,8 @@ Second Chance Leads local stack is ready.
 Dev token (tenant t-1, user dev-user, scopes scl.view scl.admin, valid 7 days):
   export TOKEN={token}
 
-Send a call and list it:
-  curl -s -X POST http://{invoke}/2015-03-31/functions/IngestCallFunction/invocations \
-    -d @events/call-completed.json
+Send a call (the sample, stamped with the current time) and list it:
+  scripts/send-sample.sh call
   curl -s -H "Authorization: Bearer $TOKEN" 'http://{api}/leads?tab=open&status=new'
 
 Calls that scored just under the threshold, promoting one, and what CSR feedback taught:
