@@ -186,7 +186,7 @@ pub trait LeadCommands: Send + Sync {
     ) -> impl Future<Output = Result<Option<Lead>, StoreError>> + Send;
 }
 
-/// An integration event for other systems (CONTRACT.md §6).
+/// An integration event for other systems (docs/api.md, Events out).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboundEvent {
     pub event_type: &'static str,
@@ -286,7 +286,7 @@ pub trait LeadQueries: Send + Sync {
     ) -> impl Future<Output = Result<Option<(Lead, Transcript)>, StoreError>> + Send;
 }
 
-/// Near misses (CONTRACT.md §8).
+/// Near misses (docs/api.md, Routes: near misses and detection).
 pub trait NearMissStore: SettingsStore {
     /// One page of the business's near misses still kept at `now`, newest first: one Query.
     fn near_misses(

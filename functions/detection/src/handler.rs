@@ -1,5 +1,5 @@
 //! `DetectionFunction`: `GET /detection/stats` and `DELETE /detection/adaptation` (scope
-//! `scl.admin`, CONTRACT.md §8) - what the business's CSR feedback has taught detection, and
+//! `scl.admin`, docs/api.md) - what the business's CSR feedback has taught detection, and
 //! forgetting it.
 
 use lambda_http::http::Method;

@@ -1,4 +1,4 @@
-//! The API layer's error, and its mapping to the contract's HTTP responses (CONTRACT.md §2).
+//! The API layer's error, and its mapping to the contract's HTTP responses (docs/api.md, Errors).
 
 use lambda_http::{Body, Response};
 use serde_json::json;

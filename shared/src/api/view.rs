@@ -1,4 +1,4 @@
-//! The lead as the API shows it (CONTRACT.md §3).
+//! The lead as the API shows it (docs/api.md, The lead).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! `JobBooked` (CONTRACT.md §5) from the booking system, parsed into a typed booking.
+//! `JobBooked` (docs/api.md, Events in) from the booking system, parsed into a typed booking.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! `CallCompleted` (CONTRACT.md §5): the raw event, and the typed command it becomes once every
+//! `CallCompleted` (docs/api.md, Events in): the raw event, and the typed command it becomes once every
 //! field has been checked. Nothing downstream ever sees an unchecked value.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! CSR requests (CONTRACT.md §4), parsed from JSON bodies into typed commands. Unknown fields
+//! CSR requests (docs/api.md, Routes), parsed from JSON bodies into typed commands. Unknown fields
 //! are rejected; every error names its field.
 
 use serde::Deserialize;

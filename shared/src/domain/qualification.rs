@@ -1,4 +1,4 @@
-//! Which completed calls become Second Chance Leads (PRODUCT.md): the hard gates first, then
+//! Which completed calls become Second Chance Leads (docs/product.md): the hard gates first, then
 //! the detector.
 
 use super::call_event::{CallCompleted, Direction, Outcome};
@@ -11,7 +11,7 @@ pub enum Verdict {
     /// A lead; `detection.reasons` explains why.
     Lead(Assessment),
     /// Passed every gate but scored under the business's threshold: kept for 30 days as a
-    /// near miss a CSR can promote (CONTRACT.md §8).
+    /// near miss a CSR can promote (docs/api.md, Routes: near misses and detection).
     NearMiss(Assessment),
     /// A gate excluded it; the reason says which.
     Excluded { reason: String },

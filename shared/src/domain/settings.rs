@@ -1,4 +1,4 @@
-//! A tenant's settings (CONTRACT.md §4). Every field is a type that can only hold a valid value;
+//! A tenant's settings (docs/api.md, Routes). Every field is a type that can only hold a valid value;
 //! `SettingsUpdate` is a partial `PUT /settings` body, applied over the current settings.
 
 use serde::{Deserialize, Serialize};

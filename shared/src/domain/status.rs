@@ -1,4 +1,4 @@
-//! Lead statuses, tabs and the transition table (PRODUCT.md "The queue: tabs and statuses").
+//! Lead statuses, tabs and the transition table (docs/product.md, The queue).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};

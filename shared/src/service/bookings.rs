@@ -1,6 +1,6 @@
 //! Bookings: `JobBooked` events are stored once per (tenant, job_id); the table's stream then
 //! brings each new booking to `apply_booking`, which sets `booked_by_scl` / `booked_elsewhere`
-//! (PRODUCT.md step 7) on Open and Cold leads and records the booking on every other lead it
+//! (docs/product.md, What a CSR does, step 6) on Open and Cold leads and records the booking on every other lead it
 //! matches.
 
 use chrono::{DateTime, Duration, Utc};
@@ -139,7 +139,7 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
     }
 }
 
-/// Records the booking on every lead it matches (PRODUCT.md step 7): an Open or Cold lead
+/// Records the booking on every lead it matches (docs/product.md, What a CSR does, step 6): an Open or Cold lead
 /// becomes `booked_by_scl` / `booked_elsewhere`, any other keeps its status with the booking
 /// recorded. A lead a CSR changes meanwhile is re-read and decided again, so the booking is
 /// never lost to the race.

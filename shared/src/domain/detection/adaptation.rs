@@ -1,5 +1,5 @@
-//! Per-business learning from CSR feedback (PRODUCT.md "Which calls become Second Chance
-//! Leads", CONTRACT.md §8).
+//! Per-business learning from CSR feedback (docs/product.md, Which calls become
+//! leads; docs/api.md, detection labels).
 //!
 //! Each labelled lead carries the distinctive words its caller used. For every word the
 //! business keeps how many of its labelled leads used it and how they were labelled. A word
@@ -30,7 +30,7 @@ pub const MAX_TRACKED_TERMS: usize = 400;
 /// The label givers remembered per word and label (enough to tell one from several).
 const MAX_LABELLERS_KEPT: usize = 3;
 
-/// What a CSR's disposition says about detection (CONTRACT.md §8).
+/// What a CSR's disposition says about detection (docs/api.md, Routes: near misses and detection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Label {
