@@ -1,18 +1,15 @@
 //! `BannerFunction`: `GET /banner?phone=` - is this caller tied to an Open/Cold lead whose call
 //! ended within the last 14 days? One Query on the phone index.
 
-use chrono::Duration;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::api::view::BannerView;
 use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::booking::SCL_MATCH_WINDOW;
 use scl_shared::domain::lead::now_millis;
 use scl_shared::domain::{FieldError, PhoneNumber};
 use scl_shared::ports::LeadCommands;
 use scl_shared::store::DynamoStore;
-use serde_json::json;
 use tracing::Instrument;
-
-/// How far back a call may be for the booking screen to show its lead.
-pub const BANNER_WINDOW_DAYS: i64 = 14;
 
 pub struct State<S = DynamoStore> {
     pub store: S,
@@ -35,21 +32,9 @@ async fn run<S: LeadCommands>(state: &State<S>, req: &Request) -> Result<Respons
         .ok_or_else(|| FieldError::new("phone", "is required"))?;
     let phone = PhoneNumber::parse_field("phone", raw)?;
     let now = now_millis();
-    let since = now - Duration::days(BANNER_WINDOW_DAYS);
-    let body = match state
+    let lead = state
         .store
-        .banner_lead(&caller.tenant_id, &phone, since)
-        .await?
-    {
-        None => json!({"linked": false}),
-        Some(lead) => json!({"linked": true, "lead": {
-            "id": lead.id.to_string(),
-            "status": lead.status,
-            "status_label": lead.status.label(),
-            "tab": lead.tab(now),
-            "call_started_at": lead.call.started_at,
-            "summary": lead.summary,
-        }}),
-    };
-    Ok(api::json(200, &body, None))
+        .banner_lead(&caller.tenant_id, &phone, now - SCL_MATCH_WINDOW)
+        .await?;
+    Ok(api::json(200, &BannerView::new(lead.as_ref(), now), None))
 }

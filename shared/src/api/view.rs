@@ -88,3 +88,37 @@ impl<'a> LeadDetailView<'a> {
         }
     }
 }
+
+/// `GET /banner`'s answer: is the caller linked to an Open/Cold lead (docs/api.md, Routes)?
+#[derive(Debug, Serialize)]
+pub struct BannerView<'a> {
+    pub linked: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead: Option<BannerLead<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BannerLead<'a> {
+    pub id: String,
+    pub status: LeadStatus,
+    pub status_label: &'static str,
+    pub tab: Tab,
+    pub call_started_at: DateTime<Utc>,
+    pub summary: &'a str,
+}
+
+impl<'a> BannerView<'a> {
+    pub fn new(lead: Option<&'a Lead>, now: DateTime<Utc>) -> Self {
+        BannerView {
+            linked: lead.is_some(),
+            lead: lead.map(|l| BannerLead {
+                id: l.id.to_string(),
+                status: l.status,
+                status_label: l.status.label(),
+                tab: l.tab(now),
+                call_started_at: l.call.started_at,
+                summary: &l.summary,
+            }),
+        }
+    }
+}

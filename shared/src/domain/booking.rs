@@ -9,6 +9,10 @@ use super::error::FieldError;
 use super::ids::{CrmId, LeadId, TenantId};
 use super::phone::PhoneNumber;
 
+/// How far back a lead's latest call may be for a booking of the caller's number to be about
+/// it, and for the booking screen's banner to show it (docs/product.md): 14 days.
+pub const SCL_MATCH_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(14);
+
 /// A booked job, as stored and as the stream handler applies it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobBooked {

@@ -3,12 +3,12 @@
 //! (docs/product.md, What a CSR does, step 6) on Open and Cold leads and records the booking on every other lead it
 //! matches.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use tracing::{info, Instrument};
 
-use crate::domain::booking::JobBooked;
+use crate::domain::booking::{JobBooked, SCL_MATCH_WINDOW};
 use crate::domain::lead::{Booking, HistoryEntry, Lead};
 use crate::domain::status::{transition, Action, Transition};
 use crate::domain::{LeadId, LeadStatus};
@@ -17,8 +17,6 @@ use crate::service::events::{parse_or_file, RejectionError};
 use crate::service::ingest::SYSTEM_ACTOR;
 
 pub const DETAIL_TYPE: &str = "JobBooked";
-/// A phone-matched booking only counts for leads whose call ended this long before it.
-pub const MATCH_WINDOW_DAYS: i64 = 14;
 const MAX_ATTEMPTS: usize = 10;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,7 +74,7 @@ async fn matching_leads<S: LeadCommands>(
             leads.push(lead);
         }
     }
-    let since = b.booked_at - Duration::days(MATCH_WINDOW_DAYS);
+    let since = b.booked_at - SCL_MATCH_WINDOW;
     for lead in store
         .leads_for_phone(&b.tenant_id, &b.customer_phone, since)
         .await?
