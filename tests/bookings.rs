@@ -601,10 +601,12 @@ async fn a_booking_racing_a_csrs_dismissal_is_matched_again_and_recorded_not_los
         "job-race",
         "and the booking is on it"
     );
-    let actions: Vec<&str> = lead.history.iter().map(|h| h.action.as_str()).collect();
+    use scl_shared::domain::lead::HistoryAction;
+    let actions: Vec<HistoryAction> = lead.history.iter().map(|h| h.action).collect();
     // History is in time order; the booking's entry carries the time it was booked.
     assert!(
-        actions.contains(&"dismissed") && actions.contains(&"booking_recorded"),
+        actions.contains(&HistoryAction::Dismissed)
+            && actions.contains(&HistoryAction::BookingRecorded),
         "{actions:?}"
     );
 }

@@ -223,7 +223,7 @@ impl App {
         let history = HistoryEntry {
             at: chrono::Utc::now(),
             actor_id: "system".into(),
-            action: "booked".into(),
+            action: scl_shared::domain::lead::HistoryAction::Booked,
             from_status: Some(from),
             to_status: Some(lead.status),
             reason: None,

@@ -59,12 +59,32 @@ pub struct Booking {
     pub via_scl: bool,
 }
 
+/// What happened to a lead, as its history says it (stored and shown as the snake_case name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryAction {
+    /// Detection flagged the call.
+    Created,
+    /// Another qualifying call from the same number.
+    CallAttached,
+    /// A CSR promoted a near miss.
+    Promoted,
+    NoteAdded,
+    Dismissed,
+    CallbackRequested,
+    StatusChanged,
+    /// A booking set `booked_by_scl` / `booked_elsewhere`.
+    Booked,
+    /// A booking recorded on a lead that keeps its status.
+    BookingRecorded,
+}
+
 /// One entry of a lead's history: who did what, when, from which status to which.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub actor_id: String,
-    pub action: String,
+    pub action: HistoryAction,
     pub from_status: Option<LeadStatus>,
     pub to_status: Option<LeadStatus>,
     pub reason: Option<String>,

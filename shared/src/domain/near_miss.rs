@@ -7,15 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::detection::Detection;
 use super::ids::{CallId, LeadId, TenantId, UserId};
-use super::lead::{CallInfo, Customer, HistoryEntry, Lead, NewLead};
+use super::lead::{CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
 use super::settings::TenantSettings;
 use super::status::LeadStatus;
 
 /// How long a near miss is kept, counted from the call's start.
 pub const KEPT_DAYS: i64 = 30;
-
-/// The history action of a promotion.
-pub const PROMOTED: &str = "promoted";
 
 /// A near miss with everything needed to make it a lead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,7 +97,7 @@ impl NearMiss {
         let history = HistoryEntry {
             at: now,
             actor_id: by.to_string(),
-            action: PROMOTED.into(),
+            action: HistoryAction::Promoted,
             from_status: None,
             to_status: Some(LeadStatus::New),
             reason: Some("a CSR promoted this near miss to a lead".into()),

@@ -10,7 +10,7 @@ use serde_json::json;
 use tracing::{info, warn};
 
 use crate::domain::commands::{AddNote, CopyTarget, Dismiss, SetStatus};
-use crate::domain::lead::{HistoryEntry, Lead, Note};
+use crate::domain::lead::{HistoryAction, HistoryEntry, Lead, Note};
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::{transition, Action, Transition, TransitionError};
 use crate::domain::{FieldError, LeadId, TenantId, UserId};
@@ -120,7 +120,7 @@ fn apply(
     let mut history = HistoryEntry {
         at: now,
         actor_id: actor.user_id.to_string(),
-        action: String::new(),
+        action: HistoryAction::NoteAdded,
         from_status: Some(from),
         to_status: Some(to),
         reason: None,
@@ -132,7 +132,7 @@ fn apply(
     let lead_id = lead.id.to_string();
     match action {
         CsrAction::AddNote(n) => {
-            history.action = "note_added".into();
+            history.action = HistoryAction::NoteAdded;
             history.note = Some(n.text.clone());
             note = Some(Note {
                 id: ulid::Ulid::generate().to_string(),
@@ -154,7 +154,7 @@ fn apply(
             }
         }
         CsrAction::Dismiss(d) => {
-            history.action = "dismissed".into();
+            history.action = HistoryAction::Dismissed;
             history.reason = Some(
                 match d.reason {
                     crate::domain::status::DismissReason::NotALead => "not_a_lead",
@@ -167,7 +167,7 @@ fn apply(
             history.note = d.comment.clone();
         }
         CsrAction::CallBack => {
-            history.action = "callback_requested".into();
+            history.action = HistoryAction::CallbackRequested;
             lead.callback_attempts += 1;
             events.push(OutboundEvent {
                 event_type: "CallbackRequested",
@@ -183,7 +183,7 @@ fn apply(
             });
         }
         CsrAction::SetStatus(s) => {
-            history.action = "status_changed".into();
+            history.action = HistoryAction::StatusChanged;
             history.note = s.note.clone();
         }
     }
@@ -236,7 +236,7 @@ where
         let (change, events) = apply(action, lead, to, actor, &settings, now);
         match store.save_change(&change, expected).await {
             Ok(()) => {
-                info!(lead_id = %lead_id, action = %change.history.action, version = change.lead.version, "lead changed");
+                info!(lead_id = %lead_id, action = ?change.history.action, version = change.lead.version, "lead changed");
                 // Published after the write: a failed write never reaches other systems.
                 for event in &events {
                     publisher.publish(event).await?;

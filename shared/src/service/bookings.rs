@@ -9,7 +9,7 @@ use serde_json::Value;
 use tracing::{info, Instrument};
 
 use crate::domain::booking::{JobBooked, SCL_MATCH_WINDOW};
-use crate::domain::lead::{Booking, HistoryEntry, Lead};
+use crate::domain::lead::{Booking, HistoryAction, HistoryEntry, Lead};
 use crate::domain::status::{transition, Action, Transition};
 use crate::domain::{LeadId, LeadStatus};
 use crate::ports::{BookingStore, LeadChange, LeadCommands, StoreError};
@@ -100,11 +100,11 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
                 "the customer was booked outside SCL"
             };
             next.status = to;
-            ("booked", to, why)
+            (HistoryAction::Booked, to, why)
         }
         // Done or already booked: keep the status, record the booking.
         _ => (
-            "booking_recorded",
+            HistoryAction::BookingRecorded,
             lead.status,
             "the lead was not open when the job was booked",
         ),
@@ -124,7 +124,7 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
         history: HistoryEntry {
             at: b.booked_at,
             actor_id: SYSTEM_ACTOR.into(),
-            action: action.into(),
+            action,
             from_status: Some(lead.status),
             to_status: Some(to),
             reason: Some(format!("job {}: {reason}", b.job_id)),

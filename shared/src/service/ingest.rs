@@ -8,7 +8,7 @@ use tracing::{info, Instrument};
 
 use crate::domain::call_event::CallCompleted;
 use crate::domain::detection::{Assessment, Detection};
-use crate::domain::lead::{CallInfo, Customer, HistoryEntry, Lead, NewLead};
+use crate::domain::lead::{CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
 use crate::domain::near_miss::NearMiss;
 use crate::domain::qualification::{qualify, Verdict};
 use crate::domain::settings::TenantSettings;
@@ -243,7 +243,7 @@ async fn create<S: IngestStore>(
         history: HistoryEntry {
             at: now,
             actor_id: SYSTEM_ACTOR.into(),
-            action: "created".into(),
+            action: HistoryAction::Created,
             from_status: None,
             to_status: Some(LeadStatus::New),
             reason: Some(detection.reasons.join("; ")),
@@ -299,7 +299,7 @@ async fn attach<S: IngestStore>(
         history: HistoryEntry {
             at: now,
             actor_id: SYSTEM_ACTOR.into(),
-            action: "call_attached".into(),
+            action: HistoryAction::CallAttached,
             from_status: Some(lead.status),
             to_status: Some(lead.status),
             reason: Some(format!("another qualifying call ({})", call.call_id)),

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use tracing::info;
 
 use crate::domain::lead::Lead;
-use crate::domain::near_miss::PROMOTED;
 use crate::domain::{CallId, LeadId, TenantId};
 use crate::ports::{CallDecision, CallRecord, DecisionKind, LeadWrite, NearMissStore, StoreError};
 use crate::service::actions::Actor;
@@ -50,7 +49,7 @@ pub async fn promote<S: NearMissStore>(
                 call_id: call.clone(),
                 decision: DecisionKind::LeadCreated,
                 lead_id: Some(id),
-                reasons: vec![format!("{PROMOTED} by {}", actor.user_id)],
+                reasons: vec![format!("promoted by {}", actor.user_id)],
                 score: Some(lead.detection.score),
                 decided_at: now,
             },
