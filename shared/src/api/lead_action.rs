@@ -43,6 +43,7 @@ where
         &actor,
         &action,
         if_match,
+        crate::domain::lead::now_millis(),
     )
     .await?;
     let version = Some(outcome.lead.version);

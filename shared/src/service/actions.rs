@@ -3,8 +3,6 @@
 //! version is a conflict, without it the change is re-decided on the latest state and retried,
 //! so concurrent changes serialise and none is lost.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use tracing::{info, warn};
@@ -18,10 +16,7 @@ use crate::ports::{
     EventPublisher, LeadChange, LeadCommands, OutboundEvent, PublishError, SettingsStore,
     StoreError,
 };
-
-/// Retries of a change whose lead moved underneath it (no `If-Match`). Ten CSRs hitting one
-/// lead at once all get through well within this.
-const MAX_ATTEMPTS: u32 = 25;
+use crate::service::retry::{retry_on_conflict, Conflict};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -198,6 +193,7 @@ fn apply(
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn act<S, P>(
     store: &S,
     publisher: &P,
@@ -206,13 +202,16 @@ pub async fn act<S, P>(
     actor: &Actor,
     action: &CsrAction,
     if_match: Option<u64>,
+    now: DateTime<Utc>,
 ) -> Result<ActionOutcome, ActionError>
 where
     S: LeadCommands + SettingsStore,
     P: EventPublisher,
 {
-    let settings = store.settings(tenant).await?;
-    for attempt in 0..MAX_ATTEMPTS {
+    let settings = &store.settings(tenant).await?;
+    // Without If-Match a change that lost a race is decided again on the latest state; with it,
+    // the caller asked for exactly the version they saw, so a race is their 412.
+    retry_on_conflict(move |_| async move {
         let lead = store
             .get_lead(tenant, lead_id)
             .await?
@@ -230,35 +229,37 @@ where
                 })
             }
         };
-        preconditions(action, &lead, &settings)?;
+        preconditions(action, &lead, settings)?;
         let expected = lead.version;
-        let now = crate::domain::lead::now_millis();
-        let (change, events) = apply(action, lead, to, actor, &settings, now);
+        let (change, events) = apply(action, lead, to, actor, settings, now);
         match store.save_change(&change, expected).await {
-            Ok(()) => {
-                info!(lead_id = %lead_id, action = ?change.history.action, version = change.lead.version, "lead changed");
-                // Published after the write: a failed write never reaches other systems.
-                for event in &events {
-                    publisher.publish(event).await?;
-                }
-                return Ok(ActionOutcome {
-                    lead: change.lead,
-                    note: change.note,
-                    changed: true,
-                });
-            }
+            Ok(()) => {}
             Err(StoreError::VersionConflict) if if_match.is_some() => {
                 return Err(ActionError::VersionConflict)
             }
-            Err(StoreError::VersionConflict) => {
-                // Someone else changed the lead: back off a little, re-read and decide again.
-                let jitter = u64::from(ulid::Ulid::generate().random() as u8 % 20);
-                tokio::time::sleep(Duration::from_millis(5 + jitter + 5 * u64::from(attempt)))
-                    .await;
-            }
             Err(e) => return Err(e.into()),
         }
+        info!(lead_id = %lead_id, action = ?change.history.action, version = change.lead.version, "lead changed");
+        // Published after the write: a failed write never reaches other systems.
+        for event in &events {
+            publisher.publish(event).await?;
+        }
+        Ok(ActionOutcome {
+            lead: change.lead,
+            note: change.note,
+            changed: true,
+        })
+    })
+    .await
+    .inspect_err(|e| {
+        if e.is_conflict() {
+            warn!(lead_id = %lead_id, "gave up after repeated concurrent changes");
+        }
+    })
+}
+
+impl Conflict for ActionError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, ActionError::Store(e) if e.is_conflict())
     }
-    warn!(lead_id = %lead_id, "gave up after repeated concurrent changes");
-    Err(ActionError::VersionConflict)
 }

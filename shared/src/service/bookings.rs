@@ -15,9 +15,9 @@ use crate::domain::{LeadId, LeadStatus};
 use crate::ports::{BookingStore, LeadChange, LeadCommands, StoreError};
 use crate::service::events::{parse_or_file, RejectionError};
 use crate::service::ingest::SYSTEM_ACTOR;
+use crate::service::retry::retry_on_conflict;
 
 pub const DETAIL_TYPE: &str = "JobBooked";
-const MAX_ATTEMPTS: usize = 10;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -166,11 +166,20 @@ pub async fn apply_booking<S: LeadCommands>(
 
 async fn apply_to_lead<S: LeadCommands>(
     store: &S,
-    mut lead: Lead,
+    matched: Lead,
     booking: &JobBooked,
     now: DateTime<Utc>,
 ) -> Result<BookingApplied, StoreError> {
-    for _ in 0..MAX_ATTEMPTS {
+    let matched = &matched;
+    retry_on_conflict(move |n| async move {
+        // The lead as matched, then, after a conflict (a CSR acted meanwhile), as it is now.
+        let lead = match n {
+            0 => matched.clone(),
+            _ => store
+                .get_lead(&booking.tenant_id, &matched.id)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt("lead vanished".into()))?,
+        };
         if lead
             .booking
             .as_ref()
@@ -183,27 +192,20 @@ async fn apply_to_lead<S: LeadCommands>(
             Ok(()) => {
                 let status = change.lead.status;
                 info!(lead_id = %lead.id, %status, "booking applied");
-                return Ok(if status != lead.status {
+                Ok(if status != lead.status {
                     BookingApplied::Booked {
                         lead_id: lead.id,
                         status,
                     }
                 } else {
                     BookingApplied::Recorded { lead_id: lead.id }
-                });
+                })
             }
             Err(StoreError::AlreadyProcessed) => {
-                return Ok(BookingApplied::AlreadyApplied { lead_id: lead.id })
+                Ok(BookingApplied::AlreadyApplied { lead_id: lead.id })
             }
-            Err(StoreError::VersionConflict) => {
-                // A CSR changed the lead meanwhile: re-read and decide again.
-                lead = store
-                    .get_lead(&booking.tenant_id, &lead.id)
-                    .await?
-                    .ok_or_else(|| StoreError::Corrupt("lead vanished".into()))?;
-            }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
         }
-    }
-    Err(StoreError::VersionConflict)
+    })
+    .await
 }

@@ -16,11 +16,10 @@ use crate::domain::{summary, LeadId, LeadStatus};
 use crate::ports::{CallDecision, DecisionKind, IngestStore, LeadWrite, NearMissWrite, StoreError};
 use crate::service::events::parse_or_file;
 use crate::service::events::RejectionError;
+use crate::service::retry::retry_on_conflict;
 
 pub const DETAIL_TYPE: &str = "CallCompleted";
 pub use crate::domain::lead::SYSTEM_ACTOR;
-/// Concurrent CSR changes to the lead we attach to are retried this many times.
-const MAX_ATTEMPTS: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -74,22 +73,23 @@ async fn process<S: IngestStore>(
     match qualify(call, &settings, &adjustment) {
         Verdict::Excluded { reason } => excluded(store, call, reason, now).await,
         Verdict::NearMiss(a) => near_miss(store, call, a, now).await,
+        // A CSR changing the lead this call attaches to means reading it again.
         Verdict::Lead(a) => {
-            for _ in 0..MAX_ATTEMPTS {
+            let (a, settings) = (&a, &settings);
+            retry_on_conflict(move |_| async move {
                 let attempt = match store
                     .open_lead_for_phone(&call.tenant_id, &call.from_number)
                     .await?
                 {
-                    None => create(store, call, &settings, a.clone(), now).await,
-                    Some(lead) => attach(store, lead, call, &settings, a.clone(), now).await,
+                    None => create(store, call, settings, a.clone(), now).await,
+                    Some(lead) => attach(store, lead, call, settings, a.clone(), now).await,
                 };
                 match attempt {
-                    Err(StoreError::VersionConflict) => continue,
-                    Err(StoreError::AlreadyProcessed) => return Ok(IngestOutcome::Duplicate),
-                    other => return other,
+                    Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
+                    other => other,
                 }
-            }
-            Err(StoreError::VersionConflict)
+            })
+            .await
         }
     }
 }

@@ -10,10 +10,7 @@ use crate::domain::detection::model::MODEL;
 use crate::domain::lead::{Lead, SYSTEM_ACTOR};
 use crate::domain::TenantId;
 use crate::ports::{LabelChange, LearningChange, LearningStore, StoreError};
-
-/// Label changes of one business race each other on its one learning record; each loser
-/// re-reads and applies its change again.
-const MAX_ATTEMPTS: usize = 25;
+use crate::service::retry::retry_on_conflict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LabelOutcome {
@@ -30,7 +27,8 @@ pub async fn record_label<S: LearningStore>(
 ) -> Result<LabelOutcome, StoreError> {
     let label = label_of(lead);
     let by = lead.last_actor_id.as_deref().unwrap_or(SYSTEM_ACTOR);
-    for _ in 0..MAX_ATTEMPTS {
+    // Label changes of one business race each other on its one learning record.
+    retry_on_conflict(move |_| async move {
         let (mut learning, version) = store.learning(&lead.tenant_id).await?;
         let (counted, label_version) = store.counted_label(&lead.tenant_id, &lead.id).await?;
         let now_counted = learning.relabel(
@@ -45,49 +43,41 @@ pub async fn record_label<S: LearningStore>(
         if now_counted == counted {
             return Ok(LabelOutcome::Unchanged);
         }
-        let change = LearningChange {
-            tenant_id: lead.tenant_id.clone(),
-            learning,
-            expected_version: version,
-            label: Some(LabelChange {
-                lead_id: lead.id,
-                counted: now_counted,
-                expected_version: label_version,
-            }),
-        };
-        match store.save_learning(&change).await {
-            Ok(()) => {
-                info!(lead_id = %lead.id, ?label, "label counted");
-                return Ok(LabelOutcome::Counted(label));
-            }
-            Err(StoreError::VersionConflict) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(StoreError::VersionConflict)
+        store
+            .save_learning(&LearningChange {
+                tenant_id: lead.tenant_id.clone(),
+                learning,
+                expected_version: version,
+                label: Some(LabelChange {
+                    lead_id: lead.id,
+                    counted: now_counted,
+                    expected_version: label_version,
+                }),
+            })
+            .await?;
+        info!(lead_id = %lead.id, ?label, "label counted");
+        Ok(LabelOutcome::Counted(label))
+    })
+    .await
 }
 
 /// Forgets what the business's labels taught; the label totals stay.
 pub async fn reset<S: LearningStore>(store: &S, tenant: &TenantId) -> Result<Learning, StoreError> {
-    for _ in 0..MAX_ATTEMPTS {
+    retry_on_conflict(move |_| async move {
         let (mut learning, version) = store.learning(tenant).await?;
         learning.reset();
-        let change = LearningChange {
-            tenant_id: tenant.clone(),
-            learning: learning.clone(),
-            expected_version: version,
-            label: None,
-        };
-        match store.save_learning(&change).await {
-            Ok(()) => {
-                info!("detection adaptation reset");
-                return Ok(learning);
-            }
-            Err(StoreError::VersionConflict) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(StoreError::VersionConflict)
+        store
+            .save_learning(&LearningChange {
+                tenant_id: tenant.clone(),
+                learning: learning.clone(),
+                expected_version: version,
+                label: None,
+            })
+            .await?;
+        info!("detection adaptation reset");
+        Ok(learning)
+    })
+    .await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

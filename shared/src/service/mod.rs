@@ -8,5 +8,6 @@ pub mod ingest;
 pub mod learning;
 pub mod near_misses;
 pub mod notify;
+pub mod retry;
 pub mod settings;
 pub mod stream;

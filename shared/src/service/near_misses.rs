@@ -7,9 +7,7 @@ use crate::domain::lead::Lead;
 use crate::domain::{CallId, LeadId, TenantId};
 use crate::ports::{CallDecision, CallRecord, DecisionKind, LeadWrite, NearMissStore, StoreError};
 use crate::service::actions::Actor;
-
-/// A promotion losing a race re-reads, and then finds the call is a lead.
-const MAX_ATTEMPTS: usize = 5;
+use crate::service::retry::{retry_on_conflict, Conflict};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PromoteError {
@@ -28,7 +26,8 @@ pub async fn promote<S: NearMissStore>(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Lead, PromoteError> {
-    for _ in 0..MAX_ATTEMPTS {
+    // A promotion losing a race reads the call again, and finds it is a lead.
+    retry_on_conflict(move |_| async move {
         let (near_miss, transcript) = match store.call_record(tenant, call, now).await? {
             None | Some(CallRecord::Other) => return Err(PromoteError::NotFound),
             Some(CallRecord::Lead(id)) => return Err(PromoteError::AlreadyALead(id)),
@@ -58,12 +57,20 @@ pub async fn promote<S: NearMissStore>(
         match store.promote(&write).await {
             Ok(()) => {
                 info!(lead_id = %id, "near miss promoted");
-                return Ok(write.lead);
+                Ok(write.lead)
             }
             // Promoted by someone else first, or changed under us: read what it is now.
-            Err(StoreError::AlreadyProcessed | StoreError::VersionConflict) => continue,
-            Err(e) => return Err(e.into()),
+            Err(StoreError::AlreadyProcessed | StoreError::VersionConflict) => {
+                Err(StoreError::VersionConflict.into())
+            }
+            Err(e) => Err(e.into()),
         }
+    })
+    .await
+}
+
+impl Conflict for PromoteError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, PromoteError::Store(e) if e.is_conflict())
     }
-    Err(StoreError::VersionConflict.into())
 }

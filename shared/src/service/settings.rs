@@ -3,32 +3,27 @@
 use crate::domain::settings::{SettingsUpdate, TenantSettings};
 use crate::domain::TenantId;
 use crate::ports::{SettingsStore, StoreError};
-
-const MAX_ATTEMPTS: usize = 10;
+use crate::service::retry::retry_on_conflict;
 
 pub async fn update_settings<S: SettingsStore>(
     store: &S,
     tenant: &TenantId,
     update: SettingsUpdate,
 ) -> Result<TenantSettings, StoreError> {
-    for _ in 0..MAX_ATTEMPTS {
+    let update = &update;
+    retry_on_conflict(move |_| async move {
         let (current, version) = store.settings_versioned(tenant).await?;
         let next = update.clone().apply(current.clone());
         if next == current {
             return Ok(current);
         }
-        match store.save_settings(tenant, &next, version).await {
-            Ok(()) => {
-                if next.cold_after_days != current.cold_after_days {
-                    store
-                        .recompute_cold_at(tenant, next.cold_after_days)
-                        .await?;
-                }
-                return Ok(next);
-            }
-            Err(StoreError::VersionConflict) => continue,
-            Err(e) => return Err(e),
+        store.save_settings(tenant, &next, version).await?;
+        if next.cold_after_days != current.cold_after_days {
+            store
+                .recompute_cold_at(tenant, next.cold_after_days)
+                .await?;
         }
-    }
-    Err(StoreError::VersionConflict)
+        Ok(next)
+    })
+    .await
 }
