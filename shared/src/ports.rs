@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::domain::booking::JobBooked;
 use crate::domain::detection::adaptation::{Adjustment, CountedLabel, Learning};
+use crate::domain::events::IntegrationEvent;
 use crate::domain::lead::Note;
 use crate::domain::near_miss::{NearMiss, NearMissEntry};
 use crate::domain::notification::{EmailContent, InAppNotification};
@@ -186,13 +187,6 @@ pub trait LeadCommands: Send + Sync {
     ) -> impl Future<Output = Result<Option<Lead>, StoreError>> + Send;
 }
 
-/// An integration event for other systems (docs/api.md, Events out).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboundEvent {
-    pub event_type: &'static str,
-    pub payload: Value,
-}
-
 #[derive(Debug, thiserror::Error)]
 #[error("publishing {event_type} failed: {detail}")]
 pub struct PublishError {
@@ -203,7 +197,7 @@ pub struct PublishError {
 pub trait EventPublisher: Send + Sync {
     fn publish(
         &self,
-        event: &OutboundEvent,
+        event: &IntegrationEvent,
     ) -> impl Future<Output = Result<(), PublishError>> + Send;
 }
 
@@ -354,9 +348,9 @@ pub trait LearningStore: Send + Sync {
 
 /// For functions that publish nothing: an attempt to publish is a bug, reported as an error.
 impl EventPublisher for () {
-    async fn publish(&self, event: &OutboundEvent) -> Result<(), PublishError> {
+    async fn publish(&self, event: &IntegrationEvent) -> Result<(), PublishError> {
         Err(PublishError {
-            event_type: event.event_type,
+            event_type: event.event_type(),
             detail: "this function has no event publisher".into(),
         })
     }

@@ -1,7 +1,7 @@
 //! CSR requests (docs/api.md, Routes), parsed from JSON bodies into typed commands. Unknown fields
 //! are rejected; every error names its field.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::call_event::{from_value_named, optional_text};
@@ -29,7 +29,7 @@ fn required_text(field: &str, raw: String, max: usize) -> Result<String, FieldEr
         .ok_or_else(|| FieldError::new(field, format!("must be 1 to {max} characters")))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CopyTarget {
     Customer,

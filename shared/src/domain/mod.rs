@@ -5,6 +5,7 @@ pub mod call_event;
 pub mod commands;
 pub mod detection;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod lead;
 pub mod near_miss;

@@ -4,17 +4,16 @@
 //! so concurrent changes serialise and none is lost.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use tracing::{info, warn};
 
 use crate::domain::commands::{AddNote, CopyTarget, Dismiss, SetStatus};
+use crate::domain::events::{CallbackRequested, IntegrationEvent, NoteCopied};
 use crate::domain::lead::{HistoryAction, HistoryEntry, Lead, Note};
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::{transition, Action, Transition, TransitionError};
 use crate::domain::{FieldError, LeadId, TenantId, UserId};
 use crate::ports::{
-    EventPublisher, LeadChange, LeadCommands, OutboundEvent, PublishError, SettingsStore,
-    StoreError,
+    EventPublisher, LeadChange, LeadCommands, PublishError, SettingsStore, StoreError,
 };
 use crate::service::retry::{retry_on_conflict, Conflict};
 
@@ -103,7 +102,7 @@ fn apply(
     actor: &Actor,
     settings: &TenantSettings,
     now: DateTime<Utc>,
-) -> (LeadChange, Vec<OutboundEvent>) {
+) -> (LeadChange, Vec<IntegrationEvent>) {
     let from = lead.status;
     lead.status = to;
     lead.version += 1;
@@ -123,8 +122,6 @@ fn apply(
     };
     let mut note = None;
     let mut events = Vec::new();
-    let tenant = lead.tenant_id.to_string();
-    let lead_id = lead.id.to_string();
     match action {
         CsrAction::AddNote(n) => {
             history.action = HistoryAction::NoteAdded;
@@ -138,14 +135,15 @@ fn apply(
                 copied_to: n.copy_to.iter().map(|t| t.as_str().to_owned()).collect(),
             });
             for target in &n.copy_to {
-                events.push(OutboundEvent {
-                    event_type: "NoteCopied",
-                    payload: json!({
-                        "tenant_id": tenant, "lead_id": lead_id, "target": target.as_str(),
-                        "customer_id": lead.customer.customer_id, "location_id": lead.customer.location_id,
-                        "text": n.text, "author_id": actor.user_id,
-                    }),
-                });
+                events.push(IntegrationEvent::NoteCopied(NoteCopied {
+                    tenant_id: lead.tenant_id.clone(),
+                    lead_id: lead.id,
+                    target: *target,
+                    customer_id: lead.customer.customer_id.clone(),
+                    location_id: lead.customer.location_id.clone(),
+                    text: n.text.clone(),
+                    author_id: actor.user_id.clone(),
+                }));
             }
         }
         CsrAction::Dismiss(d) => {
@@ -164,18 +162,16 @@ fn apply(
         CsrAction::CallBack => {
             history.action = HistoryAction::CallbackRequested;
             lead.callback_attempts += 1;
-            events.push(OutboundEvent {
-                event_type: "CallbackRequested",
-                payload: json!({
-                    "tenant_id": tenant, "lead_id": lead_id,
-                    "customer_phone": lead.customer.phone,
-                    "caller_id": settings.callback_caller_id,
-                    "voicemail_callback_number": settings.voicemail_callback_number,
-                    "agent_id": actor.user_id,
-                    "requested_at": now,
-                    "attempt": lead.callback_attempts,
-                }),
-            });
+            events.push(IntegrationEvent::CallbackRequested(CallbackRequested {
+                tenant_id: lead.tenant_id.clone(),
+                lead_id: lead.id,
+                customer_phone: lead.customer.phone.clone(),
+                caller_id: settings.callback_caller_id.clone(),
+                voicemail_callback_number: settings.voicemail_callback_number.clone(),
+                agent_id: actor.user_id.clone(),
+                requested_at: now,
+                attempt: lead.callback_attempts,
+            }));
         }
         CsrAction::SetStatus(s) => {
             history.action = HistoryAction::StatusChanged;

@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::json;
 use tracing::{error, info};
 
+use crate::domain::events::{IntegrationEvent, LeadCreated};
 use crate::domain::lead::Lead;
 use crate::domain::notification::{self, sms_release_at};
 use crate::domain::settings::Channel;
 use crate::ports::{
     ChannelError, DeliveryClaim, DeliveryKey, DeliveryStatus, EventPublisher, HeldSms,
-    NotificationStore, Notifier, OutboundEvent, SettingsStore, StoreError,
+    NotificationStore, Notifier, SettingsStore, StoreError,
 };
 
 /// Attempts per channel before the failure is recorded (backoff 100 ms, 200 ms).
@@ -115,11 +115,12 @@ where
         channel,
     };
 
-    let event = OutboundEvent {
-        event_type: "LeadCreated",
-        payload: json!({"tenant_id": lead.tenant_id, "lead_id": lead.id.to_string(),
-                        "customer_phone": lead.customer.phone, "created_at": lead.created_at}),
-    };
+    let event = IntegrationEvent::LeadCreated(LeadCreated {
+        tenant_id: lead.tenant_id.clone(),
+        lead_id: lead.id,
+        customer_phone: lead.customer.phone.clone(),
+        created_at: lead.created_at,
+    });
     let d = deliver(store, &key("-", "lead_created"), now, || async {
         publisher.publish(&event).await.map_err(|e| ChannelError {
             channel: "lead_created",

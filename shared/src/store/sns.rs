@@ -4,7 +4,8 @@
 use aws_sdk_sns::error::DisplayErrorContext;
 use aws_sdk_sns::types::MessageAttributeValue;
 
-use crate::ports::{EventPublisher, OutboundEvent, PublishError};
+use crate::domain::events::IntegrationEvent;
+use crate::ports::{EventPublisher, PublishError};
 
 #[derive(Clone, Debug)]
 pub struct SnsPublisher {
@@ -22,20 +23,20 @@ impl SnsPublisher {
 }
 
 impl EventPublisher for SnsPublisher {
-    async fn publish(&self, event: &OutboundEvent) -> Result<(), PublishError> {
+    async fn publish(&self, event: &IntegrationEvent) -> Result<(), PublishError> {
         let fail = |detail: String| PublishError {
-            event_type: event.event_type,
+            event_type: event.event_type(),
             detail,
         };
         let attr = MessageAttributeValue::builder()
             .data_type("String")
-            .string_value(event.event_type)
+            .string_value(event.event_type())
             .build()
             .map_err(|e| fail(e.to_string()))?;
         self.client
             .publish()
             .topic_arn(&self.topic_arn)
-            .message(event.payload.to_string())
+            .message(event.payload().to_string())
             .message_attributes("event_type", attr)
             .send()
             .await
