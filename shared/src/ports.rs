@@ -12,7 +12,7 @@ use crate::domain::detection::adaptation::{Adjustment, CountedLabel, Learning};
 use crate::domain::events::IntegrationEvent;
 use crate::domain::lead::Note;
 use crate::domain::near_miss::{NearMiss, NearMissEntry};
-use crate::domain::notification::{EmailContent, InAppNotification};
+use crate::domain::notification::{EmailContent, InAppNotification, NotificationId};
 use crate::domain::settings::EmailAddress;
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::ColdAfterDays;
@@ -470,7 +470,7 @@ pub trait NotificationStore: Send + Sync {
         &self,
         tenant: &TenantId,
         user_id: &str,
-        id: &str,
+        id: &NotificationId,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<InAppNotification>, StoreError>> + Send;
 }

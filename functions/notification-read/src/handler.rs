@@ -5,7 +5,7 @@ use lambda_http::{Body, Error, Request, RequestExt, Response};
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::commands::{parse_body, parse_empty};
 use scl_shared::domain::lead::now_millis;
-use scl_shared::domain::FieldError;
+use scl_shared::domain::notification::NotificationId;
 use scl_shared::ports::NotificationStore;
 use scl_shared::store::DynamoStore;
 use tracing::Instrument;
@@ -29,17 +29,7 @@ async fn run<S: NotificationStore>(
     let caller = Caller::authorize(req, Scope::View)?;
     api::reject_query_params(req, &[])?;
     parse_empty(&parse_body(req.body().as_ref())?)?;
-    let id = req
-        .path_parameters()
-        .first("id")
-        .unwrap_or_default()
-        .to_owned();
-    let valid = id.len() <= 64
-        && id.starts_with("n-")
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if !valid {
-        return Err(FieldError::new("id", "must be a notification id").into());
-    }
+    let id = NotificationId::parse("id", req.path_parameters().first("id").unwrap_or_default())?;
     let n = state
         .store
         .mark_read(

@@ -5,23 +5,58 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::error::FieldError;
+use super::ids::LeadId;
 use super::lead::Lead;
 use super::settings::QuietHours;
+
+/// A notification's id: `n-` and the lead's id, one per (lead, recipient), so a redelivered
+/// stream record finds the one it already wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct NotificationId(LeadId);
+
+impl NotificationId {
+    pub fn for_lead(lead: &Lead) -> Self {
+        NotificationId(lead.id)
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        raw.strip_prefix("n-")
+            .and_then(|id| LeadId::parse(field, id).ok())
+            .map(NotificationId)
+            .ok_or_else(|| FieldError::new(field, "must be a notification id (n-<lead id>)"))
+    }
+}
+
+impl std::fmt::Display for NotificationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "n-{}", self.0)
+    }
+}
+
+impl TryFrom<String> for NotificationId {
+    type Error = FieldError;
+    fn try_from(v: String) -> Result<Self, Self::Error> {
+        NotificationId::parse("id", &v)
+    }
+}
+
+impl From<NotificationId> for String {
+    fn from(v: NotificationId) -> String {
+        v.to_string()
+    }
+}
 
 /// An in-app notification as the feed shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InAppNotification {
-    pub id: String,
+    pub id: NotificationId,
     pub lead_id: String,
     pub title: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
-}
-
-/// The notification id for a lead: one per (lead, recipient), so redelivery finds it.
-pub fn notification_id(lead: &Lead) -> String {
-    format!("n-{}", lead.id)
 }
 
 pub struct EmailContent {
@@ -52,7 +87,7 @@ pub fn lead_link(app_url: &str, lead: &Lead) -> String {
 
 pub fn in_app(lead: &Lead, now: DateTime<Utc>) -> InAppNotification {
     InAppNotification {
-        id: notification_id(lead),
+        id: NotificationId::for_lead(lead),
         lead_id: lead.id.to_string(),
         title: "New Second Chance Lead".into(),
         body: lead.summary.clone(),

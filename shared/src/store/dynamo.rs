@@ -17,7 +17,7 @@ use super::keys;
 use crate::domain::booking::JobBooked;
 use crate::domain::detection::adaptation::Adjustment;
 use crate::domain::lead::{Lead, LeadDetail, Transcript};
-use crate::domain::notification::InAppNotification;
+use crate::domain::notification::{InAppNotification, NotificationId};
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::ColdAfterDays;
 use crate::domain::status::{LeadStatus, Tab};
@@ -1040,7 +1040,7 @@ impl NotificationStore for DynamoStore {
         &self,
         tenant: &TenantId,
         user_id: &str,
-        id: &str,
+        id: &NotificationId,
         now: DateTime<Utc>,
     ) -> Result<Option<InAppNotification>, StoreError> {
         let key_pk = keys::feed_pk(tenant, user_id);

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::ids::{CallId, CrmId, LeadId, TenantId};
+use crate::domain::notification::NotificationId;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::status::LeadStatus;
 
@@ -66,7 +67,7 @@ pub fn feed_pk(tenant: &TenantId, user: &str) -> String {
     format!("TENANT#{tenant}#USER#{user}#NOTIF")
 }
 
-pub fn feed_sk(notification_id: &str) -> String {
+pub fn feed_sk(notification_id: &NotificationId) -> String {
     format!("NOTIF#{notification_id}")
 }
 
