@@ -32,8 +32,13 @@ pub enum StoreError {
     VersionConflict,
     #[error("the page cursor is not valid for this list")]
     BadCursor,
-    #[error("storage request failed: {0}")]
-    Backend(String),
+    /// DynamoDB (or building a request for it) failed; `operation` says which.
+    #[error("DynamoDB {operation} failed")]
+    Backend {
+        operation: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("stored item could not be read: {0}")]
     Corrupt(String),
 }

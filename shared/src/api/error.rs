@@ -28,8 +28,9 @@ pub enum ApiError {
     Transition(#[from] TransitionError),
     #[error("version conflict")]
     VersionConflict,
-    #[error("internal: {0}")]
-    Internal(String),
+    /// Anything the caller cannot fix; the source goes to the log, never to the response.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<FieldError> for ApiError {
@@ -46,7 +47,7 @@ impl From<StoreError> for ApiError {
                 "is not a cursor returned for this list",
             )),
             StoreError::VersionConflict => ApiError::VersionConflict,
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::Internal(Box::new(other)),
         }
     }
 }
@@ -78,9 +79,9 @@ impl ApiError {
             ApiError::AlreadyALead => json!({"error": {
                 "code": code, "message": "This call already belongs to a lead.", "field": "call_id",
             }}),
-            ApiError::Internal(detail) => {
+            ApiError::Internal(source) => {
                 // Details go to the log only; the caller gets an opaque message.
-                error!(error = %detail, "internal error");
+                error!(error = %crate::telemetry::chain(source.as_ref()), "internal error");
                 json!({"error": {"code": code, "message": "Something went wrong on our side. Try again shortly."}})
             }
             other => json!({"error": {"code": code, "message": sentence(other)}}),
@@ -124,7 +125,7 @@ impl From<crate::service::actions::ActionError> for ApiError {
             A::Transition(t) => ApiError::Transition(t),
             A::Validation(f) => ApiError::Validation(f),
             A::Store(s) => s.into(),
-            A::Publish(p) => ApiError::Internal(p.to_string()),
+            A::Publish(p) => ApiError::Internal(Box::new(p)),
         }
     }
 }

@@ -113,7 +113,7 @@ where
             Some(_) => f(record).instrument(span).await,
         };
         if let Err(e) = result {
-            error!(sequence_number = seq.as_deref().unwrap_or("-"), error = %e, "stream record failed");
+            error!(sequence_number = seq.as_deref().unwrap_or("-"), error = %crate::telemetry::chain(&e), "stream record failed");
             // A record without a sequence number cannot be named; an empty identifier makes
             // Lambda retry the whole batch, which is the safe way not to lose it.
             response.batch_item_failures.push(BatchItemFailure {

@@ -6,7 +6,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use chrono::{DateTime, Duration, Utc};
 
 use super::dynamo::{
-    backend, decode, encode, entity_of, put, s, DynamoStore, Item, LeadCondition, NOT_EXISTS,
+    backend, build_failed, decode, encode, entity_of, put, s, DynamoStore, Item, LeadCondition,
+    NOT_EXISTS,
 };
 use super::items::*;
 use super::keys;
@@ -35,7 +36,7 @@ fn versioned_put(table: &str, item: Item, expected: u64) -> Result<TransactWrite
             .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
     };
     Ok(TransactWriteItem::builder()
-        .put(p.build().map_err(|e| StoreError::Backend(e.to_string()))?)
+        .put(p.build().map_err(|e| build_failed("a put", e))?)
         .build())
 }
 
@@ -55,7 +56,7 @@ fn delete(
             .expression_attribute_values(":expected", AttributeValue::N(v.to_string()));
     }
     Ok(TransactWriteItem::builder()
-        .delete(d.build().map_err(|e| StoreError::Backend(e.to_string()))?)
+        .delete(d.build().map_err(|e| build_failed("a delete", e))?)
         .build())
 }
 

@@ -40,12 +40,36 @@ pub struct DynamoStore {
     pub(super) table: String,
 }
 
+/// A failed DynamoDB call, named by its operation (`QueryError` -> `Query`), with the SDK's
+/// error kept as the source.
 pub(super) fn backend<E, R>(e: SdkError<E, R>) -> StoreError
 where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    StoreError::Backend(DisplayErrorContext(e).to_string())
+    let type_name = std::any::type_name::<E>();
+    let operation = type_name
+        .rsplit("::")
+        .next()
+        .unwrap_or(type_name)
+        .trim_end_matches("Error");
+    StoreError::Backend {
+        operation: operation.to_owned(),
+        source: Box::new(DisplayedSdkError(DisplayErrorContext(e).to_string())),
+    }
+}
+
+/// The SDK error's full context as text (its own `Display` says only "service error").
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct DisplayedSdkError(String);
+
+/// A request that could not even be built.
+pub(super) fn build_failed(what: &str, e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Backend {
+        operation: format!("building {what}"),
+        source: Box::new(e),
+    }
 }
 
 pub(super) fn encode<T: Serialize>(v: &T) -> Result<Item, StoreError> {
@@ -78,7 +102,7 @@ pub(super) fn put(
                 .set_item(Some(item))
                 .set_condition_expression(condition.map(str::to_owned))
                 .build()
-                .map_err(|e| StoreError::Backend(e.to_string()))?,
+                .map_err(|e| build_failed("a transaction item", e))?,
         )
         .build())
 }
@@ -96,7 +120,7 @@ pub(super) fn put_with_version(
                 .condition_expression("version = :expected")
                 .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
                 .build()
-                .map_err(|e| StoreError::Backend(e.to_string()))?,
+                .map_err(|e| build_failed("a transaction item", e))?,
         )
         .build())
 }
@@ -204,7 +228,7 @@ impl DynamoStore {
                         .expression_attribute_names("#k", "decision")
                         .expression_attribute_values(":near_miss", s("near_miss"))
                         .build()
-                        .map_err(|e| StoreError::Backend(e.to_string()))?,
+                        .map_err(|e| build_failed("a transaction item", e))?,
                 )
                 .build(),
             _ => put(&self.table, decision, Some(NOT_EXISTS))?,
