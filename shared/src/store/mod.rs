@@ -1,6 +1,5 @@
 //! The DynamoDB adapter: implements the ports over one table (docs/data-model.md).
 
-pub mod detection;
 pub mod dynamo;
 pub mod items;
 pub mod keys;

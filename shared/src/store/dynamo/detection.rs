@@ -5,12 +5,10 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use chrono::{DateTime, Duration, Utc};
 
-use super::dynamo::{
-    backend, build_failed, decode, encode, entity_of, put, s, DynamoStore, Item, LeadCondition,
-    NOT_EXISTS,
+use super::{
+    backend, build_failed, decision_item, decode, encode, entity_of, put, s, DynamoStore, Item,
+    LeadCondition, NOT_EXISTS,
 };
-use super::items::*;
-use super::keys;
 use crate::domain::detection::adaptation::{Adjustment, CountedLabel, Learning};
 use crate::domain::near_miss::{oldest_kept, NearMiss};
 use crate::domain::settings::TenantSettings;
@@ -20,6 +18,8 @@ use crate::ports::{
     NearMissStore, NearMissWrite, StoreError,
 };
 use crate::query::{NearMissRequest, PageCursor};
+use crate::store::items::*;
+use crate::store::keys;
 
 /// TTL of a near miss's items: kept 30 days from the call (a day more, since TTL deletion
 /// lags; reads filter on the call time, so the extra day is never shown).
@@ -62,7 +62,7 @@ fn delete(
 
 impl DynamoStore {
     /// The settings and the learned adjustment: one Query over the tenant's `SETTINGS*` items.
-    pub(super) async fn settings_and_adjustment(
+    pub(crate) async fn settings_and_adjustment(
         &self,
         tenant: &TenantId,
     ) -> Result<(TenantSettings, Adjustment), StoreError> {
@@ -92,7 +92,7 @@ impl DynamoStore {
 
     /// A near miss: the call's decision (its redelivery guard), the near miss and its
     /// transcript in the call's partition, and its row in the business's list.
-    pub(super) async fn put_near_miss(&self, w: &NearMissWrite) -> Result<(), StoreError> {
+    pub(crate) async fn put_near_miss(&self, w: &NearMissWrite) -> Result<(), StoreError> {
         let n = &w.near_miss;
         let tenant = &w.decision.tenant_id;
         let call_pk = keys::call_marker_pk(tenant, &n.call.call_id);
@@ -100,7 +100,7 @@ impl DynamoStore {
         let mut items = vec![
             put(
                 &self.table,
-                encode(&super::dynamo::decision_item(&w.decision))?,
+                encode(&decision_item(&w.decision))?,
                 Some(NOT_EXISTS),
             )?,
             put(

@@ -1,0 +1,28 @@
+//! `BookingStore`: bookings stored once per job.
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::domain::booking::JobBooked;
+use crate::ports::{BookingStore, StoreError};
+use crate::store::keys;
+
+impl BookingStore for DynamoStore {
+    async fn put_booking(
+        &self,
+        booking: &JobBooked,
+        received_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let item = encode(&BookingItem {
+            pk: keys::booking_pk(&booking.tenant_id, &booking.job_id),
+            sk: keys::BOOKING_SK.into(),
+            entity: ENTITY_BOOKING.into(),
+            received_at: keys::sortable_time(received_at),
+            booking: booking.clone(),
+        })?;
+        match self.put_if_absent(item).await? {
+            true => Ok(()),
+            false => Err(StoreError::AlreadyProcessed),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! `LeadCommands`: one lead read and written for a CSR or a booking.
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::domain::lead::Lead;
+use crate::domain::{LeadId, PhoneNumber, TenantId};
+use crate::ports::{LeadChange, LeadCommands, StoreError};
+use crate::store::keys;
+
+impl LeadCommands for DynamoStore {
+    async fn get_lead(&self, tenant: &TenantId, lead: &LeadId) -> Result<Option<Lead>, StoreError> {
+        self.get_consistent(keys::lead_pk(tenant, lead), keys::LEAD_SK)
+            .await?
+            .map(|i| decode::<LeadItem>(i).map(|l| l.lead))
+            .transpose()
+    }
+
+    async fn save_change(
+        &self,
+        change: &LeadChange,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let lead = &change.lead;
+        let pk = keys::lead_pk(&lead.tenant_id, &lead.id);
+        let mut items = vec![put_with_version(
+            &self.table,
+            encode(&LeadItem::from_lead(lead))?,
+            expected_version,
+        )?];
+        items.push(put(
+            &self.table,
+            encode(&HistoryItem {
+                pk: pk.clone(),
+                sk: keys::history_sk(
+                    change.history.at,
+                    &change
+                        .history_id
+                        .clone()
+                        .unwrap_or_else(|| ulid::Ulid::generate().to_string()),
+                ),
+                entity: ENTITY_HISTORY.into(),
+                entry: change.history.clone(),
+            })?,
+            Some(NOT_EXISTS),
+        )?);
+        if let Some(note) = &change.note {
+            items.push(put(
+                &self.table,
+                encode(&NoteItem {
+                    pk: pk.clone(),
+                    sk: keys::note_sk(note.created_at, &note.id),
+                    entity: ENTITY_NOTE.into(),
+                    note: note.clone(),
+                })?,
+                Some(NOT_EXISTS),
+            )?);
+        }
+        // Item 0 is the lead: its condition failing means someone else changed it. Otherwise
+        // the history entry (or note) already exists: this change was applied before.
+        match self.transact_raw(items).await? {
+            None => Ok(()),
+            Some(failed) if failed.first() == Some(&true) => Err(StoreError::VersionConflict),
+            Some(_) => Err(StoreError::AlreadyProcessed),
+        }
+    }
+
+    async fn leads_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Lead>, StoreError> {
+        let mut leads = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::INDEX_BY_PHONE)
+                .key_condition_expression("gsi3pk = :pk")
+                .filter_expression("call_ended_at >= :since")
+                .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
+                .expression_attribute_values(":since", s(keys::sortable_time(since)))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items.unwrap_or_default() {
+                leads.push(decode::<LeadItem>(item)?.lead);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(leads),
+            }
+        }
+    }
+
+    async fn banner_lead(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Lead>, StoreError> {
+        self.newest_open_lead_for_phone(tenant, phone, Some(since))
+            .await
+    }
+}

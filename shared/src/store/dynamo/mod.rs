@@ -1,0 +1,268 @@
+//! `DynamoStore`: the ports over one DynamoDB table, one module per port (`codec` and
+//! `writes` hold what they share). Query, GetItem, PutItem, UpdateItem, DeleteItem and
+//! TransactWriteItems only; never Scan.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+
+use super::items::*;
+use super::keys;
+use crate::domain::lead::Lead;
+use crate::domain::status::LeadStatus;
+use crate::domain::{PhoneNumber, TenantId};
+use crate::ports::{LeadWrite, StoreError};
+
+mod bookings;
+mod codec;
+mod detection;
+mod ingest;
+mod leads;
+mod notifications;
+mod queries;
+mod rejected;
+mod settings;
+mod writes;
+
+use codec::*;
+use writes::*;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    pub(crate) client: Client,
+    pub(crate) table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The newest lead for a phone in Open or Cold (one Query on ByPhone), optionally only if
+    /// its latest call ended at or after `since`.
+    async fn newest_open_lead_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Option<Lead>, StoreError> {
+        let mut filter = "#status IN (:new, :cba)".to_owned();
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::INDEX_BY_PHONE)
+            .key_condition_expression("gsi3pk = :pk")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
+            .expression_attribute_values(":new", s(LeadStatus::New.api_value()))
+            .expression_attribute_values(":cba", s(LeadStatus::CallBackAttempted.api_value()))
+            .scan_index_forward(false);
+        if let Some(since) = since {
+            filter.push_str(" AND call_ended_at >= :since");
+            q = q.expression_attribute_values(":since", s(keys::sortable_time(since)));
+        }
+        let out = q.filter_expression(filter).send().await.map_err(backend)?;
+        match out.items.unwrap_or_default().into_iter().next() {
+            Some(item) => Ok(Some(decode::<LeadItem>(item)?.lead)),
+            None => Ok(None),
+        }
+    }
+
+    /// Puts an item unless its key exists; `false` when it did (a redelivery or a repeat).
+    pub(crate) async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(NOT_EXISTS)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    /// One item by key, read strongly consistently (a change decides from the latest state).
+    pub(crate) async fn get_consistent(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item)
+    }
+
+    /// The items of a lead write: decision marker first (its condition detects redelivery),
+    /// then the lead, its call, transcript chunks and history entry.
+    pub(crate) fn lead_write_items(
+        &self,
+        write: &LeadWrite,
+        lead_condition: LeadCondition,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let lead = &write.lead;
+        let pk = keys::lead_pk(&lead.tenant_id, &lead.id);
+        let decision = encode(&decision_item(&write.decision))?;
+        let mut items = vec![match lead_condition {
+            // A promotion: the call must still be a near miss (not promoted meanwhile).
+            LeadCondition::Promoted => TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(decision))
+                        .condition_expression("#d.#k = :near_miss")
+                        .expression_attribute_names("#d", "decision")
+                        .expression_attribute_names("#k", "decision")
+                        .expression_attribute_values(":near_miss", s("near_miss"))
+                        .build()
+                        .map_err(|e| build_failed("a transaction item", e))?,
+                )
+                .build(),
+            _ => put(&self.table, decision, Some(NOT_EXISTS))?,
+        }];
+        let lead_item = encode(&LeadItem::from_lead(lead))?;
+        items.push(match lead_condition {
+            LeadCondition::New | LeadCondition::Promoted => {
+                put(&self.table, lead_item, Some(NOT_EXISTS))?
+            }
+            LeadCondition::Version(v) => put_with_version(&self.table, lead_item, v)?,
+        });
+        items.push(put(
+            &self.table,
+            encode(&CallItem {
+                pk: pk.clone(),
+                sk: keys::call_sk(write.call.started_at, &write.call.call_id),
+                entity: ENTITY_CALL.into(),
+                call: write.call.clone(),
+            })?,
+            None,
+        )?);
+        let (chunks, truncated) = chunk_transcript(&write.transcript);
+        for (i, segments) in chunks.into_iter().enumerate() {
+            let chunk = u32::try_from(i).unwrap_or(u32::MAX);
+            items.push(put(
+                &self.table,
+                encode(&TranscriptChunkItem {
+                    pk: pk.clone(),
+                    sk: keys::transcript_sk(write.call.started_at, &write.call.call_id, chunk),
+                    entity: ENTITY_TRANSCRIPT.into(),
+                    expires_at: None,
+                    chunk,
+                    truncated,
+                    segments,
+                })?,
+                None,
+            )?);
+        }
+        items.push(put(
+            &self.table,
+            encode(&HistoryItem {
+                pk: pk.clone(),
+                sk: keys::history_sk(write.history.at, &ulid::Ulid::generate().to_string()),
+                entity: ENTITY_HISTORY.into(),
+                entry: write.history.clone(),
+            })?,
+            None,
+        )?);
+        Ok(items)
+    }
+
+    /// Runs a transaction; a condition failure reports which items failed.
+    pub(crate) async fn transact_raw(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<bool>>, StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(None),
+            Err(err) => {
+                if let SdkError::ServiceError(se) = &err {
+                    if let TransactWriteItemsError::TransactionCanceledException(tc) = se.err() {
+                        let failed: Vec<bool> = tc
+                            .cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                            .collect();
+                        if failed.contains(&true) {
+                            return Ok(Some(failed));
+                        }
+                        // Another transaction was writing the same items at that moment: the
+                        // caller re-reads and decides again, as after a version conflict.
+                        if tc
+                            .cancellation_reasons()
+                            .iter()
+                            .any(|r| r.code() == Some("TransactionConflict"))
+                        {
+                            return Err(StoreError::VersionConflict);
+                        }
+                    }
+                }
+                Err(backend(err))
+            }
+        }
+    }
+
+    /// A lead write: item 0 is the call-decision marker (redelivery), item 1 the lead.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        match self.transact_raw(items).await? {
+            None => Ok(()),
+            Some(failed) if failed.first() == Some(&true) => Err(StoreError::AlreadyProcessed),
+            Some(_) => Err(StoreError::VersionConflict),
+        }
+    }
+
+    /// Runs a Query, following pages until done (used only where a partition is small).
+    pub(crate) async fn query_all(
+        &self,
+        key_condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+        pk: String,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(key_condition)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .set_exclusive_start_key(start.take());
+            for (k, v) in &values {
+                q = q.expression_attribute_values(*k, v.clone());
+            }
+            let out = q.send().await.map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
