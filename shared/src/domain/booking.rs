@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::call_event::{from_value_named, optional_text};
 use super::error::FieldError;
 use super::ids::{CrmId, LeadId, TenantId};
+use super::parse::{from_value_named, optional_text};
 use super::phone::PhoneNumber;
 
 /// How far back a lead's latest call may be for a booking of the caller's number to be about

@@ -7,10 +7,11 @@ use serde_json::Value;
 
 use super::error::FieldError;
 use super::ids::{CallId, CrmId, TenantId};
-use super::lead::{Speaker, TranscriptSegment};
+use super::parse::{from_value_named, optional_crm_id, optional_text, parse_time};
 use super::phone::PhoneNumber;
+use super::transcript::{Speaker, TranscriptSegment};
 
-pub const MAX_SHORT_TEXT: usize = 200;
+pub use super::parse::MAX_SHORT_TEXT;
 pub const MAX_REASON: usize = 500;
 pub const MAX_NOTES: usize = 5_000;
 pub const MAX_URL: usize = 2_048;
@@ -116,93 +117,6 @@ pub struct CallCompleted {
     pub classification: Option<PlatformClassification>,
 }
 
-/// Reads a field path from serde_path_to_error as the contract's dotted `field`.
-pub(crate) fn path_field(prefix: &str, path: &serde_path_to_error::Path) -> String {
-    let p = path.to_string();
-    if p == "." || p.is_empty() {
-        prefix.trim_end_matches('.').to_owned()
-    } else {
-        format!("{prefix}{p}")
-    }
-}
-
-/// Deserialises `value` into `T`, naming the offending field on failure.
-pub(crate) fn from_value_named<T: for<'de> Deserialize<'de>>(
-    prefix: &str,
-    value: &Value,
-) -> Result<T, FieldError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = path_field(prefix, e.path());
-        let inner = e.inner().to_string();
-        // A missing key is reported at the containing object's path: name the key itself.
-        let keyed = |key: &str| {
-            if field == key || field.ends_with(&format!(".{key}")) {
-                field.clone()
-            } else if field.is_empty() || field == prefix.trim_end_matches('.') {
-                format!("{prefix}{key}")
-            } else {
-                format!("{field}.{key}")
-            }
-        };
-        for (marker, message) in [
-            ("unknown field `", "is not a known field"),
-            ("missing field `", "is required"),
-        ] {
-            if let Some(rest) = inner.strip_prefix(marker) {
-                let key = rest.split('`').next().unwrap_or_default();
-                return FieldError::new(keyed(key), message);
-            }
-        }
-        FieldError::new(field, clean_serde_message(&inner))
-    })
-}
-
-/// serde's messages mention Rust types and positions; keep the part a caller understands.
-fn clean_serde_message(msg: &str) -> String {
-    let base = msg.split(" at line ").next().unwrap_or(msg);
-    if base.contains("unknown variant") {
-        return base.replace("unknown variant", "unknown value");
-    }
-    format!("has the wrong type or value: {base}")
-}
-
-fn parse_time(field: &str, raw: &str) -> Result<DateTime<Utc>, FieldError> {
-    DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| FieldError::new(field, "must be an RFC 3339 time, e.g. 2026-11-24T15:04:05Z"))
-}
-
-/// Trims a free-text field; empty becomes absent; over `max` characters is an error.
-pub fn optional_text(
-    field: &str,
-    raw: Option<String>,
-    max: usize,
-) -> Result<Option<String>, FieldError> {
-    match raw {
-        None => Ok(None),
-        Some(s) => {
-            let t = s.trim();
-            if t.is_empty() {
-                Ok(None)
-            } else if t.chars().count() > max {
-                Err(FieldError::new(
-                    field,
-                    format!("must be at most {max} characters"),
-                ))
-            } else {
-                Ok(Some(t.to_owned()))
-            }
-        }
-    }
-}
-
-fn optional_crm_id(field: &str, raw: Option<String>) -> Result<Option<CrmId>, FieldError> {
-    match optional_text(field, raw, MAX_SHORT_TEXT)? {
-        None => Ok(None),
-        Some(s) => CrmId::parse(field, &s).map(Some),
-    }
-}
-
 impl CallCompleted {
     /// Parses the `detail` of a `CallCompleted` event. Field names in errors are prefixed with
     /// `detail.` so an operator can find them in the event.
@@ -299,52 +213,6 @@ impl CallCompleted {
             transcript,
             classification: raw.classification,
         })
-    }
-}
-
-/// The EventBridge envelope around a `CallCompleted` or `JobBooked` detail.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Envelope {
-    pub id: Option<String>,
-    pub detail_type: String,
-    pub detail: Value,
-}
-
-impl Envelope {
-    /// Reads the envelope, requiring the expected `detail-type`.
-    pub fn parse(event: &Value, expected_detail_type: &str) -> Result<Self, FieldError> {
-        let obj = event.as_object().ok_or_else(|| {
-            FieldError::new("event", "must be a JSON object (an EventBridge event)")
-        })?;
-        let detail_type = obj
-            .get("detail-type")
-            .and_then(Value::as_str)
-            .ok_or_else(|| FieldError::new("detail-type", "is required"))?;
-        if detail_type != expected_detail_type {
-            return Err(FieldError::new(
-                "detail-type",
-                format!("must be {expected_detail_type}"),
-            ));
-        }
-        let detail = obj
-            .get("detail")
-            .filter(|d| d.is_object())
-            .cloned()
-            .ok_or_else(|| FieldError::new("detail", "is required and must be an object"))?;
-        Ok(Envelope {
-            id: obj.get("id").and_then(Value::as_str).map(str::to_owned),
-            detail_type: detail_type.to_owned(),
-            detail,
-        })
-    }
-
-    /// The tenant named in the detail, if any, even when the rest is malformed: rejected
-    /// events are filed under it so an operator of that tenant can find them.
-    pub fn claimed_tenant(&self) -> Option<TenantId> {
-        self.detail
-            .get("tenant_id")
-            .and_then(Value::as_str)
-            .and_then(|t| TenantId::parse("tenant_id", t).ok())
     }
 }
 
@@ -483,26 +351,6 @@ mod tests {
             })
             .field,
             "detail.recording_url"
-        );
-    }
-
-    #[test]
-    fn envelope_requires_the_right_detail_type() {
-        let ev = json!({"version": "0", "id": "e1", "detail-type": "JobBooked", "source": "x", "detail": {}});
-        assert_eq!(
-            Envelope::parse(&ev, "CallCompleted").unwrap_err().field,
-            "detail-type"
-        );
-        let ev = json!({"detail-type": "CallCompleted", "detail": "nope"});
-        assert_eq!(
-            Envelope::parse(&ev, "CallCompleted").unwrap_err().field,
-            "detail"
-        );
-        assert_eq!(
-            Envelope::parse(&json!([1]), "CallCompleted")
-                .unwrap_err()
-                .field,
-            "event"
         );
     }
 }

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::call_event::{from_value_named, optional_text};
 use super::error::FieldError;
+use super::parse::{from_value_named, optional_text};
 use super::status::{DismissReason, LeadStatus};
 
 pub const MAX_NOTE_TEXT: usize = 5_000;

@@ -7,6 +7,7 @@ use super::detection::Detection;
 use super::ids::{CallId, CrmId, LeadId, TenantId};
 use super::phone::PhoneNumber;
 use super::status::{tab_at, ColdAfterDays, LeadStatus, Tab};
+pub use super::transcript::{Speaker, Transcript, TranscriptSegment};
 
 /// Current time truncated to milliseconds, the precision every stored timestamp has.
 pub fn now_millis() -> DateTime<Utc> {
@@ -35,20 +36,6 @@ pub struct CallInfo {
     pub agent_name: Option<String>,
     pub csr_notes: Option<String>,
     pub recording_url: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Speaker {
-    Agent,
-    Customer,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TranscriptSegment {
-    pub speaker: Speaker,
-    pub start_ms: u64,
-    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,12 +185,4 @@ pub struct LeadDetail {
     pub notes: Vec<Note>,
     pub history: Vec<HistoryEntry>,
     pub calls: Vec<CallInfo>,
-}
-
-/// A call's transcript. `truncated` is set when it was longer than we store (see
-/// docs/data-model.md), so a reviewer knows the end is missing.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Transcript {
-    pub segments: Vec<TranscriptSegment>,
-    pub truncated: bool,
 }

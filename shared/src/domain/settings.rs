@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::call_event::{from_value_named, optional_text};
 use super::detection::Strictness;
 use super::error::FieldError;
 use super::ids::UserId;
+use super::parse::{from_value_named, optional_text};
 use super::phone::PhoneNumber;
 use super::status::ColdAfterDays;
 

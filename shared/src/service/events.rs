@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tracing::warn;
 
-use crate::domain::call_event::Envelope;
+use crate::domain::envelope::Envelope;
 use crate::domain::FieldError;
 use crate::ports::{RejectedEvent, RejectedEventStore, StoreError};
 
