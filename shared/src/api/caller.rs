@@ -5,23 +5,9 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 
 use super::error::ApiError;
+use super::scope::Scope;
+
 use crate::domain::{TenantId, UserId};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// The *View Second Chance Leads* permission.
-    View,
-    Admin,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::View => "scl.view",
-            Scope::Admin => "scl.admin",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {

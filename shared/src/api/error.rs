@@ -4,7 +4,7 @@ use lambda_http::{Body, Response};
 use serde_json::json;
 use tracing::error;
 
-use super::caller::Scope;
+use super::scope::Scope;
 use crate::domain::status::TransitionError;
 use crate::domain::FieldError;
 use crate::ports::StoreError;

@@ -4,10 +4,12 @@
 pub mod caller;
 pub mod error;
 pub mod lead_action;
+pub mod scope;
 pub mod view;
 
-pub use caller::{Caller, Scope};
+pub use caller::Caller;
 pub use error::ApiError;
+pub use scope::Scope;
 
 use lambda_http::{Body, Response};
 use serde::Serialize;

@@ -158,6 +158,13 @@ impl NearMissStore for DynamoStore {
         request: &NearMissRequest,
         now: DateTime<Utc>,
     ) -> Result<NearMissPage, StoreError> {
+        if request
+            .after
+            .as_ref()
+            .is_some_and(|a| !keys::is_near_miss_list_sk(&a.after))
+        {
+            return Err(StoreError::BadCursor);
+        }
         let oldest = keys::sortable_time(oldest_kept(now));
         if request.after.as_ref().is_some_and(|a| a.after < oldest) {
             // A cursor from a page read long ago: everything after it has expired.

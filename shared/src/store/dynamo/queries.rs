@@ -66,7 +66,9 @@ impl LeadQueries for DynamoStore {
             }
         }
         if let Some(after) = &request.after {
-            let lead = keys::lead_of_call_order_sk(&after.after).ok_or(StoreError::BadCursor)?;
+            let lead = keys::lead_of_call_order_sk(&after.after)
+                .filter(|_| keys::is_call_order_sk(&after.after))
+                .ok_or(StoreError::BadCursor)?;
             q = q
                 .exclusive_start_key("pk", s(keys::lead_pk(tenant, &lead)))
                 .exclusive_start_key("sk", s(keys::LEAD_SK))
