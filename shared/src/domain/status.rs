@@ -56,6 +56,11 @@ impl LeadStatus {
     }
 
     /// Statuses that live in the Open tab (and, once untouched for long enough, in Cold).
+    /// The statuses of Open and Cold leads.
+    pub fn open_statuses() -> impl Iterator<Item = LeadStatus> {
+        LeadStatus::ALL.into_iter().filter(|s| s.is_open())
+    }
+
     pub fn is_open(self) -> bool {
         matches!(self, LeadStatus::New | LeadStatus::CallBackAttempted)
     }
@@ -142,6 +147,26 @@ impl Tab {
     pub fn holds(self, status: LeadStatus) -> bool {
         self.statuses().contains(&status)
     }
+
+    /// Where the Cold rule (`tab_at`) puts this tab's leads: `Some(Coldness::Cold)` for leads
+    /// whose cold time has passed, `Some(Coldness::NotYetCold)` for the others, `None` when the
+    /// cold time does not decide (Done).
+    pub fn coldness(self) -> Option<Coldness> {
+        match self {
+            Tab::Open => Some(Coldness::NotYetCold),
+            Tab::Cold => Some(Coldness::Cold),
+            Tab::Done => None,
+        }
+    }
+}
+
+/// Which side of its cold time (`cold_at`) a lead is on, at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coldness {
+    /// `now < cold_at`.
+    NotYetCold,
+    /// `now >= cold_at`.
+    Cold,
 }
 
 /// How many days an open lead may go untouched before it is Cold (1–14, default 3).
@@ -195,10 +220,18 @@ impl From<ColdAfterDays> for u32 {
 /// The Cold rule: an open-status lead whose `cold_at` (the later of the call's end and the
 /// last CSR activity, plus the tenant's cold-after days) has passed is in Cold.
 pub fn tab_at(status: LeadStatus, cold_at: DateTime<Utc>, now: DateTime<Utc>) -> Tab {
-    if status.is_open() && now >= cold_at {
+    if status.is_open() && coldness_at(cold_at, now) == Coldness::Cold {
         Tab::Cold
     } else {
         status.home_tab()
+    }
+}
+
+pub fn coldness_at(cold_at: DateTime<Utc>, now: DateTime<Utc>) -> Coldness {
+    if now >= cold_at {
+        Coldness::Cold
+    } else {
+        Coldness::NotYetCold
     }
 }
 

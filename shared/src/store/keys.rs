@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::ids::{CallId, CrmId, LeadId, TenantId};
 use crate::domain::notification::NotificationId;
 use crate::domain::phone::PhoneNumber;
-use crate::domain::status::LeadStatus;
+use crate::domain::status::{LeadStatus, Tab};
 
 pub const LEAD_SK: &str = "LEAD";
 pub const CALL_MARKER_SK: &str = "CALL";
@@ -84,9 +84,20 @@ pub fn held_sms_sk(
     format!("{}#{tenant}#{lead}#{user}", sortable_time(release_at))
 }
 
-/// The two partitions of the ByTab index: open-status leads (Open and Cold) and Done leads.
+/// The two partitions of the ByTab index: open-status leads (Open and Cold share one; the Cold
+/// rule splits them at read time) and Done leads.
 pub fn tab_partition(tenant: &TenantId, status: LeadStatus) -> String {
     let bucket = if status.is_open() { "ACTIVE" } else { "DONE" };
+    format!("TENANT#{tenant}#TAB#{bucket}")
+}
+
+/// The ByTab partition that holds a tab's leads.
+pub fn partition_of_tab(tenant: &TenantId, tab: Tab) -> String {
+    let bucket = if tab.statuses().iter().any(|s| s.is_open()) {
+        "ACTIVE"
+    } else {
+        "DONE"
+    };
     format!("TENANT#{tenant}#TAB#{bucket}")
 }
 

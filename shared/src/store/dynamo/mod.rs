@@ -55,7 +55,6 @@ impl DynamoStore {
         phone: &PhoneNumber,
         since: Option<DateTime<Utc>>,
     ) -> Result<Option<Lead>, StoreError> {
-        let mut filter = "#status IN (:new, :cba)".to_owned();
         let mut q = self
             .client
             .query()
@@ -64,9 +63,15 @@ impl DynamoStore {
             .key_condition_expression("gsi3pk = :pk")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
-            .expression_attribute_values(":new", s(LeadStatus::New.api_value()))
-            .expression_attribute_values(":cba", s(LeadStatus::CallBackAttempted.api_value()))
             .scan_index_forward(false);
+        // `#status IN (...)` over the domain's open statuses.
+        let mut placeholders = Vec::new();
+        for (i, status) in LeadStatus::open_statuses().enumerate() {
+            let name = format!(":open{i}");
+            q = q.expression_attribute_values(&name, s(status.api_value()));
+            placeholders.push(name);
+        }
+        let mut filter = format!("#status IN ({})", placeholders.join(", "));
         if let Some(since) = since {
             filter.push_str(" AND call_ended_at >= :since");
             q = q.expression_attribute_values(":since", s(keys::sortable_time(since)));

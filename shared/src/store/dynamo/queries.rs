@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::domain::lead::{Lead, LeadDetail, Transcript};
-use crate::domain::status::{LeadStatus, Tab};
+use crate::domain::status::Coldness;
 use crate::domain::{LeadId, TenantId};
 use crate::ports::{LeadQueries, StoreError};
 use crate::query::{LeadPage, ListRequest, PageCursor};
@@ -18,10 +18,6 @@ impl LeadQueries for DynamoStore {
         now: DateTime<Utc>,
     ) -> Result<LeadPage, StoreError> {
         // A status filter reads that status's partition; otherwise the tab's partition.
-        let representative = request.status.unwrap_or(match request.tab {
-            Tab::Open | Tab::Cold => LeadStatus::New,
-            Tab::Done => LeadStatus::NotALead,
-        });
         let (index, pk_attr, sk_attr, partition) = match request.status {
             Some(st) => (
                 keys::INDEX_BY_STATUS,
@@ -33,16 +29,15 @@ impl LeadQueries for DynamoStore {
                 keys::INDEX_BY_TAB,
                 "gsi1pk",
                 "gsi1sk",
-                keys::tab_partition(tenant, representative),
+                keys::partition_of_tab(tenant, request.tab),
             ),
         };
         // Open and Cold share a partition; `cold_at` (denormalised on every write) splits them
         // at read time, so a lead is in exactly one of them at every moment.
-        let filter = match request.tab {
-            Tab::Open => Some("cold_at > :now"),
-            Tab::Cold => Some("cold_at <= :now"),
-            Tab::Done => None,
-        };
+        let filter = request.tab.coldness().map(|c| match c {
+            Coldness::NotYetCold => "cold_at > :now",
+            Coldness::Cold => "cold_at <= :now",
+        });
         let limit = request.limit as usize;
         let mut q = self
             .client

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::*;
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::ColdAfterDays;
-use crate::domain::status::LeadStatus;
+use crate::domain::status::Tab;
 use crate::domain::TenantId;
 use crate::ports::{SettingsStore, StoreError};
 use crate::store::keys;
@@ -72,7 +72,7 @@ impl SettingsStore for DynamoStore {
                 .table_name(&self.table)
                 .index_name(keys::INDEX_BY_TAB)
                 .key_condition_expression("gsi1pk = :pk")
-                .expression_attribute_values(":pk", s(keys::tab_partition(tenant, LeadStatus::New)))
+                .expression_attribute_values(":pk", s(keys::partition_of_tab(tenant, Tab::Open)))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
