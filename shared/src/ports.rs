@@ -285,6 +285,29 @@ pub trait LeadQueries: Send + Sync {
     ) -> impl Future<Output = Result<Option<(Lead, Transcript)>, StoreError>> + Send;
 }
 
+/// A change to one of the table's items, as its stream reports it, already decoded by the
+/// adapter (`store::stream`) into domain values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableChange {
+    /// A booking stored for the first time.
+    BookingInserted(JobBooked),
+    /// A lead written: created (`before` is `None`) or changed.
+    LeadWritten {
+        before: Option<Box<Lead>>,
+        after: Box<Lead>,
+    },
+    /// Anything else the mapping passed on.
+    Other,
+}
+
+/// One record of a stream batch: its sequence number (how a failure is reported) and what it
+/// says, or why it could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamRecord {
+    pub sequence_number: Option<String>,
+    pub change: Result<TableChange, String>,
+}
+
 /// Near misses (docs/api.md, Routes: near misses and detection).
 pub trait NearMissStore: SettingsStore {
     /// One page of the business's near misses still kept at `now`, newest first: one Query.

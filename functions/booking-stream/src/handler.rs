@@ -7,6 +7,7 @@
 use lambda_runtime::{Error, LambdaEvent};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::service::stream::{handle_booking_batch, BatchResponse};
+use scl_shared::store::stream::decode_batch;
 use scl_shared::store::DynamoStore;
 use serde_json::Value;
 use tracing::Instrument;
@@ -21,5 +22,5 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<BatchRes
 }
 
 pub async fn handle_payload(state: &State, payload: &Value) -> BatchResponse {
-    handle_booking_batch(&state.store, payload, now_millis()).await
+    handle_booking_batch(&state.store, &decode_batch(payload), now_millis()).await
 }

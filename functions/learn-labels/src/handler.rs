@@ -4,6 +4,7 @@
 
 use lambda_runtime::{Error, LambdaEvent};
 use scl_shared::service::stream::{handle_label_batch, BatchResponse};
+use scl_shared::store::stream::decode_batch;
 use scl_shared::store::DynamoStore;
 use serde_json::Value;
 use tracing::Instrument;
@@ -18,5 +19,5 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<BatchRes
 }
 
 pub async fn handle_payload(state: &State, payload: &Value) -> BatchResponse {
-    handle_label_batch(&state.store, payload).await
+    handle_label_batch(&state.store, &decode_batch(payload)).await
 }

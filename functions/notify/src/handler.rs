@@ -6,6 +6,7 @@ use scl_shared::domain::lead::now_millis;
 use scl_shared::ports::{EventPublisher, NotificationStore, Notifier, SettingsStore};
 use scl_shared::service::notify::NotifyConfig;
 use scl_shared::service::stream::{handle_lead_batch, BatchResponse};
+use scl_shared::store::stream::decode_batch;
 use scl_shared::store::{AwsNotifier, DynamoStore, SnsPublisher};
 use serde_json::Value;
 use tracing::Instrument;
@@ -41,7 +42,7 @@ where
         &state.notifier,
         &state.publisher,
         &state.config,
-        payload,
+        &decode_batch(payload),
         now_millis(),
     )
     .await

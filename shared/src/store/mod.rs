@@ -5,6 +5,7 @@ pub mod items;
 pub mod keys;
 pub mod notify;
 pub mod sns;
+pub mod stream;
 
 pub use dynamo::DynamoStore;
 pub use notify::AwsNotifier;
