@@ -1,7 +1,7 @@
 //! Bookings end to end against DynamoDB Local: JobBooked -> booking item -> the table's stream
 //! (through the same event-source-mapping component the local stack runs) -> automatic status.
 
-use scl_shared::store::items::{BookingItem, ENTITY_BOOKING};
+use scl_shared::adapters::items::{BookingItem, ENTITY_BOOKING};
 use scl_tests::*;
 use serde_json::{json, Value};
 
@@ -488,7 +488,7 @@ async fn a_phone_matched_booking_is_recorded_on_every_matching_lead_done_ones_in
 /// The store a booking uses, with a CSR dismissing the lead between the booking's read and
 /// its write: the race the stream handler must survive.
 struct CsrRacesTheBooking {
-    inner: scl_shared::store::DynamoStore,
+    inner: scl_shared::adapters::DynamoStore,
     tenant: String,
     raced: std::sync::atomic::AtomicBool,
 }

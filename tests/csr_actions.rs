@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use scl_shared::adapters::{DynamoStore, SnsPublisher};
 use scl_shared::domain::lead::HistoryEntry;
 use scl_shared::domain::{LeadId, LeadStatus, TenantId};
 use scl_shared::ports::{LeadChange, LeadCommands};
-use scl_shared::store::{DynamoStore, SnsPublisher};
 use scl_tests::*;
 use serde_json::{json, Value};
 

@@ -4,13 +4,13 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use scl_shared::adapters::items::LeadItem;
+use scl_shared::adapters::AwsNotifier;
 use scl_shared::domain::notification::EmailContent;
 use scl_shared::domain::settings::EmailAddress;
 use scl_shared::domain::{LeadId, PhoneNumber, TenantId};
 use scl_shared::ports::{ChannelError, LeadCommands, Notifier};
 use scl_shared::service::notify::NotifyConfig;
-use scl_shared::store::items::LeadItem;
-use scl_shared::store::AwsNotifier;
 use scl_tests::*;
 use serde_json::{json, Value};
 
@@ -30,7 +30,7 @@ async fn aws_notifier() -> AwsNotifier {
 struct Setup<N: Notifier> {
     env: TestEnv,
     probe: TopicProbe,
-    notify: notify::State<scl_shared::store::DynamoStore, N, scl_shared::store::SnsPublisher>,
+    notify: notify::State<scl_shared::adapters::DynamoStore, N, scl_shared::adapters::SnsPublisher>,
 }
 
 impl<N: Notifier> Setup<N> {

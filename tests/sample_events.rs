@@ -65,7 +65,7 @@ async fn every_sample_event_is_accepted_by_its_handler() {
     .await;
     assert!(resp.batch_item_failures.is_empty());
     let sdk = sdk_config(&moto_url()).await;
-    let notifier = scl_shared::store::AwsNotifier::new(
+    let notifier = scl_shared::adapters::AwsNotifier::new(
         aws_sdk_ses::Client::new(&sdk),
         aws_sdk_sns::Client::new(&sdk),
         "scl-notifications@example.com",

@@ -2,7 +2,7 @@
 //! sender) comes from here; endpoints come from the SDK's standard `AWS_ENDPOINT_URL_*`
 //! variables, which is how the local stack points functions at DynamoDB Local and moto.
 
-use crate::store::DynamoStore;
+use crate::adapters::DynamoStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -30,18 +30,20 @@ pub async fn dynamo_store(sdk: &aws_config::SdkConfig) -> Result<DynamoStore, Co
 /// The integration-event publisher over `EVENTS_TOPIC_ARN`.
 pub fn sns_publisher(
     sdk: &aws_config::SdkConfig,
-) -> Result<crate::store::SnsPublisher, ConfigError> {
+) -> Result<crate::adapters::SnsPublisher, ConfigError> {
     let topic = required("EVENTS_TOPIC_ARN")?;
-    Ok(crate::store::SnsPublisher::new(
+    Ok(crate::adapters::SnsPublisher::new(
         aws_sdk_sns::Client::new(sdk),
         topic,
     ))
 }
 
 /// SES (sender from `SES_SENDER`) and SNS SMS.
-pub fn aws_notifier(sdk: &aws_config::SdkConfig) -> Result<crate::store::AwsNotifier, ConfigError> {
+pub fn aws_notifier(
+    sdk: &aws_config::SdkConfig,
+) -> Result<crate::adapters::AwsNotifier, ConfigError> {
     let sender = required("SES_SENDER")?;
-    Ok(crate::store::AwsNotifier::new(
+    Ok(crate::adapters::AwsNotifier::new(
         aws_sdk_ses::Client::new(sdk),
         aws_sdk_sns::Client::new(sdk),
         sender,

@@ -286,7 +286,7 @@ pub trait LeadQueries: Send + Sync {
 }
 
 /// A change to one of the table's items, as its stream reports it, already decoded by the
-/// adapter (`store::stream`) into domain values.
+/// adapter (`adapters::stream`) into domain values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableChange {
     /// A booking stored for the first time.

@@ -166,7 +166,7 @@ pub struct LeadPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::keys;
+    use crate::adapters::keys;
 
     fn parse(q: &[(&str, &str)]) -> Result<ListRequest, FieldError> {
         ListRequest::from_query(q.iter().copied())

@@ -15,7 +15,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 use lambda_http::{Body, Request, Response};
 use scl_local::apigw::{self, HttpRequest};
 use scl_local::template::Template;
-use scl_shared::store::DynamoStore;
+use scl_shared::adapters::DynamoStore;
 use serde_json::{json, Map, Value};
 use std::sync::Arc as StdArc;
 
@@ -271,8 +271,8 @@ impl TopicProbe {
         }
     }
 
-    pub fn publisher(&self) -> scl_shared::store::SnsPublisher {
-        scl_shared::store::SnsPublisher::new(self.sns.clone(), self.topic_arn.clone())
+    pub fn publisher(&self) -> scl_shared::adapters::SnsPublisher {
+        scl_shared::adapters::SnsPublisher::new(self.sns.clone(), self.topic_arn.clone())
     }
 
     /// Every event delivered so far, as (event_type attribute, message JSON).

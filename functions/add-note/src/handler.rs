@@ -1,13 +1,13 @@
 //! `AddNoteFunction`: `POST /leads/{id}/notes` - a note (author and time from the token), optionally copied to the CRM's customer or location notes (one `NoteCopied` event each).
 
 use lambda_http::{Body, Error, Request, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, lead_action};
 use scl_shared::ports::{EventPublisher, LeadCommands, SettingsStore};
 use scl_shared::service::actions::CsrAction;
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore, P = scl_shared::store::SnsPublisher> {
+pub struct State<S = DynamoStore, P = scl_shared::adapters::SnsPublisher> {
     pub store: S,
     pub publisher: P,
 }

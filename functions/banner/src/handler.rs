@@ -2,13 +2,13 @@
 //! ended within the last 14 days? One Query on the phone index.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::view::BannerView;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::booking::SCL_MATCH_WINDOW;
 use scl_shared::domain::lead::now_millis;
 use scl_shared::domain::{FieldError, PhoneNumber};
 use scl_shared::ports::LeadCommands;
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
 pub struct State<S = DynamoStore> {

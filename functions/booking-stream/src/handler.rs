@@ -5,10 +5,10 @@
 //! Reports failed records by sequence number (`ReportBatchItemFailures`).
 
 use lambda_runtime::{Error, LambdaEvent};
+use scl_shared::adapters::stream::decode_batch;
+use scl_shared::adapters::DynamoStore;
 use scl_shared::domain::lead::now_millis;
 use scl_shared::service::stream::{handle_booking_batch, BatchResponse};
-use scl_shared::store::stream::decode_batch;
-use scl_shared::store::DynamoStore;
 use serde_json::Value;
 use tracing::Instrument;
 

@@ -1,13 +1,13 @@
 //! `CallbackFunction`: `POST /leads/{id}/callback` - asks the telephony platform to call the customer (`CallbackRequested`) from the tenant's caller ID; counts the attempt.
 
 use lambda_http::{Body, Error, Request, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, lead_action};
 use scl_shared::ports::{EventPublisher, LeadCommands, SettingsStore};
 use scl_shared::service::actions::CsrAction;
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore, P = scl_shared::store::SnsPublisher> {
+pub struct State<S = DynamoStore, P = scl_shared::adapters::SnsPublisher> {
     pub store: S,
     pub publisher: P,
 }

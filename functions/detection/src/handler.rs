@@ -4,10 +4,10 @@
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Error, Request, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::ports::LearningStore;
 use scl_shared::service::learning::{reset, stats};
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
 pub struct State<S = DynamoStore> {

@@ -1,10 +1,10 @@
 //! `DismissFunction`: `POST /leads/{id}/dismiss` - "not a lead" or "a lead, not following up"; moves the lead to Done.
 
 use lambda_http::{Body, Error, Request, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, lead_action};
 use scl_shared::ports::{EventPublisher, LeadCommands, SettingsStore};
 use scl_shared::service::actions::CsrAction;
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
 pub struct State<S = DynamoStore, P = ()> {

@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use lambda_runtime::{Error, LambdaEvent};
+use scl_shared::adapters::{AwsNotifier, DynamoStore};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::ports::{NotificationStore, Notifier};
 use scl_shared::service::notify::flush_held_sms;
-use scl_shared::store::{AwsNotifier, DynamoStore};
 use serde_json::Value;
 use tracing::Instrument;
 

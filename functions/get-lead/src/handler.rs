@@ -1,12 +1,12 @@
 //! `GetLeadFunction`: `GET /leads/{id}` - the detail view, in one Query.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::view::LeadDetailView;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::domain::LeadId;
 use scl_shared::ports::LeadQueries;
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
 pub struct State<Q = DynamoStore> {

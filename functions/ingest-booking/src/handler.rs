@@ -2,9 +2,9 @@
 //! The table's stream takes it from there (`BookingStreamFunction`).
 
 use lambda_runtime::{Error, LambdaEvent};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::domain::lead::now_millis;
 use scl_shared::service::bookings::ingest_booking;
-use scl_shared::store::DynamoStore;
 use serde_json::Value;
 use tracing::Instrument;
 

@@ -3,9 +3,9 @@
 //! retry something that can never succeed; storage failures are errors, so it does retry.
 
 use lambda_runtime::{Error, LambdaEvent};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::domain::lead::now_millis;
 use scl_shared::service::ingest::ingest_call;
-use scl_shared::store::DynamoStore;
 use serde_json::Value;
 use tracing::Instrument;
 

@@ -1,12 +1,12 @@
 //! `ListLeadsFunction`: `GET /leads` - one page of a tab, newest call first, in one Query.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::view::LeadView;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::ports::LeadQueries;
 use scl_shared::query::ListRequest;
-use scl_shared::store::DynamoStore;
 use serde_json::json;
 use tracing::Instrument;
 

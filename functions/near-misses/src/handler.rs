@@ -2,11 +2,11 @@
 //! under the business's threshold, newest first, one Query per page (docs/api.md, Routes: near misses and detection).
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::ports::NearMissStore;
 use scl_shared::query::NearMissRequest;
-use scl_shared::store::DynamoStore;
 use serde_json::json;
 use tracing::Instrument;
 

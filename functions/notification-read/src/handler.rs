@@ -2,12 +2,12 @@
 //! own notifications read (someone else's id answers 404).
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::commands::{parse_body, parse_empty};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::domain::notification::NotificationId;
 use scl_shared::ports::NotificationStore;
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
 pub struct State<S = DynamoStore> {

@@ -2,10 +2,10 @@
 //! feed, newest first, in one Query.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::FieldError;
 use scl_shared::ports::NotificationStore;
-use scl_shared::store::DynamoStore;
 use serde_json::json;
 use tracing::Instrument;
 

@@ -2,12 +2,12 @@
 //! and `LeadCreated`. Reports failed records by sequence number.
 
 use lambda_runtime::{Error, LambdaEvent};
+use scl_shared::adapters::stream::decode_batch;
+use scl_shared::adapters::{AwsNotifier, DynamoStore, SnsPublisher};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::ports::{EventPublisher, NotificationStore, Notifier, SettingsStore};
 use scl_shared::service::notify::NotifyConfig;
 use scl_shared::service::stream::{handle_lead_batch, BatchResponse};
-use scl_shared::store::stream::decode_batch;
-use scl_shared::store::{AwsNotifier, DynamoStore, SnsPublisher};
 use serde_json::Value;
 use tracing::Instrument;
 

@@ -2,6 +2,7 @@
 //! (docs/api.md, Routes: near misses and detection). Exactly one of concurrent promotions creates it; the others answer 409.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::view::LeadView;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::commands::{parse_body, parse_empty};
@@ -10,7 +11,6 @@ use scl_shared::domain::CallId;
 use scl_shared::ports::NearMissStore;
 use scl_shared::service::actions::Actor;
 use scl_shared::service::near_misses::promote;
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
 pub struct State<S = DynamoStore> {

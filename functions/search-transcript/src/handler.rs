@@ -2,11 +2,11 @@
 //! phrase search over the lead's latest call, with highlight ranges.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::search::{search, SearchQuery};
 use scl_shared::domain::{FieldError, LeadId};
 use scl_shared::ports::LeadQueries;
-use scl_shared::store::DynamoStore;
 use serde_json::json;
 use tracing::Instrument;
 

@@ -3,12 +3,12 @@
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Error, Request, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::commands::parse_body;
 use scl_shared::domain::settings::SettingsUpdate;
 use scl_shared::ports::SettingsStore;
 use scl_shared::service::settings::update_settings;
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
 pub struct State<S = DynamoStore> {

@@ -1,10 +1,10 @@
 //! `UpdateStatusFunction`: `PUT /leads/{id}/status` - one of the five manual statuses with an optional note; `If-Match` makes it conditional on the version the CSR saw.
 
 use lambda_http::{Body, Error, Request, Response};
+use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, lead_action};
 use scl_shared::ports::{EventPublisher, LeadCommands, SettingsStore};
 use scl_shared::service::actions::CsrAction;
-use scl_shared::store::DynamoStore;
 use tracing::Instrument;
 
 pub struct State<S = DynamoStore, P = ()> {

@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::adapters::keys;
 use crate::domain::lead::{Lead, LeadDetail, Transcript};
 use crate::domain::status::Coldness;
 use crate::domain::{LeadId, TenantId};
 use crate::ports::{LeadQueries, StoreError};
 use crate::query::{LeadPage, ListRequest, PageCursor};
-use crate::store::keys;
 
 impl LeadQueries for DynamoStore {
     async fn list_leads(

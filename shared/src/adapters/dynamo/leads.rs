@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::adapters::keys;
 use crate::domain::lead::Lead;
 use crate::domain::{LeadId, PhoneNumber, TenantId};
 use crate::ports::{LeadChange, LeadCommands, StoreError};
-use crate::store::keys;
 
 impl LeadCommands for DynamoStore {
     async fn get_lead(&self, tenant: &TenantId, lead: &LeadId) -> Result<Option<Lead>, StoreError> {

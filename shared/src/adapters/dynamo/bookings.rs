@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::adapters::keys;
 use crate::domain::booking::JobBooked;
 use crate::ports::{BookingStore, StoreError};
-use crate::store::keys;
 
 impl BookingStore for DynamoStore {
     async fn put_booking(

@@ -9,6 +9,8 @@ use super::{
     backend, build_failed, decision_item, decode, encode, entity_of, put, s, DynamoStore, Item,
     LeadCondition, NOT_EXISTS,
 };
+use crate::adapters::items::*;
+use crate::adapters::keys;
 use crate::domain::detection::adaptation::{Adjustment, CountedLabel, Learning};
 use crate::domain::near_miss::{oldest_kept, NearMiss};
 use crate::domain::settings::TenantSettings;
@@ -18,8 +20,6 @@ use crate::ports::{
     NearMissStore, NearMissWrite, StoreError,
 };
 use crate::query::{NearMissRequest, PageCursor};
-use crate::store::items::*;
-use crate::store::keys;
 
 /// TTL of a near miss's items: kept 30 days from the call (a day more, since TTL deletion
 /// lags; reads filter on the call time, so the extra day is never shown).

@@ -3,8 +3,8 @@
 use chrono::Duration;
 
 use super::*;
+use crate::adapters::keys;
 use crate::ports::{RejectedEvent, RejectedEventStore, StoreError};
-use crate::store::keys;
 
 /// Raw events larger than this are stored cut, so a rejected-event record always fits.
 const MAX_STORED_EVENT_BYTES: usize = 300_000;

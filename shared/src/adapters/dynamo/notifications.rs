@@ -4,11 +4,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
 
 use super::*;
+use crate::adapters::keys;
 use crate::domain::notification::{InAppNotification, NotificationId};
 use crate::domain::TenantId;
 use crate::ports::StoreError;
 use crate::ports::{DeliveryClaim, DeliveryKey, DeliveryStatus, HeldSms, NotificationStore};
-use crate::store::keys;
 
 /// A delivery stuck in `sending` this long is taken to have crashed and may be retried.
 const STALE_SENDING_SECONDS: i64 = 120;

@@ -3,12 +3,12 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::*;
+use crate::adapters::keys;
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::ColdAfterDays;
 use crate::domain::status::Tab;
 use crate::domain::TenantId;
 use crate::ports::{SettingsStore, StoreError};
-use crate::store::keys;
 
 impl SettingsStore for DynamoStore {
     async fn settings_versioned(

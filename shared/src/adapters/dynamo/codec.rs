@@ -9,9 +9,9 @@ use serde::Serialize;
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 use super::*;
+use crate::adapters::keys;
 use crate::domain::lead::{Lead, Transcript};
 use crate::ports::StoreError;
-use crate::store::keys;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 

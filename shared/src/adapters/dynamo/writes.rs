@@ -4,8 +4,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::Duration;
 
 use super::*;
+use crate::adapters::keys;
 use crate::ports::{CallDecision, StoreError};
-use crate::store::keys;
 
 pub(crate) fn put(
     table: &str,
