@@ -5,6 +5,8 @@
 pub mod dynamo;
 pub mod items;
 pub mod keys;
+#[cfg(test)]
+pub mod memory;
 pub mod notify;
 pub mod sns;
 pub mod stream;

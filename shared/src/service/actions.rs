@@ -259,3 +259,133 @@ impl Conflict for ActionError {
         matches!(self, ActionError::Store(e) if e.is_conflict())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{sample_lead, MemoryPublisher, MemoryStore};
+    use crate::domain::commands::Dismiss;
+    use crate::domain::lead::now_millis;
+    use crate::domain::settings::TenantSettings;
+    use crate::domain::status::{DismissReason, LeadStatus};
+    use crate::domain::PhoneNumber;
+
+    fn actor() -> Actor {
+        Actor {
+            user_id: UserId::parse("sub", "csr-1").unwrap(),
+            name: None,
+        }
+    }
+
+    fn dismiss() -> CsrAction {
+        CsrAction::Dismiss(Dismiss {
+            reason: DismissReason::LeadNotFollowingUp,
+            comment: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_change_that_lost_a_race_is_decided_again_on_the_latest_lead() {
+        let lead = sample_lead("512-555-0100");
+        let (tenant, id) = (lead.tenant_id.clone(), lead.id);
+        let store = MemoryStore::default().with_lead(lead);
+        // Someone else adds a call-back attempt while we read.
+        store.interfere(|l| l.callback_attempts += 1);
+        let out = act(
+            &store,
+            &(),
+            &tenant,
+            &id,
+            &actor(),
+            &dismiss(),
+            None,
+            now_millis(),
+        )
+        .await
+        .unwrap();
+        assert!(out.changed);
+        let stored = store.lead(&id).unwrap();
+        assert_eq!(stored.status, LeadStatus::NotFollowingUp);
+        assert_eq!(stored.callback_attempts, 1, "their change is kept");
+        assert_eq!(stored.version, 3, "1, theirs, ours");
+        assert_eq!(
+            *store.writes.lock().unwrap(),
+            2,
+            "one lost write, one retry"
+        );
+    }
+
+    #[tokio::test]
+    async fn with_if_match_a_race_is_the_callers_conflict_and_nothing_is_written() {
+        let lead = sample_lead("512-555-0100");
+        let (tenant, id) = (lead.tenant_id.clone(), lead.id);
+        let store = MemoryStore::default().with_lead(lead);
+        store.interfere(|l| l.callback_attempts += 1);
+        let out = act(
+            &store,
+            &(),
+            &tenant,
+            &id,
+            &actor(),
+            &dismiss(),
+            Some(1),
+            now_millis(),
+        )
+        .await;
+        assert!(matches!(out, Err(ActionError::VersionConflict)), "{out:?}");
+        assert_eq!(store.lead(&id).unwrap().status, LeadStatus::New);
+        assert!(store.history(&id).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_call_back_publishes_once_after_its_write_however_often_it_was_retried() {
+        let lead = sample_lead("512-555-0100");
+        let (tenant, id) = (lead.tenant_id.clone(), lead.id);
+        let store = MemoryStore::default().with_lead(lead);
+        let settings = TenantSettings {
+            callback_caller_id: Some(PhoneNumber::parse_field("c", "512-555-0000").unwrap()),
+            ..TenantSettings::default()
+        };
+        store.save_settings(&tenant, &settings, 0).await.unwrap();
+        store.interfere(|l| l.summary = "edited".into());
+        store.interfere(|l| l.summary = "edited again".into());
+        let publisher = MemoryPublisher::default();
+        let out = act(
+            &store,
+            &publisher,
+            &tenant,
+            &id,
+            &actor(),
+            &CsrAction::CallBack,
+            None,
+            now_millis(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.lead.callback_attempts, 1);
+        let published = publisher.published.lock().unwrap();
+        assert_eq!(published.len(), 1, "{published:?}");
+        assert_eq!(published[0].event_type(), "CallbackRequested");
+        assert_eq!(published[0].payload()["attempt"], 1);
+    }
+
+    #[tokio::test]
+    async fn an_action_on_a_missing_or_other_tenants_lead_is_not_found() {
+        let lead = sample_lead("512-555-0100");
+        let id = lead.id;
+        let store = MemoryStore::default().with_lead(lead);
+        let other = TenantId::parse("t", "t-2").unwrap();
+        let out = act(
+            &store,
+            &(),
+            &other,
+            &id,
+            &actor(),
+            &dismiss(),
+            None,
+            now_millis(),
+        )
+        .await;
+        assert!(matches!(out, Err(ActionError::NotFound)), "{out:?}");
+    }
+}

@@ -209,3 +209,84 @@ async fn apply_to_lead<S: LeadCommands>(
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{sample_lead, MemoryStore};
+    use crate::domain::lead::now_millis;
+    use serde_json::json;
+
+    fn booking(job: &str, lead: Option<LeadId>) -> JobBooked {
+        let mut d = json!({"tenant_id": "t-1", "job_id": job, "customer_phone": "512.555.0100",
+                           "booked_at": now_millis().to_rfc3339(), "booked_by": "u-9"});
+        if let Some(id) = lead {
+            d["scl_lead_id"] = json!(id.to_string());
+        }
+        JobBooked::from_detail(&d).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_booking_racing_a_dismissal_is_recorded_on_the_dismissed_lead() {
+        let lead = sample_lead("512-555-0100");
+        let id = lead.id;
+        let store = MemoryStore::default().with_lead(lead);
+        store.interfere(|l| l.status = LeadStatus::NotALead);
+        let applied = apply_booking(&store, &booking("job-1", None), now_millis())
+            .await
+            .unwrap();
+        assert_eq!(applied, vec![BookingApplied::Recorded { lead_id: id }]);
+        let stored = store.lead(&id).unwrap();
+        assert_eq!(stored.status, LeadStatus::NotALead);
+        assert_eq!(stored.booking.unwrap().job_id, "job-1");
+    }
+
+    #[tokio::test]
+    async fn a_redelivered_booking_has_one_effect() {
+        let lead = sample_lead("512-555-0100");
+        let id = lead.id;
+        let store = MemoryStore::default().with_lead(lead);
+        let b = booking("job-2", Some(id));
+        let first = apply_booking(&store, &b, now_millis()).await.unwrap();
+        assert_eq!(
+            first,
+            vec![BookingApplied::Booked {
+                lead_id: id,
+                status: LeadStatus::BookedByScl
+            }]
+        );
+        let again = apply_booking(&store, &b, now_millis()).await.unwrap();
+        assert_eq!(again, vec![BookingApplied::AlreadyApplied { lead_id: id }]);
+        assert_eq!(store.history(&id).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn every_matching_lead_gets_the_booking_and_no_match_is_said() {
+        let open = sample_lead("512-555-0100");
+        let mut done = sample_lead("(512) 555-0100");
+        done.status = LeadStatus::NotFollowingUp;
+        let (open_id, done_id) = (open.id, done.id);
+        let store = MemoryStore::default().with_lead(open).with_lead(done);
+        let mut applied = apply_booking(&store, &booking("job-3", None), now_millis())
+            .await
+            .unwrap();
+        applied.sort_by_key(|a| format!("{a:?}"));
+        assert_eq!(
+            applied,
+            vec![
+                BookingApplied::Booked {
+                    lead_id: open_id,
+                    status: LeadStatus::BookedElsewhere
+                },
+                BookingApplied::Recorded { lead_id: done_id },
+            ]
+        );
+        let none = MemoryStore::default();
+        assert_eq!(
+            apply_booking(&none, &booking("job-4", None), now_millis())
+                .await
+                .unwrap(),
+            vec![BookingApplied::NoLead]
+        );
+    }
+}

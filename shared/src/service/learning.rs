@@ -111,3 +111,34 @@ pub fn stats(learning: &Learning) -> DetectionStats {
             .map(|p| (p * 1000.0).round() / 1000.0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{sample_lead, MemoryStore};
+
+    #[tokio::test]
+    async fn a_label_is_counted_once_however_often_it_is_delivered_and_survives_conflicts() {
+        let store = MemoryStore::default();
+        let mut lead = sample_lead("512-555-0100");
+        lead.status = crate::domain::status::LeadStatus::NotALead;
+        lead.last_actor_id = Some("csr-1".into());
+        *store.stale_writes.lock().unwrap() = 3;
+        assert_eq!(
+            record_label(&store, &lead).await.unwrap(),
+            LabelOutcome::Counted(Some(Label::NotALead))
+        );
+        assert_eq!(
+            record_label(&store, &lead).await.unwrap(),
+            LabelOutcome::Unchanged
+        );
+        let (learning, _) = store.learning(&lead.tenant_id).await.unwrap();
+        assert_eq!(learning.totals.not_a_lead, 1);
+        assert_eq!(learning.terms["water heater"].not_a_lead, 1);
+        let s = stats(&learning);
+        assert_eq!(s.precision_from_dispositions, Some(0.0));
+        let reset_to = reset(&store, &lead.tenant_id).await.unwrap();
+        assert!(reset_to.terms.is_empty());
+        assert_eq!(reset_to.totals.not_a_lead, 1, "what CSRs did stays");
+    }
+}

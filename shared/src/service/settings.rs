@@ -27,3 +27,27 @@ pub async fn update_settings<S: SettingsStore>(
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{sample_lead, MemoryStore};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn an_update_that_raced_another_is_applied_on_top_of_it_and_recomputes_cold_dates() {
+        let lead = sample_lead("512-555-0100");
+        let (tenant, id, cold_at) = (lead.tenant_id.clone(), lead.id, lead.cold_at);
+        let store = MemoryStore::default().with_lead(lead);
+        *store.stale_writes.lock().unwrap() = 2;
+        let update = SettingsUpdate::parse(&json!({"cold_after_days": 7})).unwrap();
+        let saved = update_settings(&store, &tenant, update).await.unwrap();
+        assert_eq!(saved.cold_after_days.days(), 7);
+        assert_eq!(store.settings(&tenant).await.unwrap(), saved);
+        assert_eq!(
+            store.lead(&id).unwrap().cold_at,
+            cold_at + chrono::Duration::days(4),
+            "3 days became 7"
+        );
+    }
+}

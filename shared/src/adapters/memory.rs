@@ -1,0 +1,295 @@
+//! In-memory implementations of the ports, for unit tests of the services: the same
+//! conditional-write semantics as the DynamoDB adapter (a write succeeds only on the version it
+//! read; a redelivered history entry is refused), plus hooks that play a concurrent writer at
+//! the worst moment. Integration tests use DynamoDB Local instead.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::detection::adaptation::{CountedLabel, Learning};
+use crate::domain::events::IntegrationEvent;
+use crate::domain::lead::{HistoryEntry, Lead};
+use crate::domain::settings::TenantSettings;
+use crate::domain::status::ColdAfterDays;
+use crate::domain::{LeadId, PhoneNumber, TenantId};
+use crate::ports::{
+    EventPublisher, LeadChange, LeadCommands, LearningChange, LearningStore, PublishError,
+    SettingsStore, StoreError,
+};
+
+/// A change another writer makes to the stored lead just before one of ours is written.
+type Interference = Box<dyn FnOnce(&mut Lead) + Send>;
+
+#[derive(Default)]
+pub struct MemoryStore {
+    leads: Mutex<HashMap<LeadId, Lead>>,
+    /// History entries by (lead, entry id); a deterministic id written twice is refused.
+    history: Mutex<HashMap<(LeadId, String), HistoryEntry>>,
+    settings: Mutex<HashMap<TenantId, (TenantSettings, u64)>>,
+    learning: Mutex<HashMap<TenantId, (Learning, u64)>>,
+    labels: Mutex<HashMap<LeadId, (CountedLabel, u64)>>,
+    /// Runs before the next lead write, against the stored lead (bumping its version).
+    interference: Mutex<Vec<Interference>>,
+    /// The next this-many writes of the learning or the settings find them changed.
+    pub stale_writes: Mutex<u32>,
+    pub writes: Mutex<u32>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A test that panicked while holding the lock has failed already.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl MemoryStore {
+    pub fn with_lead(self, lead: Lead) -> Self {
+        lock(&self.leads).insert(lead.id, lead);
+        self
+    }
+
+    pub fn lead(&self, id: &LeadId) -> Option<Lead> {
+        lock(&self.leads).get(id).cloned()
+    }
+
+    pub fn history(&self, id: &LeadId) -> Vec<HistoryEntry> {
+        let mut h: Vec<HistoryEntry> = lock(&self.history)
+            .iter()
+            .filter(|((l, _), _)| l == id)
+            .map(|(_, e)| e.clone())
+            .collect();
+        h.sort_by_key(|e| e.at);
+        h
+    }
+
+    /// Another writer changes the lead right before our next write of it.
+    pub fn interfere(&self, change: impl FnOnce(&mut Lead) + Send + 'static) {
+        lock(&self.interference).push(Box::new(change));
+    }
+
+    fn stale(&self) -> bool {
+        let mut n = lock(&self.stale_writes);
+        if *n > 0 {
+            *n -= 1;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl LeadCommands for MemoryStore {
+    async fn get_lead(&self, tenant: &TenantId, lead: &LeadId) -> Result<Option<Lead>, StoreError> {
+        Ok(self.lead(lead).filter(|l| &l.tenant_id == tenant))
+    }
+
+    async fn save_change(&self, change: &LeadChange, expected: u64) -> Result<(), StoreError> {
+        *lock(&self.writes) += 1;
+        let mut leads = lock(&self.leads);
+        let stored = leads
+            .get_mut(&change.lead.id)
+            .ok_or_else(|| StoreError::Corrupt("no such lead".into()))?;
+        for interfere in lock(&self.interference).drain(..) {
+            interfere(stored);
+            stored.version += 1;
+        }
+        if stored.version != expected {
+            return Err(StoreError::VersionConflict);
+        }
+        let entry_id = change
+            .history_id
+            .clone()
+            .unwrap_or_else(|| ulid::Ulid::generate().to_string());
+        let mut history = lock(&self.history);
+        if history.contains_key(&(change.lead.id, entry_id.clone())) {
+            return Err(StoreError::AlreadyProcessed);
+        }
+        history.insert((change.lead.id, entry_id), change.history.clone());
+        *stored = change.lead.clone();
+        Ok(())
+    }
+
+    async fn leads_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Lead>, StoreError> {
+        Ok(lock(&self.leads)
+            .values()
+            .filter(|l| &l.tenant_id == tenant && &l.customer.phone == phone)
+            .filter(|l| l.call.ended_at >= since)
+            .cloned()
+            .collect())
+    }
+
+    async fn banner_lead(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Lead>, StoreError> {
+        Ok(self
+            .leads_for_phone(tenant, phone, since)
+            .await?
+            .into_iter()
+            .filter(|l| l.status.is_open())
+            .max_by_key(|l| l.call.started_at))
+    }
+}
+
+impl SettingsStore for MemoryStore {
+    async fn settings_versioned(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<(TenantSettings, u64), StoreError> {
+        Ok(lock(&self.settings)
+            .get(tenant)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn save_settings(
+        &self,
+        tenant: &TenantId,
+        settings: &TenantSettings,
+        expected: u64,
+    ) -> Result<(), StoreError> {
+        let mut all = lock(&self.settings);
+        let stored = all.entry(tenant.clone()).or_default();
+        if self.stale() {
+            stored.1 += 1;
+        }
+        if stored.1 != expected {
+            return Err(StoreError::VersionConflict);
+        }
+        *stored = (settings.clone(), expected + 1);
+        Ok(())
+    }
+
+    async fn recompute_cold_at(
+        &self,
+        tenant: &TenantId,
+        cold_after_days: ColdAfterDays,
+    ) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for lead in lock(&self.leads)
+            .values_mut()
+            .filter(|l| &l.tenant_id == tenant && l.status.is_open())
+        {
+            lead.cold_at = cold_after_days.cold_at(lead.touched_at());
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+impl LearningStore for MemoryStore {
+    async fn learning(&self, tenant: &TenantId) -> Result<(Learning, u64), StoreError> {
+        Ok(lock(&self.learning)
+            .get(tenant)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn counted_label(
+        &self,
+        _tenant: &TenantId,
+        lead: &LeadId,
+    ) -> Result<(Option<CountedLabel>, u64), StoreError> {
+        Ok(match lock(&self.labels).get(lead) {
+            Some((c, v)) => (Some(c.clone()), *v),
+            None => (None, 0),
+        })
+    }
+
+    async fn save_learning(&self, c: &LearningChange) -> Result<(), StoreError> {
+        let mut all = lock(&self.learning);
+        let stored = all.entry(c.tenant_id.clone()).or_default();
+        if self.stale() {
+            stored.1 += 1;
+        }
+        if stored.1 != c.expected_version {
+            return Err(StoreError::VersionConflict);
+        }
+        let mut labels = lock(&self.labels);
+        if let Some(label) = &c.label {
+            let current = labels.get(&label.lead_id).map(|(_, v)| *v).unwrap_or(0);
+            if current != label.expected_version {
+                return Err(StoreError::VersionConflict);
+            }
+            match &label.counted {
+                Some(counted) => {
+                    labels.insert(label.lead_id, (counted.clone(), current + 1));
+                }
+                None => {
+                    labels.remove(&label.lead_id);
+                }
+            }
+        }
+        *stored = (c.learning.clone(), c.expected_version + 1);
+        Ok(())
+    }
+}
+
+/// Records what was published; can be told to fail.
+#[derive(Default)]
+pub struct MemoryPublisher {
+    pub published: Mutex<Vec<IntegrationEvent>>,
+    pub failing: Mutex<bool>,
+}
+
+impl EventPublisher for MemoryPublisher {
+    async fn publish(&self, event: &IntegrationEvent) -> Result<(), PublishError> {
+        if *lock(&self.failing) {
+            return Err(PublishError {
+                event_type: event.event_type(),
+                detail: "topic unavailable".into(),
+            });
+        }
+        lock(&self.published).push(event.clone());
+        Ok(())
+    }
+}
+
+/// A new lead for unit tests: tenant `t-1`, the given phone, a call that ended an hour ago.
+pub fn sample_lead(phone: &str) -> Lead {
+    use crate::domain::detection::Detection;
+    use crate::domain::lead::{CallInfo, Customer, NewLead};
+    use crate::domain::CallId;
+    let ended = crate::domain::lead::now_millis() - chrono::Duration::hours(1);
+    Lead::flagged(
+        NewLead {
+            id: LeadId::generate(),
+            tenant_id: TenantId::parse("tenant_id", "t-1").unwrap_or_else(|e| panic!("{e:?}")),
+            customer: Customer {
+                phone: PhoneNumber::parse_field("phone", phone).unwrap_or_else(|e| panic!("{e:?}")),
+                name: None,
+                customer_id: None,
+                location_id: None,
+            },
+            call: CallInfo {
+                call_id: CallId::parse("call_id", "call-1").unwrap_or_else(|e| panic!("{e:?}")),
+                started_at: ended - chrono::Duration::minutes(4),
+                ended_at: ended,
+                duration_seconds: 240,
+                call_reason: None,
+                agent_id: None,
+                agent_name: None,
+                csr_notes: None,
+                recording_url: None,
+            },
+            summary: "Water heater leaking".into(),
+            summary_is_generated: true,
+            detection: Detection {
+                score: 0.9,
+                reasons: vec![],
+                model_version: "test".into(),
+                platform: None,
+            },
+            detection_terms: vec!["water heater".into()],
+        },
+        ColdAfterDays::DEFAULT,
+        ended,
+    )
+}
