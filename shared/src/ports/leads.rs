@@ -1,0 +1,116 @@
+//! Reading and writing leads: the CSR routes, the queue's reads, and what ingestion writes.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::*;
+use crate::domain::lead::Note;
+use crate::domain::{
+    CallId, CallInfo, HistoryEntry, Lead, LeadDetail, LeadId, PhoneNumber, TenantId, Transcript,
+    TranscriptSegment,
+};
+use crate::query::{LeadPage, ListRequest};
+
+/// What happened to a call, recorded once per (tenant, call_id): the idempotency record of
+/// ingestion, and an operator's answer to "why did this call (not) become a lead?".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallDecision {
+    pub tenant_id: TenantId,
+    pub call_id: CallId,
+    pub decision: DecisionKind,
+    pub lead_id: Option<LeadId>,
+    pub reasons: Vec<String>,
+    pub score: Option<f64>,
+    pub decided_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    LeadCreated,
+    AttachedToLead,
+    /// Excluded by a gate (outbound, abandoned, booked, too short).
+    NotALead,
+    /// Passed every gate but scored under the threshold: kept as a near miss.
+    NearMiss,
+}
+
+/// A lead and everything written with it, in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadWrite {
+    pub lead: Lead,
+    pub call: CallInfo,
+    pub transcript: Vec<TranscriptSegment>,
+    pub history: HistoryEntry,
+    pub decision: CallDecision,
+}
+
+/// A change to one lead, written atomically with its history entry (and note).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadChange {
+    pub lead: Lead,
+    pub history: HistoryEntry,
+    pub note: Option<Note>,
+    /// A deterministic id for the history entry when the change comes from an event that may
+    /// be redelivered (a booking): a second delivery finds the entry and writes nothing.
+    pub history_id: Option<String>,
+}
+
+pub trait LeadCommands: Send + Sync {
+    /// The lead, read strongly consistently (a change decides from the latest state).
+    fn get_lead(
+        &self,
+        tenant: &TenantId,
+        lead: &LeadId,
+    ) -> impl Future<Output = Result<Option<Lead>, StoreError>> + Send;
+
+    /// Writes the change if the stored lead is still at `expected_version`.
+    fn save_change(
+        &self,
+        change: &LeadChange,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every lead for this phone, in any tab, whose latest call ended at or after `since`
+    /// (one Query): the leads a booking for the phone is recorded on.
+    fn leads_for_phone(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Lead>, StoreError>> + Send;
+
+    /// The newest lead for this phone in Open or Cold whose call ended at or after `since`.
+    fn banner_lead(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Lead>, StoreError>> + Send;
+}
+
+pub trait LeadQueries: Send + Sync {
+    /// One page of a tab, newest call first: exactly one Query.
+    fn list_leads(
+        &self,
+        tenant: &TenantId,
+        request: &ListRequest,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<LeadPage, StoreError>> + Send;
+
+    /// The detail view: one Query over the lead's partition.
+    fn lead_detail(
+        &self,
+        tenant: &TenantId,
+        lead: &LeadId,
+    ) -> impl Future<Output = Result<Option<LeadDetail>, StoreError>> + Send;
+
+    /// The lead and the transcript of its latest call: one Query.
+    fn lead_transcript(
+        &self,
+        tenant: &TenantId,
+        lead: &LeadId,
+    ) -> impl Future<Output = Result<Option<(Lead, Transcript)>, StoreError>> + Send;
+}

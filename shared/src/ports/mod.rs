@@ -1,0 +1,39 @@
+//! The capabilities the services need, as small traits, one module per concern. The AWS
+//! adapters (`adapters`) implement them; unit tests use the in-memory ones.
+
+mod detection;
+mod events;
+mod ingest;
+mod leads;
+mod notify;
+mod settings;
+mod stream;
+
+pub use detection::*;
+pub use events::*;
+pub use ingest::*;
+pub use leads::*;
+pub use notify::*;
+pub use settings::*;
+pub use stream::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The event was already processed (a redelivery): nothing was written.
+    #[error("already processed")]
+    AlreadyProcessed,
+    /// The lead changed since it was read; re-read and decide again.
+    #[error("lead changed concurrently")]
+    VersionConflict,
+    #[error("the page cursor is not valid for this list")]
+    BadCursor,
+    /// DynamoDB (or building a request for it) failed; `operation` says which.
+    #[error("DynamoDB {operation} failed")]
+    Backend {
+        operation: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("stored item could not be read: {0}")]
+    Corrupt(String),
+}

@@ -1,0 +1,27 @@
+//! The table's stream, as the services see it.
+
+use crate::domain::booking::JobBooked;
+use crate::domain::Lead;
+
+/// A change to one of the table's items, as its stream reports it, already decoded by the
+/// adapter (`adapters::stream`) into domain values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableChange {
+    /// A booking stored for the first time.
+    BookingInserted(JobBooked),
+    /// A lead written: created (`before` is `None`) or changed.
+    LeadWritten {
+        before: Option<Box<Lead>>,
+        after: Box<Lead>,
+    },
+    /// Anything else the mapping passed on.
+    Other,
+}
+
+/// One record of a stream batch: its sequence number (how a failure is reported) and what it
+/// says, or why it could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamRecord {
+    pub sequence_number: Option<String>,
+    pub change: Result<TableChange, String>,
+}
