@@ -293,3 +293,10 @@ pub fn sample_lead(phone: &str) -> Lead {
         ended,
     )
 }
+
+/// A store holding one `sample_lead`, with that lead's tenant and id.
+pub fn store_with_lead(phone: &str) -> (MemoryStore, TenantId, LeadId) {
+    let lead = sample_lead(phone);
+    let (tenant, id) = (lead.tenant_id.clone(), lead.id);
+    (MemoryStore::default().with_lead(lead), tenant, id)
+}

@@ -263,7 +263,7 @@ impl Conflict for ActionError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::{sample_lead, MemoryPublisher, MemoryStore};
+    use crate::adapters::memory::{store_with_lead, MemoryPublisher};
     use crate::domain::commands::Dismiss;
     use crate::domain::lead::now_millis;
     use crate::domain::settings::TenantSettings;
@@ -286,9 +286,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_change_that_lost_a_race_is_decided_again_on_the_latest_lead() {
-        let lead = sample_lead("512-555-0100");
-        let (tenant, id) = (lead.tenant_id.clone(), lead.id);
-        let store = MemoryStore::default().with_lead(lead);
+        let (store, tenant, id) = store_with_lead("512-555-0100");
         // Someone else adds a call-back attempt while we read.
         store.interfere(|l| l.callback_attempts += 1);
         let out = act(
@@ -317,9 +315,7 @@ mod tests {
 
     #[tokio::test]
     async fn with_if_match_a_race_is_the_callers_conflict_and_nothing_is_written() {
-        let lead = sample_lead("512-555-0100");
-        let (tenant, id) = (lead.tenant_id.clone(), lead.id);
-        let store = MemoryStore::default().with_lead(lead);
+        let (store, tenant, id) = store_with_lead("512-555-0100");
         store.interfere(|l| l.callback_attempts += 1);
         let out = act(
             &store,
@@ -339,9 +335,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_back_publishes_once_after_its_write_however_often_it_was_retried() {
-        let lead = sample_lead("512-555-0100");
-        let (tenant, id) = (lead.tenant_id.clone(), lead.id);
-        let store = MemoryStore::default().with_lead(lead);
+        let (store, tenant, id) = store_with_lead("512-555-0100");
         let settings = TenantSettings {
             callback_caller_id: Some(PhoneNumber::parse_field("c", "512-555-0000").unwrap()),
             ..TenantSettings::default()
@@ -371,9 +365,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_action_on_a_missing_or_other_tenants_lead_is_not_found() {
-        let lead = sample_lead("512-555-0100");
-        let id = lead.id;
-        let store = MemoryStore::default().with_lead(lead);
+        let (store, _, id) = store_with_lead("512-555-0100");
         let other = TenantId::parse("t", "t-2").unwrap();
         let out = act(
             &store,

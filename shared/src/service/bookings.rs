@@ -213,7 +213,7 @@ async fn apply_to_lead<S: LeadCommands>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::{sample_lead, MemoryStore};
+    use crate::adapters::memory::{sample_lead, store_with_lead, MemoryStore};
     use crate::domain::lead::now_millis;
     use serde_json::json;
 
@@ -228,9 +228,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_booking_racing_a_dismissal_is_recorded_on_the_dismissed_lead() {
-        let lead = sample_lead("512-555-0100");
-        let id = lead.id;
-        let store = MemoryStore::default().with_lead(lead);
+        let (store, _, id) = store_with_lead("512-555-0100");
         store.interfere(|l| l.status = LeadStatus::NotALead);
         let applied = apply_booking(&store, &booking("job-1", None), now_millis())
             .await
@@ -243,9 +241,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_redelivered_booking_has_one_effect() {
-        let lead = sample_lead("512-555-0100");
-        let id = lead.id;
-        let store = MemoryStore::default().with_lead(lead);
+        let (store, _, id) = store_with_lead("512-555-0100");
         let b = booking("job-2", Some(id));
         let first = apply_booking(&store, &b, now_millis()).await.unwrap();
         assert_eq!(

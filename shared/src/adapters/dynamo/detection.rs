@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    backend, build_failed, decision_item, decode, encode, entity_of, put, s, DynamoStore, Item,
-    LeadCondition, NOT_EXISTS,
+    backend, build_failed, decision_item, decode, encode, entity_of, put, s, transcript_puts,
+    DynamoStore, Item, LeadCondition, NOT_EXISTS,
 };
 use crate::adapters::items::*;
 use crate::adapters::keys;
@@ -126,23 +126,14 @@ impl DynamoStore {
                 None,
             )?,
         ];
-        let (chunks, truncated) = chunk_transcript(&w.transcript);
-        for (i, segments) in chunks.into_iter().enumerate() {
-            let chunk = u32::try_from(i).unwrap_or(u32::MAX);
-            items.push(put(
-                &self.table,
-                encode(&TranscriptChunkItem {
-                    pk: call_pk.clone(),
-                    sk: keys::near_miss_transcript_sk(chunk),
-                    entity: ENTITY_NEAR_MISS_TRANSCRIPT.into(),
-                    expires_at: Some(expires_at),
-                    chunk,
-                    truncated,
-                    segments,
-                })?,
-                None,
-            )?);
-        }
+        items.extend(transcript_puts(
+            &self.table,
+            &call_pk,
+            keys::near_miss_transcript_sk,
+            ENTITY_NEAR_MISS_TRANSCRIPT,
+            Some(expires_at),
+            &w.transcript,
+        )?);
         // Item 0 is the decision: it exists when the call was processed before.
         match self.transact_raw(items).await? {
             None => Ok(()),

@@ -71,31 +71,21 @@ impl LeadCommands for DynamoStore {
         phone: &PhoneNumber,
         since: DateTime<Utc>,
     ) -> Result<Vec<Lead>, StoreError> {
-        let mut leads = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::INDEX_BY_PHONE)
-                .key_condition_expression("gsi3pk = :pk")
-                .filter_expression("call_ended_at >= :since")
-                .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
-                .expression_attribute_values(":since", s(keys::sortable_time(since)))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            for item in out.items.unwrap_or_default() {
-                leads.push(decode::<LeadItem>(item)?.lead);
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(leads),
-            }
-        }
+        let q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::INDEX_BY_PHONE)
+            .key_condition_expression("gsi3pk = :pk")
+            .filter_expression("call_ended_at >= :since")
+            .expression_attribute_values(":pk", s(keys::phone_partition(tenant, phone)))
+            .expression_attribute_values(":since", s(keys::sortable_time(since)))
+            .scan_index_forward(false);
+        self.all_pages(q)
+            .await?
+            .into_iter()
+            .map(|item| decode::<LeadItem>(item).map(|i| i.lead))
+            .collect()
     }
 
     async fn banner_lead(

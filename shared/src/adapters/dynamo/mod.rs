@@ -3,6 +3,7 @@
 //! TransactWriteItems only; never Scan.
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
@@ -163,23 +164,14 @@ impl DynamoStore {
             })?,
             None,
         )?);
-        let (chunks, truncated) = chunk_transcript(&write.transcript);
-        for (i, segments) in chunks.into_iter().enumerate() {
-            let chunk = u32::try_from(i).unwrap_or(u32::MAX);
-            items.push(put(
-                &self.table,
-                encode(&TranscriptChunkItem {
-                    pk: pk.clone(),
-                    sk: keys::transcript_sk(write.call.started_at, &write.call.call_id, chunk),
-                    entity: ENTITY_TRANSCRIPT.into(),
-                    expires_at: None,
-                    chunk,
-                    truncated,
-                    segments,
-                })?,
-                None,
-            )?);
-        }
+        items.extend(transcript_puts(
+            &self.table,
+            &pk,
+            |chunk| keys::transcript_sk(write.call.started_at, &write.call.call_id, chunk),
+            ENTITY_TRANSCRIPT,
+            None,
+            &write.transcript,
+        )?);
         items.push(put(
             &self.table,
             encode(&HistoryItem {
@@ -249,20 +241,33 @@ impl DynamoStore {
         values: Vec<(&str, AttributeValue)>,
         pk: String,
     ) -> Result<Vec<Item>, StoreError> {
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(key_condition)
+            .expression_attribute_values(":pk", s(pk));
+        for (k, v) in values {
+            q = q.expression_attribute_values(k, v);
+        }
+        self.all_pages(q).await
+    }
+
+    /// Every item a Query returns, following its pages (used only where the result is small,
+    /// or read once by an administrator's change).
+    pub(crate) async fn all_pages(
+        &self,
+        query: QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(key_condition)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .set_exclusive_start_key(start.take());
-            for (k, v) in &values {
-                q = q.expression_attribute_values(*k, v.clone());
-            }
-            let out = q.send().await.map_err(backend)?;
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
             items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),

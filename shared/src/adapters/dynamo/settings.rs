@@ -63,48 +63,38 @@ impl SettingsStore for DynamoStore {
         tenant: &TenantId,
         cold_after_days: ColdAfterDays,
     ) -> Result<usize, StoreError> {
+        let q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::INDEX_BY_TAB)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", s(keys::partition_of_tab(tenant, Tab::Open)));
         let mut rewritten = 0;
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::INDEX_BY_TAB)
-                .key_condition_expression("gsi1pk = :pk")
-                .expression_attribute_values(":pk", s(keys::partition_of_tab(tenant, Tab::Open)))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            for item in out.items.unwrap_or_default() {
-                let mut lead = decode::<LeadItem>(item)?.lead;
-                let cold_at = cold_after_days.cold_at(lead.touched_at());
-                if cold_at == lead.cold_at {
-                    continue;
-                }
-                lead.cold_at = cold_at;
-                // Not a change a CSR sees, so no new version; conditional so a concurrent change
-                // (which computes its own cold_at) is never overwritten.
-                let put = self
-                    .client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(encode(&LeadItem::from_lead(&lead))?))
-                    .condition_expression("version = :v")
-                    .expression_attribute_values(":v", AttributeValue::N(lead.version.to_string()))
-                    .send()
-                    .await;
-                match put {
-                    Ok(_) => rewritten += 1,
-                    Err(e) if is_condition_failure(&e) => {}
-                    Err(e) => return Err(backend(e)),
-                }
+        for item in self.all_pages(q).await? {
+            let mut lead = decode::<LeadItem>(item)?.lead;
+            let cold_at = cold_after_days.cold_at(lead.touched_at());
+            if cold_at == lead.cold_at {
+                continue;
             }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(rewritten),
+            lead.cold_at = cold_at;
+            // Not a change a CSR sees, so no new version; conditional so a concurrent change
+            // (which computes its own cold_at) is never overwritten.
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(encode(&LeadItem::from_lead(&lead))?))
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", AttributeValue::N(lead.version.to_string()))
+                .send()
+                .await;
+            match put {
+                Ok(_) => rewritten += 1,
+                Err(e) if is_condition_failure(&e) => {}
+                Err(e) => return Err(backend(e)),
             }
         }
+        Ok(rewritten)
     }
 }

@@ -5,6 +5,7 @@ use chrono::Duration;
 
 use super::*;
 use crate::adapters::keys;
+use crate::domain::transcript::TranscriptSegment;
 use crate::ports::{CallDecision, StoreError};
 
 pub(crate) fn put(
@@ -59,4 +60,37 @@ pub(crate) fn decision_item(d: &CallDecision) -> CallDecisionItem {
         expires_at: (d.decided_at + Duration::days(DECISION_TTL_DAYS)).timestamp(),
         decision: d.clone(),
     }
+}
+
+/// The puts of a transcript's chunks (at most `MAX_TRANSCRIPT_CHUNKS`, `truncated` set when it
+/// was longer), keyed in `pk` by `sk_of(chunk)`.
+pub(crate) fn transcript_puts(
+    table: &str,
+    pk: &str,
+    sk_of: impl Fn(u32) -> String,
+    entity: &str,
+    expires_at: Option<i64>,
+    transcript: &[TranscriptSegment],
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let (chunks, truncated) = chunk_transcript(transcript);
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, segments)| {
+            let chunk = u32::try_from(i).unwrap_or(u32::MAX);
+            put(
+                table,
+                encode(&TranscriptChunkItem {
+                    pk: pk.to_owned(),
+                    sk: sk_of(chunk),
+                    entity: entity.to_owned(),
+                    expires_at,
+                    chunk,
+                    truncated,
+                    segments,
+                })?,
+                None,
+            )
+        })
+        .collect()
 }
