@@ -10,7 +10,7 @@ use super::{json, reject_query_params, ApiError, Caller, Scope};
 use crate::domain::commands::{parse_body, parse_if_match};
 use crate::domain::{FieldError, LeadId};
 use crate::ports::{EventPublisher, LeadCommands, SettingsStore};
-use crate::service::actions::{act, Actor, CsrAction};
+use crate::service::actions::{act, ActionRequest, Actor, CsrAction};
 
 pub async fn run<S, P>(
     store: &S,
@@ -38,12 +38,14 @@ where
     let outcome = act(
         store,
         publisher,
-        &caller.tenant_id,
-        &id,
-        &actor,
-        &action,
-        if_match,
-        crate::domain::lead::now_millis(),
+        ActionRequest {
+            tenant: &caller.tenant_id,
+            lead_id: &id,
+            actor: &actor,
+            action: &action,
+            if_match,
+            now: crate::domain::lead::now_millis(),
+        },
     )
     .await?;
     let version = Some(outcome.lead.version);

@@ -189,21 +189,35 @@ fn apply(
     )
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One CSR action on one lead, as the route received it.
+#[derive(Debug, Clone)]
+pub struct ActionRequest<'a> {
+    pub tenant: &'a TenantId,
+    pub lead_id: &'a LeadId,
+    pub actor: &'a Actor,
+    pub action: &'a CsrAction,
+    /// The version the CSR saw (`If-Match`), if they sent one.
+    pub if_match: Option<u64>,
+    pub now: DateTime<Utc>,
+}
+
 pub async fn act<S, P>(
     store: &S,
     publisher: &P,
-    tenant: &TenantId,
-    lead_id: &LeadId,
-    actor: &Actor,
-    action: &CsrAction,
-    if_match: Option<u64>,
-    now: DateTime<Utc>,
+    request: ActionRequest<'_>,
 ) -> Result<ActionOutcome, ActionError>
 where
     S: LeadCommands + SettingsStore,
     P: EventPublisher,
 {
+    let ActionRequest {
+        tenant,
+        lead_id,
+        actor,
+        action,
+        if_match,
+        now,
+    } = request;
     let settings = &store.settings(tenant).await?;
     // Without If-Match a change that lost a race is decided again on the latest state; with it,
     // the caller asked for exactly the version they saw, so a race is their 412.
@@ -270,10 +284,23 @@ mod tests {
     use crate::domain::status::{DismissReason, LeadStatus};
     use crate::domain::PhoneNumber;
 
-    fn actor() -> Actor {
-        Actor {
+    fn request<'a>(
+        tenant: &'a TenantId,
+        lead_id: &'a LeadId,
+        action: &'a CsrAction,
+        if_match: Option<u64>,
+    ) -> ActionRequest<'a> {
+        static ACTOR: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor {
             user_id: UserId::parse("sub", "csr-1").unwrap(),
             name: None,
+        });
+        ActionRequest {
+            tenant,
+            lead_id,
+            actor: &ACTOR,
+            action,
+            if_match,
+            now: now_millis(),
         }
     }
 
@@ -289,18 +316,9 @@ mod tests {
         let (store, tenant, id) = store_with_lead("512-555-0100");
         // Someone else adds a call-back attempt while we read.
         store.interfere(|l| l.callback_attempts += 1);
-        let out = act(
-            &store,
-            &(),
-            &tenant,
-            &id,
-            &actor(),
-            &dismiss(),
-            None,
-            now_millis(),
-        )
-        .await
-        .unwrap();
+        let out = act(&store, &(), request(&tenant, &id, &dismiss(), None))
+            .await
+            .unwrap();
         assert!(out.changed);
         let stored = store.lead(&id).unwrap();
         assert_eq!(stored.status, LeadStatus::NotFollowingUp);
@@ -317,17 +335,7 @@ mod tests {
     async fn with_if_match_a_race_is_the_callers_conflict_and_nothing_is_written() {
         let (store, tenant, id) = store_with_lead("512-555-0100");
         store.interfere(|l| l.callback_attempts += 1);
-        let out = act(
-            &store,
-            &(),
-            &tenant,
-            &id,
-            &actor(),
-            &dismiss(),
-            Some(1),
-            now_millis(),
-        )
-        .await;
+        let out = act(&store, &(), request(&tenant, &id, &dismiss(), Some(1))).await;
         assert!(matches!(out, Err(ActionError::VersionConflict)), "{out:?}");
         assert_eq!(store.lead(&id).unwrap().status, LeadStatus::New);
         assert!(store.history(&id).is_empty());
@@ -347,12 +355,7 @@ mod tests {
         let out = act(
             &store,
             &publisher,
-            &tenant,
-            &id,
-            &actor(),
-            &CsrAction::CallBack,
-            None,
-            now_millis(),
+            request(&tenant, &id, &CsrAction::CallBack, None),
         )
         .await
         .unwrap();
@@ -367,17 +370,7 @@ mod tests {
     async fn an_action_on_a_missing_or_other_tenants_lead_is_not_found() {
         let (store, _, id) = store_with_lead("512-555-0100");
         let other = TenantId::parse("t", "t-2").unwrap();
-        let out = act(
-            &store,
-            &(),
-            &other,
-            &id,
-            &actor(),
-            &dismiss(),
-            None,
-            now_millis(),
-        )
-        .await;
+        let out = act(&store, &(), request(&other, &id, &dismiss(), None)).await;
         assert!(matches!(out, Err(ActionError::NotFound)), "{out:?}");
     }
 }
