@@ -1,0 +1,154 @@
+//! The per-function proxy in front of DynamoDB Local and moto: allowed calls pass through,
+//! the others are answered with the service's own access-denied error.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Result;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+
+use super::*;
+
+/// The error the service itself would answer, in its protocol.
+pub(crate) fn denied_response(policy: &Policy, a: &Access) -> Response {
+    let message = format!(
+        "User: arn:aws:sts::{ACCOUNT}:assumed-role/{f}Role/{f} is not authorized to perform: {} on resource: {} because no identity-based policy allows the {} action",
+        a.action,
+        a.resource,
+        a.action,
+        f = policy.function
+    );
+    let (status, content_type, body) = if a.action.starts_with("dynamodb:") {
+        (
+            400,
+            "application/x-amz-json-1.0",
+            serde_json::json!({
+                "__type": "com.amazon.coral.service#AccessDeniedException",
+                "Message": message,
+            })
+            .to_string(),
+        )
+    } else {
+        let code = if a.action.starts_with("sns:") {
+            "AuthorizationError"
+        } else {
+            "AccessDenied"
+        };
+        (
+            403,
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+                ulid::Ulid::generate()
+            ),
+        )
+    };
+    Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap_or_default()
+}
+
+/// Where allowed calls go.
+#[derive(Debug, Clone)]
+pub struct Upstreams {
+    pub dynamodb: String,
+    pub moto: String,
+}
+
+pub(crate) struct ProxyState {
+    pub(crate) policy: Policy,
+    pub(crate) names: Arc<Names>,
+    pub(crate) upstreams: Upstreams,
+    pub(crate) http: reqwest::Client,
+}
+
+/// Serves the IAM-checking proxy for one function; returns its address.
+pub async fn start_proxy(
+    policy: Policy,
+    names: Arc<Names>,
+    upstreams: Upstreams,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(ProxyState {
+        policy,
+        names,
+        upstreams,
+        http: reqwest::Client::new(),
+    });
+    let app = axum::Router::new()
+        .fallback(proxy)
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((addr, task))
+}
+
+async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, 64 * 1024 * 1024).await {
+        Ok(b) => b,
+        Err(e) => return plain(400, format!("reading the request: {e}")),
+    };
+    let accesses = accesses(&parts.headers, &bytes, &st.names);
+    if let Some(denied) = accesses.as_deref().and_then(|a| st.policy.first_denied(a)) {
+        tracing::warn!(
+            function = %st.policy.function,
+            action = %denied.action,
+            resource = %denied.resource,
+            leading_keys = ?denied.leading_keys,
+            "IAM: access denied by the function's template policy"
+        );
+        return denied_response(&st.policy, denied);
+    }
+    let upstream = if service_of(&parts.headers).as_deref() == Some("dynamodb") {
+        &st.upstreams.dynamodb
+    } else {
+        &st.upstreams.moto
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let mut out = st.http.request(
+        parts.method.clone(),
+        format!("{}{path}", upstream.trim_end_matches('/')),
+    );
+    for (k, v) in &parts.headers {
+        if k != http::header::HOST && k != http::header::CONTENT_LENGTH {
+            out = out.header(k, v);
+        }
+    }
+    match out.body(bytes).send().await {
+        Ok(resp) => {
+            let mut builder = Response::builder().status(resp.status());
+            for (k, v) in resp.headers() {
+                if k != http::header::TRANSFER_ENCODING
+                    && k != http::header::CONNECTION
+                    && k != http::header::CONTENT_LENGTH
+                {
+                    builder = builder.header(k, v);
+                }
+            }
+            match resp.bytes().await {
+                Ok(b) => builder.body(Body::from(b)).unwrap_or_default(),
+                Err(e) => plain(502, format!("reading {upstream}: {e}")),
+            }
+        }
+        Err(e) => plain(502, format!("forwarding to {upstream}: {e}")),
+    }
+}
+
+pub(crate) fn plain(status: u16, text: String) -> Response {
+    Response::builder()
+        .status(status)
+        .body(Body::from(text))
+        .unwrap_or_default()
+}

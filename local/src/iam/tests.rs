@@ -1,0 +1,177 @@
+use super::*;
+use crate::template::{Resolved, Template};
+use std::path::Path;
+
+fn project() -> (Template, Names) {
+    let t = Template::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml"))
+        .unwrap();
+    let mut resolved = Resolved {
+        parameters: t.parameters.clone(),
+        ..Resolved::default()
+    };
+    for table in &t.tables {
+        resolved
+            .names
+            .insert(table.logical_id.clone(), format!("x-{}", table.logical_id));
+    }
+    for topic in &t.topics {
+        resolved.names.insert(
+            topic.clone(),
+            format!("arn:aws:sns:{REGION}:{ACCOUNT}:x-{topic}"),
+        );
+    }
+    for q in &t.queues {
+        resolved
+            .names
+            .insert(q.clone(), format!("http://localhost/{ACCOUNT}/x-{q}"));
+    }
+    let names = Names::new(&t, &resolved);
+    (t, names)
+}
+
+fn policy(t: &Template, names: &Names, f: &str) -> Policy {
+    let def = t.functions.iter().find(|d| d.logical_id == f).unwrap();
+    Policy::for_function(def, names).unwrap()
+}
+
+fn ddb(action: &str, resource_suffix: &str, keys: &[&str]) -> Access {
+    Access {
+        action: format!("dynamodb:{action}"),
+        resource: format!("{}{resource_suffix}", table_arn("x-LeadsTable")),
+        leading_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+    }
+}
+
+#[test]
+fn wildcards_behave_like_iam() {
+    assert!(wildcard_match("TENANT#*", "TENANT#t-1#LEAD#01H"));
+    assert!(wildcard_match(
+        "TENANT#*#USER#*#NOTIF",
+        "TENANT#t#USER#u-7#NOTIF"
+    ));
+    assert!(!wildcard_match(
+        "TENANT#*#USER#*#NOTIF",
+        "TENANT#t#LEAD#01H"
+    ));
+    assert!(wildcard_match("a?c", "abc"));
+    assert!(!wildcard_match("a?c", "ac"));
+    assert!(wildcard_match("*", "anything"));
+}
+
+#[test]
+fn every_function_policy_is_understood() {
+    let (t, names) = project();
+    for f in &t.functions {
+        Policy::for_function(f, &names).unwrap();
+    }
+}
+
+#[test]
+fn the_templates_policies_are_least_privilege() {
+    let (t, names) = project();
+    let list = policy(&t, &names, "ListLeadsFunction");
+    assert!(list.allows(&ddb("Query", "/index/ByTab", &["TENANT#t#TAB#open"])));
+    assert!(!list.allows(&ddb("PutItem", "", &["TENANT#t#LEAD#1"])));
+    assert!(!list.allows(&ddb("Query", "", &["TENANT#t#LEAD#1"])));
+
+    let feed = policy(&t, &names, "NotificationsFunction");
+    assert!(feed.allows(&ddb("Query", "", &["TENANT#t#USER#u-7#NOTIF"])));
+    assert!(!feed.allows(&ddb("Query", "", &["TENANT#t#LEAD#01H"])));
+
+    let detail = policy(&t, &names, "GetLeadFunction");
+    assert!(detail.allows(&ddb("Query", "", &["TENANT#t#LEAD#01H"])));
+    assert!(!detail.allows(&ddb("Query", "", &["REJECTED#2026-11-24"])));
+
+    let note = policy(&t, &names, "AddNoteFunction");
+    let events = Access {
+        action: "sns:Publish".into(),
+        resource: format!("arn:aws:sns:{REGION}:{ACCOUNT}:x-EventsTopic"),
+        leading_keys: vec![],
+    };
+    assert!(note.allows(&events));
+    let sms = Access {
+        resource: "*".into(),
+        ..events.clone()
+    };
+    assert!(!note.allows(&sms), "only the notifier texts phones");
+    assert!(policy(&t, &names, "NotifyFunction").allows(&sms));
+}
+
+fn headers(service: &str, target: Option<&str>) -> http::HeaderMap {
+    let mut h = http::HeaderMap::new();
+    h.insert(
+        http::header::AUTHORIZATION,
+        format!("AWS4-HMAC-SHA256 Credential=local/20261124/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00").parse().unwrap(),
+    );
+    if let Some(t) = target {
+        h.insert("x-amz-target", t.parse().unwrap());
+    }
+    h
+}
+
+#[test]
+fn requests_become_the_accesses_iam_checks() {
+    let (_, names) = project();
+    let body = serde_json::json!({
+        "TransactItems": [
+            {"Put": {"TableName": "x-LeadsTable", "Item": {"pk": {"S": "TENANT#t#LEAD#1"}, "sk": {"S": "LEAD"}}}},
+            {"ConditionCheck": {"TableName": "x-LeadsTable", "Key": {"pk": {"S": "TENANT#t#CALL#c"}, "sk": {"S": "CALL"}}}}
+        ]
+    });
+    let got = accesses(
+        &headers("dynamodb", Some("DynamoDB_20120810.TransactWriteItems")),
+        body.to_string().as_bytes(),
+        &names,
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        vec![
+            ddb("PutItem", "", &["TENANT#t#LEAD#1"]),
+            ddb("ConditionCheckItem", "", &["TENANT#t#CALL#c"])
+        ]
+    );
+
+    let q = serde_json::json!({
+        "TableName": "x-LeadsTable", "IndexName": "ByPhone",
+        "KeyConditionExpression": "#p = :pk AND gsi3sk >= :from",
+        "ExpressionAttributeNames": {"#p": "gsi3pk"},
+        "ExpressionAttributeValues": {":pk": {"S": "TENANT#t#PHONE#+15125550100"}, ":from": {"S": "2026"}}
+    });
+    let got = accesses(
+        &headers("dynamodb", Some("DynamoDB_20120810.Query")),
+        q.to_string().as_bytes(),
+        &names,
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        vec![ddb(
+            "Query",
+            "/index/ByPhone",
+            &["TENANT#t#PHONE#+15125550100"]
+        )]
+    );
+
+    let sms = accesses(
+        &headers("sns", None),
+        b"Action=Publish&Version=2010-03-31&PhoneNumber=%2B15125550100&Message=hi",
+        &names,
+    )
+    .unwrap();
+    assert_eq!(sms[0].resource, "*");
+    let email = accesses(
+        &headers("email", None),
+        b"Action=SendEmail&Source=SCL%20%3Cscl%40example.com%3E",
+        &names,
+    )
+    .unwrap();
+    assert_eq!(
+        email[0],
+        Access {
+            action: "ses:SendEmail".into(),
+            resource: format!("arn:aws:ses:{REGION}:{ACCOUNT}:identity/scl@example.com"),
+            leading_keys: vec![]
+        }
+    );
+}
