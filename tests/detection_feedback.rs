@@ -48,104 +48,62 @@ fn call(tenant: &str, call_id: &str, said: &str) -> Value {
     )
 }
 
-struct App {
-    env: TestEnv,
-    ingest: ingest_call::State,
-    dismiss: dismiss_lead::State,
-    status: update_status::State,
-    detection: detection::State,
-}
+struct App(TestApp);
 
 impl App {
     async fn new() -> App {
-        let env = TestEnv::new().await;
-        let s = env.store.clone();
-        App {
-            ingest: ingest_call::State { store: s.clone() },
-            dismiss: dismiss_lead::State {
-                store: s.clone(),
-                publisher: (),
-            },
-            status: update_status::State {
-                store: s.clone(),
-                publisher: (),
-            },
-            detection: detection::State { store: s },
-            env,
-        }
+        App(TestApp::new().await)
     }
 
     async fn ingest(&self, event: &Value) -> Value {
-        ingest_call::handle_payload(&self.ingest, event)
-            .await
-            .unwrap()
+        self.0.ingest(event).await
     }
 
     async fn dismiss(&self, lead: &str, user: &str) {
-        let path = format!("/leads/{lead}/dismiss");
-        let resp = dismiss_lead::handle(
-            &self.dismiss,
-            api_request_with_body(
-                "POST",
-                "/leads/{id}/dismiss",
-                &path,
-                "",
-                &[("id", lead)],
-                Some(claims(&self.env.tenant, user, "scl.view")),
-                Some(r#"{"reason": "not_a_lead", "comment": "we don't do septic"}"#),
-                &[],
-            ),
-        )
-        .await
-        .unwrap();
-        assert_eq!(resp.status(), 200, "{}", body_json(&resp));
+        let r = self
+            .0
+            .call("POST", "/leads/{id}/dismiss")
+            .id(lead)
+            .user(user)
+            .json(json!({"reason": "not_a_lead", "comment": "we don't do septic"}))
+            .send()
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    async fn set_status(&self, lead: &str, user: &str, status: &str) {
+        let r = self
+            .0
+            .call("PUT", "/leads/{id}/status")
+            .id(lead)
+            .user(user)
+            .json(json!({"status": status, "note": "worked it"}))
+            .send()
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
     }
 
     async fn worked(&self, lead: &str, user: &str) {
-        let path = format!("/leads/{lead}/status");
-        let resp = update_status::handle(
-            &self.status,
-            api_request_with_body(
-                "PUT",
-                "/leads/{id}/status",
-                &path,
-                "",
-                &[("id", lead)],
-                Some(claims(&self.env.tenant, user, "scl.view")),
-                Some(r#"{"status": "call_back_attempted", "note": "left a voicemail"}"#),
-                &[],
-            ),
-        )
-        .await
-        .unwrap();
-        assert_eq!(resp.status(), 200, "{}", body_json(&resp));
+        self.set_status(lead, user, "call_back_attempted").await
     }
 
-    async fn detection(&self, method: &str, path: &str, scope: &str) -> (u16, Value) {
-        let resp = detection::handle(
-            &self.detection,
-            api_request(
-                method,
-                path,
-                path,
-                "",
-                &[],
-                Some(claims(&self.env.tenant, "admin-1", scope)),
-            ),
-        )
-        .await
-        .unwrap();
-        (resp.status().as_u16(), body_json(&resp))
+    async fn detection(&self, method: &'static str, route: &'static str, scope: &str) -> Resp {
+        self.0
+            .call(method, route)
+            .user("admin-1")
+            .scope(scope)
+            .send()
+            .await
     }
 
     async fn stats(&self) -> Value {
-        detection_stats(&self.env.store, &self.env.tenant).await
+        self.0.detection_stats().await
     }
 
     async fn stats_when(&self, leads: u64, not_a_lead: u64) -> Value {
         stats_with_labels(
-            &self.env.store,
-            &self.env.tenant,
+            &self.0.env.store,
+            self.0.tenant(),
             json!({"lead": leads, "not_a_lead": not_a_lead}),
         )
         .await
@@ -156,8 +114,8 @@ impl App {
 async fn a_plumber_whose_csrs_dismiss_septic_calls_stops_getting_them_while_its_leads_and_other_businesses_are_unaffected(
 ) {
     let app = App::new().await;
-    let _labels = StreamMappingRun::labels(&app.env).await;
-    let tenant = app.env.tenant.clone();
+    let _labels = StreamMappingRun::labels(&app.0.env).await;
+    let tenant = app.0.tenant().to_owned();
 
     // Before any feedback, septic calls are flagged like any lead, and so are ordinary ones.
     let mut septic_leads = Vec::new();
@@ -219,31 +177,17 @@ async fn a_plumber_whose_csrs_dismiss_septic_calls_stops_getting_them_while_its_
     assert_eq!(out["outcome"], "created", "{out}");
 
     // A redelivered label changes nothing; a changed disposition moves its count.
-    let path = format!("/leads/{}/status", septic_leads[0]);
-    let resp = update_status::handle(
-        &app.status,
-        api_request_with_body(
-            "PUT",
-            "/leads/{id}/status",
-            &path,
-            "",
-            &[("id", &septic_leads[0])],
-            Some(claims(&tenant, "csr-ana", "scl.view")),
-            Some(r#"{"status": "not_following_up", "note": "actually they also asked about a drain"}"#),
-            &[],
-        ),
-    )
-    .await
-    .unwrap();
-    assert_eq!(resp.status(), 200);
+    app.set_status(&septic_leads[0], "csr-ana", "not_following_up")
+        .await;
     app.stats_when(5, 9).await;
 
     // Stats and reset need scl.admin; a reset forgets the adjustment but not the labels.
-    let (status, body) = app.detection("GET", "/detection/stats", "scl.view").await;
-    assert_eq!((status, &body["error"]["code"]), (403, &json!("forbidden")));
-    let (status, body) = app
+    let r = app.detection("GET", "/detection/stats", "scl.view").await;
+    assert_eq!((r.status, r.error().0), (403, "forbidden"));
+    let r = app
         .detection("DELETE", "/detection/adaptation", "scl.admin")
         .await;
+    let (status, body) = (r.status, r.body);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["adapted"], false, "{body}");
     assert_eq!(body["labels"], json!({"lead": 5, "not_a_lead": 9}));
@@ -256,8 +200,8 @@ async fn a_plumber_whose_csrs_dismiss_septic_calls_stops_getting_them_while_its_
 #[tokio::test]
 async fn one_csr_marking_everything_not_a_lead_cannot_switch_detection_off() {
     let app = App::new().await;
-    let _labels = StreamMappingRun::labels(&app.env).await;
-    let tenant = app.env.tenant.clone();
+    let _labels = StreamMappingRun::labels(&app.0.env).await;
+    let tenant = app.0.tenant().to_owned();
     let mut leads = Vec::new();
     for (i, said) in SEPTIC.iter().chain(ORDINARY).enumerate() {
         let out = app.ingest(&call(&tenant, &format!("c-{i}"), said)).await;

@@ -33,73 +33,43 @@ fn at(minutes_ago: i64) -> (String, String) {
     (f(start), f(end))
 }
 
-struct App {
-    env: TestEnv,
-    ingest: ingest_call::State,
-    list: near_misses::State,
-    promote: promote_call::State,
-    get: get_lead::State,
-}
+struct App(TestApp);
 
 impl App {
     async fn new() -> App {
-        let env = TestEnv::new().await;
-        let s = env.store.clone();
-        App {
-            ingest: ingest_call::State { store: s.clone() },
-            list: near_misses::State { store: s.clone() },
-            promote: promote_call::State { store: s.clone() },
-            get: get_lead::State { store: s },
-            env,
-        }
+        App(TestApp::new().await)
     }
 
     async fn near_miss(&self, tenant: &str, call_id: &str, minutes_ago: i64) {
         let (start, end) = at(minutes_ago);
-        let out = ingest_call::handle_payload(
-            &self.ingest,
-            &near_miss_call(tenant, call_id, &start, &end),
-        )
-        .await
-        .unwrap();
+        let out = self
+            .0
+            .ingest(&near_miss_call(tenant, call_id, &start, &end))
+            .await;
         assert_eq!(out["outcome"], "near_miss", "{out}");
     }
 
     async fn list(&self, tenant: &str, query: &str) -> (u16, Value) {
-        let resp = near_misses::handle(
-            &self.list,
-            api_request(
-                "GET",
-                "/calls/near-misses",
-                "/calls/near-misses",
-                query,
-                &[],
-                Some(claims(tenant, "csr-1", "scl.view")),
-            ),
-        )
-        .await
-        .unwrap();
-        (resp.status().as_u16(), body_json(&resp))
+        let r = self
+            .0
+            .call("GET", "/calls/near-misses")
+            .as_caller(tenant, "csr-1", "scl.view")
+            .query(query)
+            .send()
+            .await;
+        (r.status, r.body)
     }
 
     async fn promote(&self, tenant: &str, call_id: &str, user: &str) -> (u16, Value) {
-        let path = format!("/calls/{call_id}/promote");
-        let resp = promote_call::handle(
-            &self.promote,
-            api_request_with_body(
-                "POST",
-                "/calls/{call_id}/promote",
-                &path,
-                "",
-                &[("call_id", call_id)],
-                Some(claims(tenant, user, "scl.view")),
-                Some("{}"),
-                &[],
-            ),
-        )
-        .await
-        .unwrap();
-        (resp.status().as_u16(), body_json(&resp))
+        let r = self
+            .0
+            .call("POST", "/calls/{call_id}/promote")
+            .param("call_id", call_id)
+            .as_caller(tenant, user, "scl.view")
+            .body("{}")
+            .send()
+            .await;
+        (r.status, r.body)
     }
 }
 
@@ -116,7 +86,7 @@ fn call_ids(page: &Value) -> Vec<String> {
 async fn near_misses_are_listed_newest_first_a_page_per_query_for_thirty_days_and_only_to_their_business(
 ) {
     let app = App::new().await;
-    let tenant = app.env.tenant.clone();
+    let tenant = app.0.tenant().to_owned();
     for (i, minutes_ago) in [50, 10, 30, 40, 20].iter().enumerate() {
         app.near_miss(&tenant, &format!("nm-{i}"), *minutes_ago)
             .await;
@@ -126,9 +96,9 @@ async fn near_misses_are_listed_newest_first_a_page_per_query_for_thirty_days_an
     let other = unique("t");
     app.near_miss(&other, "nm-other", 5).await;
 
-    app.env.requests.reset();
+    app.0.env.requests.reset();
     let (status, page) = app.list(&tenant, "limit=2").await;
-    assert_eq!(app.env.requests.get(), 1, "one Query per page");
+    assert_eq!(app.0.env.requests.get(), 1, "one Query per page");
     assert_eq!(status, 200, "{page}");
     assert_eq!(call_ids(&page), vec!["nm-1", "nm-4"]);
     let item = &page["items"][0];
@@ -190,7 +160,7 @@ async fn near_misses_are_listed_newest_first_a_page_per_query_for_thirty_days_an
 async fn a_promotion_makes_one_lead_with_its_transcript_and_history_and_every_other_answer_is_409_or_404(
 ) {
     let app = App::new().await;
-    let tenant = app.env.tenant.clone();
+    let tenant = app.0.tenant().to_owned();
     app.near_miss(&tenant, "nm-1", 15).await;
 
     // Eight CSRs promote the same call at once: one lead.
@@ -219,22 +189,7 @@ async fn a_promotion_makes_one_lead_with_its_transcript_and_history_and_every_ot
         .unwrap()
         .contains(&json!("promoted from the near misses by a CSR")));
 
-    let id = lead["id"].as_str().unwrap();
-    let path = format!("/leads/{id}");
-    let resp = get_lead::handle(
-        &app.get,
-        api_request(
-            "GET",
-            "/leads/{id}",
-            &path,
-            "",
-            &[("id", id)],
-            Some(claims(&tenant, "csr-1", "scl.view")),
-        ),
-    )
-    .await
-    .unwrap();
-    let detail = body_json(&resp);
+    let detail = app.0.detail(lead["id"].as_str().unwrap()).await;
     assert_eq!(detail["history"][0]["action"], "promoted", "{detail}");
     assert_eq!(detail["transcript"].as_array().unwrap().len(), 4);
 
@@ -249,12 +204,10 @@ async fn a_promotion_makes_one_lead_with_its_transcript_and_history_and_every_ot
 
     // A call that became a lead the usual way is one too; unknown, another business's, gated
     // out or older than 30 days: 404, and nothing is created.
-    let out = ingest_call::handle_payload(
-        &app.ingest,
-        &call_completed(&tenant, "lead-call", json!({})),
-    )
-    .await
-    .unwrap();
+    let out = app
+        .0
+        .ingest(&call_completed(&tenant, "lead-call", json!({})))
+        .await;
     assert_eq!(out["outcome"], "created");
     let (status, body) = app.promote(&tenant, "lead-call", "csr-1").await;
     assert_eq!(
@@ -268,12 +221,7 @@ async fn a_promotion_makes_one_lead_with_its_transcript_and_history_and_every_ot
         "short",
         json!({"duration_seconds": 20, "ended_at": "2026-11-24T15:00:20Z"}),
     );
-    assert_eq!(
-        ingest_call::handle_payload(&app.ingest, &short)
-            .await
-            .unwrap()["outcome"],
-        "not_a_lead"
-    );
+    assert_eq!(app.0.ingest(&short).await["outcome"], "not_a_lead");
     app.near_miss(&tenant, "nm-old", 31 * 24 * 60).await;
     for call in ["no-such-call", "nm-other", "short", "nm-old"] {
         let (status, body) = app.promote(&tenant, call, "csr-1").await;
@@ -289,11 +237,16 @@ async fn a_promotion_makes_one_lead_with_its_transcript_and_history_and_every_ot
 #[tokio::test]
 async fn a_promotion_is_a_lead_label_for_the_business() {
     let app = App::new().await;
-    let _labels = StreamMappingRun::labels(&app.env).await;
-    let tenant = app.env.tenant.clone();
+    let _labels = StreamMappingRun::labels(&app.0.env).await;
+    let tenant = app.0.tenant().to_owned();
     app.near_miss(&tenant, "nm-1", 15).await;
     assert_eq!(app.promote(&tenant, "nm-1", "csr-1").await.0, 201);
-    let s = stats_with_labels(&app.env.store, &tenant, json!({"lead": 1, "not_a_lead": 0})).await;
+    let s = stats_with_labels(
+        &app.0.env.store,
+        &tenant,
+        json!({"lead": 1, "not_a_lead": 0}),
+    )
+    .await;
     // Detection did not flag it, so it says nothing about detection's precision.
     assert_eq!(s["precision_from_dispositions"], Value::Null, "{s}");
 }

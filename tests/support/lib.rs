@@ -2,6 +2,9 @@
 //! infra/template.yaml), a DynamoDB client that counts requests, API Gateway events with
 //! authorizer claims, and CallCompleted events.
 
+pub mod app;
+pub use app::{Resp, TestApp};
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

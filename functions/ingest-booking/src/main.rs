@@ -1,3 +1,6 @@
+// The handler's nested async state machine is deep enough to need a higher limit.
+#![recursion_limit = "256"]
+
 use ingest_booking::{handle, State};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;

@@ -1,3 +1,6 @@
+// The handler's nested async state machine is deep enough to need a higher limit.
+#![recursion_limit = "256"]
+
 use lambda_http::{service_fn, Error, Request};
 use notification_read::{handle, State};
 
