@@ -5,57 +5,28 @@ use scl_shared::adapters::items::{BookingItem, ENTITY_BOOKING};
 use scl_tests::*;
 use serde_json::{json, Value};
 
+/// The test app with the stream mapping that applies bookings to leads running beside it.
 struct Bookings {
-    env: TestEnv,
+    app: TestApp,
     _mapping: BookingMapping,
+}
+
+impl std::ops::Deref for Bookings {
+    type Target = TestApp;
+
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
 }
 
 impl Bookings {
     async fn new() -> Bookings {
-        let env = TestEnv::new().await;
-        let mapping = BookingMapping::start(&env).await;
+        let app = TestApp::new().await;
+        let mapping = BookingMapping::start(&app.env).await;
         Bookings {
-            env,
+            app,
             _mapping: mapping,
         }
-    }
-
-    async fn lead(&self, call: &str, patch: Value) -> String {
-        let state = ingest_call::State {
-            store: self.env.store.clone(),
-        };
-        let out =
-            ingest_call::handle_payload(&state, &call_completed(&self.env.tenant, call, patch))
-                .await
-                .unwrap();
-        assert_eq!(out["outcome"], "created", "{out}");
-        out["lead_id"].as_str().unwrap().to_owned()
-    }
-
-    async fn book(&self, event: &Value) -> Value {
-        let state = ingest_booking::State {
-            store: self.env.store.clone(),
-        };
-        ingest_booking::handle_payload(&state, event).await.unwrap()
-    }
-
-    async fn detail_as(&self, id: &str, tenant: &str) -> Value {
-        let state = get_lead::State {
-            store: self.env.store.clone(),
-        };
-        let req = api_request(
-            "GET",
-            "/leads/{id}",
-            &format!("/leads/{id}"),
-            "",
-            &[("id", id)],
-            Some(claims(tenant, "u", "scl.view")),
-        );
-        body_json(&get_lead::handle(&state, req).await.unwrap())
-    }
-
-    async fn detail(&self, id: &str) -> Value {
-        self.detail_as(id, &self.env.tenant).await
     }
 
     /// Waits (up to 10 s: a bound, not a timing claim) until the lead has a booking.
@@ -69,86 +40,14 @@ impl Bookings {
         self.detail(id).await
     }
 
-    async fn callback_settings(&self) {
-        let state = settings::State {
-            store: self.env.store.clone(),
+    /// A CSR action on the lead (`route` is one of the `/leads/{id}/...` routes).
+    async fn act(&self, route: &'static str, id: &str, body: &str) -> Resp {
+        let method = if route.ends_with("status") {
+            "PUT"
+        } else {
+            "POST"
         };
-        let req = api_request_with_body(
-            "PUT",
-            "/settings",
-            "/settings",
-            "",
-            &[],
-            Some(claims(&self.env.tenant, "admin", "scl.admin")),
-            Some(r#"{"callback_caller_id": "+15125550000"}"#),
-            &[],
-        );
-        assert_eq!(settings::handle(&state, req).await.unwrap().status(), 200);
-    }
-
-    async fn act(&self, route: &str, id: &str, body: &str) -> (u16, Value) {
-        let req = api_request_with_body(
-            if route.ends_with("status") {
-                "PUT"
-            } else {
-                "POST"
-            },
-            route,
-            &route.replace("{id}", id),
-            "",
-            &[("id", id)],
-            Some(claims(&self.env.tenant, "u-7", "scl.view")),
-            Some(body),
-            &[],
-        );
-        let store = self.env.store.clone();
-        let resp = match route {
-            "/leads/{id}/dismiss" => {
-                dismiss_lead::handle(
-                    &dismiss_lead::State {
-                        store,
-                        publisher: (),
-                    },
-                    req,
-                )
-                .await
-            }
-            "/leads/{id}/status" => {
-                update_status::handle(
-                    &update_status::State {
-                        store,
-                        publisher: (),
-                    },
-                    req,
-                )
-                .await
-            }
-            "/leads/{id}/callback" => {
-                let probe = TopicProbe::new().await;
-                callback::handle(
-                    &callback::State {
-                        store,
-                        publisher: probe.publisher(),
-                    },
-                    req,
-                )
-                .await
-            }
-            "/leads/{id}/notes" => {
-                let probe = TopicProbe::new().await;
-                add_note::handle(
-                    &add_note::State {
-                        store,
-                        publisher: probe.publisher(),
-                    },
-                    req,
-                )
-                .await
-            }
-            other => panic!("{other}"),
-        }
-        .unwrap();
-        (resp.status().as_u16(), body_json(&resp))
+        self.app.act(method, route, id, body).await
     }
 }
 
@@ -189,9 +88,9 @@ async fn a_booking_naming_the_lead_makes_it_booked_by_scl_and_locks_it() {
         ("/leads/{id}/callback", "{}"),
         ("/leads/{id}/notes", r#"{"text": "late note"}"#),
     ] {
-        let (status, body) = b.act(route, &id, body).await;
-        assert_eq!(status, 409, "{route}: {body}");
-        assert_eq!(body["error"]["code"], "lead_locked");
+        b.act(route, &id, body)
+            .await
+            .assert_error(409, "lead_locked");
     }
 }
 
@@ -210,9 +109,12 @@ async fn a_phone_match_on_a_new_lead_is_booked_elsewhere() {
 async fn a_booking_after_a_call_back_attempt_is_booked_by_scl() {
     let b = Bookings::new().await;
     let id = b.lead("c1", json!({})).await;
-    b.callback_settings().await;
-    let (status, _) = b.act("/leads/{id}/callback", &id, "{}").await;
-    assert_eq!(status, 200);
+    let settings = b
+        .put_settings(json!({"callback_caller_id": "+15125550000"}))
+        .await;
+    assert_eq!(settings.status, 200, "{}", settings.body);
+    let r = b.act("/leads/{id}/callback", &id, "{}").await;
+    assert_eq!(r.status, 200, "{}", r.body);
     b.book(&job_booked(&b.env.tenant, "job-3", "5125550100", None))
         .await;
     let d = b.booked(&id).await;
@@ -307,27 +209,21 @@ fn stream_record(seq: &str, item: &BookingItem) -> Value {
 
 #[tokio::test]
 async fn a_poison_record_is_reported_by_sequence_number_and_the_rest_are_applied() {
-    let env = TestEnv::new().await;
-    let ingest = ingest_call::State {
-        store: env.store.clone(),
-    };
+    let app = TestApp::new().await;
     let mut ids = vec![];
     for (i, phone) in ["+15125550601", "+15125550602"].iter().enumerate() {
-        let out = ingest_call::handle_payload(
-            &ingest,
-            &call_completed(&env.tenant, &format!("c{i}"), json!({"from_number": phone})),
-        )
-        .await
-        .unwrap();
-        ids.push(out["lead_id"].as_str().unwrap().to_owned());
+        ids.push(
+            app.lead(&format!("c{i}"), json!({"from_number": phone}))
+                .await,
+        );
     }
     let booking = |job: &str, lead: &str| BookingItem {
-        pk: format!("TENANT#{}#BOOKING#{job}", env.tenant),
+        pk: format!("TENANT#{}#BOOKING#{job}", app.tenant()),
         sk: "BOOKING".into(),
         entity: ENTITY_BOOKING.into(),
         received_at: "2026-11-24T16:00:00.000Z".into(),
         booking: scl_shared::domain::booking::JobBooked::from_detail(
-            &job_booked(&env.tenant, job, "5125550000", Some(lead))["detail"],
+            &job_booked(app.tenant(), job, "5125550000", Some(lead))["detail"],
         )
         .unwrap(),
     };
@@ -338,9 +234,7 @@ async fn a_poison_record_is_reported_by_sequence_number_and_the_rest_are_applied
         poison,
         stream_record("300", &booking("job-b", &ids[1])),
     ]});
-    let state = booking_stream::State {
-        store: env.store.clone(),
-    };
+    let state = booking_stream::State { store: app.store() };
     let resp = booking_stream::handle_payload(&state, &batch).await;
     let failed: Vec<&str> = resp
         .batch_item_failures
@@ -354,19 +248,8 @@ async fn a_poison_record_is_reported_by_sequence_number_and_the_rest_are_applied
         json!({"batchItemFailures": [{"itemIdentifier": "200"}]}),
         "Lambda's response shape"
     );
-    let get = get_lead::State {
-        store: env.store.clone(),
-    };
     for id in &ids {
-        let req = api_request(
-            "GET",
-            "/leads/{id}",
-            &format!("/leads/{id}"),
-            "",
-            &[("id", id)],
-            Some(claims(&env.tenant, "u", "scl.view")),
-        );
-        let d = body_json(&get_lead::handle(&get, req).await.unwrap());
+        let d = app.detail(id).await;
         assert_eq!(d["status"], "booked_by_scl", "{d}");
     }
 }
@@ -477,23 +360,19 @@ async fn a_phone_matched_booking_is_recorded_on_every_matching_lead_done_ones_in
     assert_eq!(o["status"], "booked_elsewhere");
 
     // The booking says the dismissal was wrong: both leads now count as "lead" labels.
-    stats_with_labels(
-        &b.env.store,
-        &b.env.tenant,
-        json!({"lead": 2, "not_a_lead": 0}),
-    )
-    .await;
+    b.stats_with_labels(json!({"lead": 2, "not_a_lead": 0}))
+        .await;
 }
 
 /// The store a booking uses, with a CSR dismissing the lead between the booking's read and
 /// its write: the race the stream handler must survive.
-struct CsrRacesTheBooking {
+struct CsrRacesTheBooking<'a> {
+    app: &'a TestApp,
     inner: scl_shared::adapters::DynamoStore,
-    tenant: String,
     raced: std::sync::atomic::AtomicBool,
 }
 
-impl scl_shared::ports::LeadCommands for CsrRacesTheBooking {
+impl scl_shared::ports::LeadCommands for CsrRacesTheBooking<'_> {
     async fn get_lead(
         &self,
         tenant: &scl_shared::domain::TenantId,
@@ -509,25 +388,15 @@ impl scl_shared::ports::LeadCommands for CsrRacesTheBooking {
     ) -> Result<(), scl_shared::ports::StoreError> {
         if !self.raced.swap(true, std::sync::atomic::Ordering::SeqCst) {
             let id = change.lead.id.to_string();
-            let path = format!("/leads/{id}/dismiss");
-            let req = api_request_with_body(
-                "POST",
-                "/leads/{id}/dismiss",
-                &path,
-                "",
-                &[("id", &id)],
-                Some(claims(&self.tenant, "csr-fast", "scl.view")),
-                Some(r#"{"reason": "not_a_lead"}"#),
-                &[],
-            );
-            let state = dismiss_lead::State {
-                store: self.inner.clone(),
-                publisher: (),
-            };
-            assert_eq!(
-                dismiss_lead::handle(&state, req).await.unwrap().status(),
-                200
-            );
+            let r = self
+                .app
+                .call("POST", "/leads/{id}/dismiss")
+                .id(&id)
+                .user("csr-fast")
+                .body(r#"{"reason": "not_a_lead"}"#)
+                .send()
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
         }
         self.inner.save_change(change, expected_version).await
     }
@@ -553,20 +422,14 @@ impl scl_shared::ports::LeadCommands for CsrRacesTheBooking {
 
 #[tokio::test]
 async fn a_booking_racing_a_csrs_dismissal_is_matched_again_and_recorded_not_lost() {
-    let env = TestEnv::new().await;
-    let state = ingest_call::State {
-        store: env.store.clone(),
-    };
-    let out = ingest_call::handle_payload(&state, &call_completed(&env.tenant, "c1", json!({})))
-        .await
-        .unwrap();
-    let id = out["lead_id"].as_str().unwrap().to_owned();
+    let app = TestApp::new().await;
+    let id = app.lead("c1", json!({})).await;
     let racing = CsrRacesTheBooking {
-        inner: env.store.clone(),
-        tenant: env.tenant.clone(),
+        app: &app,
+        inner: app.store(),
         raced: false.into(),
     };
-    let event = job_booked(&env.tenant, "job-race", "512-555-0100", None);
+    let event = job_booked(app.tenant(), "job-race", "512-555-0100", None);
     let booking = scl_shared::domain::booking::JobBooked::from_detail(&event["detail"]).unwrap();
     let applied =
         scl_shared::service::bookings::apply_booking(&racing, &booking, chrono::Utc::now())
@@ -582,10 +445,10 @@ async fn a_booking_racing_a_csrs_dismissal_is_matched_again_and_recorded_not_los
         "{applied:?}"
     );
     use scl_shared::ports::LeadQueries;
-    let lead = env
-        .store
+    let lead = app
+        .store()
         .lead_detail(
-            &scl_shared::domain::TenantId::parse("t", &env.tenant).unwrap(),
+            &scl_shared::domain::TenantId::parse("t", app.tenant()).unwrap(),
             &scl_shared::domain::LeadId::parse("id", &id).unwrap(),
         )
         .await
@@ -597,7 +460,7 @@ async fn a_booking_racing_a_csrs_dismissal_is_matched_again_and_recorded_not_los
         "the CSR's change stands"
     );
     assert_eq!(
-        lead.lead.booking.as_ref().unwrap().job_id,
+        lead.lead.booking.as_ref().unwrap().job_id.as_str(),
         "job-race",
         "and the booking is on it"
     );

@@ -2,253 +2,8 @@
 
 use std::sync::Arc;
 
-use scl_shared::adapters::{DynamoStore, SnsPublisher};
-use scl_shared::domain::lead::HistoryEntry;
-use scl_shared::domain::{LeadId, LeadStatus, TenantId};
-use scl_shared::ports::{LeadChange, LeadCommands};
 use scl_tests::*;
 use serde_json::{json, Value};
-
-struct App {
-    env: TestEnv,
-    probe: TopicProbe,
-    add_note: add_note::State<DynamoStore, SnsPublisher>,
-    dismiss: dismiss_lead::State,
-    callback: callback::State<DynamoStore, SnsPublisher>,
-    status: update_status::State,
-    banner: banner::State,
-    settings: settings::State,
-}
-
-struct Resp {
-    status: u16,
-    body: Value,
-    etag: Option<String>,
-}
-
-impl App {
-    async fn new() -> App {
-        let env = TestEnv::new().await;
-        let probe = TopicProbe::new().await;
-        let store = env.store.clone();
-        App {
-            add_note: add_note::State {
-                store: store.clone(),
-                publisher: probe.publisher(),
-            },
-            dismiss: dismiss_lead::State {
-                store: store.clone(),
-                publisher: (),
-            },
-            callback: callback::State {
-                store: store.clone(),
-                publisher: probe.publisher(),
-            },
-            status: update_status::State {
-                store: store.clone(),
-                publisher: (),
-            },
-            banner: banner::State {
-                store: store.clone(),
-            },
-            settings: settings::State { store },
-            env,
-            probe,
-        }
-    }
-
-    fn tenant(&self) -> &str {
-        &self.env.tenant
-    }
-
-    async fn ingest(&self, call_id: &str, patch: Value) -> String {
-        let state = ingest_call::State {
-            store: self.env.store.clone(),
-        };
-        let event = call_completed(self.tenant(), call_id, patch);
-        let out = ingest_call::handle_payload(&state, &event).await.unwrap();
-        assert_eq!(out["outcome"], "created", "{out}");
-        out["lead_id"].as_str().unwrap().to_owned()
-    }
-
-    /// Sends `method route` for lead `id` as `tenant` with `scope`.
-    #[allow(clippy::too_many_arguments)] // a test helper mirroring one HTTP request's parts
-    async fn send(
-        &self,
-        method: &str,
-        route: &str,
-        id: &str,
-        query: &str,
-        body: Option<&str>,
-        headers: &[(&str, &str)],
-        tenant: &str,
-        scope: &str,
-    ) -> Resp {
-        let path = route.replace("{id}", id);
-        let params: Vec<(&str, &str)> = if route.contains("{id}") {
-            vec![("id", id)]
-        } else {
-            vec![]
-        };
-        let req = api_request_with_body(
-            method,
-            route,
-            &path,
-            query,
-            &params,
-            Some(claims(tenant, "u-7", scope)),
-            body,
-            headers,
-        );
-        let resp = match (method, route) {
-            ("POST", "/leads/{id}/notes") => add_note::handle(&self.add_note, req).await,
-            ("POST", "/leads/{id}/dismiss") => dismiss_lead::handle(&self.dismiss, req).await,
-            ("POST", "/leads/{id}/callback") => callback::handle(&self.callback, req).await,
-            ("PUT", "/leads/{id}/status") => update_status::handle(&self.status, req).await,
-            ("GET", "/banner") => banner::handle(&self.banner, req).await,
-            (_, "/settings") => settings::handle(&self.settings, req).await,
-            ("GET", "/leads/{id}") => {
-                get_lead::handle(
-                    &get_lead::State {
-                        store: self.env.store.clone(),
-                    },
-                    req,
-                )
-                .await
-            }
-            ("GET", "/leads") => {
-                list_leads::handle(
-                    &list_leads::State {
-                        store: self.env.store.clone(),
-                    },
-                    req,
-                )
-                .await
-            }
-            other => panic!("no route {other:?}"),
-        }
-        .unwrap();
-        Resp {
-            status: resp.status().as_u16(),
-            etag: resp
-                .headers()
-                .get("etag")
-                .map(|v| v.to_str().unwrap().to_owned()),
-            body: body_json(&resp),
-        }
-    }
-
-    async fn act(&self, method: &str, route: &str, id: &str, body: &str) -> Resp {
-        self.send(
-            method,
-            route,
-            id,
-            "",
-            Some(body),
-            &[],
-            self.tenant(),
-            "scl.view",
-        )
-        .await
-    }
-
-    async fn detail(&self, id: &str) -> Value {
-        let r = self
-            .send(
-                "GET",
-                "/leads/{id}",
-                id,
-                "",
-                None,
-                &[],
-                self.tenant(),
-                "scl.view",
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        r.body
-    }
-
-    async fn list_ids(&self, query: &str) -> Vec<String> {
-        let r = self
-            .send(
-                "GET",
-                "/leads",
-                "",
-                query,
-                None,
-                &[],
-                self.tenant(),
-                "scl.view",
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        r.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["id"].as_str().unwrap().to_owned())
-            .collect()
-    }
-
-    async fn put_settings(&self, body: Value) -> Resp {
-        self.send(
-            "PUT",
-            "/settings",
-            "",
-            "",
-            Some(&body.to_string()),
-            &[],
-            self.tenant(),
-            "scl.admin",
-        )
-        .await
-    }
-
-    /// Puts a lead into a booked status the way the booking handler (issue 4) will.
-    async fn book(&self, id: &str) {
-        let tenant = TenantId::parse("t", self.tenant()).unwrap();
-        let lead_id = LeadId::parse("id", id).unwrap();
-        let mut lead = self
-            .env
-            .store
-            .get_lead(&tenant, &lead_id)
-            .await
-            .unwrap()
-            .unwrap();
-        let expected = lead.version;
-        let from = lead.status;
-        lead.status = LeadStatus::BookedByScl;
-        lead.version += 1;
-        let history = HistoryEntry {
-            at: chrono::Utc::now(),
-            actor_id: "system".into(),
-            action: scl_shared::domain::lead::HistoryAction::Booked,
-            from_status: Some(from),
-            to_status: Some(lead.status),
-            reason: None,
-            note: None,
-        };
-        self.env
-            .store
-            .save_change(
-                &LeadChange {
-                    lead,
-                    history,
-                    note: None,
-                    history_id: None,
-                },
-                expected,
-            )
-            .await
-            .unwrap();
-    }
-}
-
-fn assert_error(r: &Resp, status: u16, code: &str) {
-    assert_eq!(r.status, status, "{}", r.body);
-    assert_eq!(r.body["error"]["code"], code, "{}", r.body);
-}
 
 const NOTES: &str = "/leads/{id}/notes";
 const DISMISS: &str = "/leads/{id}/dismiss";
@@ -257,8 +12,8 @@ const STATUS: &str = "/leads/{id}/status";
 
 #[tokio::test]
 async fn notes_record_author_and_time_and_copies_publish_note_copied() {
-    let app = App::new().await;
-    let id = app.ingest("c1", json!({})).await;
+    let app = TestApp::new().await;
+    let id = app.lead("c1", json!({})).await;
     let r = app
         .act(
             "POST",
@@ -303,9 +58,9 @@ async fn notes_record_author_and_time_and_copies_publish_note_copied() {
 
 #[tokio::test]
 async fn bad_notes_are_400_and_change_nothing() {
-    let app = App::new().await;
+    let app = TestApp::new().await;
     let id = app
-        .ingest("c1", json!({"customer_id": null, "location_id": "l-1"}))
+        .lead("c1", json!({"customer_id": null, "location_id": "l-1"}))
         .await;
     for (body, field) in [
         (
@@ -322,7 +77,7 @@ async fn bad_notes_are_400_and_change_nothing() {
         ("{not json".to_owned(), "body"),
     ] {
         let r = app.act("POST", NOTES, &id, &body).await;
-        assert_error(&r, 400, "validation_failed");
+        r.assert_error(400, "validation_failed");
         assert_eq!(r.body["error"]["field"], field, "{body}");
     }
     let d = app.detail(&id).await;
@@ -342,8 +97,8 @@ async fn bad_notes_are_400_and_change_nothing() {
 
 #[tokio::test]
 async fn dismissing_moves_to_done_and_repeating_it_changes_nothing() {
-    let app = App::new().await;
-    let id = app.ingest("c1", json!({})).await;
+    let app = TestApp::new().await;
+    let id = app.lead("c1", json!({})).await;
     let r = app
         .act(
             "POST",
@@ -370,7 +125,7 @@ async fn dismissing_moves_to_done_and_repeating_it_changes_nothing() {
             r#"{"reason": "lead_not_following_up"}"#,
         )
         .await;
-    assert_error(&other, 409, "invalid_transition");
+    other.assert_error(409, "invalid_transition");
     let d = app.detail(&id).await;
     let history = d["history"].as_array().unwrap();
     assert_eq!(
@@ -389,9 +144,7 @@ async fn dismissing_moves_to_done_and_repeating_it_changes_nothing() {
     );
     assert!(app.list_ids("tab=open").await.is_empty());
 
-    let id2 = app
-        .ingest("c2", json!({"from_number": "+15125550111"}))
-        .await;
+    let id2 = app.lead("c2", json!({"from_number": "+15125550111"})).await;
     let r = app
         .act(
             "POST",
@@ -404,16 +157,16 @@ async fn dismissing_moves_to_done_and_repeating_it_changes_nothing() {
     let r = app
         .act("POST", DISMISS, &id2, r#"{"reason": "because"}"#)
         .await;
-    assert_error(&r, 400, "validation_failed");
+    r.assert_error(400, "validation_failed");
     assert_eq!(r.body["error"]["field"], "reason");
 }
 
 #[tokio::test]
 async fn call_back_needs_a_caller_id_then_counts_attempts_and_publishes() {
-    let app = App::new().await;
-    let id = app.ingest("c1", json!({})).await;
+    let app = TestApp::new().await;
+    let id = app.lead("c1", json!({})).await;
     let r = app.act("POST", CALLBACK, &id, "{}").await;
-    assert_error(&r, 400, "validation_failed");
+    r.assert_error(400, "validation_failed");
     assert_eq!(r.body["error"]["field"], "callback_caller_id");
     assert_eq!(app.detail(&id).await["version"], 1);
 
@@ -449,13 +202,13 @@ async fn call_back_needs_a_caller_id_then_counts_attempts_and_publishes() {
     )
     .await;
     let r = app.act("POST", CALLBACK, &id, "{}").await;
-    assert_error(&r, 409, "invalid_transition");
+    r.assert_error(409, "invalid_transition");
 }
 
 #[tokio::test]
 async fn manual_status_rules_if_match_and_locked_leads() {
-    let app = App::new().await;
-    let id = app.ingest("c1", json!({})).await;
+    let app = TestApp::new().await;
+    let id = app.lead("c1", json!({})).await;
     let r = app
         .act(
             "PUT",
@@ -479,58 +232,48 @@ async fn manual_status_rules_if_match_and_locked_leads() {
         let r = app
             .act("PUT", STATUS, &id, &format!(r#"{{"status": "{booked}"}}"#))
             .await;
-        assert_error(&r, 400, "status_not_settable");
+        r.assert_error(400, "status_not_settable");
     }
     let r = app.act("PUT", STATUS, &id, r#"{"status": "won"}"#).await;
-    assert_error(&r, 400, "validation_failed");
+    r.assert_error(400, "validation_failed");
 
     let stale = app
-        .send(
-            "PUT",
-            STATUS,
-            &id,
-            "",
-            Some(r#"{"status": "not_a_lead"}"#),
-            &[("If-Match", "\"1\"")],
-            app.tenant(),
-            "scl.view",
-        )
+        .call("PUT", STATUS)
+        .id(&id)
+        .body(r#"{"status": "not_a_lead"}"#)
+        .header("If-Match", "\"1\"")
+        .send()
         .await;
-    assert_error(&stale, 412, "version_conflict");
+    stale.assert_error(412, "version_conflict");
     let fresh = app
-        .send(
-            "PUT",
-            STATUS,
-            &id,
-            "",
-            Some(r#"{"status": "not_a_lead"}"#),
-            &[("If-Match", "\"3\"")],
-            app.tenant(),
-            "scl.view",
-        )
+        .call("PUT", STATUS)
+        .id(&id)
+        .body(r#"{"status": "not_a_lead"}"#)
+        .header("If-Match", "\"3\"")
+        .send()
         .await;
     assert_eq!(fresh.status, 200, "{}", fresh.body);
     assert_eq!(fresh.etag.as_deref(), Some("\"4\""));
     let bad = app
-        .send(
-            "PUT",
-            STATUS,
-            &id,
-            "",
-            Some(r#"{"status": "new"}"#),
-            &[("If-Match", "yesterday")],
-            app.tenant(),
-            "scl.view",
-        )
+        .call("PUT", STATUS)
+        .id(&id)
+        .body(r#"{"status": "new"}"#)
+        .header("If-Match", "yesterday")
+        .send()
         .await;
-    assert_error(&bad, 400, "validation_failed");
+    bad.assert_error(400, "validation_failed");
 
     let d = app.detail(&id).await;
     let h = d["history"].as_array().unwrap();
     assert_eq!(h.len(), 4);
     assert_eq!(h[1]["note"], "customer went with a competitor");
 
-    app.book(&id).await;
+    // Reopened, then booked through SCL: the lead locks.
+    let r = app.act("PUT", STATUS, &id, r#"{"status": "new"}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.apply_booking(&job_booked(app.tenant(), "j-1", "+15125550100", Some(&id)))
+        .await;
+    assert_eq!(app.detail(&id).await["status"], "booked_by_scl");
     for (method, route, body) in [
         ("PUT", STATUS, r#"{"status": "new"}"#),
         ("POST", DISMISS, r#"{"reason": "not_a_lead"}"#),
@@ -538,14 +281,14 @@ async fn manual_status_rules_if_match_and_locked_leads() {
         ("POST", NOTES, r#"{"text": "hi"}"#),
     ] {
         let r = app.act(method, route, &id, body).await;
-        assert_error(&r, 409, "lead_locked");
+        r.assert_error(409, "lead_locked");
     }
 }
 
 #[tokio::test]
 async fn every_action_answers_404_for_another_tenants_lead_and_checks_the_token() {
-    let app = App::new().await;
-    let id = app.ingest("c1", json!({})).await;
+    let app = TestApp::new().await;
+    let id = app.lead("c1", json!({})).await;
     let stranger = unique("t");
     let missing = ulid::Ulid::generate().to_string();
     for (method, route, body) in [
@@ -555,78 +298,40 @@ async fn every_action_answers_404_for_another_tenants_lead_and_checks_the_token(
         ("PUT", STATUS, r#"{"status": "not_a_lead"}"#),
     ] {
         let theirs = app
-            .send(
-                method,
-                route,
-                &id,
-                "",
-                Some(body),
-                &[],
-                &stranger,
-                "scl.view",
-            )
+            .call(method, route)
+            .id(&id)
+            .body(body)
+            .tenant(&stranger)
+            .send()
             .await;
-        assert_error(&theirs, 404, "not_found");
-        let nobody = app
-            .send(
-                method,
-                route,
-                &missing,
-                "",
-                Some(body),
-                &[],
-                app.tenant(),
-                "scl.view",
-            )
-            .await;
-        assert_error(&nobody, 404, "not_found");
+        theirs.assert_error(404, "not_found");
+        let nobody = app.call(method, route).id(&missing).body(body).send().await;
+        nobody.assert_error(404, "not_found");
         let forbidden = app
-            .send(
-                method,
-                route,
-                &id,
-                "",
-                Some(body),
-                &[],
-                app.tenant(),
-                "scl.admin",
-            )
+            .call(method, route)
+            .id(&id)
+            .body(body)
+            .scope("scl.admin")
+            .send()
             .await;
-        assert_error(&forbidden, 403, "forbidden");
+        forbidden.assert_error(403, "forbidden");
     }
     assert_eq!(app.detail(&id).await["version"], 1, "nothing changed");
+    let r = app.call("GET", "/settings").send().await;
+    r.assert_error(403, "forbidden");
     let r = app
-        .send(
-            "GET",
-            "/settings",
-            "",
-            "",
-            None,
-            &[],
-            app.tenant(),
-            "scl.view",
-        )
+        .call("GET", "/banner")
+        .query("phone=5125550100")
+        .scope("scl.admin")
+        .send()
         .await;
-    assert_error(&r, 403, "forbidden");
-    let r = app
-        .send(
-            "GET",
-            "/banner",
-            "",
-            "phone=5125550100",
-            None,
-            &[],
-            app.tenant(),
-            "scl.admin",
-        )
-        .await;
-    assert_error(&r, 403, "forbidden");
+    r.assert_error(403, "forbidden");
 }
 
 #[tokio::test]
 async fn ten_concurrent_writers_with_if_match_exactly_one_wins() {
-    let app = Arc::new(App::new().await);
-    let id = app.ingest("c1", json!({})).await;
+    let app = Arc::new(TestApp::new().await);
+    let id = app.lead("c1", json!({})).await;
     let statuses = [
         "not_a_lead",
         "not_following_up",
@@ -644,18 +349,13 @@ async fn ten_concurrent_writers_with_if_match_exactly_one_wins() {
         .map(|s| {
             let (app, id, body) = (app.clone(), id.clone(), format!(r#"{{"status": "{s}"}}"#));
             tokio::spawn(async move {
-                app.send(
-                    "PUT",
-                    STATUS,
-                    &id,
-                    "",
-                    Some(&body),
-                    &[("If-Match", "\"1\"")],
-                    app.tenant(),
-                    "scl.view",
-                )
-                .await
-                .status
+                app.call("PUT", STATUS)
+                    .id(&id)
+                    .body(&body)
+                    .header("If-Match", "\"1\"")
+                    .send()
+                    .await
+                    .status
             })
         })
         .collect();
@@ -673,8 +373,8 @@ async fn ten_concurrent_writers_with_if_match_exactly_one_wins() {
 
 #[tokio::test]
 async fn ten_concurrent_writers_without_if_match_all_land_in_history() {
-    let app = Arc::new(App::new().await);
-    let id = app.ingest("c1", json!({})).await;
+    let app = Arc::new(TestApp::new().await);
+    let id = app.lead("c1", json!({})).await;
     let tasks: Vec<_> = (0..10)
         .map(|i| {
             let (app, id) = (app.clone(), id.clone());
@@ -705,9 +405,9 @@ async fn ten_concurrent_writers_without_if_match_all_land_in_history() {
 
 #[tokio::test]
 async fn cold_leads_list_under_cold_and_any_action_makes_them_open_again() {
-    let app = App::new().await;
+    let app = TestApp::new().await;
     let old = app
-        .ingest(
+        .lead(
             "old",
             json!({"started_at": days_ago(10), "ended_at": days_ago(10), "duration_seconds": 300}),
         )
@@ -725,9 +425,9 @@ async fn cold_leads_list_under_cold_and_any_action_makes_them_open_again() {
 
 #[tokio::test]
 async fn changing_cold_after_days_moves_leads_between_open_and_cold() {
-    let app = App::new().await;
+    let app = TestApp::new().await;
     let id = app
-        .ingest(
+        .lead(
             "c",
             json!({"started_at": days_ago(5), "ended_at": days_ago(5), "duration_seconds": 300}),
         )
@@ -755,17 +455,16 @@ async fn changing_cold_after_days_moves_leads_between_open_and_cold() {
 
 #[tokio::test]
 async fn the_banner_links_open_or_cold_leads_from_the_last_14_days() {
-    let app = App::new().await;
-    let recent = app.ingest("c10", json!({"from_number": "+15125550400", "started_at": days_ago(10), "ended_at": days_ago(10), "duration_seconds": 300})).await;
-    app.ingest("c20", json!({"from_number": "+15125550401", "started_at": days_ago(20), "ended_at": days_ago(20), "duration_seconds": 300})).await;
+    let app = TestApp::new().await;
+    let recent = app.lead("c10", json!({"from_number": "+15125550400", "started_at": days_ago(10), "ended_at": days_ago(10), "duration_seconds": 300})).await;
+    app.lead("c20", json!({"from_number": "+15125550401", "started_at": days_ago(20), "ended_at": days_ago(20), "duration_seconds": 300})).await;
     let done = app
-        .ingest("c-done", json!({"from_number": "+15125550402"}))
+        .lead("c-done", json!({"from_number": "+15125550402"}))
         .await;
     app.act("POST", DISMISS, &done, r#"{"reason": "not_a_lead"}"#)
         .await;
 
-    let banner =
-        |q: &'static str| app.send("GET", "/banner", "", q, None, &[], app.tenant(), "scl.view");
+    let banner = |q: &'static str| app.call("GET", "/banner").query(q).send();
     let r = banner("phone=(512)%20555-0400").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["linked"], true);
@@ -792,16 +491,10 @@ async fn the_banner_links_open_or_cold_leads_from_the_last_14_days() {
         json!({"linked": false})
     );
     let other = app
-        .send(
-            "GET",
-            "/banner",
-            "",
-            "phone=5125550400",
-            None,
-            &[],
-            &unique("t"),
-            "scl.view",
-        )
+        .call("GET", "/banner")
+        .query("phone=5125550400")
+        .tenant(&unique("t"))
+        .send()
         .await;
     assert_eq!(
         other.body,
@@ -810,42 +503,24 @@ async fn the_banner_links_open_or_cold_leads_from_the_last_14_days() {
     );
     for q in ["phone=hello", "", "phone=5125550400&x=1"] {
         let r = banner(q).await;
-        assert_error(&r, 400, "validation_failed");
+        r.assert_error(400, "validation_failed");
     }
     env_requests_one(&app).await;
 }
 
-async fn env_requests_one(app: &App) {
+async fn env_requests_one(app: &TestApp) {
     app.env.requests.reset();
-    app.send(
-        "GET",
-        "/banner",
-        "",
-        "phone=5125550400",
-        None,
-        &[],
-        app.tenant(),
-        "scl.view",
-    )
-    .await;
+    app.call("GET", "/banner")
+        .query("phone=5125550400")
+        .send()
+        .await;
     assert_eq!(app.env.requests.get(), 1, "the banner is one Query");
 }
 
 #[tokio::test]
 async fn settings_defaults_partial_updates_and_validation() {
-    let app = App::new().await;
-    let r = app
-        .send(
-            "GET",
-            "/settings",
-            "",
-            "",
-            None,
-            &[],
-            app.tenant(),
-            "scl.admin",
-        )
-        .await;
+    let app = TestApp::new().await;
+    let r = app.call("GET", "/settings").scope("scl.admin").send().await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["cold_after_days"], 3);
     assert_eq!(r.body["min_call_seconds"], 60);
@@ -871,18 +546,7 @@ async fn settings_defaults_partial_updates_and_validation() {
         "omitted fields keep their value"
     );
     assert_eq!(r.body["recipients"], full["recipients"]);
-    let r = app
-        .send(
-            "GET",
-            "/settings",
-            "",
-            "",
-            None,
-            &[],
-            app.tenant(),
-            "scl.admin",
-        )
-        .await;
+    let r = app.call("GET", "/settings").scope("scl.admin").send().await;
     assert_eq!(r.body["min_call_seconds"], 120);
 
     for (body, field) in [
@@ -907,45 +571,28 @@ async fn settings_defaults_partial_updates_and_validation() {
         (json!({"unknown": 1}), "unknown"),
     ] {
         let r = app.put_settings(body.clone()).await;
-        assert_error(&r, 400, "validation_failed");
+        r.assert_error(400, "validation_failed");
         assert_eq!(r.body["error"]["field"], field, "{body}");
     }
-    let r = app
-        .send(
-            "GET",
-            "/settings",
-            "",
-            "",
-            None,
-            &[],
-            app.tenant(),
-            "scl.admin",
-        )
-        .await;
+    let r = app.call("GET", "/settings").scope("scl.admin").send().await;
     assert_eq!(
         r.body["min_call_seconds"], 120,
         "rejected updates change nothing"
     );
     // Settings are per tenant.
     let r = app
-        .send(
-            "GET",
-            "/settings",
-            "",
-            "",
-            None,
-            &[],
-            &unique("t"),
-            "scl.admin",
-        )
+        .call("GET", "/settings")
+        .tenant(&unique("t"))
+        .scope("scl.admin")
+        .send()
         .await;
     assert_eq!(r.body["min_call_seconds"], 60);
 }
 
 #[tokio::test]
 async fn every_route_answers_401_without_the_authorizers_claims() {
-    let app = App::new().await;
-    let id = app.ingest("c1", json!({})).await;
+    let app = TestApp::new().await;
+    let id = app.lead("c1", json!({})).await;
     for (method, route, body) in [
         ("POST", NOTES, Some(r#"{"text": "hi"}"#)),
         ("POST", DISMISS, Some(r#"{"reason": "not_a_lead"}"#)),
@@ -955,34 +602,17 @@ async fn every_route_answers_401_without_the_authorizers_claims() {
         ("GET", "/settings", None),
         ("PUT", "/settings", Some("{}")),
     ] {
-        let path = route.replace("{id}", &id);
-        let params: Vec<(&str, &str)> = if route.contains("{id}") {
-            vec![("id", id.as_str())]
-        } else {
-            vec![]
-        };
         let query = if route == "/banner" {
             "phone=5125550100"
         } else {
             ""
         };
-        let req = api_request_with_body(method, route, &path, query, &params, None, body, &[]);
-        let store = app.env.store.clone();
-        let resp = match (method, route) {
-            ("POST", NOTES) => add_note::handle(&app.add_note, req).await,
-            ("POST", DISMISS) => dismiss_lead::handle(&app.dismiss, req).await,
-            ("POST", CALLBACK) => callback::handle(&app.callback, req).await,
-            ("PUT", STATUS) => update_status::handle(&app.status, req).await,
-            ("GET", "/banner") => banner::handle(&app.banner, req).await,
-            _ => settings::handle(&settings::State { store }, req).await,
+        let mut call = app.call(method, route).id(&id).query(query).anonymous();
+        if let Some(body) = body {
+            call = call.body(body);
         }
-        .unwrap();
-        let r = Resp {
-            status: resp.status().as_u16(),
-            etag: None,
-            body: body_json(&resp),
-        };
-        assert_error(&r, 401, "unauthorized");
+        let r = call.send().await;
+        r.assert_error(401, "unauthorized");
     }
     assert_eq!(app.detail(&id).await["version"], 1);
 }

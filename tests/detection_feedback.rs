@@ -101,12 +101,9 @@ impl App {
     }
 
     async fn stats_when(&self, leads: u64, not_a_lead: u64) -> Value {
-        stats_with_labels(
-            &self.0.env.store,
-            self.0.tenant(),
-            json!({"lead": leads, "not_a_lead": not_a_lead}),
-        )
-        .await
+        self.0
+            .stats_with_labels(json!({"lead": leads, "not_a_lead": not_a_lead}))
+            .await
     }
 }
 

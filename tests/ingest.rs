@@ -1,39 +1,13 @@
 //! Call ingestion against DynamoDB Local: what a CSR would see in the queue afterwards.
 
-use ingest_call::{handle_payload, State};
 use scl_tests::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
-async fn ingest(env: &TestEnv, event: &Value) -> Value {
-    let state = State {
-        store: env.store.clone(),
-    };
-    handle_payload(&state, event)
-        .await
-        .expect("ingestion succeeds")
-}
-
-async fn list(env: &TestEnv, query: &str) -> Value {
-    let state = list_leads::State {
-        store: env.store.clone(),
-    };
-    let req = api_request(
-        "GET",
-        "/leads",
-        "/leads",
-        query,
-        &[],
-        Some(claims(&env.tenant, "u-1", "scl.view")),
-    );
-    let resp = list_leads::handle(&state, req).await.unwrap();
-    assert_eq!(resp.status(), 200, "{:?}", body_json(&resp));
-    body_json(&resp)
-}
-
-async fn all_tabs_count(env: &TestEnv) -> usize {
+/// How many leads the queue shows across its three tabs.
+async fn all_tabs_count(app: &TestApp) -> usize {
     let mut n = 0;
     for tab in ["open", "cold", "done"] {
-        n += list(env, &format!("tab={tab}")).await["items"]
+        n += app.list(&format!("tab={tab}")).await["items"]
             .as_array()
             .unwrap()
             .len();
@@ -43,11 +17,13 @@ async fn all_tabs_count(env: &TestEnv) -> usize {
 
 #[tokio::test]
 async fn a_qualifying_call_becomes_a_new_lead_with_reasons_and_a_generated_summary() {
-    let env = TestEnv::new().await;
-    let out = ingest(&env, &call_completed(&env.tenant, "call-1", json!({}))).await;
+    let app = TestApp::new().await;
+    let out = app
+        .ingest(&call_completed(app.tenant(), "call-1", json!({})))
+        .await;
     assert_eq!(out["outcome"], "created", "{out}");
 
-    let page = list(&env, "tab=open&status=new").await;
+    let page = app.list("tab=open&status=new").await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     let lead = &items[0];
@@ -87,39 +63,40 @@ async fn a_qualifying_call_becomes_a_new_lead_with_reasons_and_a_generated_summa
 
 #[tokio::test]
 async fn a_platform_summary_is_kept_and_not_marked_generated() {
-    let env = TestEnv::new().await;
-    ingest(
-        &env,
-        &call_completed(&env.tenant, "call-1", json!({"summary": "Wants AC price."})),
-    )
+    let app = TestApp::new().await;
+    app.ingest(&call_completed(
+        app.tenant(),
+        "call-1",
+        json!({"summary": "Wants AC price."}),
+    ))
     .await;
-    let lead = &list(&env, "").await["items"][0];
+    let lead = &app.list("").await["items"][0];
     assert_eq!(lead["summary"], "Wants AC price.");
     assert_eq!(lead["summary_is_generated"], false);
 }
 
 #[tokio::test]
 async fn redelivery_creates_nothing_new() {
-    let env = TestEnv::new().await;
-    let event = call_completed(&env.tenant, "call-1", json!({}));
-    assert_eq!(ingest(&env, &event).await["outcome"], "created");
-    assert_eq!(ingest(&env, &event).await["outcome"], "duplicate");
+    let app = TestApp::new().await;
+    let event = call_completed(app.tenant(), "call-1", json!({}));
+    assert_eq!(app.ingest(&event).await["outcome"], "created");
+    assert_eq!(app.ingest(&event).await["outcome"], "duplicate");
     // A different EventBridge id for the same call is still the same call.
-    let again = call_completed(&env.tenant, "call-1", json!({}));
-    assert_eq!(ingest(&env, &again).await["outcome"], "duplicate");
-    let items = list(&env, "").await["items"].as_array().unwrap().clone();
+    let again = call_completed(app.tenant(), "call-1", json!({}));
+    assert_eq!(app.ingest(&again).await["outcome"], "duplicate");
+    let items = app.list("").await["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["calls_count"], 1);
 }
 
 #[tokio::test]
 async fn a_second_call_from_the_same_number_written_differently_is_attached() {
-    let env = TestEnv::new().await;
-    let first = ingest(&env, &call_completed(&env.tenant, "call-1", json!({}))).await;
-    let second = ingest(
-        &env,
-        &call_completed(
-            &env.tenant,
+    let app = TestApp::new().await;
+    let first = app
+        .ingest(&call_completed(app.tenant(), "call-1", json!({})))
+        .await;
+    let second = app.ingest(&call_completed(
+            app.tenant(),
             "call-2",
             json!({"from_number": "+1 512 555 0100", "started_at": "2026-11-24T17:00:00Z", "ended_at": "2026-11-24T17:03:00Z", "duration_seconds": 180}),
         ),
@@ -127,7 +104,7 @@ async fn a_second_call_from_the_same_number_written_differently_is_attached() {
     .await;
     assert_eq!(second["outcome"], "attached", "{second}");
     assert_eq!(second["lead_id"], first["lead_id"]);
-    let items = list(&env, "").await["items"].as_array().unwrap().clone();
+    let items = app.list("").await["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["calls_count"], 2);
     assert_eq!(items[0]["version"], 2);
@@ -138,17 +115,19 @@ async fn a_second_call_from_the_same_number_written_differently_is_attached() {
 
     // And the same number spelled a third way from another customer of another tenant is not.
     let other = unique("t");
-    let out = ingest(
-        &env,
-        &call_completed(&other, "call-3", json!({"from_number": "512.555.0100"})),
-    )
-    .await;
+    let out = app
+        .ingest(&call_completed(
+            &other,
+            "call-3",
+            json!({"from_number": "512.555.0100"}),
+        ))
+        .await;
     assert_eq!(out["outcome"], "created");
 }
 
 #[tokio::test]
 async fn calls_that_are_not_leads_create_nothing() {
-    let env = TestEnv::new().await;
+    let app = TestApp::new().await;
     let not_a_lead_transcript = json!([
         {"speaker": "agent", "start_ms": 0, "text": "Thanks for calling, how can I help?"},
         {"speaker": "customer", "start_ms": 2000, "text": "Hi, when is my technician coming? My appointment was at 2 and he is running late."}
@@ -161,18 +140,22 @@ async fn calls_that_are_not_leads_create_nothing() {
         json!({"duration_seconds": 45, "ended_at": "2026-11-24T15:00:45Z"}),
     ];
     for (i, patch) in cases.iter().enumerate() {
-        let out = ingest(
-            &env,
-            &call_completed(&env.tenant, &format!("c-{i}"), patch.clone()),
-        )
-        .await;
+        let out = app
+            .ingest(&call_completed(
+                app.tenant(),
+                &format!("c-{i}"),
+                patch.clone(),
+            ))
+            .await;
         assert_eq!(out["outcome"], "not_a_lead", "{patch} -> {out}");
         assert!(!out["reasons"].as_array().unwrap().is_empty());
     }
     // Past every gate but clearly about an existing job: scored, kept as a near miss.
     let patch =
         json!({"transcript": not_a_lead_transcript, "call_reason": null, "csr_notes": null});
-    let out = ingest(&env, &call_completed(&env.tenant, "c-scored", patch)).await;
+    let out = app
+        .ingest(&call_completed(app.tenant(), "c-scored", patch))
+        .await;
     assert_eq!(out["outcome"], "near_miss", "{out}");
     assert!(out["score"].as_f64().unwrap() < 0.2, "{out}");
     assert!(
@@ -182,54 +165,55 @@ async fn calls_that_are_not_leads_create_nothing() {
             .contains(&json!("caller asked about work already booked or done")),
         "{out}"
     );
-    assert_eq!(all_tabs_count(&env).await, 0);
+    assert_eq!(all_tabs_count(&app).await, 0);
 }
 
 #[tokio::test]
 async fn malformed_events_are_rejected_naming_the_field_and_filed_for_replay() {
-    let env = TestEnv::new().await;
+    let app = TestApp::new().await;
     let cases = [
         (
-            call_completed(&env.tenant, "c-1", json!({"from_number": "not a phone"})),
+            call_completed(app.tenant(), "c-1", json!({"from_number": "not a phone"})),
             "detail.from_number",
         ),
         (
-            call_completed(&env.tenant, "c-2", json!({"started_at": "yesterday"})),
+            call_completed(app.tenant(), "c-2", json!({"started_at": "yesterday"})),
             "detail.started_at",
         ),
         (
-            call_completed(&env.tenant, "c-3", json!({"surprise": true})),
+            call_completed(app.tenant(), "c-3", json!({"surprise": true})),
             "detail.surprise",
         ),
         (
-            call_completed(&env.tenant, "c-4", json!({"csr_notes": "x".repeat(5001)})),
+            call_completed(app.tenant(), "c-4", json!({"csr_notes": "x".repeat(5001)})),
             "detail.csr_notes",
         ),
         (
-            call_completed(&env.tenant, "c-5", json!({"duration_seconds": "long"})),
+            call_completed(app.tenant(), "c-5", json!({"duration_seconds": "long"})),
             "detail.duration_seconds",
         ),
         (json!({"detail-type": "CallCompleted"}), "detail"),
         (json!("not even an object"), "event"),
     ];
     for (event, field) in &cases {
-        let out = ingest(&env, event).await;
+        let out = app.ingest(event).await;
         assert_eq!(out["outcome"], "rejected", "{out}");
         assert_eq!(out["error"]["code"], "validation_failed");
         assert_eq!(out["error"]["field"], *field, "{out}");
     }
     assert_eq!(
-        all_tabs_count(&env).await,
+        all_tabs_count(&app).await,
         0,
         "nothing written for invalid events"
     );
 
     // Every rejected event is filed under the day's REJECTED partition, with the raw event.
     let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let filed = env
+    let filed = app
+        .env
         .client
         .query()
-        .table_name(&env.table)
+        .table_name(&app.env.table)
         .key_condition_expression("pk = :pk")
         .expression_attribute_values(
             ":pk",
@@ -247,39 +231,31 @@ async fn malformed_events_are_rejected_naming_the_field_and_filed_for_replay() {
     assert!(fields.contains(&"detail.from_number".to_owned()));
 
     // A valid event after the bad ones is processed normally.
-    let ok = ingest(&env, &call_completed(&env.tenant, "c-ok", json!({}))).await;
+    let ok = app
+        .ingest(&call_completed(app.tenant(), "c-ok", json!({})))
+        .await;
     assert_eq!(ok["outcome"], "created");
 }
 
 #[tokio::test]
 async fn an_oversized_transcript_is_stored_capped_with_a_flag_not_a_failed_write() {
-    let env = TestEnv::new().await;
+    let app = TestApp::new().await;
     let mut segments = vec![
         json!({"speaker": "customer", "start_ms": 0, "text": "My water heater is leaking, how much to replace it?"}),
     ];
     for i in 1..120 {
         segments.push(json!({"speaker": if i % 2 == 0 { "customer" } else { "agent" }, "start_ms": i * 1000, "text": "blah ".repeat(1990)}));
     }
-    let out = ingest(
-        &env,
-        &call_completed(&env.tenant, "big", json!({"transcript": segments})),
-    )
-    .await;
+    let out = app
+        .ingest(&call_completed(
+            app.tenant(),
+            "big",
+            json!({"transcript": segments}),
+        ))
+        .await;
     assert_eq!(out["outcome"], "created", "{out}");
     let id = out["lead_id"].as_str().unwrap();
-    let state = get_lead::State {
-        store: env.store.clone(),
-    };
-    let req = api_request(
-        "GET",
-        "/leads/{id}",
-        &format!("/leads/{id}"),
-        "",
-        &[("id", id)],
-        Some(claims(&env.tenant, "u", "scl.view")),
-    );
-    let resp = get_lead::handle(&state, req).await.unwrap();
-    let body = body_json(&resp);
+    let body = app.detail(id).await;
     assert_eq!(body["transcript_truncated"], true);
     let n = body["transcript"].as_array().unwrap().len();
     assert!(n > 10 && n < 120, "{n}");
@@ -287,14 +263,12 @@ async fn an_oversized_transcript_is_stored_capped_with_a_flag_not_a_failed_write
 
 #[tokio::test]
 async fn the_platforms_own_classification_is_recorded_beside_ours() {
-    let env = TestEnv::new().await;
-    let out = ingest(
-        &env,
-        &call_completed(&env.tenant, "c-1", json!({"classification": {"is_lead": true, "score": 0.8, "label": "sales_opportunity"}})),
+    let app = TestApp::new().await;
+    let out = app.ingest(&call_completed(app.tenant(), "c-1", json!({"classification": {"is_lead": true, "score": 0.8, "label": "sales_opportunity"}})),
     )
     .await;
     assert_eq!(out["outcome"], "created");
-    let lead = &list(&env, "").await["items"][0];
+    let lead = &app.list("").await["items"][0];
     assert_eq!(
         lead["detection"]["platform"],
         json!({"is_lead": true, "score": 0.8, "label": "sales_opportunity"})
@@ -303,14 +277,12 @@ async fn the_platforms_own_classification_is_recorded_beside_ours() {
         lead["detection"]["score"].as_f64().unwrap() > 0.5,
         "our own score is kept too"
     );
-    let bad = ingest(
-        &env,
-        &call_completed(
-            &env.tenant,
+    let bad = app
+        .ingest(&call_completed(
+            app.tenant(),
             "c-2",
             json!({"classification": {"is_lead": true, "score": 7}}),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(bad["error"]["field"], "detail.classification.score");
 }

@@ -241,12 +241,10 @@ async fn a_promotion_is_a_lead_label_for_the_business() {
     let tenant = app.0.tenant().to_owned();
     app.near_miss(&tenant, "nm-1", 15).await;
     assert_eq!(app.promote(&tenant, "nm-1", "csr-1").await.0, 201);
-    let s = stats_with_labels(
-        &app.0.env.store,
-        &tenant,
-        json!({"lead": 1, "not_a_lead": 0}),
-    )
-    .await;
+    let s = app
+        .0
+        .stats_with_labels(json!({"lead": 1, "not_a_lead": 0}))
+        .await;
     // Detection did not flag it, so it says nothing about detection's precision.
     assert_eq!(s["precision_from_dispositions"], Value::Null, "{s}");
 }

@@ -27,57 +27,45 @@ async fn aws_notifier() -> AwsNotifier {
     AwsNotifier::new(ses, aws_sdk_sns::Client::new(&sdk), SENDER)
 }
 
+/// The test app with NotifyFunction's handler (on `N`'s channels) beside it.
 struct Setup<N: Notifier> {
-    env: TestEnv,
-    probe: TopicProbe,
+    app: TestApp,
     notify: notify::State<scl_shared::adapters::DynamoStore, N, scl_shared::adapters::SnsPublisher>,
+}
+
+impl<N: Notifier> std::ops::Deref for Setup<N> {
+    type Target = TestApp;
+
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
 }
 
 impl<N: Notifier> Setup<N> {
     async fn with(notifier: N) -> Self {
-        let env = TestEnv::new().await;
-        let probe = TopicProbe::new().await;
+        let app = TestApp::new().await;
         let notify = notify::State {
-            store: env.store.clone(),
+            store: app.store(),
             notifier,
-            publisher: probe.publisher(),
+            publisher: app.publisher(),
             config: NotifyConfig {
                 app_url: "https://scl.test".into(),
             },
         };
-        Setup { env, probe, notify }
+        Setup { app, notify }
     }
 
     async fn settings(&self, body: Value) {
-        let state = settings::State {
-            store: self.env.store.clone(),
-        };
-        let req = api_request_with_body(
-            "PUT",
-            "/settings",
-            "/settings",
-            "",
-            &[],
-            Some(claims(&self.env.tenant, "admin", "scl.admin")),
-            Some(&body.to_string()),
-            &[],
-        );
-        let resp = settings::handle(&state, req).await.unwrap();
-        assert_eq!(resp.status(), 200, "{}", body_json(&resp));
+        let r = self.put_settings(body).await;
+        assert_eq!(r.status, 200, "{}", r.body);
     }
 
+    /// The sample call, delivered twice (still one lead): the lead's id.
     async fn ingest(&self, call: &str) -> String {
-        let state = ingest_call::State {
-            store: self.env.store.clone(),
-        };
-        let event = call_completed(&self.env.tenant, call, json!({}));
-        let out = ingest_call::handle_payload(&state, &event).await.unwrap();
-        // CallCompleted delivered twice: still one lead.
-        assert_eq!(
-            ingest_call::handle_payload(&state, &event).await.unwrap()["outcome"],
-            "duplicate"
-        );
-        out["lead_id"].as_str().unwrap().to_owned()
+        let event = call_completed(self.tenant(), call, json!({}));
+        let id = self.create(&event).await;
+        assert_eq!(self.app.ingest(&event).await["outcome"], "duplicate");
+        id
     }
 
     /// The stream record of the lead's creation, as the event source mapping delivers it.
@@ -99,40 +87,31 @@ impl<N: Notifier> Setup<N> {
         }]})
     }
 
+    /// `GET /notifications?query` as `user`.
+    async fn feed_as(&self, user: &str, query: &str) -> Resp {
+        self.call("GET", "/notifications")
+            .user(user)
+            .query(query)
+            .send()
+            .await
+    }
+
+    /// `user`'s feed (must answer 200).
     async fn feed(&self, user: &str, query: &str) -> Value {
-        let state = notifications::State {
-            store: self.env.store.clone(),
-        };
-        let req = api_request(
-            "GET",
-            "/notifications",
-            "/notifications",
-            query,
-            &[],
-            Some(claims(&self.env.tenant, user, "scl.view")),
-        );
-        let resp = notifications::handle(&state, req).await.unwrap();
-        assert_eq!(resp.status(), 200);
-        body_json(&resp)
+        let r = self.feed_as(user, query).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
     }
 
     async fn read(&self, user: &str, id: &str) -> (u16, Value) {
-        let state = notification_read::State {
-            store: self.env.store.clone(),
-        };
-        let path = format!("/notifications/{id}/read");
-        let req = api_request_with_body(
-            "POST",
-            "/notifications/{id}/read",
-            &path,
-            "",
-            &[("id", id)],
-            Some(claims(&self.env.tenant, user, "scl.view")),
-            Some("{}"),
-            &[],
-        );
-        let resp = notification_read::handle(&state, req).await.unwrap();
-        (resp.status().as_u16(), body_json(&resp))
+        let r = self
+            .call("POST", "/notifications/{id}/read")
+            .id(id)
+            .user(user)
+            .body("{}")
+            .send()
+            .await;
+        (r.status, r.body)
     }
 
     async fn delivery(&self, lead: &str, user: &str, channel: &str) -> Option<String> {
@@ -277,21 +256,9 @@ async fn the_in_app_feed_marks_read_and_filters_unread() {
         "u-b's copy is separate"
     );
 
-    let state = notifications::State {
-        store: s.env.store.clone(),
-    };
-    let req = api_request(
-        "GET",
-        "/notifications",
-        "/notifications",
-        "unread_only=maybe",
-        &[],
-        Some(claims(&s.env.tenant, "u-a", "scl.view")),
-    );
-    assert_eq!(
-        notifications::handle(&state, req).await.unwrap().status(),
-        400
-    );
+    s.feed_as("u-a", "unread_only=maybe")
+        .await
+        .assert_error(400, "validation_failed");
 }
 
 #[tokio::test]

@@ -4,96 +4,57 @@
 use scl_tests::*;
 use serde_json::{json, Value};
 
-async fn ingest(env: &TestEnv, event: &Value) -> String {
-    let state = ingest_call::State {
-        store: env.store.clone(),
-    };
-    let out = ingest_call::handle_payload(&state, event).await.unwrap();
-    assert!(out["outcome"] == "created", "{out}");
-    out["lead_id"].as_str().unwrap().to_owned()
-}
-
+/// `GET /leads?query` with exactly `caller`'s claims.
 async fn list_as(
-    env: &TestEnv,
+    app: &TestApp,
     query: &str,
     caller: Option<serde_json::Map<String, Value>>,
 ) -> (u16, Value) {
-    let state = list_leads::State {
-        store: env.store.clone(),
-    };
-    let resp = list_leads::handle(
-        &state,
-        api_request("GET", "/leads", "/leads", query, &[], caller),
-    )
-    .await
-    .unwrap();
-    (resp.status().as_u16(), body_json(&resp))
+    let r = app
+        .call("GET", "/leads")
+        .query(query)
+        .claims(caller)
+        .send()
+        .await;
+    (r.status, r.body)
 }
 
-async fn list(env: &TestEnv, query: &str) -> Value {
-    let (status, body) = list_as(env, query, Some(claims(&env.tenant, "u-1", "scl.view"))).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
+/// `GET /leads/{id}` as a CSR of `tenant` with `scope`.
 async fn get_as(
-    env: &TestEnv,
+    app: &TestApp,
     id: &str,
     tenant: &str,
     scope: &str,
 ) -> (u16, Value, Option<String>) {
-    let state = get_lead::State {
-        store: env.store.clone(),
-    };
-    let req = api_request(
-        "GET",
-        "/leads/{id}",
-        &format!("/leads/{id}"),
-        "",
-        &[("id", id)],
-        Some(claims(tenant, "u-1", scope)),
-    );
-    let resp = get_lead::handle(&state, req).await.unwrap();
-    let etag = resp
-        .headers()
-        .get("etag")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (resp.status().as_u16(), body_json(&resp), etag)
+    let r = app
+        .call("GET", "/leads/{id}")
+        .id(id)
+        .tenant(tenant)
+        .scope(scope)
+        .send()
+        .await;
+    (r.status, r.body, r.etag)
 }
 
-async fn search_as(env: &TestEnv, id: &str, query: &str, tenant: &str) -> (u16, Value) {
-    let state = search_transcript::State {
-        store: env.store.clone(),
-    };
-    let path = format!("/leads/{id}/transcript/search");
-    let req = api_request(
-        "GET",
-        "/leads/{id}/transcript/search",
-        &path,
-        query,
-        &[("id", id)],
-        Some(claims(tenant, "u-1", "scl.view")),
-    );
-    let resp = search_transcript::handle(&state, req).await.unwrap();
-    (resp.status().as_u16(), body_json(&resp))
-}
-
-fn assert_error(status: u16, body: &Value, want_status: u16, code: &str) {
-    assert_eq!(status, want_status, "{body}");
-    assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
+/// `GET /leads/{id}/transcript/search?query` as a CSR of `tenant`.
+async fn search_as(app: &TestApp, id: &str, query: &str, tenant: &str) -> (u16, Value) {
+    let r = app
+        .call("GET", "/leads/{id}/transcript/search")
+        .id(id)
+        .query(query)
+        .tenant(tenant)
+        .send()
+        .await;
+    (r.status, r.body)
 }
 
 #[tokio::test]
 async fn detail_view_has_transcript_history_calls_and_an_etag() {
-    let env = TestEnv::new().await;
-    let id = ingest(&env, &call_completed(&env.tenant, "call-1", json!({}))).await;
-    let (status, body, etag) = get_as(&env, &id, &env.tenant, "scl.view").await;
+    let app = TestApp::new().await;
+    let id = app
+        .create(&call_completed(app.tenant(), "call-1", json!({})))
+        .await;
+    let (status, body, etag) = get_as(&app, &id, app.tenant(), "scl.view").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(etag.as_deref(), Some("\"1\""));
     assert_eq!(body["id"], id.as_str());
@@ -115,50 +76,45 @@ async fn detail_view_has_transcript_history_calls_and_an_etag() {
 
 #[tokio::test]
 async fn a_list_page_and_a_detail_read_cost_one_dynamodb_request_each() {
-    let env = TestEnv::new().await;
+    let app = TestApp::new().await;
     let mut ids = vec![];
     for i in 0..5 {
         ids.push(
-            ingest(
-                &env,
-                &call_completed(
-                    &env.tenant,
-                    &format!("c-{i}"),
-                    json!({"from_number": format!("+1512555010{i}")}),
-                ),
-            )
+            app.create(&call_completed(
+                app.tenant(),
+                &format!("c-{i}"),
+                json!({"from_number": format!("+1512555010{i}")}),
+            ))
             .await,
         );
     }
-    env.requests.reset();
-    list(&env, "tab=open&limit=2").await;
-    assert_eq!(env.requests.get(), 1, "open list page");
-    env.requests.reset();
-    list(&env, "tab=open&status=new").await;
-    assert_eq!(env.requests.get(), 1, "status-filtered list page");
-    env.requests.reset();
-    list(&env, "tab=done").await;
-    assert_eq!(env.requests.get(), 1, "done list page");
-    env.requests.reset();
-    let (status, _, _) = get_as(&env, &ids[0], &env.tenant, "scl.view").await;
+    app.env.requests.reset();
+    app.list("tab=open&limit=2").await;
+    assert_eq!(app.env.requests.get(), 1, "open list page");
+    app.env.requests.reset();
+    app.list("tab=open&status=new").await;
+    assert_eq!(app.env.requests.get(), 1, "status-filtered list page");
+    app.env.requests.reset();
+    app.list("tab=done").await;
+    assert_eq!(app.env.requests.get(), 1, "done list page");
+    app.env.requests.reset();
+    let (status, _, _) = get_as(&app, &ids[0], app.tenant(), "scl.view").await;
     assert_eq!(status, 200);
-    assert_eq!(env.requests.get(), 1, "detail read");
-    env.requests.reset();
-    let (status, _) = search_as(&env, &ids[0], "q=price", &env.tenant).await;
+    assert_eq!(app.env.requests.get(), 1, "detail read");
+    app.env.requests.reset();
+    let (status, _) = search_as(&app, &ids[0], "q=price", app.tenant()).await;
     assert_eq!(status, 200);
-    assert_eq!(env.requests.get(), 1, "transcript search");
+    assert_eq!(app.env.requests.get(), 1, "transcript search");
 }
 
 #[tokio::test]
 async fn pagination_is_newest_call_first_without_duplicates_or_gaps() {
-    let env = TestEnv::new().await;
+    let app = TestApp::new().await;
     let mut expected = vec![];
     for i in 0..7 {
         let started = format!("2026-11-2{}T1{i}:00:00Z", 3 + i % 2);
         let ended = format!("2026-11-2{}T1{i}:05:00Z", 3 + i % 2);
-        let id = ingest(
-            &env,
-            &call_completed(&env.tenant, &format!("c-{i}"), json!({"from_number": format!("+1512555020{i}"), "started_at": started, "ended_at": ended, "duration_seconds": 300})),
+        let id = app.create(&call_completed(app.tenant(), &format!("c-{i}"), json!({"from_number": format!("+1512555020{i}"), "started_at": started, "ended_at": ended, "duration_seconds": 300})),
         )
         .await;
         expected.push((started, id));
@@ -168,7 +124,7 @@ async fn pagination_is_newest_call_first_without_duplicates_or_gaps() {
     let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
 
     // The calls are days old but within cold-after (3 days) only if recent; use the tab they are in.
-    let tab = if list(&env, "tab=cold").await["items"]
+    let tab = if app.list("tab=cold").await["items"]
         .as_array()
         .unwrap()
         .is_empty()
@@ -185,7 +141,7 @@ async fn pagination_is_newest_call_first_without_duplicates_or_gaps() {
             Some(c) => format!("tab={tab}&limit=3&cursor={c}"),
             None => format!("tab={tab}&limit=3"),
         };
-        let page = list(&env, &q).await;
+        let page = app.list(&q).await;
         pages += 1;
         for item in page["items"].as_array().unwrap() {
             seen.push(item["id"].as_str().unwrap().to_owned());
@@ -202,18 +158,16 @@ async fn pagination_is_newest_call_first_without_duplicates_or_gaps() {
 
 #[tokio::test]
 async fn an_untouched_old_lead_is_cold_not_open() {
-    let env = TestEnv::new().await;
-    let old = ingest(
-        &env,
-        &call_completed(&env.tenant, "old", json!({"started_at": days_ago(10), "ended_at": days_ago(10), "duration_seconds": 300, "from_number": "+15125550301"})),
+    let app = TestApp::new().await;
+    let old = app.create(&call_completed(app.tenant(), "old", json!({"started_at": days_ago(10), "ended_at": days_ago(10), "duration_seconds": 300, "from_number": "+15125550301"})),
     )
     .await;
-    let fresh = ingest(&env, &call_completed(&env.tenant, "fresh", json!({"started_at": days_ago(0), "ended_at": days_ago(0), "from_number": "+15125550302"}))).await;
-    let open: Vec<Value> = list(&env, "tab=open").await["items"]
+    let fresh = app.create(&call_completed(app.tenant(), "fresh", json!({"started_at": days_ago(0), "ended_at": days_ago(0), "from_number": "+15125550302"}))).await;
+    let open: Vec<Value> = app.list("tab=open").await["items"]
         .as_array()
         .unwrap()
         .clone();
-    let cold: Vec<Value> = list(&env, "tab=cold").await["items"]
+    let cold: Vec<Value> = app.list("tab=cold").await["items"]
         .as_array()
         .unwrap()
         .clone();
@@ -230,53 +184,61 @@ async fn an_untouched_old_lead_is_cold_not_open() {
         vec![old.as_str()]
     );
     assert_eq!(cold[0]["tab"], "cold");
-    let (_, detail, _) = get_as(&env, &old, &env.tenant, "scl.view").await;
+    let (_, detail, _) = get_as(&app, &old, app.tenant(), "scl.view").await;
     assert_eq!(detail["tab"], "cold");
 }
 
 #[tokio::test]
 async fn auth_errors_401_and_403() {
-    let env = TestEnv::new().await;
-    let (status, body) = list_as(&env, "", None).await;
+    let app = TestApp::new().await;
+    let (status, body) = list_as(&app, "", None).await;
     assert_error(status, &body, 401, "unauthorized");
-    let mut no_tenant = claims(&env.tenant, "u-1", "scl.view");
+    let mut no_tenant = claims(app.tenant(), "u-1", "scl.view");
     no_tenant.remove("tenant_id");
-    let (status, body) = list_as(&env, "", Some(no_tenant)).await;
+    let (status, body) = list_as(&app, "", Some(no_tenant)).await;
     assert_error(status, &body, 401, "unauthorized");
-    let (status, body) =
-        list_as(&env, "", Some(claims(&env.tenant, "u-1", "openid profile"))).await;
+    let (status, body) = list_as(
+        &app,
+        "",
+        Some(claims(app.tenant(), "u-1", "openid profile")),
+    )
+    .await;
     assert_error(status, &body, 403, "forbidden");
-    let (status, body) = list_as(&env, "", Some(claims(&env.tenant, "u-1", "scl.admin"))).await;
+    let (status, body) = list_as(&app, "", Some(claims(app.tenant(), "u-1", "scl.admin"))).await;
     assert_error(status, &body, 403, "forbidden");
-    let id = ingest(&env, &call_completed(&env.tenant, "c", json!({}))).await;
-    let (status, body, _) = get_as(&env, &id, &env.tenant, "").await;
+    let id = app
+        .create(&call_completed(app.tenant(), "c", json!({})))
+        .await;
+    let (status, body, _) = get_as(&app, &id, app.tenant(), "").await;
     assert_error(status, &body, 403, "forbidden");
 }
 
 #[tokio::test]
 async fn another_tenants_lead_is_404_like_a_missing_one() {
-    let env = TestEnv::new().await;
-    let id = ingest(&env, &call_completed(&env.tenant, "c", json!({}))).await;
+    let app = TestApp::new().await;
+    let id = app
+        .create(&call_completed(app.tenant(), "c", json!({})))
+        .await;
     let stranger = unique("t");
-    let (status, theirs, _) = get_as(&env, &id, &stranger, "scl.view").await;
+    let (status, theirs, _) = get_as(&app, &id, &stranger, "scl.view").await;
     assert_error(status, &theirs, 404, "not_found");
     let missing = ulid::Ulid::generate().to_string();
-    let (status, body, _) = get_as(&env, &missing, &env.tenant, "scl.view").await;
+    let (status, body, _) = get_as(&app, &missing, app.tenant(), "scl.view").await;
     assert_error(status, &body, 404, "not_found");
     assert_eq!(
         theirs, body,
         "another tenant's lead is indistinguishable from a missing one"
     );
-    let (status, body) = search_as(&env, &id, "q=price", &stranger).await;
+    let (status, body) = search_as(&app, &id, "q=price", &stranger).await;
     assert_error(status, &body, 404, "not_found");
-    let (status, body) = list_as(&env, "", Some(claims(&stranger, "u", "scl.view"))).await;
+    let (status, body) = list_as(&app, "", Some(claims(&stranger, "u", "scl.view"))).await;
     assert_eq!(status, 200);
     assert_eq!(body["items"], json!([]));
 }
 
 #[tokio::test]
 async fn bad_query_parameters_are_400_naming_the_field() {
-    let env = TestEnv::new().await;
+    let app = TestApp::new().await;
     for (query, field) in [
         ("tab=later", "tab"),
         ("tab=open&status=not_a_lead", "status"),
@@ -289,42 +251,40 @@ async fn bad_query_parameters_are_400_naming_the_field() {
         ("cursor=Zm9v", "cursor"),
         ("colour=red", "colour"),
     ] {
-        let (status, body) = list_as(&env, query, Some(claims(&env.tenant, "u", "scl.view"))).await;
+        let (status, body) =
+            list_as(&app, query, Some(claims(app.tenant(), "u", "scl.view"))).await;
         assert_error(status, &body, 400, "validation_failed");
         assert_eq!(body["error"]["field"], field, "{query}: {body}");
     }
-    let (status, body, _) = get_as(&env, "not-an-id", &env.tenant, "scl.view").await;
+    let (status, body, _) = get_as(&app, "not-an-id", app.tenant(), "scl.view").await;
     assert_error(status, &body, 400, "validation_failed");
     assert_eq!(body["error"]["field"], "id");
 }
 
 #[tokio::test]
 async fn a_cursor_from_one_list_cannot_be_used_on_another() {
-    let env = TestEnv::new().await;
+    let app = TestApp::new().await;
     for i in 0..3 {
-        ingest(
-            &env,
-            &call_completed(
-                &env.tenant,
-                &format!("c{i}"),
-                json!({"from_number": format!("+1512555040{i}")}),
-            ),
-        )
+        app.create(&call_completed(
+            app.tenant(),
+            &format!("c{i}"),
+            json!({"from_number": format!("+1512555040{i}")}),
+        ))
         .await;
     }
-    let page = list(&env, "tab=open&limit=1").await;
+    let page = app.list("tab=open&limit=1").await;
     let cursor = page["next_cursor"].as_str().unwrap();
     let (status, body) = list_as(
-        &env,
+        &app,
         &format!("tab=done&cursor={cursor}"),
-        Some(claims(&env.tenant, "u", "scl.view")),
+        Some(claims(app.tenant(), "u", "scl.view")),
     )
     .await;
     assert_error(status, &body, 400, "validation_failed");
     assert_eq!(body["error"]["field"], "cursor");
     // Another tenant using it only pages through their own (empty) list.
     let (status, body) = list_as(
-        &env,
+        &app,
         &format!("tab=open&cursor={cursor}"),
         Some(claims(&unique("t"), "u", "scl.view")),
     )
@@ -335,9 +295,11 @@ async fn a_cursor_from_one_list_cannot_be_used_on_another() {
 
 #[tokio::test]
 async fn transcript_search_is_case_insensitive_with_highlights() {
-    let env = TestEnv::new().await;
-    let id = ingest(&env, &call_completed(&env.tenant, "c", json!({}))).await;
-    let (status, body) = search_as(&env, &id, "q=PRICE", &env.tenant).await;
+    let app = TestApp::new().await;
+    let id = app
+        .create(&call_completed(app.tenant(), "c", json!({})))
+        .await;
+    let (status, body) = search_as(&app, &id, "q=PRICE", app.tenant()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["query"], "PRICE");
     let matches = body["matches"].as_array().unwrap();
@@ -346,16 +308,16 @@ async fn transcript_search_is_case_insensitive_with_highlights() {
     assert_eq!(matches[0]["speaker"], "customer");
     assert_eq!(matches[0]["start_ms"], 12000);
     assert_eq!(matches[0]["highlights"], json!([[11, 16]]));
-    let (_, body) = search_as(&env, &id, "q=call%20you%20back", &env.tenant).await;
+    let (_, body) = search_as(&app, &id, "q=call%20you%20back", app.tenant()).await;
     assert_eq!(body["matches"][0]["segment_index"], 5);
-    let (_, body) = search_as(&env, &id, "q=xylophone", &env.tenant).await;
+    let (_, body) = search_as(&app, &id, "q=xylophone", app.tenant()).await;
     assert_eq!(body["matches"], json!([]));
     for (q, field) in [("", "q"), ("q=", "q"), ("q=a&other=1", "other")] {
-        let (status, body) = search_as(&env, &id, q, &env.tenant).await;
+        let (status, body) = search_as(&app, &id, q, app.tenant()).await;
         assert_error(status, &body, 400, "validation_failed");
         assert_eq!(body["error"]["field"], field, "{q}");
     }
     let long = "a".repeat(201);
-    let (status, _) = search_as(&env, &id, &format!("q={long}"), &env.tenant).await;
+    let (status, _) = search_as(&app, &id, &format!("q={long}"), app.tenant()).await;
     assert_eq!(status, 400);
 }

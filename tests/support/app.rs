@@ -4,8 +4,9 @@
 //! and per event. Test files keep only their scenarios.
 
 use lambda_http::{Body, Request, Response};
+use scl_local::apigw::{self, HttpRequest};
 use scl_shared::adapters::{DynamoStore, SnsPublisher};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::*;
 
@@ -15,6 +16,19 @@ pub struct Resp {
     pub status: u16,
     pub body: Value,
     pub etag: Option<String>,
+}
+
+/// Asserts an error answer: its HTTP status, its `error.code` and a message for people.
+#[track_caller]
+pub fn assert_error(status: u16, body: &Value, want_status: u16, code: &str) {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 impl Resp {
@@ -28,6 +42,12 @@ impl Resp {
                 .map(str::to_owned),
             body: body_json(&resp),
         }
+    }
+
+    /// Asserts an error answer: its HTTP status and `error.code`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_error(self.status, &self.body, status, code);
     }
 
     /// The `error.code` and `error.field` of an error answer.
@@ -53,9 +73,8 @@ pub struct Call<'a> {
     query: String,
     body: Option<String>,
     headers: Vec<(String, String)>,
-    tenant: String,
-    user: String,
-    scope: String,
+    /// The authorizer's claims; `None` sends none.
+    caller: Option<Map<String, Value>>,
 }
 
 impl<'a> Call<'a> {
@@ -91,50 +110,134 @@ impl<'a> Call<'a> {
 
     /// As another caller (tenant, user, space-separated scopes).
     pub fn as_caller(mut self, tenant: &str, user: &str, scope: &str) -> Self {
-        self.tenant = tenant.to_owned();
-        self.user = user.to_owned();
-        self.scope = scope.to_owned();
+        self.caller = Some(claims(tenant, user, scope));
         self
     }
 
-    pub fn user(mut self, user: &str) -> Self {
-        self.user = user.to_owned();
+    /// With exactly these claims (`None`: as if the authorizer were missing).
+    pub fn claims(mut self, caller: Option<Map<String, Value>>) -> Self {
+        self.caller = caller;
         self
     }
 
-    pub fn scope(mut self, scope: &str) -> Self {
-        self.scope = scope.to_owned();
+    fn claim(mut self, name: &str, value: &str) -> Self {
+        if let Some(caller) = &mut self.caller {
+            caller.insert(name.into(), json!(value));
+        }
         self
     }
 
+    /// As the same user of another tenant.
+    pub fn tenant(self, tenant: &str) -> Self {
+        self.claim("tenant_id", tenant)
+    }
+
+    pub fn user(self, user: &str) -> Self {
+        self.claim("sub", user)
+    }
+
+    pub fn scope(self, scope: &str) -> Self {
+        self.claim("scope", scope)
+    }
+
+    /// As the tenant's administrator (`admin`, `scl.admin`).
+    pub fn admin(self) -> Self {
+        self.user("admin").scope("scl.admin")
+    }
+
+    /// Without the authorizer's claims (what a route would see if the authorizer were missing).
+    pub fn anonymous(self) -> Self {
+        self.claims(None)
+    }
+
+    /// The request as Lambda receives it from API Gateway (built by the local stack's own
+    /// API Gateway event encoder).
     fn request(&self) -> Request {
         let mut path = self.route.to_owned();
         for (name, value) in &self.params {
             path = path.replace(&format!("{{{name}}}"), value);
         }
-        let params: Vec<(&str, &str)> = self.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        api_request_with_body(
-            self.method,
-            self.route,
-            &path,
-            &self.query,
-            &params,
-            Some(claims(&self.tenant, &self.user, &self.scope)),
-            self.body.as_deref(),
-            &headers,
-        )
+        let req = HttpRequest {
+            method: self.method.into(),
+            route_path: self.route.into(),
+            raw_path: path,
+            raw_query: self.query.clone(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), v.clone()))
+                .collect(),
+            path_parameters: self
+                .params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+            body: self.body.clone(),
+            claims: self.caller.clone(),
+        };
+        lambda_http::request::from_str(&apigw::event(&req, "test-request").to_string())
+            .expect("valid API Gateway event")
     }
 
     pub async fn send(self) -> Resp {
         let req = self.request();
-        let store = || self.app.env.store.clone();
-        let publisher = || self.app.probe.publisher();
-        let resp = match (self.method, self.route) {
+        self.app.dispatch(self.method, self.route, req).await
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        TestApp {
+            env: TestEnv::new().await,
+            probe: TopicProbe::new().await,
+        }
+    }
+
+    pub fn tenant(&self) -> &str {
+        &self.env.tenant
+    }
+
+    pub fn store(&self) -> DynamoStore {
+        self.env.store.clone()
+    }
+
+    pub fn publisher(&self) -> SnsPublisher {
+        self.probe.publisher()
+    }
+
+    /// A request as CSR `u-7` of the app's tenant with `scl.view`.
+    pub fn call(&self, method: &'static str, route: &'static str) -> Call<'_> {
+        Call {
+            app: self,
+            method,
+            route,
+            params: Vec::new(),
+            query: String::new(),
+            body: None,
+            headers: Vec::new(),
+            caller: Some(claims(&self.env.tenant, "u-7", "scl.view")),
+        }
+    }
+
+    /// An API Gateway event as it is (e.g. a sample from `events/`), to its route's handler
+    /// (read from the event's `routeKey`).
+    pub async fn send_event(&self, event: &Value) -> Resp {
+        let route_key = event["routeKey"]
+            .as_str()
+            .expect("an HTTP API event has a routeKey");
+        let (method, route) = route_key
+            .split_once(' ')
+            .expect("routeKey is 'METHOD /path'");
+        let req = lambda_http::request::from_str(&event.to_string())
+            .unwrap_or_else(|e| panic!("{route_key}: {e}"));
+        self.dispatch(method, route, req).await
+    }
+
+    /// The handler of `method route`, with the app's table and topic, called with `req`.
+    async fn dispatch(&self, method: &str, route: &str, req: Request) -> Resp {
+        let store = || self.env.store.clone();
+        let publisher = || self.probe.publisher();
+        let resp = match (method, route) {
             ("GET", "/leads") => {
                 list_leads::handle(&list_leads::State { store: store() }, req).await
             }
@@ -193,43 +296,6 @@ impl<'a> Call<'a> {
         };
         Resp::of(resp.expect("handlers answer every request"))
     }
-}
-
-impl TestApp {
-    pub async fn new() -> TestApp {
-        TestApp {
-            env: TestEnv::new().await,
-            probe: TopicProbe::new().await,
-        }
-    }
-
-    pub fn tenant(&self) -> &str {
-        &self.env.tenant
-    }
-
-    pub fn store(&self) -> DynamoStore {
-        self.env.store.clone()
-    }
-
-    pub fn publisher(&self) -> SnsPublisher {
-        self.probe.publisher()
-    }
-
-    /// A request as CSR `u-7` of the app's tenant with `scl.view`.
-    pub fn call(&self, method: &'static str, route: &'static str) -> Call<'_> {
-        Call {
-            app: self,
-            method,
-            route,
-            params: Vec::new(),
-            query: String::new(),
-            body: None,
-            headers: Vec::new(),
-            tenant: self.env.tenant.clone(),
-            user: "u-7".into(),
-            scope: "scl.view".into(),
-        }
-    }
 
     // Events in.
 
@@ -241,13 +307,17 @@ impl TestApp {
         ingest_call::handle_payload(&state, event).await.unwrap()
     }
 
-    /// The sample call (`call_completed` with `patch`) for the app's tenant: the new lead's id.
-    pub async fn lead(&self, call_id: &str, patch: Value) -> String {
-        let out = self
-            .ingest(&call_completed(self.tenant(), call_id, patch))
-            .await;
+    /// A `CallCompleted` that must create a lead: the new lead's id.
+    pub async fn create(&self, event: &Value) -> String {
+        let out = self.ingest(event).await;
         assert_eq!(out["outcome"], "created", "{out}");
         out["lead_id"].as_str().unwrap().to_owned()
+    }
+
+    /// The sample call (`call_completed` with `patch`) for the app's tenant: the new lead's id.
+    pub async fn lead(&self, call_id: &str, patch: Value) -> String {
+        self.create(&call_completed(self.tenant(), call_id, patch))
+            .await
     }
 
     /// A `JobBooked` through IngestBookingFunction's handler: its answer.
@@ -258,6 +328,16 @@ impl TestApp {
         ingest_booking::handle_payload(&state, event).await.unwrap()
     }
 
+    /// A `JobBooked` applied to the leads it matches, as BookingStreamFunction applies the
+    /// stored booking (in-process, without waiting for the table's stream).
+    pub async fn apply_booking(&self, event: &Value) {
+        let booking = scl_shared::domain::booking::JobBooked::from_detail(&event["detail"])
+            .expect("a valid JobBooked");
+        scl_shared::service::bookings::apply_booking(&self.store(), &booking, chrono::Utc::now())
+            .await
+            .expect("the booking applies");
+    }
+
     // Routes.
 
     /// `GET /leads/{id}` (must answer 200).
@@ -265,6 +345,15 @@ impl TestApp {
         let r = self.call("GET", "/leads/{id}").id(id).send().await;
         assert_eq!(r.status, 200, "{}", r.body);
         r.body
+    }
+
+    /// `GET /leads/{id}` as a CSR of `tenant`: the answer as it is.
+    pub async fn detail_as(&self, id: &str, tenant: &str) -> Resp {
+        self.call("GET", "/leads/{id}")
+            .id(id)
+            .tenant(tenant)
+            .send()
+            .await
     }
 
     /// `GET /leads?query` (must answer 200).
@@ -287,8 +376,7 @@ impl TestApp {
     /// `PUT /settings` as an administrator of the app's tenant.
     pub async fn put_settings(&self, body: Value) -> Resp {
         self.call("PUT", "/settings")
-            .user("admin")
-            .scope("scl.admin")
+            .admin()
             .json(body)
             .send()
             .await
@@ -317,6 +405,20 @@ impl TestApp {
 
     /// `GET /detection/stats` as an administrator (must answer 200).
     pub async fn detection_stats(&self) -> Value {
-        detection_stats(&self.env.store, self.tenant()).await
+        let r = self.call("GET", "/detection/stats").admin().send().await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    }
+
+    /// Waits (up to 20 s: a bound, not a timing claim) until the stream has brought the
+    /// tenant's label counts to `labels` (`{"lead": n, "not_a_lead": m}`); returns the stats.
+    pub async fn stats_with_labels(&self, labels: Value) -> Value {
+        let settled = eventually(20, || async {
+            self.detection_stats().await["labels"] == labels
+        })
+        .await;
+        let stats = self.detection_stats().await;
+        assert!(settled.is_some(), "labels never became {labels}: {stats}");
+        stats
     }
 }

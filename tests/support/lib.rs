@@ -1,9 +1,10 @@
 //! Shared test harness: an isolated table per test in DynamoDB Local (created from
-//! infra/template.yaml), a DynamoDB client that counts requests, API Gateway events with
-//! authorizer claims, and CallCompleted events.
+//! infra/template.yaml) with a DynamoDB client that counts requests, the project's topic in moto
+//! read through an SQS queue, `TestApp` (app.rs) through which tests call every function's
+//! handler, sample `CallCompleted`/`JobBooked` events, and helpers for the running local stack.
 
 pub mod app;
-pub use app::{Resp, TestApp};
+pub use app::{assert_error, Resp, TestApp};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,8 +16,7 @@ use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterce
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use lambda_http::{Body, Request, Response};
-use scl_local::apigw::{self, HttpRequest};
+use lambda_http::{Body, Response};
 use scl_local::template::Template;
 use scl_shared::adapters::DynamoStore;
 use serde_json::{json, Map, Value};
@@ -125,32 +125,6 @@ pub fn claims(tenant: &str, sub: &str, scope: &str) -> Map<String, Value> {
     m.insert("scope".into(), json!(scope));
     m.insert("name".into(), json!("Test User"));
     m
-}
-
-/// An API Gateway HTTP API request for `method path?query`, with route `route`.
-pub fn api_request(
-    method: &str,
-    route: &str,
-    path: &str,
-    query: &str,
-    path_params: &[(&str, &str)],
-    caller: Option<Map<String, Value>>,
-) -> Request {
-    let req = HttpRequest {
-        method: method.into(),
-        route_path: route.into(),
-        raw_path: path.into(),
-        raw_query: query.into(),
-        headers: Default::default(),
-        path_parameters: path_params
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        body: None,
-        claims: caller,
-    };
-    let ev = apigw::event(&req, "test-request");
-    lambda_http::request::from_str(&ev.to_string()).expect("valid API Gateway event")
 }
 
 pub fn body_json(resp: &Response<Body>) -> Value {
@@ -318,38 +292,6 @@ impl TopicProbe {
     }
 }
 
-/// Builds an API request with a JSON body and optional headers.
-#[allow(clippy::too_many_arguments)]
-pub fn api_request_with_body(
-    method: &str,
-    route: &str,
-    path: &str,
-    query: &str,
-    path_params: &[(&str, &str)],
-    caller: Option<Map<String, Value>>,
-    body: Option<&str>,
-    headers: &[(&str, &str)],
-) -> Request {
-    let req = HttpRequest {
-        method: method.into(),
-        route_path: route.into(),
-        raw_path: path.into(),
-        raw_query: query.into(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| ((*k).to_lowercase(), (*v).to_owned()))
-            .collect(),
-        path_parameters: path_params
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        body: body.map(str::to_owned),
-        claims: caller,
-    };
-    lambda_http::request::from_str(&apigw::event(&req, "test-request").to_string())
-        .expect("valid API Gateway event")
-}
-
 /// A `JobBooked` EventBridge event.
 pub fn job_booked(tenant: &str, job_id: &str, phone: &str, scl_lead_id: Option<&str>) -> Value {
     let mut detail = json!({
@@ -386,36 +328,33 @@ impl Drop for StreamMappingRun {
 impl StreamMappingRun {
     /// The table's stream -> BookingStreamFunction's handler.
     pub async fn start(env: &TestEnv) -> StreamMappingRun {
-        let store = env.store.clone();
-        let invoke: scl_local::streams::Invoke = StdArc::new(move |event: Value| {
-            let state = booking_stream::State {
-                store: store.clone(),
-            };
-            Box::pin(async move {
-                Ok(
-                    serde_json::to_value(booking_stream::handle_payload(&state, &event).await)
-                        .unwrap(),
-                )
-            })
+        let invoke = Self::handler(env, |store, event| async move {
+            let state = booking_stream::State { store };
+            serde_json::to_value(booking_stream::handle_payload(&state, &event).await)
         });
         Self::run(env, "BookingStreamFunction", invoke).await
     }
 
     /// The table's stream -> LearnLabelsFunction's handler.
     pub async fn labels(env: &TestEnv) -> StreamMappingRun {
-        let store = env.store.clone();
-        let invoke: scl_local::streams::Invoke = StdArc::new(move |event: Value| {
-            let state = learn_labels::State {
-                store: store.clone(),
-            };
-            Box::pin(async move {
-                Ok(
-                    serde_json::to_value(learn_labels::handle_payload(&state, &event).await)
-                        .unwrap(),
-                )
-            })
+        let invoke = Self::handler(env, |store, event| async move {
+            let state = learn_labels::State { store };
+            serde_json::to_value(learn_labels::handle_payload(&state, &event).await)
         });
         Self::run(env, "LearnLabelsFunction", invoke).await
+    }
+
+    /// A stream handler called in-process with the test's store, as the mapping's invoke.
+    fn handler<F, Fut>(env: &TestEnv, handle: F) -> scl_local::streams::Invoke
+    where
+        F: Fn(DynamoStore, Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = serde_json::Result<Value>> + Send + 'static,
+    {
+        let store = env.store.clone();
+        StdArc::new(move |event: Value| {
+            let answer = handle(store.clone(), event);
+            Box::pin(async move { Ok(answer.await.expect("the handler's answer is JSON")) })
+        })
     }
 
     async fn run(
@@ -624,35 +563,6 @@ pub async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
 }
 
 /// `GET /detection/stats` for `tenant`, through DetectionFunction's handler.
-pub async fn detection_stats(store: &DynamoStore, tenant: &str) -> Value {
-    let state = detection::State {
-        store: store.clone(),
-    };
-    let req = api_request(
-        "GET",
-        "/detection/stats",
-        "/detection/stats",
-        "",
-        &[],
-        Some(claims(tenant, "admin", "scl.admin")),
-    );
-    let resp = detection::handle(&state, req).await.unwrap();
-    assert_eq!(resp.status(), 200);
-    body_json(&resp)
-}
-
-/// Waits (up to 20 s: a bound, not a timing claim) until the stream has brought `tenant`'s
-/// label counts to `labels` (`{"lead": n, "not_a_lead": m}`); returns the stats.
-pub async fn stats_with_labels(store: &DynamoStore, tenant: &str, labels: Value) -> Value {
-    let settled = eventually(20, || async {
-        detection_stats(store, tenant).await["labels"] == labels
-    })
-    .await;
-    let stats = detection_stats(store, tenant).await;
-    assert!(settled.is_some(), "labels never became {labels}: {stats}");
-    stats
-}
-
 /// POSTs a JSON body with a bearer token: (status, ETag, JSON body).
 pub async fn post_json(
     http: &reqwest::Client,

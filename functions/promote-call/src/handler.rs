@@ -9,7 +9,7 @@ use scl_shared::domain::commands::{parse_body, parse_empty};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::domain::CallId;
 use scl_shared::ports::NearMissStore;
-use scl_shared::service::actions::Actor;
+use scl_shared::service::actions::ActingUser;
 use scl_shared::service::near_misses::promote;
 use tracing::Instrument;
 
@@ -36,7 +36,7 @@ async fn run<S: NearMissStore>(
         req.path_parameters().first("call_id").unwrap_or_default(),
     )?;
     parse_empty(&parse_body(req.body().as_ref())?)?;
-    let actor = Actor {
+    let actor = ActingUser {
         user_id: caller.user_id.clone(),
         name: caller.name.clone(),
     };

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::{CallId, CrmId, LeadId, TenantId};
+use crate::domain::ids::{CallId, JobId, LeadId, TenantId};
 use crate::domain::notification::NotificationId;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::status::{LeadStatus, Tab};
@@ -50,7 +50,7 @@ pub fn call_marker_pk(tenant: &TenantId, call: &CallId) -> String {
     format!("TENANT#{tenant}#CALL#{call}")
 }
 
-pub fn booking_pk(tenant: &TenantId, job: &CrmId) -> String {
+pub fn booking_pk(tenant: &TenantId, job: &JobId) -> String {
     format!("TENANT#{tenant}#BOOKING#{job}")
 }
 

@@ -10,7 +10,7 @@ use super::{json, reject_query_params, ApiError, Caller, Scope};
 use crate::domain::commands::{parse_body, parse_if_match};
 use crate::domain::{FieldError, LeadId};
 use crate::ports::{EventPublisher, LeadCommands, SettingsStore};
-use crate::service::actions::{act, ActionRequest, Actor, CsrAction};
+use crate::service::actions::{act, ActingUser, ActionRequest, CsrAction};
 
 pub async fn run<S, P>(
     store: &S,
@@ -31,7 +31,7 @@ where
             .get("if-match")
             .map(|v| v.to_str().unwrap_or("invalid")),
     )?;
-    let actor = Actor {
+    let actor = ActingUser {
         user_id: caller.user_id.clone(),
         name: caller.name.clone(),
     };

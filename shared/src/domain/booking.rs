@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::FieldError;
-use super::ids::{CrmId, LeadId, TenantId};
+use super::ids::{CrmId, JobId, LeadId, TenantId};
 use super::parse::{from_value_named, optional_text};
 use super::phone::PhoneNumber;
 
@@ -17,7 +17,7 @@ pub const SCL_MATCH_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(14);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobBooked {
     pub tenant_id: TenantId,
-    pub job_id: CrmId,
+    pub job_id: JobId,
     pub customer_phone: PhoneNumber,
     pub customer_id: Option<CrmId>,
     pub booked_at: DateTime<Utc>,
@@ -55,7 +55,7 @@ impl JobBooked {
         };
         Ok(JobBooked {
             tenant_id: TenantId::parse(&f("tenant_id"), raw.tenant_id.trim())?,
-            job_id: CrmId::parse(&f("job_id"), raw.job_id.trim())?,
+            job_id: JobId::parse(&f("job_id"), raw.job_id.trim())?,
             customer_phone: PhoneNumber::parse_field(&f("customer_phone"), &raw.customer_phone)?,
             customer_id,
             booked_at: DateTime::parse_from_rfc3339(raw.booked_at.trim())

@@ -123,6 +123,11 @@ external_id!(
     CrmId,
     128
 );
+external_id!(
+    /// The CRM's id for a booked job; with the tenant, the idempotency key of a booking.
+    JobId,
+    128
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,8 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::detection::Detection;
-use super::ids::{CallId, CrmId, LeadId, TenantId};
+use super::error::FieldError;
+use super::ids::{CallId, CrmId, JobId, LeadId, TenantId, UserId};
 use super::phone::PhoneNumber;
 use super::status::{tab_at, ColdAfterDays, LeadStatus, Tab};
 pub use super::transcript::{Speaker, Transcript, TranscriptSegment};
@@ -40,7 +41,7 @@ pub struct CallInfo {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Booking {
-    pub job_id: String,
+    pub job_id: JobId,
     pub booked_at: DateTime<Utc>,
     pub booked_by: Option<String>,
     pub via_scl: bool,
@@ -70,7 +71,7 @@ pub enum HistoryAction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
-    pub actor_id: String,
+    pub actor_id: Actor,
     pub action: HistoryAction,
     pub from_status: Option<LeadStatus>,
     pub to_status: Option<LeadStatus>,
@@ -117,7 +118,7 @@ pub struct Lead {
     /// Who changed the lead last: a CSR's user id, or `system` (ingestion, bookings). The
     /// per-business learning counts how many different people gave its labels.
     #[serde(default)]
-    pub last_actor_id: Option<String>,
+    pub last_actor_id: Option<Actor>,
     /// The distinctive words of the call detection scored, for per-business learning
     /// (not shown in the API).
     #[serde(default)]
@@ -137,8 +138,49 @@ pub struct NewLead {
     pub detection_terms: Vec<String>,
 }
 
-/// Who the system is in history entries and as a lead's last actor.
-pub const SYSTEM_ACTOR: &str = "system";
+/// Who made a change to a lead: a signed-in user, or SCL itself (ingestion, bookings), which
+/// history shows as `system`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Actor {
+    System,
+    User(UserId),
+}
+
+impl Actor {
+    const SYSTEM: &'static str = "system";
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Actor::System => Actor::SYSTEM,
+            Actor::User(user) => user.as_str(),
+        }
+    }
+}
+
+impl TryFrom<String> for Actor {
+    type Error = FieldError;
+
+    fn try_from(raw: String) -> Result<Self, FieldError> {
+        if raw == Actor::SYSTEM {
+            Ok(Actor::System)
+        } else {
+            UserId::parse("actor_id", &raw).map(Actor::User)
+        }
+    }
+}
+
+impl From<Actor> for String {
+    fn from(actor: Actor) -> String {
+        actor.as_str().to_owned()
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 impl Lead {
     /// A new lead in `new`, untouched since its call ended.
@@ -161,7 +203,7 @@ impl Lead {
             updated_at: now,
             booking: None,
             promoted: false,
-            last_actor_id: Some(SYSTEM_ACTOR.into()),
+            last_actor_id: Some(Actor::System),
             detection_terms: n.detection_terms,
         }
     }
@@ -185,4 +227,23 @@ pub struct LeadDetail {
     pub notes: Vec<Note>,
     pub history: Vec<HistoryEntry>,
     pub calls: Vec<CallInfo>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actors_are_stored_as_the_user_id_or_system_and_nothing_else() {
+        let user = Actor::User(UserId::parse("sub", "u-7").unwrap());
+        assert_eq!(serde_json::to_value(&user).unwrap(), "u-7");
+        assert_eq!(serde_json::to_value(Actor::System).unwrap(), "system");
+        assert_eq!(serde_json::from_value::<Actor>("u-7".into()).unwrap(), user);
+        assert_eq!(
+            serde_json::from_value::<Actor>("system".into()).unwrap(),
+            Actor::System
+        );
+        assert!(serde_json::from_value::<Actor>("".into()).is_err());
+        assert!(serde_json::from_value::<Actor>("two words".into()).is_err());
+    }
 }

@@ -21,7 +21,7 @@ pub mod summary;
 pub mod transcript;
 
 pub use error::FieldError;
-pub use ids::{CallId, CrmId, LeadId, TenantId, UserId};
+pub use ids::{CallId, CrmId, JobId, LeadId, TenantId, UserId};
 pub use lead::{CallInfo, Customer, HistoryEntry, Lead, LeadDetail, Transcript, TranscriptSegment};
 pub use phone::PhoneNumber;
 pub use status::{LeadStatus, Tab};

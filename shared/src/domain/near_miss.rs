@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::detection::Detection;
 use super::ids::{CallId, LeadId, TenantId, UserId};
-use super::lead::{CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
+use super::lead::{Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
 use super::settings::TenantSettings;
 use super::status::LeadStatus;
 
@@ -93,10 +93,10 @@ impl NearMiss {
             now,
         );
         lead.promoted = true;
-        lead.last_actor_id = Some(by.to_string());
+        lead.last_actor_id = Some(Actor::User(by.clone()));
         let history = HistoryEntry {
             at: now,
-            actor_id: by.to_string(),
+            actor_id: Actor::User(by.clone()),
             action: HistoryAction::Promoted,
             from_status: None,
             to_status: Some(LeadStatus::New),

@@ -8,7 +8,7 @@ use tracing::{info, warn};
 
 use crate::domain::commands::{AddNote, CopyTarget, Dismiss, SetStatus};
 use crate::domain::events::{CallbackRequested, IntegrationEvent, NoteCopied};
-use crate::domain::lead::{HistoryAction, HistoryEntry, Lead, Note};
+use crate::domain::lead::{Actor, HistoryAction, HistoryEntry, Lead, Note};
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::{transition, Action, Transition, TransitionError};
 use crate::domain::{FieldError, LeadId, TenantId, UserId};
@@ -17,10 +17,17 @@ use crate::ports::{
 };
 use crate::service::retry::{retry_on_conflict, Conflict};
 
+/// The signed-in user a request acts as: who history names, and the name notes show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
+pub struct ActingUser {
     pub user_id: UserId,
     pub name: Option<String>,
+}
+
+impl ActingUser {
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.user_id.clone())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +106,7 @@ fn apply(
     action: &CsrAction,
     mut lead: Lead,
     to: crate::domain::LeadStatus,
-    actor: &Actor,
+    actor: &ActingUser,
     settings: &TenantSettings,
     now: DateTime<Utc>,
 ) -> (LeadChange, Vec<IntegrationEvent>) {
@@ -108,12 +115,12 @@ fn apply(
     lead.version += 1;
     lead.updated_at = now;
     lead.last_activity_at = now;
-    lead.last_actor_id = Some(actor.user_id.to_string());
+    lead.last_actor_id = Some(actor.actor());
     // Any CSR action makes a Cold lead Open again.
     lead.cold_at = settings.cold_after_days.cold_at(lead.touched_at());
     let mut history = HistoryEntry {
         at: now,
-        actor_id: actor.user_id.to_string(),
+        actor_id: actor.actor(),
         action: HistoryAction::NoteAdded,
         from_status: Some(from),
         to_status: Some(to),
@@ -194,7 +201,7 @@ fn apply(
 pub struct ActionRequest<'a> {
     pub tenant: &'a TenantId,
     pub lead_id: &'a LeadId,
-    pub actor: &'a Actor,
+    pub actor: &'a ActingUser,
     pub action: &'a CsrAction,
     /// The version the CSR saw (`If-Match`), if they sent one.
     pub if_match: Option<u64>,
@@ -290,7 +297,7 @@ mod tests {
         action: &'a CsrAction,
         if_match: Option<u64>,
     ) -> ActionRequest<'a> {
-        static ACTOR: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor {
+        static ACTOR: std::sync::LazyLock<ActingUser> = std::sync::LazyLock::new(|| ActingUser {
             user_id: UserId::parse("sub", "csr-1").unwrap(),
             name: None,
         });

@@ -9,12 +9,11 @@ use serde_json::Value;
 use tracing::{info, Instrument};
 
 use crate::domain::booking::{JobBooked, SCL_MATCH_WINDOW};
-use crate::domain::lead::{Booking, HistoryAction, HistoryEntry, Lead};
+use crate::domain::lead::{Actor, Booking, HistoryAction, HistoryEntry, Lead};
 use crate::domain::status::{transition, Action, Transition};
-use crate::domain::{LeadId, LeadStatus};
+use crate::domain::{JobId, LeadId, LeadStatus};
 use crate::ports::{BookingStore, LeadChange, LeadCommands, StoreError};
 use crate::service::events::{parse_or_file, RejectionError};
-use crate::service::ingest::SYSTEM_ACTOR;
 use crate::service::retry::retry_on_conflict;
 
 pub const DETAIL_TYPE: &str = "JobBooked";
@@ -22,7 +21,7 @@ pub const DETAIL_TYPE: &str = "JobBooked";
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum BookingIngestOutcome {
-    Stored { job_id: String },
+    Stored { job_id: JobId },
     Duplicate,
     Rejected { error: RejectionError },
 }
@@ -41,7 +40,7 @@ pub async fn ingest_booking<S: BookingStore>(
         Ok(()) => {
             info!(tenant_id = %booking.tenant_id, job_id = %booking.job_id, "booking stored");
             Ok(BookingIngestOutcome::Stored {
-                job_id: booking.job_id.to_string(),
+                job_id: booking.job_id.clone(),
             })
         }
         Err(StoreError::AlreadyProcessed) => Ok(BookingIngestOutcome::Duplicate),
@@ -111,7 +110,7 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
     };
     if next.booking.is_none() {
         next.booking = Some(Booking {
-            job_id: b.job_id.to_string(),
+            job_id: b.job_id.clone(),
             booked_at: b.booked_at,
             booked_by: b.booked_by.clone(),
             via_scl: next.status == LeadStatus::BookedByScl || named,
@@ -119,11 +118,11 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
     }
     next.version += 1;
     next.updated_at = now;
-    next.last_actor_id = Some(SYSTEM_ACTOR.into());
+    next.last_actor_id = Some(Actor::System);
     LeadChange {
         history: HistoryEntry {
             at: b.booked_at,
-            actor_id: SYSTEM_ACTOR.into(),
+            actor_id: Actor::System,
             action,
             from_status: Some(lead.status),
             to_status: Some(to),
@@ -183,7 +182,7 @@ async fn apply_to_lead<S: LeadCommands>(
         if lead
             .booking
             .as_ref()
-            .is_some_and(|b| b.job_id == booking.job_id.as_str())
+            .is_some_and(|b| b.job_id == booking.job_id)
         {
             return Ok(BookingApplied::AlreadyApplied { lead_id: lead.id });
         }
@@ -236,7 +235,7 @@ mod tests {
         assert_eq!(applied, vec![BookingApplied::Recorded { lead_id: id }]);
         let stored = store.lead(&id).unwrap();
         assert_eq!(stored.status, LeadStatus::NotALead);
-        assert_eq!(stored.booking.unwrap().job_id, "job-1");
+        assert_eq!(stored.booking.unwrap().job_id.as_str(), "job-1");
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@ use tracing::{info, Instrument};
 
 use crate::domain::call_event::CallCompleted;
 use crate::domain::detection::{Assessment, Detection};
-use crate::domain::lead::{CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
+use crate::domain::lead::{Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
 use crate::domain::near_miss::NearMiss;
 use crate::domain::qualification::{qualify, Verdict};
 use crate::domain::settings::TenantSettings;
@@ -19,7 +19,6 @@ use crate::service::events::RejectionError;
 use crate::service::retry::retry_on_conflict;
 
 pub const DETAIL_TYPE: &str = "CallCompleted";
-pub use crate::domain::lead::SYSTEM_ACTOR;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -242,7 +241,7 @@ async fn create<S: IngestStore>(
         transcript: call.transcript.clone(),
         history: HistoryEntry {
             at: now,
-            actor_id: SYSTEM_ACTOR.into(),
+            actor_id: Actor::System,
             action: HistoryAction::Created,
             from_status: None,
             to_status: Some(LeadStatus::New),
@@ -298,7 +297,7 @@ async fn attach<S: IngestStore>(
         transcript: call.transcript.clone(),
         history: HistoryEntry {
             at: now,
-            actor_id: SYSTEM_ACTOR.into(),
+            actor_id: Actor::System,
             action: HistoryAction::CallAttached,
             from_status: Some(lead.status),
             to_status: Some(lead.status),

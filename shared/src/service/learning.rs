@@ -7,7 +7,7 @@ use tracing::info;
 
 use crate::domain::detection::adaptation::{label_of, Label, Labelled, Learning};
 use crate::domain::detection::model::MODEL;
-use crate::domain::lead::{Lead, SYSTEM_ACTOR};
+use crate::domain::lead::{Actor, Lead};
 use crate::domain::TenantId;
 use crate::ports::{LabelChange, LearningChange, LearningStore, StoreError};
 use crate::service::retry::retry_on_conflict;
@@ -26,7 +26,10 @@ pub async fn record_label<S: LearningStore>(
     lead: &Lead,
 ) -> Result<LabelOutcome, StoreError> {
     let label = label_of(lead);
-    let by = lead.last_actor_id.as_deref().unwrap_or(SYSTEM_ACTOR);
+    let by = lead
+        .last_actor_id
+        .as_ref()
+        .map_or(Actor::System.as_str(), Actor::as_str);
     // Label changes of one business race each other on its one learning record.
     retry_on_conflict(move |_| async move {
         let (mut learning, version) = store.learning(&lead.tenant_id).await?;
@@ -122,7 +125,9 @@ mod tests {
         let store = MemoryStore::default();
         let mut lead = sample_lead("512-555-0100");
         lead.status = crate::domain::status::LeadStatus::NotALead;
-        lead.last_actor_id = Some("csr-1".into());
+        lead.last_actor_id = Some(Actor::User(
+            crate::domain::UserId::parse("sub", "csr-1").unwrap(),
+        ));
         *store.stale_writes.lock().unwrap() = 3;
         assert_eq!(
             record_label(&store, &lead).await.unwrap(),

@@ -6,7 +6,7 @@ use tracing::info;
 use crate::domain::lead::Lead;
 use crate::domain::{CallId, LeadId, TenantId};
 use crate::ports::{CallDecision, CallRecord, DecisionKind, LeadWrite, NearMissStore, StoreError};
-use crate::service::actions::Actor;
+use crate::service::actions::ActingUser;
 use crate::service::retry::{retry_on_conflict, Conflict};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +23,7 @@ pub async fn promote<S: NearMissStore>(
     store: &S,
     tenant: &TenantId,
     call: &CallId,
-    actor: &Actor,
+    actor: &ActingUser,
     now: DateTime<Utc>,
 ) -> Result<Lead, PromoteError> {
     // A promotion losing a race reads the call again, and finds it is a lead.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{
     backend, build_failed, decision_item, decode, encode, entity_of, put, s, transcript_puts,
-    DynamoStore, Item, LeadCondition, NOT_EXISTS,
+    DynamoStore, Item, ItemRole, LeadCondition, NOT_EXISTS,
 };
 use crate::adapters::items::*;
 use crate::adapters::keys;
@@ -135,10 +135,8 @@ impl DynamoStore {
             &w.transcript,
         )?);
         // Item 0 is the decision: it exists when the call was processed before.
-        match self.transact_raw(items).await? {
-            None => Ok(()),
-            Some(_) => Err(StoreError::AlreadyProcessed),
-        }
+        self.transact(items, ItemRole::DoneMarker, ItemRole::DoneMarker)
+            .await
     }
 }
 
@@ -275,11 +273,8 @@ impl NearMissStore for DynamoStore {
             )?);
         }
         // Item 0 is the call's decision, conditional on it still being a near miss.
-        match self.transact_raw(items).await? {
-            None => Ok(()),
-            Some(failed) if failed.first() == Some(&true) => Err(StoreError::AlreadyProcessed),
-            Some(_) => Err(StoreError::VersionConflict),
-        }
+        self.transact(items, ItemRole::DoneMarker, ItemRole::Versioned)
+            .await
     }
 }
 
@@ -364,9 +359,7 @@ impl LearningStore for DynamoStore {
                 )?,
             });
         }
-        match self.transact_raw(items).await? {
-            None => Ok(()),
-            Some(_) => Err(StoreError::VersionConflict),
-        }
+        self.transact(items, ItemRole::Versioned, ItemRole::Versioned)
+            .await
     }
 }

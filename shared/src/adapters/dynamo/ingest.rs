@@ -29,7 +29,9 @@ impl IngestStore for DynamoStore {
 
     async fn create_lead(&self, write: &LeadWrite) -> Result<(), StoreError> {
         let items = self.lead_write_items(write, LeadCondition::New)?;
-        self.transact(items).await
+        // Item 0 is the call's decision, the rest the lead.
+        self.transact(items, ItemRole::DoneMarker, ItemRole::Versioned)
+            .await
     }
 
     async fn attach_call(
@@ -38,7 +40,8 @@ impl IngestStore for DynamoStore {
         expected_version: u64,
     ) -> Result<(), StoreError> {
         let items = self.lead_write_items(write, LeadCondition::Version(expected_version))?;
-        self.transact(items).await
+        self.transact(items, ItemRole::DoneMarker, ItemRole::Versioned)
+            .await
     }
 
     async fn record_decision(&self, decision: &CallDecision) -> Result<(), StoreError> {

@@ -56,13 +56,9 @@ impl LeadCommands for DynamoStore {
                 Some(NOT_EXISTS),
             )?);
         }
-        // Item 0 is the lead: its condition failing means someone else changed it. Otherwise
-        // the history entry (or note) already exists: this change was applied before.
-        match self.transact_raw(items).await? {
-            None => Ok(()),
-            Some(failed) if failed.first() == Some(&true) => Err(StoreError::VersionConflict),
-            Some(_) => Err(StoreError::AlreadyProcessed),
-        }
+        // Item 0 is the lead; the history entry (or note) exists once this change was applied.
+        self.transact(items, ItemRole::Versioned, ItemRole::DoneMarker)
+            .await
     }
 
     async fn leads_for_phone(

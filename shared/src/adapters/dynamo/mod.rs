@@ -30,6 +30,26 @@ mod writes;
 use codec::*;
 use writes::*;
 
+/// What an item in a transaction stands for, and so what its failed condition means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ItemRole {
+    /// Exists once the work has been done (a call's decision, a history entry): its condition
+    /// failing means this write was applied before.
+    DoneMarker,
+    /// Carries a version another writer may have moved on: its condition failing means
+    /// someone else changed it first.
+    Versioned,
+}
+
+impl ItemRole {
+    fn condition_failed(self) -> StoreError {
+        match self {
+            ItemRole::DoneMarker => StoreError::AlreadyProcessed,
+            ItemRole::Versioned => StoreError::VersionConflict,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
     pub(crate) client: Client,
@@ -185,53 +205,44 @@ impl DynamoStore {
         Ok(items)
     }
 
-    /// Runs a transaction; a condition failure reports which items failed.
-    pub(crate) async fn transact_raw(
+    /// Runs a transaction. When conditions fail, the first failed item's role says what it
+    /// means: `first` is the role of item 0, `rest` the role of every other item.
+    pub(crate) async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
-    ) -> Result<Option<Vec<bool>>, StoreError> {
-        match self
+        first: ItemRole,
+        rest: ItemRole,
+    ) -> Result<(), StoreError> {
+        let Err(err) = self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
             .send()
             .await
-        {
-            Ok(_) => Ok(None),
-            Err(err) => {
-                if let SdkError::ServiceError(se) = &err {
-                    if let TransactWriteItemsError::TransactionCanceledException(tc) = se.err() {
-                        let failed: Vec<bool> = tc
-                            .cancellation_reasons()
-                            .iter()
-                            .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                            .collect();
-                        if failed.contains(&true) {
-                            return Ok(Some(failed));
-                        }
-                        // Another transaction was writing the same items at that moment: the
-                        // caller re-reads and decides again, as after a version conflict.
-                        if tc
-                            .cancellation_reasons()
-                            .iter()
-                            .any(|r| r.code() == Some("TransactionConflict"))
-                        {
-                            return Err(StoreError::VersionConflict);
-                        }
-                    }
+        else {
+            return Ok(());
+        };
+        if let SdkError::ServiceError(se) = &err {
+            if let TransactWriteItemsError::TransactionCanceledException(tc) = se.err() {
+                let reasons = tc.cancellation_reasons();
+                let failed = reasons
+                    .iter()
+                    .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                if let Some(index) = failed {
+                    let role = if index == 0 { first } else { rest };
+                    return Err(role.condition_failed());
                 }
-                Err(backend(err))
+                // Another transaction was writing the same items at that moment: the caller
+                // re-reads and decides again, as after a version conflict.
+                if reasons
+                    .iter()
+                    .any(|r| r.code() == Some("TransactionConflict"))
+                {
+                    return Err(StoreError::VersionConflict);
+                }
             }
         }
-    }
-
-    /// A lead write: item 0 is the call-decision marker (redelivery), item 1 the lead.
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        match self.transact_raw(items).await? {
-            None => Ok(()),
-            Some(failed) if failed.first() == Some(&true) => Err(StoreError::AlreadyProcessed),
-            Some(_) => Err(StoreError::VersionConflict),
-        }
+        Err(backend(err))
     }
 
     /// Runs a Query, following pages until done (used only where a partition is small).
