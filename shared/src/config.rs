@@ -17,6 +17,23 @@ pub fn required(name: &'static str) -> Result<String, ConfigError> {
         .ok_or(ConfigError::Missing(name))
 }
 
+/// What every function builds once per cold start, before its own clients.
+pub struct ColdStart {
+    pub sdk: aws_config::SdkConfig,
+    /// The lead store over `TABLE_NAME`.
+    pub store: DynamoStore,
+}
+
+/// JSON logs, the phone-number metadata every handler parses with, the AWS configuration and
+/// the table: the start of every function's `main`.
+pub async fn cold_start() -> Result<ColdStart, ConfigError> {
+    crate::telemetry::init();
+    crate::domain::PhoneNumber::preload_metadata();
+    let sdk = aws_config().await;
+    let store = dynamo_store(&sdk).await?;
+    Ok(ColdStart { sdk, store })
+}
+
 pub async fn aws_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }

@@ -8,4 +8,5 @@ pub mod domain;
 pub mod ports;
 pub mod query;
 pub mod service;
+pub mod state;
 pub mod telemetry;

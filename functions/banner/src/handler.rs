@@ -11,9 +11,7 @@ use scl_shared::domain::{FieldError, PhoneNumber};
 use scl_shared::ports::LeadCommands;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore> {
-    pub store: S,
-}
+pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
 
 pub async fn handle<S: LeadCommands>(
     state: &State<S>,

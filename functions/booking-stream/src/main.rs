@@ -7,12 +7,8 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    scl_shared::telemetry::init();
-    scl_shared::domain::PhoneNumber::preload_metadata();
-    let sdk = scl_shared::config::aws_config().await;
-    let state = State {
-        store: scl_shared::config::dynamo_store(&sdk).await?,
-    };
+    let cold = scl_shared::config::cold_start().await?;
+    let state = State { store: cold.store };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)
     }))

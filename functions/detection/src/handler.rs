@@ -10,9 +10,7 @@ use scl_shared::ports::LearningStore;
 use scl_shared::service::learning::{reset, stats};
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore> {
-    pub store: S,
-}
+pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
 
 pub async fn handle<S: LearningStore>(
     state: &State<S>,

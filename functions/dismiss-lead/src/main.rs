@@ -6,11 +6,9 @@ use lambda_http::{service_fn, Error, Request};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    scl_shared::telemetry::init();
-    scl_shared::domain::PhoneNumber::preload_metadata();
-    let sdk = scl_shared::config::aws_config().await;
+    let cold = scl_shared::config::cold_start().await?;
     let state = State {
-        store: scl_shared::config::dynamo_store(&sdk).await?,
+        store: cold.store,
         publisher: (),
     };
     lambda_http::run(service_fn(|req: Request| handle(&state, req))).await

@@ -8,9 +8,7 @@ use scl_shared::service::bookings::ingest_booking;
 use serde_json::Value;
 use tracing::Instrument;
 
-pub struct State {
-    pub store: DynamoStore,
-}
+pub type State = scl_shared::state::WithStore<DynamoStore>;
 
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let span = tracing::info_span!("ingest_booking", request_id = %event.context.request_id);

@@ -9,9 +9,7 @@ use scl_shared::service::ingest::ingest_call;
 use serde_json::Value;
 use tracing::Instrument;
 
-pub struct State {
-    pub store: DynamoStore,
-}
+pub type State = scl_shared::state::WithStore<DynamoStore>;
 
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let span = tracing::info_span!("ingest_call", request_id = %event.context.request_id);

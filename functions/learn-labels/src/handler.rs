@@ -9,9 +9,7 @@ use scl_shared::service::stream::{handle_label_batch, BatchResponse};
 use serde_json::Value;
 use tracing::Instrument;
 
-pub struct State {
-    pub store: DynamoStore,
-}
+pub type State = scl_shared::state::WithStore<DynamoStore>;
 
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<BatchResponse, Error> {
     let span = tracing::info_span!("learn_labels", request_id = %event.context.request_id);

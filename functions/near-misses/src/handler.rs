@@ -10,9 +10,7 @@ use scl_shared::query::NearMissRequest;
 use serde_json::json;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore> {
-    pub store: S,
-}
+pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
 
 pub async fn handle<S: NearMissStore>(
     state: &State<S>,

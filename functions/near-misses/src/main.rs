@@ -6,11 +6,7 @@ use near_misses::{handle, State};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    scl_shared::telemetry::init();
-    scl_shared::domain::PhoneNumber::preload_metadata();
-    let sdk = scl_shared::config::aws_config().await;
-    let state = State {
-        store: scl_shared::config::dynamo_store(&sdk).await?,
-    };
+    let cold = scl_shared::config::cold_start().await?;
+    let state = State { store: cold.store };
     lambda_http::run(service_fn(|req: Request| handle(&state, req))).await
 }

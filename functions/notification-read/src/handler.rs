@@ -10,9 +10,7 @@ use scl_shared::domain::notification::NotificationId;
 use scl_shared::ports::NotificationStore;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore> {
-    pub store: S,
-}
+pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
 
 pub async fn handle<S: NotificationStore>(
     state: &State<S>,

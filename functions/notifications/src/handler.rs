@@ -9,9 +9,7 @@ use scl_shared::ports::NotificationStore;
 use serde_json::json;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore> {
-    pub store: S,
-}
+pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
 
 pub async fn handle<S: NotificationStore>(
     state: &State<S>,

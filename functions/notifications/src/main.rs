@@ -6,10 +6,7 @@ use notifications::{handle, State};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    scl_shared::telemetry::init();
-    let sdk = scl_shared::config::aws_config().await;
-    let state = State {
-        store: scl_shared::config::dynamo_store(&sdk).await?,
-    };
+    let cold = scl_shared::config::cold_start().await?;
+    let state = State { store: cold.store };
     lambda_http::run(service_fn(|req: Request| handle(&state, req))).await
 }

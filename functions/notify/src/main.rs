@@ -7,13 +7,11 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    scl_shared::telemetry::init();
-    scl_shared::domain::PhoneNumber::preload_metadata();
-    let sdk = scl_shared::config::aws_config().await;
+    let cold = scl_shared::config::cold_start().await?;
     let state = State {
-        store: scl_shared::config::dynamo_store(&sdk).await?,
-        notifier: scl_shared::config::aws_notifier(&sdk)?,
-        publisher: scl_shared::config::sns_publisher(&sdk)?,
+        store: cold.store,
+        notifier: scl_shared::config::aws_notifier(&cold.sdk)?,
+        publisher: scl_shared::config::sns_publisher(&cold.sdk)?,
         config: scl_shared::config::notify_config()?,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {

@@ -13,9 +13,7 @@ use scl_shared::service::actions::ActingUser;
 use scl_shared::service::near_misses::promote;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore> {
-    pub store: S,
-}
+pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
 
 pub async fn handle<S: NearMissStore>(
     state: &State<S>,

@@ -10,9 +10,7 @@ use scl_shared::ports::LeadQueries;
 use serde_json::json;
 use tracing::Instrument;
 
-pub struct State<Q = DynamoStore> {
-    pub store: Q,
-}
+pub type State<Q = DynamoStore> = scl_shared::state::WithStore<Q>;
 
 pub async fn handle<Q: LeadQueries>(
     state: &State<Q>,

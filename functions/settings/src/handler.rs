@@ -11,9 +11,7 @@ use scl_shared::ports::SettingsStore;
 use scl_shared::service::settings::update_settings;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore> {
-    pub store: S,
-}
+pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
 
 pub async fn handle<S: SettingsStore>(
     state: &State<S>,

@@ -7,10 +7,7 @@ use scl_shared::ports::{EventPublisher, LeadCommands, SettingsStore};
 use scl_shared::service::actions::CsrAction;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore, P = ()> {
-    pub store: S,
-    pub publisher: P,
-}
+pub type State<S = DynamoStore, P = ()> = scl_shared::state::WithStoreAndPublisher<S, P>;
 
 pub async fn handle<S, P>(state: &State<S, P>, req: Request) -> Result<Response<Body>, Error>
 where

@@ -42,6 +42,32 @@ fn held_key(h: &HeldSms) -> (String, String) {
     )
 }
 
+/// A delivery's status while a sender holds its claim, and after a failed attempt (which
+/// another attempt may claim again).
+const SENDING: &str = "sending";
+const FAILED: &str = "failed";
+
+impl DynamoStore {
+    /// The whole delivery item (it is always written whole), kept as long as call decisions.
+    fn delivery_put(
+        &self,
+        key: &DeliveryKey,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
+        let expires_at = (now + Duration::days(DECISION_TTL_DAYS)).timestamp();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::delivery_pk(&key.tenant_id, &key.lead_id)))
+            .item("sk", s(keys::delivery_sk(&key.user_id, key.channel)))
+            .item("entity", s(ENTITY_DELIVERY))
+            .item("status", s(status))
+            .item("updated_at", s(keys::sortable_time(now)))
+            .item("expires_at", AttributeValue::N(expires_at.to_string()))
+    }
+}
+
 impl NotificationStore for DynamoStore {
     async fn claim_delivery(
         &self,
@@ -50,21 +76,13 @@ impl NotificationStore for DynamoStore {
     ) -> Result<DeliveryClaim, StoreError> {
         let stale = keys::sortable_time(now - Duration::seconds(STALE_SENDING_SECONDS));
         let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(keys::delivery_pk(&key.tenant_id, &key.lead_id)))
-            .item("sk", s(keys::delivery_sk(&key.user_id, key.channel)))
-            .item("entity", s(ENTITY_DELIVERY))
-            .item("status", s("sending"))
-            .item("updated_at", s(keys::sortable_time(now)))
-            .item("expires_at", AttributeValue::N((now + Duration::days(DECISION_TTL_DAYS)).timestamp().to_string()))
+            .delivery_put(key, SENDING, now)
             .condition_expression(
                 "attribute_not_exists(pk) OR #status = :failed OR (#status = :sending AND updated_at < :stale)",
             )
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":failed", s("failed"))
-            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":failed", s(FAILED))
+            .expression_attribute_values(":sending", s(SENDING))
             .expression_attribute_values(":stale", s(stale))
             .send()
             .await;
@@ -85,25 +103,9 @@ impl NotificationStore for DynamoStore {
         let status = match status {
             DeliveryStatus::Sent => "sent",
             DeliveryStatus::Held => "held",
-            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Failed => FAILED,
         };
-        let mut put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(keys::delivery_pk(&key.tenant_id, &key.lead_id)))
-            .item("sk", s(keys::delivery_sk(&key.user_id, key.channel)))
-            .item("entity", s(ENTITY_DELIVERY))
-            .item("status", s(status))
-            .item("updated_at", s(keys::sortable_time(now)))
-            .item(
-                "expires_at",
-                AttributeValue::N(
-                    (now + Duration::days(DECISION_TTL_DAYS))
-                        .timestamp()
-                        .to_string(),
-                ),
-            );
+        let mut put = self.delivery_put(key, status, now);
         if let Some(e) = error {
             put = put.item("error", s(e));
         }

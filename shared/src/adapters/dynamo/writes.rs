@@ -8,39 +8,42 @@ use crate::adapters::keys;
 use crate::domain::transcript::TranscriptSegment;
 use crate::ports::{CallDecision, StoreError};
 
+/// A transaction's put of `item`, written only if `condition` (when given) holds.
 pub(crate) fn put(
     table: &str,
     item: Item,
     condition: Option<&str>,
 ) -> Result<TransactWriteItem, StoreError> {
-    Ok(TransactWriteItem::builder()
-        .put(
-            Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .set_condition_expression(condition.map(str::to_owned))
-                .build()
-                .map_err(|e| build_failed("a transaction item", e))?,
-        )
-        .build())
+    conditional_put(
+        Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned)),
+    )
 }
 
+/// A transaction's put of `item`, written only over the version the writer read.
 pub(crate) fn put_with_version(
     table: &str,
     item: Item,
     expected: u64,
 ) -> Result<TransactWriteItem, StoreError> {
-    Ok(TransactWriteItem::builder()
-        .put(
-            Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .condition_expression("version = :expected")
-                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
-                .build()
-                .map_err(|e| build_failed("a transaction item", e))?,
-        )
-        .build())
+    conditional_put(
+        Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string())),
+    )
+}
+
+fn conditional_put(
+    put: aws_sdk_dynamodb::types::builders::PutBuilder,
+) -> Result<TransactWriteItem, StoreError> {
+    let put = put
+        .build()
+        .map_err(|e| build_failed("a transaction item", e))?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 pub(crate) const NOT_EXISTS: &str = "attribute_not_exists(pk)";

@@ -1,0 +1,13 @@
+//! What a function's handler is given: built once per cold start in the function's `main`
+//! (from `config`), and by tests with in-memory or local adapters.
+
+/// A handler that needs only the table.
+pub struct WithStore<S> {
+    pub store: S,
+}
+
+/// A handler that changes leads and publishes the integration events the change causes.
+pub struct WithStoreAndPublisher<S, P> {
+    pub store: S,
+    pub publisher: P,
+}
