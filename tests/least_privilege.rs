@@ -1,6 +1,6 @@
 //! Least privilege, checked the way AWS would check it: the local stack sends every AWS call a
 //! function makes through an IAM check of that function's template policy (see
-//! `local/src/iam.rs`). Here the real binaries walk the paths the other runtime tests do not
+//! `local/src/iam/`). Here the real binaries walk the paths the other runtime tests do not
 //! (quiet-hours SMS and its flush, email, marking a notification read, dismissing, a settings
 //! change that rewrites leads, a rejected booking), so a policy too narrow for the code fails
 //! the build; and a permission taken away from the template is refused like on AWS.
