@@ -3,6 +3,7 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::detection::adaptation::Label;
 use super::detection::Detection;
 use super::error::FieldError;
 use super::ids::{CallId, CrmId, JobId, LeadId, TenantId, UserId};
@@ -183,6 +184,25 @@ impl std::fmt::Display for Actor {
 }
 
 impl Lead {
+    /// The label the lead gives detection as it stands: a booking recorded on it says it was a
+    /// lead whatever its status; `not_a_lead` says detection was wrong; working it or a
+    /// promotion says right.
+    pub fn label(&self) -> Option<Label> {
+        if self.booking.is_some() {
+            return Some(Label::Lead);
+        }
+        match self.status {
+            LeadStatus::NotALead => Some(Label::NotALead),
+            LeadStatus::CallBackAttempted
+            | LeadStatus::NotFollowingUp
+            | LeadStatus::NotAbleToSave
+            | LeadStatus::BookedByScl
+            | LeadStatus::BookedElsewhere => Some(Label::Lead),
+            LeadStatus::New if self.promoted => Some(Label::Lead),
+            LeadStatus::New => None,
+        }
+    }
+
     /// A new lead in `new`, untouched since its call ended.
     pub fn flagged(n: NewLead, cold_after: ColdAfterDays, now: DateTime<Utc>) -> Lead {
         Lead {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::error::FieldError;
-use super::lead::{Speaker, TranscriptSegment};
+use super::transcript::{Speaker, TranscriptSegment};
 
 /// A search phrase: 1–200 characters after trimming.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! caller's own sentences that carry the most opportunity signals, in the order they were said.
 
 use super::detection::opportunity_signals_in;
-use super::lead::{Speaker, TranscriptSegment};
+use super::transcript::{Speaker, TranscriptSegment};
 
 const MAX_SENTENCES: usize = 3;
 const MAX_CHARS: usize = 400;

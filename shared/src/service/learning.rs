@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tracing::info;
 
-use crate::domain::detection::adaptation::{label_of, Label, Labelled, Learning};
+use crate::domain::detection::adaptation::{Label, Labelled, Learning};
 use crate::domain::detection::model::MODEL;
 use crate::domain::lead::{Actor, Lead};
 use crate::domain::TenantId;
@@ -25,7 +25,7 @@ pub async fn record_label<S: LearningStore>(
     store: &S,
     lead: &Lead,
 ) -> Result<LabelOutcome, StoreError> {
-    let label = label_of(lead);
+    let label = lead.label();
     let by = lead
         .last_actor_id
         .as_ref()

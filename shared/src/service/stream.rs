@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tracing::{error, Instrument};
 
-use crate::domain::detection::adaptation::label_of;
 use crate::ports::{
     EventPublisher, LeadCommands, LearningStore, NotificationStore, Notifier, SettingsStore,
     StreamRecord, TableChange,
@@ -118,7 +117,7 @@ pub async fn handle_label_batch<S: LearningStore>(
 ) -> BatchResponse {
     for_each_record(records, |change| async move {
         if let TableChange::LeadWritten { before, after } = change {
-            if before.as_deref().and_then(label_of) != label_of(after) {
+            if before.as_deref().and_then(crate::domain::Lead::label) != after.label() {
                 record_label(store, after).await?;
             }
         }

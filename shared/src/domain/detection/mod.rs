@@ -18,7 +18,7 @@ mod weights;
 use serde::{Deserialize, Serialize};
 
 use super::call_event::PlatformClassification;
-use super::lead::TranscriptSegment;
+use super::transcript::TranscriptSegment;
 use adaptation::Adjustment;
 use model::{logistic, MODEL};
 

@@ -17,9 +17,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::lead::Lead;
-use crate::domain::status::LeadStatus;
-
 pub const MIN_LABELS: u32 = 4;
 pub const MIN_LABELLERS: usize = 2;
 pub const AGREEMENT: f64 = 0.8;
@@ -36,24 +33,6 @@ const MAX_LABELLERS_KEPT: usize = 3;
 pub enum Label {
     Lead,
     NotALead,
-}
-
-/// The label a lead gives as it stands: a booking recorded on it says it was a lead whatever
-/// its status; `not_a_lead` says detection was wrong; working it or a promotion says right.
-pub fn label_of(lead: &Lead) -> Option<Label> {
-    if lead.booking.is_some() {
-        return Some(Label::Lead);
-    }
-    match lead.status {
-        LeadStatus::NotALead => Some(Label::NotALead),
-        LeadStatus::CallBackAttempted
-        | LeadStatus::NotFollowingUp
-        | LeadStatus::NotAbleToSave
-        | LeadStatus::BookedByScl
-        | LeadStatus::BookedElsewhere => Some(Label::Lead),
-        LeadStatus::New if lead.promoted => Some(Label::Lead),
-        LeadStatus::New => None,
-    }
 }
 
 /// The adjustment ingestion applies: the active words and their weights (logits).

@@ -3,7 +3,7 @@
 
 use super::lexicon::{self, Category, Hit, Lex};
 use super::text::{self, Sentence};
-use crate::domain::lead::{Speaker, TranscriptSegment};
+use crate::domain::transcript::{Speaker, TranscriptSegment};
 
 mod catalog;
 mod ngrams;
