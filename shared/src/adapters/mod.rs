@@ -1,6 +1,7 @@
 //! The AWS adapters that implement the ports: DynamoDB (`dynamo`, with the key formats in
 //! `keys` and the item shapes in `items`, docs/data-model.md), its stream records (`stream`),
-//! SNS integration events (`sns`), and staff notifications by SES email and SNS SMS (`notify`).
+//! SNS integration events and SMS (`sns`), SES email (`ses`), and the notifier that sends staff
+//! notifications over both (`notify`).
 
 pub mod dynamo;
 pub mod items;
@@ -8,6 +9,7 @@ pub mod keys;
 #[cfg(test)]
 pub mod memory;
 pub mod notify;
+mod ses;
 pub mod sns;
 pub mod stream;
 

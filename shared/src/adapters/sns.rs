@@ -1,11 +1,13 @@
-//! `SnsPublisher`: integration events on the project's SNS topic, with the `event_type`
-//! message attribute subscribers filter on.
+//! SNS: `SnsPublisher` puts integration events on the project's topic, with the `event_type`
+//! message attribute subscribers filter on; `send_sms` texts a staff member (for `AwsNotifier`).
 
 use aws_sdk_sns::error::DisplayErrorContext;
 use aws_sdk_sns::types::MessageAttributeValue;
 
+use super::notify::classify;
 use crate::domain::events::IntegrationEvent;
-use crate::ports::{EventPublisher, PublishError};
+use crate::domain::PhoneNumber;
+use crate::ports::{ChannelError, EventPublisher, PublishError};
 
 #[derive(Clone, Debug)]
 pub struct SnsPublisher {
@@ -43,4 +45,30 @@ impl EventPublisher for SnsPublisher {
             .map_err(|e| fail(DisplayErrorContext(e).to_string()))?;
         Ok(())
     }
+}
+
+/// An SMS straight to a phone number, typed `Transactional` (SNS's type for critical,
+/// non-marketing messages).
+pub(super) async fn send_sms(
+    sns: &aws_sdk_sns::Client,
+    to: &PhoneNumber,
+    text: &str,
+) -> Result<(), ChannelError> {
+    let sms_type = MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value("Transactional")
+        .build()
+        .map_err(|e| ChannelError {
+            channel: "sms",
+            retryable: false,
+            detail: e.to_string(),
+        })?;
+    sns.publish()
+        .phone_number(to.as_str())
+        .message(text)
+        .message_attributes("AWS.SNS.SMS.SMSType", sms_type)
+        .send()
+        .await
+        .map_err(|e| classify("sms", e))?;
+    Ok(())
 }
