@@ -36,6 +36,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "no_failures",
     ),
     ("NotifyFunction", "dynamodb-lead-insert.json", "no_failures"),
+    (
+        "PublishEventsFunction",
+        "dynamodb-outbox-insert.json",
+        "no_failures",
+    ),
     ("FlushHeldSmsFunction", "schedule.json", "flushed"),
     ("NotificationsFunction", "notifications.json", "status=200"),
     // The settings sample makes u-7 an in-app recipient and the lead-insert sample notified

@@ -13,6 +13,7 @@ const STATUS: &str = "/leads/{id}/status";
 #[tokio::test]
 async fn notes_record_author_and_time_and_copies_publish_note_copied() {
     let app = TestApp::new().await;
+    let _publishing = app.publishing().await;
     let id = app.lead("c1", json!({})).await;
     let r = app
         .act(
@@ -37,10 +38,11 @@ async fn notes_record_author_and_time_and_copies_publish_note_copied() {
     assert_eq!(last["action"], "note_added");
     assert_eq!(last["actor_id"], "u-7");
 
-    let events = app.probe.drain().await;
+    let events = app.published("NoteCopied", 2).await;
     assert_eq!(events.len(), 2, "{events:?}");
-    for (event_type, msg) in &events {
-        assert_eq!(event_type, "NoteCopied");
+    for event in &events {
+        let msg = &event.message;
+        assert!(event.event_id.starts_with(&format!("{id}.2.")), "{event:?}");
         assert_eq!(msg["lead_id"], id.as_str());
         assert_eq!(msg["customer_id"], "c-881");
         assert_eq!(msg["location_id"], "l-42");
@@ -50,7 +52,7 @@ async fn notes_record_author_and_time_and_copies_publish_note_copied() {
     }
     let mut targets: Vec<&str> = events
         .iter()
-        .map(|(_, m)| m["target"].as_str().unwrap())
+        .map(|e| e.message["target"].as_str().unwrap())
         .collect();
     targets.sort();
     assert_eq!(targets, vec!["customer", "location"]);
@@ -59,6 +61,7 @@ async fn notes_record_author_and_time_and_copies_publish_note_copied() {
 #[tokio::test]
 async fn bad_notes_are_400_and_change_nothing() {
     let app = TestApp::new().await;
+    let _publishing = app.publishing().await;
     let id = app
         .lead("c1", json!({"customer_id": null, "location_id": "l-1"}))
         .await;
@@ -83,7 +86,6 @@ async fn bad_notes_are_400_and_change_nothing() {
     let d = app.detail(&id).await;
     assert_eq!(d["version"], 1, "nothing written");
     assert_eq!(d["notes"], json!([]));
-    assert!(app.probe.drain().await.is_empty());
     let r = app
         .act(
             "POST",
@@ -93,6 +95,10 @@ async fn bad_notes_are_400_and_change_nothing() {
         )
         .await;
     assert_eq!(r.status, 201);
+    // Only the accepted note was copied.
+    let copied = app.published("NoteCopied", 1).await;
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    assert_eq!(copied[0].message["target"], "location");
 }
 
 #[tokio::test]
@@ -164,6 +170,7 @@ async fn dismissing_moves_to_done_and_repeating_it_changes_nothing() {
 #[tokio::test]
 async fn call_back_needs_a_caller_id_then_counts_attempts_and_publishes() {
     let app = TestApp::new().await;
+    let _publishing = app.publishing().await;
     let id = app.lead("c1", json!({})).await;
     let r = app.act("POST", CALLBACK, &id, "{}").await;
     r.assert_error(400, "validation_failed");
@@ -181,10 +188,11 @@ async fn call_back_needs_a_caller_id_then_counts_attempts_and_publishes() {
     assert_eq!(r.body["callback_attempts"], 2, "every attempt counts");
     assert_eq!(r.body["version"], 3);
 
-    let events = app.probe.drain().await;
-    assert_eq!(events.len(), 2);
-    let (event_type, msg) = &events[0];
-    assert_eq!(event_type, "CallbackRequested");
+    let mut events = app.published("CallbackRequested", 2).await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    events.sort_by_key(|e| e.message["attempt"].as_u64());
+    let msg = &events[0].message;
+    assert_eq!(msg["attempt"], 1);
     assert_eq!(msg["lead_id"], id.as_str());
     assert_eq!(msg["customer_phone"], "+15125550100");
     assert_eq!(msg["caller_id"], "+15125550000");

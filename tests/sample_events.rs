@@ -44,19 +44,22 @@ async fn every_sample_event_is_accepted_by_its_handler() {
     let notify_state = notify::State {
         store: store.clone(),
         notifier: notifier.clone(),
-        publisher: app.publisher(),
         config: scl_shared::service::notify::NotifyConfig {
             app_url: "https://scl.example.com".into(),
         },
     };
     let resp = notify::handle_payload(&notify_state, &sample("dynamodb-lead-insert.json")).await;
     assert!(resp.batch_item_failures.is_empty());
-    assert!(app
-        .probe
-        .drain()
-        .await
-        .iter()
-        .any(|(t, _)| t == "LeadCreated"));
+    let events = publish_events::State {
+        publisher: app.publisher(),
+    };
+    let resp =
+        publish_events::handle_payload(&events, &sample("dynamodb-outbox-insert.json")).await;
+    assert!(resp.batch_item_failures.is_empty());
+    let published = app.probe.drain().await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0].event_type, "LeadCreated");
+    assert_eq!(published[0].event_id, "01JDX3Q8M7V4K2N9P5R6S8T0W1.1.0");
     let flushed = flush_held_sms::handle_payload(
         &flush_held_sms::State {
             store: store.clone(),

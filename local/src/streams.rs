@@ -1,7 +1,8 @@
 //! The DynamoDB Streams event source mapping, played locally: polls DynamoDB Local's stream,
 //! applies the mapping's filter criteria, invokes the function with batches in Lambda's event
 //! shape, honours `ReportBatchItemFailures` (retry from the first failed record), and after
-//! `MaximumRetryAttempts` sends the failing record to the on-failure SQS queue and moves on.
+//! `MaximumRetryAttempts` (when not -1) sends the failing record to the on-failure SQS queue and
+//! moves on.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -280,13 +281,20 @@ impl StreamMapping {
             // Records before the first failure are checkpointed; retry from the failure.
             pending.drain(..index);
             attempts += 1;
-            if attempts > self.source.maximum_retry_attempts {
+            if self
+                .source
+                .maximum_retry_attempts
+                .is_some_and(|max| attempts > max)
+            {
                 let record = pending.remove(0);
                 self.send_to_on_failure(&record, attempts, result.err(), sqs)
                     .await;
                 attempts = 0;
             } else {
-                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempts))).await;
+                // Growing pauses, capped so a record retried until its service is back is
+                // delivered within about a second of the recovery.
+                let pause = 50 * u64::from(attempts.min(20));
+                tokio::time::sleep(Duration::from_millis(pause)).await;
             }
         }
     }

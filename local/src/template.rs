@@ -57,7 +57,9 @@ pub struct StreamSourceDef {
     /// Logical id of the table whose stream feeds the function.
     pub table: String,
     pub batch_size: usize,
-    pub maximum_retry_attempts: u32,
+    /// `None` (`-1`, Lambda's default): retried until it succeeds (on AWS, until the record is
+    /// `MaximumRecordAgeInSeconds` old; the local stack keeps no record ages).
+    pub maximum_retry_attempts: Option<u32>,
     pub report_batch_item_failures: bool,
     /// Parsed `FilterCriteria.Filters[].Pattern`s; a record passes if any matches.
     pub filters: Vec<serde_json::Value>,
@@ -214,7 +216,9 @@ impl Template {
                                 stream_sources.push(StreamSourceDef {
                                     table,
                                     batch_size: num("BatchSize", 100) as usize,
-                                    maximum_retry_attempts: num("MaximumRetryAttempts", 3) as u32,
+                                    maximum_retry_attempts: get(&p, "MaximumRetryAttempts")
+                                        .and_then(Value::as_i64)
+                                        .and_then(|n| u32::try_from(n).ok()),
                                     report_batch_item_failures: get(&p, "FunctionResponseTypes")
                                         .and_then(Value::as_sequence)
                                         .is_some_and(|s| {

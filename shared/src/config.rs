@@ -27,11 +27,16 @@ pub struct ColdStart {
 /// JSON logs, the phone-number metadata every handler parses with, the AWS configuration and
 /// the table: the start of every function's `main`.
 pub async fn cold_start() -> Result<ColdStart, ConfigError> {
-    crate::telemetry::init();
+    let sdk = init().await;
     crate::domain::PhoneNumber::preload_metadata();
-    let sdk = aws_config().await;
     let store = dynamo_store(&sdk).await?;
     Ok(ColdStart { sdk, store })
+}
+
+/// JSON logs and the AWS configuration: the start of a function that needs no table.
+pub async fn init() -> aws_config::SdkConfig {
+    crate::telemetry::init();
+    aws_config().await
 }
 
 pub async fn aws_config() -> aws_config::SdkConfig {

@@ -5,9 +5,3 @@
 pub struct WithStore<S> {
     pub store: S,
 }
-
-/// A handler that changes leads and publishes the integration events the change causes.
-pub struct WithStoreAndPublisher<S, P> {
-    pub store: S,
-    pub publisher: P,
-}

@@ -62,6 +62,8 @@ impl Resp {
 pub struct TestApp {
     pub env: TestEnv,
     pub probe: TopicProbe,
+    /// Events taken off the topic that no `published` call has asked for yet.
+    unclaimed: std::sync::Mutex<Vec<crate::Published>>,
 }
 
 /// One HTTP request to a route, built up and then sent to the route's handler.
@@ -190,6 +192,7 @@ impl TestApp {
         TestApp {
             env: TestEnv::new().await,
             probe: TopicProbe::new().await,
+            unclaimed: Default::default(),
         }
     }
 
@@ -236,7 +239,6 @@ impl TestApp {
     /// The handler of `method route`, with the app's table and topic, called with `req`.
     async fn dispatch(&self, method: &str, route: &str, req: Request) -> Resp {
         let store = || self.env.store.clone();
-        let publisher = || self.probe.publisher();
         let resp = match (method, route) {
             ("GET", "/leads") => {
                 list_leads::handle(&list_leads::State { store: store() }, req).await
@@ -248,32 +250,16 @@ impl TestApp {
                 search_transcript::handle(&search_transcript::State { store: store() }, req).await
             }
             ("POST", "/leads/{id}/notes") => {
-                let state = add_note::State {
-                    store: store(),
-                    publisher: publisher(),
-                };
-                add_note::handle(&state, req).await
+                add_note::handle(&add_note::State { store: store() }, req).await
             }
             ("POST", "/leads/{id}/dismiss") => {
-                let state = dismiss_lead::State {
-                    store: store(),
-                    publisher: (),
-                };
-                dismiss_lead::handle(&state, req).await
+                dismiss_lead::handle(&dismiss_lead::State { store: store() }, req).await
             }
             ("POST", "/leads/{id}/callback") => {
-                let state = callback::State {
-                    store: store(),
-                    publisher: publisher(),
-                };
-                callback::handle(&state, req).await
+                callback::handle(&callback::State { store: store() }, req).await
             }
             ("PUT", "/leads/{id}/status") => {
-                let state = update_status::State {
-                    store: store(),
-                    publisher: (),
-                };
-                update_status::handle(&state, req).await
+                update_status::handle(&update_status::State { store: store() }, req).await
             }
             ("GET", "/banner") => banner::handle(&banner::State { store: store() }, req).await,
             (_, "/settings") => settings::handle(&settings::State { store: store() }, req).await,
@@ -295,6 +281,39 @@ impl TestApp {
             other => panic!("no route {other:?} in the test app"),
         };
         Resp::of(resp.expect("handlers answer every request"))
+    }
+
+    /// The outbox's events published to the app's topic while the returned run lives (the
+    /// table's stream through PublishEventsFunction's handler, as the local stack runs it).
+    pub async fn publishing(&self) -> crate::StreamMappingRun {
+        crate::StreamMappingRun::events(&self.env, &self.probe).await
+    }
+
+    /// The events of type `event_type` on the app's topic, once `count` of them have arrived
+    /// (see `TopicProbe::wait_for`); needs `publishing()` running.
+    /// Events of other types stay for a later call.
+    pub async fn published(&self, event_type: &str, count: usize) -> Vec<crate::Published> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let matching = |arrived: &[crate::Published]| {
+            arrived
+                .iter()
+                .filter(|p| p.event_type == event_type)
+                .count()
+        };
+        let mut arrived =
+            std::mem::take(&mut *self.unclaimed.lock().unwrap_or_else(|e| e.into_inner()));
+        while matching(&arrived) < count && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            arrived.extend(self.probe.drain().await);
+        }
+        // A moment more, so a test expecting exactly `count` sees one too many.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        arrived.extend(self.probe.drain().await);
+        let (mine, rest) = arrived
+            .into_iter()
+            .partition(|p| p.event_type == event_type);
+        *self.unclaimed.lock().unwrap_or_else(|e| e.into_inner()) = rest;
+        mine
     }
 
     // Events in.

@@ -252,8 +252,8 @@ impl TopicProbe {
         scl_shared::adapters::SnsPublisher::new(self.sns.clone(), self.topic_arn.clone())
     }
 
-    /// Every event delivered so far, as (event_type attribute, message JSON).
-    pub async fn drain(&self) -> Vec<(String, Value)> {
+    /// Every event delivered so far.
+    pub async fn drain(&self) -> Vec<Published> {
         let mut out = vec![];
         loop {
             let msgs = self
@@ -273,13 +273,17 @@ impl TopicProbe {
             for m in msgs {
                 // SNS wraps the message in its JSON envelope, with the message attributes.
                 let envelope: Value = serde_json::from_str(m.body().unwrap()).unwrap();
-                let event_type = envelope["MessageAttributes"]["event_type"]["Value"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                let message: Value =
-                    serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
-                out.push((event_type, message));
+                let attribute = |name: &str| {
+                    envelope["MessageAttributes"][name]["Value"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                out.push(Published {
+                    event_type: attribute("event_type"),
+                    event_id: attribute("event_id"),
+                    message: serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap(),
+                });
                 self.sqs
                     .delete_message()
                     .queue_url(&self.queue_url)
@@ -290,6 +294,14 @@ impl TopicProbe {
             }
         }
     }
+}
+
+/// One message on the project's topic: its attributes and its JSON body.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub event_type: String,
+    pub event_id: String,
+    pub message: Value,
 }
 
 /// A `JobBooked` EventBridge event.
@@ -333,6 +345,26 @@ impl StreamMappingRun {
             serde_json::to_value(booking_stream::handle_payload(&state, &event).await)
         });
         Self::run(env, "BookingStreamFunction", invoke).await
+    }
+
+    /// The table's stream -> PublishEventsFunction's handler, publishing to `probe`'s topic.
+    pub async fn events(env: &TestEnv, probe: &TopicProbe) -> StreamMappingRun {
+        Self::events_through(env, probe.publisher()).await
+    }
+
+    /// The table's stream -> PublishEventsFunction's handler, publishing through `publisher`.
+    pub async fn events_through<P>(env: &TestEnv, publisher: P) -> StreamMappingRun
+    where
+        P: scl_shared::ports::EventPublisher + Clone + 'static,
+    {
+        let invoke = Self::handler(env, move |_, event| {
+            let publisher = publisher.clone();
+            async move {
+                let state = publish_events::State { publisher };
+                serde_json::to_value(publish_events::handle_payload(&state, &event).await)
+            }
+        });
+        Self::run(env, "PublishEventsFunction", invoke).await
     }
 
     /// The table's stream -> LearnLabelsFunction's handler.

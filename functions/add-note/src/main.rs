@@ -7,9 +7,6 @@ use lambda_http::{service_fn, Error, Request};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let cold = scl_shared::config::cold_start().await?;
-    let state = State {
-        store: cold.store,
-        publisher: scl_shared::config::sns_publisher(&cold.sdk)?,
-    };
+    let state = State { store: cold.store };
     lambda_http::run(service_fn(|req: Request| handle(&state, req))).await
 }

@@ -1,46 +1,42 @@
-//! `NotifyFunction`: new leads from the table's stream -> in-app, email and SMS notifications
-//! and `LeadCreated`. Reports failed records by sequence number.
+//! `NotifyFunction`: new leads from the table's stream -> in-app, email and SMS notifications.
+//! Reports failed records by sequence number.
 
 use lambda_runtime::{Error, LambdaEvent};
 use scl_shared::adapters::stream::decode_batch;
-use scl_shared::adapters::{AwsNotifier, DynamoStore, SnsPublisher};
+use scl_shared::adapters::{AwsNotifier, DynamoStore};
 use scl_shared::domain::lead::now_millis;
-use scl_shared::ports::{EventPublisher, NotificationStore, Notifier, SettingsStore};
+use scl_shared::ports::{NotificationStore, Notifier, SettingsStore};
 use scl_shared::service::notify::NotifyConfig;
 use scl_shared::service::stream::{handle_lead_batch, BatchResponse};
 use serde_json::Value;
 use tracing::Instrument;
 
-pub struct State<S = DynamoStore, N = AwsNotifier, P = SnsPublisher> {
+pub struct State<S = DynamoStore, N = AwsNotifier> {
     pub store: S,
     pub notifier: N,
-    pub publisher: P,
     pub config: NotifyConfig,
 }
 
-pub async fn handle<S, N, P>(
-    state: &State<S, N, P>,
+pub async fn handle<S, N>(
+    state: &State<S, N>,
     event: LambdaEvent<Value>,
 ) -> Result<BatchResponse, Error>
 where
     S: NotificationStore + SettingsStore,
     N: Notifier,
-    P: EventPublisher,
 {
     let span = tracing::info_span!("notify", request_id = %event.context.request_id);
     Ok(handle_payload(state, &event.payload).instrument(span).await)
 }
 
-pub async fn handle_payload<S, N, P>(state: &State<S, N, P>, payload: &Value) -> BatchResponse
+pub async fn handle_payload<S, N>(state: &State<S, N>, payload: &Value) -> BatchResponse
 where
     S: NotificationStore + SettingsStore,
     N: Notifier,
-    P: EventPublisher,
 {
     handle_lead_batch(
         &state.store,
         &state.notifier,
-        &state.publisher,
         &state.config,
         &decode_batch(payload),
         now_millis(),

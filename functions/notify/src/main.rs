@@ -11,7 +11,6 @@ async fn main() -> Result<(), Error> {
     let state = State {
         store: cold.store,
         notifier: scl_shared::config::aws_notifier(&cold.sdk)?,
-        publisher: scl_shared::config::sns_publisher(&cold.sdk)?,
         config: scl_shared::config::notify_config()?,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {

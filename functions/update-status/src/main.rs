@@ -7,9 +7,6 @@ use update_status::{handle, State};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let cold = scl_shared::config::cold_start().await?;
-    let state = State {
-        store: cold.store,
-        publisher: (),
-    };
+    let state = State { store: cold.store };
     lambda_http::run(service_fn(|req: Request| handle(&state, req))).await
 }

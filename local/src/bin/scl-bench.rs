@@ -161,6 +161,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("PromoteCallFunction", "promote-call.json"),
     ("DetectionFunction", "detection-stats.json"),
     ("LearnLabelsFunction", "dynamodb-lead-modify.json"),
+    ("PublishEventsFunction", "dynamodb-outbox-insert.json"),
 ];
 
 async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {

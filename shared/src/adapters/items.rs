@@ -113,6 +113,24 @@ pub struct HistoryItem {
     pub entry: HistoryEntry,
 }
 
+pub const ENTITY_OUTBOX: &str = "outbox";
+/// Outbox items exist to reach the table's stream, whose mapping gives up on a record after a
+/// day; they stay a week for an operator to look at, then expire.
+pub const OUTBOX_TTL_DAYS: i64 = 7;
+
+/// An event out, written with its change; the stream hands it to PublishEventsFunction.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub event_id: String,
+    pub event_type: String,
+    /// The message body, JSON text.
+    pub payload: String,
+    pub expires_at: i64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NoteItem {
     pub pk: String,

@@ -46,6 +46,16 @@ pub fn lead_pk(tenant: &TenantId, lead: &LeadId) -> String {
     format!("TENANT#{tenant}#LEAD#{lead}")
 }
 
+/// The lead's events out, waiting in the outbox for the table's stream to publish them.
+pub fn outbox_pk(tenant: &TenantId, lead: &LeadId) -> String {
+    format!("TENANT#{tenant}#OUTBOX#{lead}")
+}
+
+/// The `n`th event of the change that made the lead `version`.
+pub fn outbox_sk(version: u64, n: usize) -> String {
+    format!("EVENT#{version:010}#{n:02}")
+}
+
 pub fn call_marker_pk(tenant: &TenantId, call: &CallId) -> String {
     format!("TENANT#{tenant}#CALL#{call}")
 }

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use crate::domain::detection::adaptation::{CountedLabel, Learning};
-use crate::domain::events::IntegrationEvent;
+use crate::domain::events::PendingEvent;
 use crate::domain::lead::{HistoryEntry, Lead};
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::ColdAfterDays;
@@ -30,6 +30,8 @@ pub struct MemoryStore {
     settings: Mutex<HashMap<TenantId, (TenantSettings, u64)>>,
     learning: Mutex<HashMap<TenantId, (Learning, u64)>>,
     labels: Mutex<HashMap<LeadId, (CountedLabel, u64)>>,
+    /// Events written with their changes, by event id (the outbox).
+    outbox: Mutex<Vec<PendingEvent>>,
     /// Runs before the next lead write, against the stored lead (bumping its version).
     interference: Mutex<Vec<Interference>>,
     /// The next this-many writes of the learning or the settings find them changed.
@@ -60,6 +62,11 @@ impl MemoryStore {
             .collect();
         h.sort_by_key(|e| e.at);
         h
+    }
+
+    /// The events written to the outbox, in write order.
+    pub fn outbox(&self) -> Vec<PendingEvent> {
+        lock(&self.outbox).clone()
     }
 
     /// Another writer changes the lead right before our next write of it.
@@ -105,6 +112,14 @@ impl LeadCommands for MemoryStore {
             return Err(StoreError::AlreadyProcessed);
         }
         history.insert((change.lead.id, entry_id), change.history.clone());
+        let lead = &change.lead;
+        lock(&self.outbox).extend(
+            change
+                .events
+                .iter()
+                .enumerate()
+                .map(|(n, e)| PendingEvent::of(e, &lead.id, lead.version, n)),
+        );
         *stored = change.lead.clone();
         Ok(())
     }
@@ -235,15 +250,16 @@ impl LearningStore for MemoryStore {
 /// Records what was published; can be told to fail.
 #[derive(Default)]
 pub struct MemoryPublisher {
-    pub published: Mutex<Vec<IntegrationEvent>>,
+    pub published: Mutex<Vec<PendingEvent>>,
     pub failing: Mutex<bool>,
 }
 
 impl EventPublisher for MemoryPublisher {
-    async fn publish(&self, event: &IntegrationEvent) -> Result<(), PublishError> {
+    async fn publish(&self, event: &PendingEvent) -> Result<(), PublishError> {
         if *lock(&self.failing) {
             return Err(PublishError {
-                event_type: event.event_type(),
+                event_type: event.event_type.clone(),
+                event_id: event.event_id.clone(),
                 detail: "topic unavailable".into(),
             });
         }

@@ -5,7 +5,7 @@ use aws_sdk_sns::error::DisplayErrorContext;
 use aws_sdk_sns::types::MessageAttributeValue;
 
 use super::notify::classify;
-use crate::domain::events::IntegrationEvent;
+use crate::domain::events::PendingEvent;
 use crate::domain::PhoneNumber;
 use crate::ports::{ChannelError, EventPublisher, PublishError};
 
@@ -25,21 +25,25 @@ impl SnsPublisher {
 }
 
 impl EventPublisher for SnsPublisher {
-    async fn publish(&self, event: &IntegrationEvent) -> Result<(), PublishError> {
+    async fn publish(&self, event: &PendingEvent) -> Result<(), PublishError> {
         let fail = |detail: String| PublishError {
-            event_type: event.event_type(),
+            event_type: event.event_type.clone(),
+            event_id: event.event_id.clone(),
             detail,
         };
-        let attr = MessageAttributeValue::builder()
-            .data_type("String")
-            .string_value(event.event_type())
-            .build()
-            .map_err(|e| fail(e.to_string()))?;
+        let attr = |value: &str| {
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .map_err(|e| fail(e.to_string()))
+        };
         self.client
             .publish()
             .topic_arn(&self.topic_arn)
-            .message(event.payload().to_string())
-            .message_attributes("event_type", attr)
+            .message(&event.payload)
+            .message_attributes("event_type", attr(&event.event_type)?)
+            .message_attributes("event_id", attr(&event.event_id)?)
             .send()
             .await
             .map_err(|e| fail(DisplayErrorContext(e).to_string()))?;

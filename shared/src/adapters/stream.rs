@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::items::{BookingItem, LeadItem, ENTITY_BOOKING, ENTITY_LEAD};
+use super::items::{BookingItem, LeadItem, OutboxItem, ENTITY_BOOKING, ENTITY_LEAD, ENTITY_OUTBOX};
+use crate::domain::events::PendingEvent;
 use crate::ports::{StreamRecord, TableChange};
 
 /// Every record of a batch, in order.
@@ -55,6 +56,15 @@ fn change(record: &Value) -> Result<TableChange, String> {
     match (event, entity.as_str()) {
         (Some("INSERT"), ENTITY_BOOKING) => serde_dynamo::from_item::<_, BookingItem>(new)
             .map(|b| TableChange::BookingInserted(b.booking))
+            .map_err(|e| e.to_string()),
+        (Some("INSERT"), ENTITY_OUTBOX) => serde_dynamo::from_item::<_, OutboxItem>(new)
+            .map(|o| {
+                TableChange::EventPending(PendingEvent {
+                    event_id: o.event_id,
+                    event_type: o.event_type,
+                    payload: o.payload,
+                })
+            })
             .map_err(|e| e.to_string()),
         (_, ENTITY_LEAD) => {
             let before = match image(record, "OldImage")? {

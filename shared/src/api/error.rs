@@ -125,7 +125,6 @@ impl From<crate::service::actions::ActionError> for ApiError {
             A::Transition(t) => ApiError::Transition(t),
             A::Validation(f) => ApiError::Validation(f),
             A::Store(s) => s.into(),
-            A::Publish(p) => ApiError::Internal(Box::new(p)),
         }
     }
 }

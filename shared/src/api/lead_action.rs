@@ -9,18 +9,34 @@ use super::view::LeadView;
 use super::{json, reject_query_params, ApiError, Caller, Scope};
 use crate::domain::commands::{parse_body, parse_if_match};
 use crate::domain::{FieldError, LeadId};
-use crate::ports::{EventPublisher, LeadCommands, SettingsStore};
+use crate::ports::{LeadCommands, SettingsStore};
 use crate::service::actions::{act, ActingUser, ActionRequest, CsrAction};
+use crate::state::WithStore;
 
-pub async fn run<S, P>(
+/// A CSR action route's whole handler: `parse` reads the body into the action; the answer (or
+/// the contract's error) as JSON, in the request's `span`.
+pub async fn handle<S>(
+    state: &WithStore<S>,
+    req: &Request,
+    span: tracing::Span,
+    parse: impl FnOnce(&Value) -> Result<CsrAction, FieldError>,
+) -> Result<Response<Body>, lambda_http::Error>
+where
+    S: LeadCommands + SettingsStore,
+{
+    use tracing::Instrument;
+    Ok(super::respond(
+        run(&state.store, req, parse).instrument(span).await,
+    ))
+}
+
+async fn run<S>(
     store: &S,
-    publisher: &P,
     req: &Request,
     parse: impl FnOnce(&Value) -> Result<CsrAction, FieldError>,
 ) -> Result<Response<Body>, ApiError>
 where
     S: LeadCommands + SettingsStore,
-    P: EventPublisher,
 {
     let caller = Caller::authorize(req, Scope::View)?;
     reject_query_params(req, &[])?;
@@ -37,7 +53,6 @@ where
     };
     let outcome = act(
         store,
-        publisher,
         ActionRequest {
             tenant: &caller.tenant_id,
             lead_id: &id,

@@ -48,6 +48,7 @@ impl CopyTarget {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddNote {
     pub text: String,
+    /// Each target at most once.
     pub copy_to: Vec<CopyTarget>,
 }
 
@@ -61,10 +62,12 @@ impl AddNote {
             copy_to: Vec<CopyTarget>,
         }
         let raw: Raw = from_value_named("", body)?;
-        let mut copy_to = raw.copy_to;
-        copy_to.dedup();
-        if copy_to.len() == 2 && copy_to[0] == copy_to[1] {
-            copy_to.truncate(1);
+        // A set: each target once, in the order first given.
+        let mut copy_to = Vec::with_capacity(raw.copy_to.len());
+        for target in raw.copy_to {
+            if !copy_to.contains(&target) {
+                copy_to.push(target);
+            }
         }
         Ok(AddNote {
             text: required_text("text", raw.text, MAX_NOTE_TEXT)?,
@@ -176,6 +179,14 @@ mod tests {
         assert_eq!(
             (n.text.as_str(), n.copy_to),
             ("hi", vec![CopyTarget::Customer])
+        );
+        let n =
+            AddNote::parse(&json!({"text": "x", "copy_to": ["customer", "location", "customer"]}))
+                .unwrap();
+        assert_eq!(
+            n.copy_to,
+            vec![CopyTarget::Customer, CopyTarget::Location],
+            "a set: one NoteCopied per target"
         );
     }
 

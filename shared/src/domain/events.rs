@@ -1,5 +1,10 @@
 //! Events for other systems (docs/api.md, Events out): one type each, serialised to exactly the
-//! documented payload, published with the `event_type` attribute subscribers filter on.
+//! documented payload, published with the `event_type` attribute subscribers filter on and an
+//! `event_id` that stays the same however often the event is delivered.
+//!
+//! Events are never published by the code that makes the change: they are written in the same
+//! transaction as the change (the outbox) and published from the table's stream, so a change is
+//! never without its events and an unavailable SNS never fails a CSR's request.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -7,6 +12,7 @@ use serde_json::Value;
 
 use super::commands::CopyTarget;
 use super::ids::{CrmId, LeadId, TenantId, UserId};
+use super::lead::Lead;
 use super::phone::PhoneNumber;
 
 /// The telephony platform is asked to call the customer back.
@@ -43,6 +49,18 @@ pub struct LeadCreated {
     pub created_at: DateTime<Utc>,
 }
 
+impl LeadCreated {
+    /// The event of a lead just created (flagged by detection or promoted by a CSR).
+    pub fn of(lead: &Lead) -> IntegrationEvent {
+        IntegrationEvent::LeadCreated(LeadCreated {
+            tenant_id: lead.tenant_id.clone(),
+            lead_id: lead.id,
+            customer_phone: lead.customer.phone.clone(),
+            created_at: lead.created_at,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum IntegrationEvent {
     CallbackRequested(CallbackRequested),
@@ -69,6 +87,28 @@ impl IntegrationEvent {
         };
         // Plain data of strings, numbers and options: serialising cannot fail.
         v.unwrap_or(Value::Null)
+    }
+}
+
+/// An event as written beside its change and published later: what subscribers receive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEvent {
+    /// `<lead id>.<lead version>.<n>`: one change of a lead makes its version, so the id is
+    /// unique per event and the same for every delivery of it (consumers dedupe on it).
+    pub event_id: String,
+    pub event_type: String,
+    /// The message body (JSON text).
+    pub payload: String,
+}
+
+impl PendingEvent {
+    /// The `n`th event of the change that made `lead` version `version`.
+    pub fn of(event: &IntegrationEvent, lead: &LeadId, version: u64, n: usize) -> PendingEvent {
+        PendingEvent {
+            event_id: format!("{lead}.{version}.{n}"),
+            event_type: event.event_type().to_owned(),
+            payload: event.payload().to_string(),
+        }
     }
 }
 

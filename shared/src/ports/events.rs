@@ -1,29 +1,20 @@
-//! Integration events out (docs/api.md, Events out).
+//! Integration events out (docs/api.md, Events out), published from the outbox.
 
 use std::future::Future;
 
-use crate::domain::events::IntegrationEvent;
+use crate::domain::events::PendingEvent;
 
 #[derive(Debug, thiserror::Error)]
-#[error("publishing {event_type} failed: {detail}")]
+#[error("publishing {event_type} {event_id} failed: {detail}")]
 pub struct PublishError {
-    pub event_type: &'static str,
+    pub event_type: String,
+    pub event_id: String,
     pub detail: String,
 }
 
 pub trait EventPublisher: Send + Sync {
     fn publish(
         &self,
-        event: &IntegrationEvent,
+        event: &PendingEvent,
     ) -> impl Future<Output = Result<(), PublishError>> + Send;
-}
-
-/// For functions that publish nothing: an attempt to publish is a bug, reported as an error.
-impl EventPublisher for () {
-    async fn publish(&self, event: &IntegrationEvent) -> Result<(), PublishError> {
-        Err(PublishError {
-            event_type: event.event_type(),
-            detail: "this function has no event publisher".into(),
-        })
-    }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use crate::domain::events::IntegrationEvent;
 use crate::domain::lead::Note;
 use crate::domain::{
     CallId, CallInfo, HistoryEntry, Lead, LeadDetail, LeadId, PhoneNumber, TenantId, Transcript,
@@ -45,6 +46,8 @@ pub struct LeadWrite {
     pub transcript: Vec<TranscriptSegment>,
     pub history: HistoryEntry,
     pub decision: CallDecision,
+    /// Events out, written in the same transaction (the outbox).
+    pub events: Vec<IntegrationEvent>,
 }
 
 /// A change to one lead, written atomically with its history entry (and note).
@@ -56,6 +59,8 @@ pub struct LeadChange {
     /// A deterministic id for the history entry when the change comes from an event that may
     /// be redelivered (a booking): a second delivery finds the entry and writes nothing.
     pub history_id: Option<String>,
+    /// Events out, written in the same transaction (the outbox).
+    pub events: Vec<IntegrationEvent>,
 }
 
 pub trait LeadCommands: Send + Sync {

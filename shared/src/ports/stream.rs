@@ -1,6 +1,7 @@
 //! The table's stream, as the services see it.
 
 use crate::domain::booking::JobBooked;
+use crate::domain::events::PendingEvent;
 use crate::domain::Lead;
 
 /// A change to one of the table's items, as its stream reports it, already decoded by the
@@ -14,6 +15,8 @@ pub enum TableChange {
         before: Option<Box<Lead>>,
         after: Box<Lead>,
     },
+    /// An event written to the outbox with the change that caused it.
+    EventPending(PendingEvent),
     /// Anything else the mapping passed on.
     Other,
 }

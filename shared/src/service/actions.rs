@@ -12,9 +12,7 @@ use crate::domain::lead::{Actor, HistoryAction, HistoryEntry, Lead, Note};
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::{transition, Action, Transition, TransitionError};
 use crate::domain::{FieldError, LeadId, TenantId, UserId};
-use crate::ports::{
-    EventPublisher, LeadChange, LeadCommands, PublishError, SettingsStore, StoreError,
-};
+use crate::ports::{LeadChange, LeadCommands, SettingsStore, StoreError};
 use crate::service::retry::{retry_on_conflict, Conflict};
 
 /// The signed-in user a request acts as: who history names, and the name notes show.
@@ -50,8 +48,6 @@ pub enum ActionError {
     Validation(#[from] FieldError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Publish(#[from] PublishError),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +97,7 @@ fn preconditions(
     }
 }
 
-/// The changed lead, its history entry and note, and the events to publish once written.
+/// The changed lead with its history entry, note and events out, to be written together.
 fn apply(
     action: &CsrAction,
     mut lead: Lead,
@@ -109,7 +105,7 @@ fn apply(
     actor: &ActingUser,
     settings: &TenantSettings,
     now: DateTime<Utc>,
-) -> (LeadChange, Vec<IntegrationEvent>) {
+) -> LeadChange {
     let from = lead.status;
     lead.status = to;
     lead.version += 1;
@@ -185,15 +181,13 @@ fn apply(
             history.note = s.note.clone();
         }
     }
-    (
-        LeadChange {
-            lead,
-            history,
-            note,
-            history_id: None,
-        },
+    LeadChange {
+        lead,
+        history,
+        note,
+        history_id: None,
         events,
-    )
+    }
 }
 
 /// One CSR action on one lead, as the route received it.
@@ -208,14 +202,9 @@ pub struct ActionRequest<'a> {
     pub now: DateTime<Utc>,
 }
 
-pub async fn act<S, P>(
-    store: &S,
-    publisher: &P,
-    request: ActionRequest<'_>,
-) -> Result<ActionOutcome, ActionError>
+pub async fn act<S>(store: &S, request: ActionRequest<'_>) -> Result<ActionOutcome, ActionError>
 where
     S: LeadCommands + SettingsStore,
-    P: EventPublisher,
 {
     let ActionRequest {
         tenant,
@@ -248,7 +237,9 @@ where
         };
         preconditions(action, &lead, settings)?;
         let expected = lead.version;
-        let (change, events) = apply(action, lead, to, actor, settings, now);
+        // The change's events are written with it (the outbox): a change is never without its
+        // events, and publishing them cannot fail the CSR's request.
+        let change = apply(action, lead, to, actor, settings, now);
         match store.save_change(&change, expected).await {
             Ok(()) => {}
             Err(StoreError::VersionConflict) if if_match.is_some() => {
@@ -257,10 +248,6 @@ where
             Err(e) => return Err(e.into()),
         }
         info!(lead_id = %lead_id, action = ?change.history.action, version = change.lead.version, "lead changed");
-        // Published after the write: a failed write never reaches other systems.
-        for event in &events {
-            publisher.publish(event).await?;
-        }
         Ok(ActionOutcome {
             lead: change.lead,
             note: change.note,
@@ -284,7 +271,7 @@ impl Conflict for ActionError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::{store_with_lead, MemoryPublisher};
+    use crate::adapters::memory::store_with_lead;
     use crate::domain::commands::Dismiss;
     use crate::domain::lead::now_millis;
     use crate::domain::settings::TenantSettings;
@@ -323,7 +310,7 @@ mod tests {
         let (store, tenant, id) = store_with_lead("512-555-0100");
         // Someone else adds a call-back attempt while we read.
         store.interfere(|l| l.callback_attempts += 1);
-        let out = act(&store, &(), request(&tenant, &id, &dismiss(), None))
+        let out = act(&store, request(&tenant, &id, &dismiss(), None))
             .await
             .unwrap();
         assert!(out.changed);
@@ -342,14 +329,14 @@ mod tests {
     async fn with_if_match_a_race_is_the_callers_conflict_and_nothing_is_written() {
         let (store, tenant, id) = store_with_lead("512-555-0100");
         store.interfere(|l| l.callback_attempts += 1);
-        let out = act(&store, &(), request(&tenant, &id, &dismiss(), Some(1))).await;
+        let out = act(&store, request(&tenant, &id, &dismiss(), Some(1))).await;
         assert!(matches!(out, Err(ActionError::VersionConflict)), "{out:?}");
         assert_eq!(store.lead(&id).unwrap().status, LeadStatus::New);
         assert!(store.history(&id).is_empty());
     }
 
     #[tokio::test]
-    async fn a_call_back_publishes_once_after_its_write_however_often_it_was_retried() {
+    async fn a_call_back_writes_its_event_once_with_the_change_however_often_it_was_retried() {
         let (store, tenant, id) = store_with_lead("512-555-0100");
         let settings = TenantSettings {
             callback_caller_id: Some(PhoneNumber::parse_field("c", "512-555-0000").unwrap()),
@@ -358,26 +345,27 @@ mod tests {
         store.save_settings(&tenant, &settings, 0).await.unwrap();
         store.interfere(|l| l.summary = "edited".into());
         store.interfere(|l| l.summary = "edited again".into());
-        let publisher = MemoryPublisher::default();
-        let out = act(
-            &store,
-            &publisher,
-            request(&tenant, &id, &CsrAction::CallBack, None),
-        )
-        .await
-        .unwrap();
+        let out = act(&store, request(&tenant, &id, &CsrAction::CallBack, None))
+            .await
+            .unwrap();
         assert_eq!(out.lead.callback_attempts, 1);
-        let published = publisher.published.lock().unwrap();
-        assert_eq!(published.len(), 1, "{published:?}");
-        assert_eq!(published[0].event_type(), "CallbackRequested");
-        assert_eq!(published[0].payload()["attempt"], 1);
+        let outbox = store.outbox();
+        assert_eq!(outbox.len(), 1, "{outbox:?}");
+        assert_eq!(outbox[0].event_type, "CallbackRequested");
+        assert_eq!(
+            outbox[0].event_id,
+            format!("{id}.4.0"),
+            "lead version 4: 1, two others, ours"
+        );
+        let payload: serde_json::Value = serde_json::from_str(&outbox[0].payload).unwrap();
+        assert_eq!(payload["attempt"], 1);
     }
 
     #[tokio::test]
     async fn an_action_on_a_missing_or_other_tenants_lead_is_not_found() {
         let (store, _, id) = store_with_lead("512-555-0100");
         let other = TenantId::parse("t", "t-2").unwrap();
-        let out = act(&store, &(), request(&other, &id, &dismiss(), None)).await;
+        let out = act(&store, request(&other, &id, &dismiss(), None)).await;
         assert!(matches!(out, Err(ActionError::NotFound)), "{out:?}");
     }
 }

@@ -133,6 +133,7 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
         history_id: Some(format!("BOOKING#{}", b.job_id)),
         lead: next,
         note: None,
+        events: Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@ use tracing::{info, Instrument};
 
 use crate::domain::call_event::CallCompleted;
 use crate::domain::detection::{Assessment, Detection};
+use crate::domain::events::LeadCreated;
 use crate::domain::lead::{Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
 use crate::domain::near_miss::NearMiss;
 use crate::domain::qualification::{qualify, Verdict};
@@ -256,6 +257,7 @@ async fn create<S: IngestStore>(
             detection.reasons.clone(),
             now,
         ),
+        events: vec![LeadCreated::of(&lead)],
         lead,
     };
     store.create_lead(&write).await?;
@@ -312,6 +314,7 @@ async fn attach<S: IngestStore>(
             detection.reasons.clone(),
             now,
         ),
+        events: Vec::new(),
         lead,
     };
     store.attach_call(&write, expected).await?;

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tracing::info;
 
+use crate::domain::events::LeadCreated;
 use crate::domain::lead::Lead;
 use crate::domain::{CallId, LeadId, TenantId};
 use crate::ports::{CallDecision, CallRecord, DecisionKind, LeadWrite, NearMissStore, StoreError};
@@ -52,6 +53,7 @@ pub async fn promote<S: NearMissStore>(
                 score: Some(lead.detection.score),
                 decided_at: now,
             },
+            events: vec![LeadCreated::of(&lead)],
             lead,
         };
         match store.promote(&write).await {

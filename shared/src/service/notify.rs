@@ -1,5 +1,5 @@
 //! New-lead notifications: in-app, email, SMS (held through quiet hours) to every configured
-//! recipient, plus `LeadCreated` for other systems. Each (lead, recipient, channel) is
+//! recipient (`LeadCreated` for other systems goes through the outbox, not here). Each (lead, recipient, channel) is
 //! delivered once: a delivery record is claimed before sending and finished after, so a
 //! redelivered stream record or a retried invocation skips what was already done.
 
@@ -10,13 +10,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tracing::{error, info};
 
-use crate::domain::events::{IntegrationEvent, LeadCreated};
 use crate::domain::lead::Lead;
 use crate::domain::notification::{self, sms_release_at};
 use crate::domain::settings::Channel;
 use crate::ports::{
-    ChannelError, DeliveryClaim, DeliveryKey, DeliveryStatus, EventPublisher, HeldSms,
-    NotificationStore, Notifier, SettingsStore, StoreError,
+    ChannelError, DeliveryClaim, DeliveryKey, DeliveryStatus, HeldSms, NotificationStore, Notifier,
+    SettingsStore, StoreError,
 };
 
 /// Attempts per channel before the failure is recorded (backoff 100 ms, 200 ms).
@@ -92,10 +91,9 @@ fn tally(report: &mut NotifyReport, user: &str, channel: &str, d: Delivered) {
     }
 }
 
-pub async fn notify_new_lead<S, N, P>(
+pub async fn notify_new_lead<S, N>(
     store: &S,
     notifier: &N,
-    publisher: &P,
     lead: &Lead,
     cfg: &NotifyConfig,
     now: DateTime<Utc>,
@@ -103,7 +101,6 @@ pub async fn notify_new_lead<S, N, P>(
 where
     S: NotificationStore + SettingsStore,
     N: Notifier,
-    P: EventPublisher,
 {
     let settings = store.settings(&lead.tenant_id).await?;
     let tz = settings.timezone.tz();
@@ -114,22 +111,6 @@ where
         user_id: user.to_owned(),
         channel,
     };
-
-    let event = IntegrationEvent::LeadCreated(LeadCreated {
-        tenant_id: lead.tenant_id.clone(),
-        lead_id: lead.id,
-        customer_phone: lead.customer.phone.clone(),
-        created_at: lead.created_at,
-    });
-    let d = deliver(store, &key("-", "lead_created"), now, || async {
-        publisher.publish(&event).await.map_err(|e| ChannelError {
-            channel: "lead_created",
-            retryable: true,
-            detail: e.to_string(),
-        })
-    })
-    .await?;
-    tally(&mut report, "-", "lead_created", d);
 
     for r in &settings.recipients {
         let user = r.user_id.as_str();

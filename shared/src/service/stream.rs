@@ -36,6 +36,10 @@ pub enum RecordError {
     Decode(String),
     #[error(transparent)]
     Store(#[from] crate::ports::StoreError),
+    #[error(transparent)]
+    Publish(#[from] crate::ports::PublishError),
+    #[error("not tried: an earlier record of the batch failed")]
+    AfterFailure,
 }
 
 /// Runs `f` on every record's change, each in its own span; collects the failures by
@@ -66,6 +70,32 @@ where
     response
 }
 
+/// Events written to the outbox -> the project's topic. A failed publish fails its record, so
+/// the mapping retries from it (and, after its retries, sends it to the on-failure queue); the
+/// records after it are not tried, so events go out in order and a retry repeats none that
+/// went out. The event's id is the same on every attempt, so subscribers can drop a repeat.
+pub async fn handle_event_batch<P: EventPublisher>(
+    publisher: &P,
+    records: &[StreamRecord],
+) -> BatchResponse {
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let failed = &failed;
+    for_each_record(records, |change| async move {
+        if failed.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(RecordError::AfterFailure);
+        }
+        if let TableChange::EventPending(event) = change {
+            if let Err(e) = publisher.publish(event).await {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(e.into());
+            }
+            tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "event published");
+        }
+        Ok(())
+    })
+    .await
+}
+
 /// New bookings -> automatic statuses.
 pub async fn handle_booking_batch<S: LeadCommands>(
     store: &S,
@@ -83,10 +113,9 @@ pub async fn handle_booking_batch<S: LeadCommands>(
 
 /// New leads -> notifications. Channel failures are recorded by the notification service and
 /// do not fail the record; storage failures do (the record is retried).
-pub async fn handle_lead_batch<S, N, P>(
+pub async fn handle_lead_batch<S, N>(
     store: &S,
     notifier: &N,
-    publisher: &P,
     cfg: &NotifyConfig,
     records: &[StreamRecord],
     now: DateTime<Utc>,
@@ -94,7 +123,6 @@ pub async fn handle_lead_batch<S, N, P>(
 where
     S: NotificationStore + SettingsStore,
     N: Notifier,
-    P: EventPublisher,
 {
     for_each_record(records, |change| async move {
         if let TableChange::LeadWritten {
@@ -102,7 +130,7 @@ where
             after,
         } = change
         {
-            notify_new_lead(store, notifier, publisher, after, cfg, now).await?;
+            notify_new_lead(store, notifier, after, cfg, now).await?;
         }
         Ok(())
     })
@@ -124,4 +152,53 @@ pub async fn handle_label_batch<S: LearningStore>(
         Ok(())
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::MemoryPublisher;
+    use crate::domain::events::PendingEvent;
+
+    fn record(seq: &str) -> StreamRecord {
+        StreamRecord {
+            sequence_number: Some(seq.into()),
+            change: Ok(TableChange::EventPending(PendingEvent {
+                event_id: format!("lead.1.{seq}"),
+                event_type: "NoteCopied".into(),
+                payload: "{}".into(),
+            })),
+        }
+    }
+
+    #[tokio::test]
+    async fn events_go_out_in_order_and_a_failure_holds_back_the_rest_of_the_batch() {
+        let publisher = MemoryPublisher::default();
+        let batch = [record("1"), record("2"), record("3")];
+        *publisher.failing.lock().unwrap() = true;
+        let down = handle_event_batch(&publisher, &batch).await;
+        let failed: Vec<&str> = down
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(
+            failed,
+            ["1", "2", "3"],
+            "retried from the first, nothing skipped"
+        );
+        assert!(publisher.published.lock().unwrap().is_empty());
+
+        *publisher.failing.lock().unwrap() = false;
+        let up = handle_event_batch(&publisher, &batch).await;
+        assert!(up.batch_item_failures.is_empty());
+        let ids: Vec<String> = publisher
+            .published
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| e.event_id.clone())
+            .collect();
+        assert_eq!(ids, ["lead.1.1", "lead.1.2", "lead.1.3"]);
+    }
 }

@@ -56,7 +56,9 @@ impl LeadCommands for DynamoStore {
                 Some(NOT_EXISTS),
             )?);
         }
-        // Item 0 is the lead; the history entry (or note) exists once this change was applied.
+        items.extend(outbox_puts(&self.table, lead, &change.events)?);
+        // Item 0 is the lead; the history entry (or note, or event) exists once this change was
+        // applied.
         self.transact(items, ItemRole::Versioned, ItemRole::DoneMarker)
             .await
     }

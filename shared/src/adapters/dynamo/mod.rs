@@ -202,6 +202,7 @@ impl DynamoStore {
             })?,
             None,
         )?);
+        items.extend(outbox_puts(&self.table, lead, &write.events)?);
         Ok(items)
     }
 

@@ -5,6 +5,8 @@ use chrono::Duration;
 
 use super::*;
 use crate::adapters::keys;
+use crate::domain::events::{IntegrationEvent, PendingEvent};
+use crate::domain::lead::Lead;
 use crate::domain::transcript::TranscriptSegment;
 use crate::ports::{CallDecision, StoreError};
 
@@ -44,6 +46,33 @@ fn conditional_put(
         .build()
         .map_err(|e| build_failed("a transaction item", e))?;
     Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The puts of a change's events out (the outbox), in the change's transaction. Each is written
+/// once: its key is the event's, so a change applied twice cannot publish twice.
+pub(crate) fn outbox_puts(
+    table: &str,
+    lead: &Lead,
+    events: &[IntegrationEvent],
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let expires_at = (lead.updated_at + Duration::days(OUTBOX_TTL_DAYS)).timestamp();
+    events
+        .iter()
+        .enumerate()
+        .map(|(n, event)| {
+            let pending = PendingEvent::of(event, &lead.id, lead.version, n);
+            let item = encode(&OutboxItem {
+                pk: keys::outbox_pk(&lead.tenant_id, &lead.id),
+                sk: keys::outbox_sk(lead.version, n),
+                entity: ENTITY_OUTBOX.into(),
+                event_id: pending.event_id,
+                event_type: pending.event_type,
+                payload: pending.payload,
+                expires_at,
+            })?;
+            put(table, item, Some(NOT_EXISTS))
+        })
+        .collect()
 }
 
 pub(crate) const NOT_EXISTS: &str = "attribute_not_exists(pk)";
