@@ -1,8 +1,9 @@
 //! Least privilege, checked the way AWS would check it: the local stack sends every AWS call a
 //! function makes through an IAM check of that function's template policy (see
 //! `local/src/iam/`). Here the real binaries walk the paths the other runtime tests do not
-//! (quiet-hours SMS and its flush, email, marking a notification read, dismissing, a settings
-//! change that rewrites leads, a rejected booking), so a policy too narrow for the code fails
+//! (quiet-hours SMS and its flush, email, marking a notification read, a note with an
+//! Idempotency-Key and a CRM copy, dismissing, a settings change that rewrites leads, a
+//! rejected booking), so a policy too narrow for the code fails
 //! the build; and a permission taken away from the template is refused like on AWS.
 
 use scl_local::jwt::{self, DevClaims};
@@ -110,6 +111,19 @@ async fn every_path_the_functions_take_is_allowed_by_their_own_policy() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    // A note copied to the CRM (its event written to the outbox), sent twice with one
+    // Idempotency-Key (the key's record), then a dismissal.
+    for attempt in ["first", "retry"] {
+        let resp = http
+            .post(format!("{api}/leads/{id}/notes"))
+            .bearer_auth(&csr)
+            .header("Idempotency-Key", "note-iam-1")
+            .json(&json!({"text": "called back", "copy_to": ["customer"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "{attempt}: {:?}", resp.text().await);
+    }
     let resp = dismiss(&http, &api, &id, &csr).await;
     assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
 

@@ -7,24 +7,28 @@ use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::commands::{parse_body, parse_empty};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::domain::notification::NotificationId;
-use scl_shared::ports::NotificationStore;
+use scl_shared::ports::{IdempotencyStore, NotificationStore};
 use tracing::Instrument;
 
 pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
 
-pub async fn handle<S: NotificationStore>(
+pub async fn handle<S: NotificationStore + IdempotencyStore>(
     state: &State<S>,
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("notification_read", request_id = %api::request_id(&req));
-    Ok(api::respond(run(state, &req).instrument(span).await))
+    let answer = async {
+        let caller = Caller::authorize(&req, Scope::View)?;
+        api::idempotent::once(&state.store, &caller, &req, || run(state, &caller, &req)).await
+    };
+    Ok(api::respond(answer.instrument(span).await))
 }
 
 async fn run<S: NotificationStore>(
     state: &State<S>,
+    caller: &Caller,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::authorize(req, Scope::View)?;
     api::reject_query_params(req, &[])?;
     parse_empty(&parse_body(req.body().as_ref())?)?;
     let id = NotificationId::parse("id", req.path_parameters().first("id").unwrap_or_default())?;

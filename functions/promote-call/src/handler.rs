@@ -8,26 +8,30 @@ use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::commands::{parse_body, parse_empty};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::domain::CallId;
-use scl_shared::ports::NearMissStore;
+use scl_shared::ports::{IdempotencyStore, NearMissStore};
 use scl_shared::service::actions::ActingUser;
 use scl_shared::service::near_misses::promote;
 use tracing::Instrument;
 
 pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
 
-pub async fn handle<S: NearMissStore>(
+pub async fn handle<S: NearMissStore + IdempotencyStore>(
     state: &State<S>,
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("promote_call", request_id = %api::request_id(&req));
-    Ok(api::respond(run(state, &req).instrument(span).await))
+    let answer = async {
+        let caller = Caller::authorize(&req, Scope::View)?;
+        api::idempotent::once(&state.store, &caller, &req, || run(state, &caller, &req)).await
+    };
+    Ok(api::respond(answer.instrument(span).await))
 }
 
 async fn run<S: NearMissStore>(
     state: &State<S>,
+    caller: &Caller,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::authorize(req, Scope::View)?;
     api::reject_query_params(req, &[])?;
     let call = CallId::parse(
         "call_id",

@@ -113,6 +113,24 @@ pub struct HistoryItem {
     pub entry: HistoryEntry,
 }
 
+pub const ENTITY_IDEMPOTENCY: &str = "idempotency";
+
+/// A client's idempotency key: `in_progress` while its first request runs, then `completed`
+/// with the answer to replay.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdempotencyItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub state: String,
+    pub fingerprint: String,
+    /// Epoch seconds after which an `in_progress` key may be taken again.
+    pub in_progress_until: i64,
+    pub answer: Option<crate::ports::StoredAnswer>,
+    /// Epoch seconds: the end of the replay window (and the TTL).
+    pub expires_at: i64,
+}
+
 pub const ENTITY_OUTBOX: &str = "outbox";
 /// Outbox items exist to reach the table's stream, whose mapping gives up on a record after a
 /// day; they stay a week for an operator to look at, then expire.

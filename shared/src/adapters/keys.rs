@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::{CallId, JobId, LeadId, TenantId};
+use crate::domain::ids::{CallId, JobId, LeadId, TenantId, UserId};
 use crate::domain::notification::NotificationId;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::status::{LeadStatus, Tab};
@@ -44,6 +44,11 @@ pub fn tenant_pk(tenant: &TenantId) -> String {
 
 pub fn lead_pk(tenant: &TenantId, lead: &LeadId) -> String {
     format!("TENANT#{tenant}#LEAD#{lead}")
+}
+
+/// A user's idempotency keys (one item per key).
+pub fn idempotency_pk(tenant: &TenantId, user: &UserId) -> String {
+    format!("TENANT#{tenant}#USER#{user}#IDEMPOTENCY")
 }
 
 /// The lead's events out, waiting in the outbox for the table's stream to publish them.

@@ -28,6 +28,10 @@ pub enum ApiError {
     Transition(#[from] TransitionError),
     #[error("version conflict")]
     VersionConflict,
+    #[error("a request with this Idempotency-Key is still running")]
+    RequestInProgress,
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
     /// Anything the caller cannot fix; the source goes to the log, never to the response.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -65,7 +69,9 @@ impl ApiError {
             ApiError::AlreadyALead => (409, "already_a_lead"),
             ApiError::Transition(TransitionError::Locked(_)) => (409, "lead_locked"),
             ApiError::Transition(TransitionError::NotAllowed(_)) => (409, "invalid_transition"),
+            ApiError::RequestInProgress => (409, "request_in_progress"),
             ApiError::VersionConflict => (412, "version_conflict"),
+            ApiError::IdempotencyKeyReused => (422, "idempotency_key_reused"),
             ApiError::Internal(_) => (500, "internal"),
         }
     }
@@ -104,6 +110,12 @@ fn sentence(e: &ApiError) -> String {
         ApiError::NoSuchNearMiss => "No such near miss.".into(),
         ApiError::VersionConflict => {
             "The lead changed since you loaded it; reload it and try again.".into()
+        }
+        ApiError::RequestInProgress => {
+            "The first request with this Idempotency-Key is still running; retry shortly.".into()
+        }
+        ApiError::IdempotencyKeyReused => {
+            "This Idempotency-Key was already used for a different request; use a new key.".into()
         }
         other => {
             let s = other.to_string();

@@ -9,7 +9,7 @@ use super::view::LeadView;
 use super::{json, reject_query_params, ApiError, Caller, Scope};
 use crate::domain::commands::{parse_body, parse_if_match};
 use crate::domain::{FieldError, LeadId};
-use crate::ports::{LeadCommands, SettingsStore};
+use crate::ports::{IdempotencyStore, LeadCommands, SettingsStore};
 use crate::service::actions::{act, ActingUser, ActionRequest, CsrAction};
 use crate::state::WithStore;
 
@@ -22,23 +22,28 @@ pub async fn handle<S>(
     parse: impl FnOnce(&Value) -> Result<CsrAction, FieldError>,
 ) -> Result<Response<Body>, lambda_http::Error>
 where
-    S: LeadCommands + SettingsStore,
+    S: LeadCommands + SettingsStore + IdempotencyStore,
 {
     use tracing::Instrument;
-    Ok(super::respond(
-        run(&state.store, req, parse).instrument(span).await,
-    ))
+    let answer = async {
+        let caller = Caller::authorize(req, Scope::View)?;
+        super::idempotent::once(&state.store, &caller, req, || {
+            run(&state.store, &caller, req, parse)
+        })
+        .await
+    };
+    Ok(super::respond(answer.instrument(span).await))
 }
 
 async fn run<S>(
     store: &S,
+    caller: &Caller,
     req: &Request,
     parse: impl FnOnce(&Value) -> Result<CsrAction, FieldError>,
 ) -> Result<Response<Body>, ApiError>
 where
     S: LeadCommands + SettingsStore,
 {
-    let caller = Caller::authorize(req, Scope::View)?;
     reject_query_params(req, &[])?;
     let id = LeadId::parse("id", req.path_parameters().first("id").unwrap_or_default())?;
     let action = parse(&parse_body(req.body().as_ref())?)?;

@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod error;
+pub mod idempotent;
 pub mod lead_action;
 pub mod scope;
 pub mod view;

@@ -7,6 +7,7 @@ pub mod detection;
 pub mod envelope;
 pub mod error;
 pub mod events;
+pub mod idempotency;
 pub mod ids;
 pub mod lead;
 pub mod near_miss;

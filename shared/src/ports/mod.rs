@@ -3,6 +3,7 @@
 
 mod detection;
 mod events;
+mod idempotency;
 mod ingest;
 mod leads;
 mod notify;
@@ -11,6 +12,7 @@ mod stream;
 
 pub use detection::*;
 pub use events::*;
+pub use idempotency::*;
 pub use ingest::*;
 pub use leads::*;
 pub use notify::*;

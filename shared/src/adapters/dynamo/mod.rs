@@ -19,6 +19,7 @@ use crate::ports::{LeadWrite, StoreError};
 mod bookings;
 mod codec;
 mod detection;
+mod idempotency;
 mod ingest;
 mod leads;
 mod notifications;
