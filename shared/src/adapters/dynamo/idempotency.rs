@@ -38,6 +38,19 @@ fn item(
     })
 }
 
+/// A completion or release that finds the key no longer held: it was taken over after it
+/// looked dead, and the other request's record stands.
+fn unless_taken_over<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<(), StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Err(e) if is_condition_failure(&e) => Ok(()),
+        other => other.map(|_| ()).map_err(backend),
+    }
+}
+
 /// Why a key someone holds cannot be ours.
 fn held_by(found: IdempotencyItem, fingerprint: &str) -> Claim {
     if found.fingerprint != fingerprint {
@@ -122,11 +135,7 @@ impl IdempotencyStore for DynamoStore {
             .expression_attribute_values(":fp", s(fingerprint))
             .send()
             .await;
-        match result {
-            // The key was taken over after it looked dead: the other request's answer stands.
-            Err(e) if is_condition_failure(&e) => Ok(()),
-            other => other.map(|_| ()).map_err(backend),
-        }
+        unless_taken_over(result)
     }
 
     async fn release(&self, scope: &IdempotencyScope, fingerprint: &str) -> Result<(), StoreError> {
@@ -142,9 +151,6 @@ impl IdempotencyStore for DynamoStore {
             .expression_attribute_values(":fp", s(fingerprint))
             .send()
             .await;
-        match result {
-            Err(e) if is_condition_failure(&e) => Ok(()),
-            other => other.map(|_| ()).map_err(backend),
-        }
+        unless_taken_over(result)
     }
 }
