@@ -286,3 +286,36 @@ async fn the_platforms_own_classification_is_recorded_beside_ours() {
         .await;
     assert_eq!(bad["error"]["field"], "detail.classification.score");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_calls_from_a_new_number_make_one_lead_with_both_calls() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    // Ten new numbers, two calls each, all twenty processed at the same moment.
+    let tasks: Vec<_> = (0..10)
+        .flat_map(|n| (0..2).map(move |c| (n, c)))
+        .map(|(n, c)| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let patch = json!({"from_number": format!("+1512555{:04}", 7000 + n)});
+                let event = call_completed(app.tenant(), &format!("race-{n}-{c}"), patch);
+                app.ingest(&event).await
+            })
+        })
+        .collect();
+    let outcomes: Vec<String> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap()["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    let created = outcomes.iter().filter(|o| *o == "created").count();
+    let attached = outcomes.iter().filter(|o| *o == "attached").count();
+    assert_eq!((created, attached), (10, 10), "{outcomes:?}");
+    let leads = app.list("tab=open&limit=100").await["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(leads.len(), 10, "one lead per number");
+    for lead in &leads {
+        assert_eq!(lead["calls_count"], 2, "{lead}");
+    }
+}

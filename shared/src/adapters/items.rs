@@ -9,7 +9,7 @@ use crate::domain::detection::adaptation::{Adjustment, CountedLabel, Learning};
 use crate::domain::lead::{CallInfo, HistoryEntry, Lead, Note, TranscriptSegment};
 use crate::domain::near_miss::{NearMiss, NearMissEntry};
 use crate::domain::settings::TenantSettings;
-use crate::domain::TenantId;
+use crate::domain::{LeadId, TenantId};
 use crate::ports::CallDecision;
 
 use super::keys;
@@ -111,6 +111,17 @@ pub struct HistoryItem {
     pub sk: String,
     pub entity: String,
     pub entry: HistoryEntry,
+}
+
+pub const ENTITY_PHONE_CLAIM: &str = "phone_claim";
+
+/// Which lead a phone number's next qualifying call belongs to (`ports::PhoneClaim`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PhoneClaimItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub lead_id: LeadId,
 }
 
 pub const ENTITY_IDEMPOTENCY: &str = "idempotency";

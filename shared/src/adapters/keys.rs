@@ -120,6 +120,12 @@ pub fn status_partition(tenant: &TenantId, status: LeadStatus) -> String {
     format!("TENANT#{tenant}#STATUS#{status}")
 }
 
+/// The number's claim: which lead its next qualifying call belongs to.
+pub fn phone_claim_pk(tenant: &TenantId, phone: &PhoneNumber) -> String {
+    format!("TENANT#{tenant}#CALLER#{}", phone.as_str())
+}
+pub const PHONE_CLAIM_SK: &str = "CLAIM";
+
 pub fn phone_partition(tenant: &TenantId, phone: &PhoneNumber) -> String {
     format!("TENANT#{tenant}#PHONE#{}", phone.as_str())
 }

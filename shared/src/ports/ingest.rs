@@ -10,7 +10,7 @@ use crate::domain::booking::JobBooked;
 use crate::domain::detection::adaptation::Adjustment;
 use crate::domain::near_miss::NearMiss;
 use crate::domain::settings::TenantSettings;
-use crate::domain::{FieldError, Lead, PhoneNumber, TenantId, TranscriptSegment};
+use crate::domain::{FieldError, Lead, LeadId, PhoneNumber, TenantId, TranscriptSegment};
 
 /// A near miss and everything written with it, in one transaction.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +31,26 @@ pub struct RejectedEvent {
     pub event: Value,
 }
 
+/// Which lead a phone number's next qualifying call belongs to. One item per (tenant, number)
+/// names it; creating a lead takes it with a conditional write in the creating transaction, so
+/// two calls from a new number processed at the same moment make one lead, not two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneClaim {
+    /// No lead has claimed the number (a new caller, or leads from before claims existed).
+    Unclaimed,
+    /// The lead that last claimed the number (it may since have left Open).
+    Lead(LeadId),
+}
+
+/// What ingestion reads about a caller before deciding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallerLead {
+    /// The lead still in Open or Cold that a new call attaches to.
+    pub open: Option<Lead>,
+    /// The number's claim as read.
+    pub claim: PhoneClaim,
+}
+
 pub trait IngestStore: SettingsStore + RejectedEventStore {
     /// The settings and the business's learned detection adjustment, in one request.
     fn detection_context(
@@ -44,14 +64,16 @@ pub trait IngestStore: SettingsStore + RejectedEventStore {
         write: &NearMissWrite,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The newest lead for this phone number that is still in Open or Cold.
-    fn open_lead_for_phone(
+    /// The lead a new call from this number attaches to, and the number's claim as it stands,
+    /// read strongly consistently.
+    fn caller_lead(
         &self,
         tenant: &TenantId,
         phone: &PhoneNumber,
-    ) -> impl Future<Output = Result<Option<Lead>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<CallerLead, StoreError>> + Send;
 
-    /// Writes a new lead; `AlreadyProcessed` if the call was processed before.
+    /// Writes a new lead; `AlreadyProcessed` if the call was processed before, `VersionConflict`
+    /// if the number's claim changed since it was read (another call made or found its lead).
     fn create_lead(&self, write: &LeadWrite)
         -> impl Future<Output = Result<(), StoreError>> + Send;
 

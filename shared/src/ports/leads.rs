@@ -48,6 +48,9 @@ pub struct LeadWrite {
     pub decision: CallDecision,
     /// Events out, written in the same transaction (the outbox).
     pub events: Vec<IntegrationEvent>,
+    /// When set, the write makes this lead the number's claim, on condition that the claim is
+    /// still what was read; `None` leaves the claim alone.
+    pub claim: Option<PhoneClaim>,
 }
 
 /// A change to one lead, written atomically with its history entry (and note).

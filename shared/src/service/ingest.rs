@@ -14,7 +14,9 @@ use crate::domain::near_miss::NearMiss;
 use crate::domain::qualification::{qualify, Verdict};
 use crate::domain::settings::TenantSettings;
 use crate::domain::{summary, LeadId, LeadStatus};
-use crate::ports::{CallDecision, DecisionKind, IngestStore, LeadWrite, NearMissWrite, StoreError};
+use crate::ports::{
+    CallDecision, DecisionKind, IngestStore, LeadWrite, NearMissWrite, PhoneClaim, StoreError,
+};
 use crate::service::events::parse_or_file;
 use crate::service::events::RejectionError;
 use crate::service::retry::retry_on_conflict;
@@ -73,16 +75,19 @@ async fn process<S: IngestStore>(
     match qualify(call, &settings, &adjustment) {
         Verdict::Excluded { reason } => excluded(store, call, reason, now).await,
         Verdict::NearMiss(a) => near_miss(store, call, a, now).await,
-        // A CSR changing the lead this call attaches to means reading it again.
+        // A CSR changing the lead this call attaches to, or another call from the number making
+        // or finding its lead first, means reading again and deciding again.
         Verdict::Lead(a) => {
             let (a, settings) = (&a, &settings);
             retry_on_conflict(move |_| async move {
-                let attempt = match store
-                    .open_lead_for_phone(&call.tenant_id, &call.from_number)
-                    .await?
-                {
-                    None => create(store, call, settings, a.clone(), now).await,
-                    Some(lead) => attach(store, lead, call, settings, a.clone(), now).await,
+                let caller = store
+                    .caller_lead(&call.tenant_id, &call.from_number)
+                    .await?;
+                let attempt = match caller.open {
+                    None => create(store, call, settings, a.clone(), caller.claim, now).await,
+                    Some(lead) => {
+                        attach(store, lead, call, settings, a.clone(), caller.claim, now).await
+                    }
                 };
                 match attempt {
                     Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
@@ -218,6 +223,7 @@ async fn create<S: IngestStore>(
     call: &CallCompleted,
     settings: &TenantSettings,
     a: Assessment,
+    claim: PhoneClaim,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
     let id = LeadId::generate();
@@ -258,6 +264,8 @@ async fn create<S: IngestStore>(
             now,
         ),
         events: vec![LeadCreated::of(&lead)],
+        // The new lead becomes the number's claim, if no other call took it meanwhile.
+        claim: Some(claim),
         lead,
     };
     store.create_lead(&write).await?;
@@ -271,6 +279,7 @@ async fn attach<S: IngestStore>(
     call: &CallCompleted,
     settings: &TenantSettings,
     a: Assessment,
+    claim: PhoneClaim,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
     let detection = a.detection;
@@ -315,6 +324,8 @@ async fn attach<S: IngestStore>(
             now,
         ),
         events: Vec::new(),
+        // A lead found through the index (from before claims existed) claims the number now.
+        claim: (claim != PhoneClaim::Lead(lead.id)).then_some(claim),
         lead,
     };
     store.attach_call(&write, expected).await?;

@@ -54,6 +54,8 @@ pub async fn promote<S: NearMissStore>(
                 decided_at: now,
             },
             events: vec![LeadCreated::of(&lead)],
+            // A promoted lead does not take over the number's claim.
+            claim: None,
             lead,
         };
         match store.promote(&write).await {

@@ -2,10 +2,12 @@
 
 use super::*;
 use crate::domain::detection::adaptation::Adjustment;
-use crate::domain::lead::Lead;
 use crate::domain::settings::TenantSettings;
 use crate::domain::{PhoneNumber, TenantId};
-use crate::ports::{CallDecision, IngestStore, LeadWrite, NearMissWrite, StoreError};
+use crate::ports::{
+    CallDecision, CallerLead, IngestStore, LeadCommands, LeadWrite, NearMissWrite, PhoneClaim,
+    StoreError,
+};
 
 impl IngestStore for DynamoStore {
     async fn detection_context(
@@ -19,12 +21,27 @@ impl IngestStore for DynamoStore {
         self.put_near_miss(write).await
     }
 
-    async fn open_lead_for_phone(
+    async fn caller_lead(
         &self,
         tenant: &TenantId,
         phone: &PhoneNumber,
-    ) -> Result<Option<Lead>, StoreError> {
-        self.newest_open_lead_for_phone(tenant, phone, None).await
+    ) -> Result<CallerLead, StoreError> {
+        let claim = self
+            .get_consistent(keys::phone_claim_pk(tenant, phone), keys::PHONE_CLAIM_SK)
+            .await?;
+        let Some(claim) = claim else {
+            // Leads from before claims existed are found through the phone index.
+            return Ok(CallerLead {
+                open: self.newest_open_lead_for_phone(tenant, phone, None).await?,
+                claim: PhoneClaim::Unclaimed,
+            });
+        };
+        let lead_id = decode::<PhoneClaimItem>(claim)?.lead_id;
+        let lead = self.get_lead(tenant, &lead_id).await?;
+        Ok(CallerLead {
+            open: lead.filter(|l| l.status.is_open()),
+            claim: PhoneClaim::Lead(lead_id),
+        })
     }
 
     async fn create_lead(&self, write: &LeadWrite) -> Result<(), StoreError> {

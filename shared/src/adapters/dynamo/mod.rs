@@ -204,6 +204,9 @@ impl DynamoStore {
             None,
         )?);
         items.extend(outbox_puts(&self.table, lead, &write.events)?);
+        if let Some(claim) = &write.claim {
+            items.push(phone_claim_put(&self.table, lead, claim)?);
+        }
         Ok(items)
     }
 

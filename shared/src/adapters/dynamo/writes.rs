@@ -8,7 +8,7 @@ use crate::adapters::keys;
 use crate::domain::events::{IntegrationEvent, PendingEvent};
 use crate::domain::lead::Lead;
 use crate::domain::transcript::TranscriptSegment;
-use crate::ports::{CallDecision, StoreError};
+use crate::ports::{CallDecision, PhoneClaim, StoreError};
 
 /// A transaction's put of `item`, written only if `condition` (when given) holds.
 pub(crate) fn put(
@@ -73,6 +73,28 @@ pub(crate) fn outbox_puts(
             put(table, item, Some(NOT_EXISTS))
         })
         .collect()
+}
+
+/// Makes `lead` the number's claim, if the claim is still `read` (another call taking it first
+/// fails the whole transaction, and that call's lead is found on the retry).
+pub(crate) fn phone_claim_put(
+    table: &str,
+    lead: &Lead,
+    read: &PhoneClaim,
+) -> Result<TransactWriteItem, StoreError> {
+    let item = encode(&PhoneClaimItem {
+        pk: keys::phone_claim_pk(&lead.tenant_id, &lead.customer.phone),
+        sk: keys::PHONE_CLAIM_SK.into(),
+        entity: ENTITY_PHONE_CLAIM.into(),
+        lead_id: lead.id,
+    })?;
+    let put = Put::builder().table_name(table).set_item(Some(item));
+    conditional_put(match read {
+        PhoneClaim::Unclaimed => put.condition_expression(NOT_EXISTS),
+        PhoneClaim::Lead(previous) => put
+            .condition_expression("lead_id = :previous")
+            .expression_attribute_values(":previous", AttributeValue::S(previous.to_string())),
+    })
 }
 
 pub(crate) const NOT_EXISTS: &str = "attribute_not_exists(pk)";
