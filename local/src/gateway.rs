@@ -38,6 +38,54 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// The contract's error JSON naming the request part at fault.
+fn field_error(status: StatusCode, field: &str, message: &str) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        json!({"error": {"code": "validation_failed", "message": message, "field": field}})
+            .to_string(),
+    )
+        .into_response()
+}
+
+/// API Gateway's limits on a request line and on its headers (HTTP API quotas).
+const MAX_URI_BYTES: usize = 8 * 1024;
+const MAX_HEADER_BYTES: usize = 10 * 1024;
+
+/// What API Gateway refuses before any function runs, answered in the contract's shape: an
+/// oversize request line or header section, or a header value that is not visible ASCII (which
+/// this gateway would otherwise have to drop, letting e.g. an unreadable `If-Match` through).
+fn refused_request(req: &Request) -> Option<Response> {
+    if req.uri().to_string().len() > MAX_URI_BYTES {
+        return Some(field_error(
+            StatusCode::URI_TOO_LONG,
+            "uri",
+            "The request URI is longer than API Gateway accepts (8 KB).",
+        ));
+    }
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return Some(field_error(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers",
+            "The request headers are larger than API Gateway accepts (10 KB).",
+        ));
+    }
+    let unreadable = req.headers().iter().find(|(_, v)| v.to_str().is_err());
+    unreadable.map(|(name, _)| {
+        field_error(
+            StatusCode::BAD_REQUEST,
+            name.as_str(),
+            "must be printable ASCII",
+        )
+    })
+}
+
 /// Matches `/leads/abc` against `/leads/{id}`; returns the path parameters.
 fn match_path(template: &str, path: &str) -> Option<BTreeMap<String, String>> {
     let t: Vec<&str> = template.trim_matches('/').split('/').collect();
@@ -63,6 +111,9 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let raw_query = req.uri().query().unwrap_or_default().to_owned();
+    if let Some(refused) = refused_request(&req) {
+        return refused;
+    }
     if method == "GET" && path == "/health" {
         return (
             StatusCode::OK,
@@ -137,10 +188,10 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         Ok(b) if b.is_empty() => None,
         Ok(b) => Some(String::from_utf8_lossy(&b).into_owned()),
         Err(_) => {
-            return error(
+            return field_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "validation_failed",
-                "Request body too large.",
+                "body",
+                "The request body is larger than a function can be sent (6 MB).",
             )
         }
     };
@@ -201,11 +252,29 @@ fn lambda_response(payload: &[u8]) -> Response {
     (status, headers, Body::from(bytes)).into_response()
 }
 
+/// Lambda's limit on a synchronous invocation's payload (6 MB).
+const INVOKE_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+
 async fn invoke_api(
     State(gw): State<Arc<Gateway>>,
     Path(name): Path<String>,
-    body: axum::body::Bytes,
+    body: Body,
 ) -> Response {
+    let Ok(body) = to_bytes(body, INVOKE_PAYLOAD_LIMIT).await else {
+        // Lambda's answer to an oversize payload.
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [
+                ("content-type", "application/json"),
+                ("x-amzn-errortype", "RequestEntityTooLargeException"),
+            ],
+            json!({"Type": "User", "message": format!(
+                "Request must be smaller than {INVOKE_PAYLOAD_LIMIT} bytes for the InvokeFunction operation"
+            )})
+            .to_string(),
+        )
+            .into_response();
+    };
     let Some(f) = gw.functions.get(&name) else {
         return (
             StatusCode::NOT_FOUND,
@@ -241,6 +310,8 @@ pub fn http_api_router(gw: Arc<Gateway>) -> Router {
 pub fn invoke_api_router(gw: Arc<Gateway>) -> Router {
     Router::new()
         .route("/2015-03-31/functions/{name}/invocations", post(invoke_api))
+        // The handler applies Lambda's own limit and answers as Lambda does.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(gw)
 }
 

@@ -1,5 +1,6 @@
 //! Dev tokens: HS256 JWTs with issuer `scl-local` and audience `scl-api`, validated the way
-//! the API Gateway JWT authorizer validates real ones (signature, iss, aud, exp, nbf).
+//! the API Gateway JWT authorizer validates real ones (signature, iss, aud, exp, and `nbf` and
+//! `iat` not in the future).
 
 use anyhow::Result;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -61,9 +62,17 @@ pub fn verify(token: &str, secret: &str) -> Option<Map<String, Value>> {
     v.set_issuer(&[ISSUER]);
     v.set_audience(&[AUDIENCE]);
     v.set_required_spec_claims(&["exp", "iss", "aud"]);
-    decode::<Map<String, Value>>(token, &DecodingKey::from_secret(secret.as_bytes()), &v)
-        .ok()
-        .map(|d| d.claims)
+    v.validate_nbf = true;
+    let claims =
+        decode::<Map<String, Value>>(token, &DecodingKey::from_secret(secret.as_bytes()), &v)
+            .ok()?
+            .claims;
+    // A token issued in the future is refused too (with the same leeway as exp and nbf).
+    let issued = claims.get("iat").and_then(Value::as_i64);
+    if issued.is_some_and(|iat| iat > chrono::Utc::now().timestamp() + v.leeway as i64) {
+        return None;
+    }
+    Some(claims)
 }
 
 #[cfg(test)]
@@ -81,5 +90,26 @@ mod tests {
         let mut wrong_aud = DevClaims::new("u-1", "t-1", "scl.view", 60);
         wrong_aud.aud = "else".into();
         assert!(verify(&mint(&wrong_aud, "s").unwrap(), "s").is_none());
+    }
+
+    #[test]
+    fn tokens_not_valid_yet_or_issued_in_the_future_are_refused() {
+        let mint_with = |claim: &str, offset: i64| {
+            let mut c =
+                serde_json::to_value(DevClaims::new("u-1", "t-1", "scl.view", 600)).unwrap();
+            let json = serde_json::json!(chrono::Utc::now().timestamp() + offset);
+            c[claim] = json;
+            encode(&Header::default(), &c, &EncodingKey::from_secret(b"s")).unwrap()
+        };
+        assert!(
+            verify(&mint_with("nbf", 3600), "s").is_none(),
+            "nbf in an hour"
+        );
+        assert!(
+            verify(&mint_with("iat", 3600), "s").is_none(),
+            "issued in an hour"
+        );
+        assert!(verify(&mint_with("nbf", -10), "s").is_some());
+        assert!(verify(&mint_with("iat", -10), "s").is_some());
     }
 }

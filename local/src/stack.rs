@@ -56,7 +56,9 @@ impl Drop for Stack {
     }
 }
 
-async fn client_config(endpoint: &str) -> aws_config::SdkConfig {
+/// The SDK configuration the stack (and its functions) use: the same credentials, so DynamoDB
+/// Local shows the same tables.
+pub async fn client_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

@@ -5,6 +5,7 @@ pub mod adapters;
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod events_in;
 pub mod ports;
 pub mod query;
 pub mod service;

@@ -9,8 +9,12 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     let cold = scl_shared::config::cold_start().await?;
     let state = State { store: cold.store };
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+    // A payload the runtime could not decode still reaches the handler, to be filed.
+    lambda_runtime::Runtime::new(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)
     }))
+    .layer(lambda_runtime::layers::TracingLayer::new())
+    .layer(scl_shared::events_in::ReadablePayloadLayer)
+    .run()
     .await
 }

@@ -10,8 +10,12 @@ async fn main() -> Result<(), Error> {
     let cold = scl_shared::config::cold_start().await?;
     scl_shared::domain::detection::preload();
     let state = State { store: cold.store };
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+    // A payload the runtime could not decode still reaches the handler, to be filed.
+    lambda_runtime::Runtime::new(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)
     }))
+    .layer(lambda_runtime::layers::TracingLayer::new())
+    .layer(scl_shared::events_in::ReadablePayloadLayer)
+    .run()
     .await
 }

@@ -82,18 +82,34 @@ fn the_templates_policies_are_least_privilege() {
     assert!(detail.allows(&ddb("Query", "", &["TENANT#t#LEAD#01H"])));
     assert!(!detail.allows(&ddb("Query", "", &["REJECTED#2026-11-24"])));
 
+    // A note writes its lead, its events into the outbox and its idempotency key; only the
+    // outbox's publisher reaches the events topic.
     let note = policy(&t, &names, "AddNoteFunction");
+    assert!(note.allows(&ddb(
+        "PutItem",
+        "",
+        &["TENANT#t#LEAD#1", "TENANT#t#OUTBOX#1"]
+    )));
+    assert!(note.allows(&ddb("DeleteItem", "", &["TENANT#t#USER#u-7#IDEMPOTENCY"])));
+    assert!(!note.allows(&ddb("DeleteItem", "", &["TENANT#t#LEAD#1"])));
+    assert!(!note.allows(&ddb("PutItem", "", &["TENANT#t#BOOKING#j"])));
     let events = Access {
         action: "sns:Publish".into(),
         resource: format!("arn:aws:sns:{REGION}:{ACCOUNT}:x-EventsTopic"),
         leading_keys: vec![],
     };
-    assert!(note.allows(&events));
+    assert!(
+        !note.allows(&events),
+        "the change's events go through the outbox"
+    );
+    let publisher = policy(&t, &names, "PublishEventsFunction");
+    assert!(publisher.allows(&events));
+    assert!(!publisher.allows(&ddb("GetItem", "", &["TENANT#t#LEAD#1"])));
     let sms = Access {
         resource: "*".into(),
         ..events.clone()
     };
-    assert!(!note.allows(&sms), "only the notifier texts phones");
+    assert!(!publisher.allows(&sms), "only the notifier texts phones");
     assert!(policy(&t, &names, "NotifyFunction").allows(&sms));
 }
 

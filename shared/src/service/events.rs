@@ -47,6 +47,7 @@ where
     match parsed {
         Ok(t) => Ok(Ok(t)),
         Err(error) => {
+            let error = error.bounded();
             let env = envelope.ok();
             // Only the field name is logged: serde messages can quote the offending value,
             // which may be a phone number or transcript text.

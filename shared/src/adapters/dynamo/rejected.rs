@@ -4,6 +4,7 @@ use chrono::Duration;
 
 use super::*;
 use crate::adapters::keys;
+use crate::domain::error::cut;
 use crate::ports::{RejectedEvent, RejectedEventStore, StoreError};
 
 /// Raw events larger than this are stored cut, so a rejected-event record always fits.
@@ -11,14 +12,9 @@ const MAX_STORED_EVENT_BYTES: usize = 300_000;
 
 impl RejectedEventStore for DynamoStore {
     async fn record_rejected(&self, r: &RejectedEvent) -> Result<(), StoreError> {
-        let mut event = r.event.to_string();
-        if event.len() > MAX_STORED_EVENT_BYTES {
-            let mut cut = MAX_STORED_EVENT_BYTES;
-            while !event.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            event.truncate(cut);
-        }
+        // Everything that came from the input is cut, so the record always fits one item.
+        let event = cut(r.event.to_string(), MAX_STORED_EVENT_BYTES);
+        let short = |s: &Option<String>| s.clone().map(|s| cut(s, 256));
         let unique = ulid::Ulid::generate().to_string();
         let item = RejectedEventItem {
             pk: keys::rejected_pk(r.received_at),
@@ -26,11 +22,11 @@ impl RejectedEventStore for DynamoStore {
             entity: ENTITY_REJECTED.into(),
             expires_at: (r.received_at + Duration::days(REJECTED_TTL_DAYS)).timestamp(),
             received_at: keys::sortable_time(r.received_at),
-            event_id: r.event_id.clone(),
-            detail_type: r.detail_type.clone(),
+            event_id: short(&r.event_id),
+            detail_type: short(&r.detail_type),
             tenant_id: r.tenant_id.as_ref().map(ToString::to_string),
-            error_field: r.error.field.clone(),
-            error_message: r.error.message.clone(),
+            error_field: cut(r.error.field.clone(), 256),
+            error_message: cut(r.error.message.clone(), 1_000),
             event,
         };
         self.client

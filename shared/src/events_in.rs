@@ -1,0 +1,71 @@
+//! Every payload an event function is sent reaches its handler, so it can be filed for an
+//! operator even when it cannot be read: the Lambda runtime decodes the payload into the
+//! handler's type before the handler runs, and a payload that is not JSON (or is nested deeper
+//! than the JSON decoder goes) would fail there, unfiled. `ReadablePayloadLayer` sits in front
+//! of that decoding and hands such a payload on wrapped in a JSON object under `UNREADABLE`,
+//! which `domain::envelope` rejects naming the field `event`.
+
+use std::task::{Context, Poll};
+
+use lambda_runtime::tower::{Layer, Service};
+use lambda_runtime::LambdaInvocation;
+use serde_json::json;
+
+use crate::domain::envelope::UNREADABLE;
+use crate::domain::error::cut;
+
+/// How much of an unreadable payload is kept (as text) for the operator.
+const KEPT_BYTES: usize = 300_000;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadablePayloadLayer;
+
+impl<S> Layer<S> for ReadablePayloadLayer {
+    type Service = ReadablePayload<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ReadablePayload { inner }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ReadablePayload<S> {
+    inner: S,
+}
+
+impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for ReadablePayload<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut invocation: LambdaInvocation) -> Self::Future {
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(&invocation.body) {
+            invocation.body = wrap(&invocation.body, &e).into_bytes().into();
+        }
+        self.inner.call(invocation)
+    }
+}
+
+/// The JSON the handler receives instead of an unreadable payload.
+pub fn wrap(payload: &[u8], error: &serde_json::Error) -> String {
+    let text = cut(String::from_utf8_lossy(payload).into_owned(), KEPT_BYTES);
+    json!({UNREADABLE: {"error": error.to_string(), "payload": text}}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_payload_becomes_json_that_says_why() {
+        for raw in [&b"not json"[..], b"", &[b'['; 300]] {
+            let e = serde_json::from_slice::<serde_json::Value>(raw).unwrap_err();
+            let wrapped: serde_json::Value = serde_json::from_str(&wrap(raw, &e)).unwrap();
+            assert!(wrapped[UNREADABLE]["error"].as_str().is_some(), "{wrapped}");
+        }
+    }
+}
