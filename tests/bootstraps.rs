@@ -81,10 +81,7 @@ async fn every_bootstrap_answers_its_sample_under_the_runtime_emulator() {
     for (function, sample, expect) in CASES {
         let body = std::fs::read_to_string(root.join("events").join(sample)).unwrap();
         let resp = http
-            .post(format!(
-                "http://{}/2015-03-31/functions/{function}/invocations",
-                stack.invoke_addr
-            ))
+            .post(invoke_url(&stack, function))
             .body(body)
             .send()
             .await

@@ -15,18 +15,9 @@ async fn every_path_the_functions_take_is_allowed_by_their_own_policy() {
     let stack = start_stack("iam", "test-secret").await;
     let http = reqwest::Client::new();
     let api = format!("http://{}", stack.api_addr);
-    let invoke = |f: &str| {
-        format!(
-            "http://{}/2015-03-31/functions/{f}/invocations",
-            stack.invoke_addr
-        )
-    };
+    let invoke = |f: &str| invoke_url(&stack, f);
     let tenant = unique("t");
-    let csr = jwt::mint(
-        &DevClaims::new("u-1", &tenant, "scl.view", 300),
-        "test-secret",
-    )
-    .unwrap();
+    let csr = csr_token(&tenant);
     let admin = jwt::mint(
         &DevClaims::new("u-9", &tenant, "scl.admin", 300),
         "test-secret",
@@ -159,17 +150,10 @@ async fn a_permission_the_template_does_not_grant_is_refused_as_on_aws() {
     let http = reqwest::Client::new();
     let api = format!("http://{}", stack.api_addr);
     let tenant = unique("t");
-    let csr = jwt::mint(
-        &DevClaims::new("u-1", &tenant, "scl.view", 300),
-        "test-secret",
-    )
-    .unwrap();
+    let csr = csr_token(&tenant);
     let out = invoke_json(
         &http,
-        &format!(
-            "http://{}/2015-03-31/functions/IngestCallFunction/invocations",
-            stack.invoke_addr
-        ),
+        &invoke_url(&stack, "IngestCallFunction"),
         &call_completed(&tenant, "call-deny-1", json!({})),
     )
     .await;

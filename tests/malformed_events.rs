@@ -11,10 +11,7 @@ use serde_json::{json, Value};
 async fn every_malformed_event_is_filed_and_answered() {
     let stack = start_stack("malformed", "test-secret").await;
     let http = reqwest::Client::new();
-    let url = format!(
-        "http://{}/2015-03-31/functions/IngestCallFunction/invocations",
-        stack.invoke_addr
-    );
+    let url = invoke_url(&stack, "IngestCallFunction");
     let tenant = unique("t");
     let huge = "x".repeat(350_000);
     let mut long_speaker = call_completed(&tenant, "c-speaker", json!({}));
@@ -89,10 +86,7 @@ async fn every_malformed_event_is_filed_and_answered() {
 async fn the_invoke_api_takes_lambdas_6_mb_and_answers_larger_payloads_like_lambda() {
     let stack = start_stack("invoke-limit", "test-secret").await;
     let http = reqwest::Client::new();
-    let url = format!(
-        "http://{}/2015-03-31/functions/IngestCallFunction/invocations",
-        stack.invoke_addr
-    );
+    let url = invoke_url(&stack, "IngestCallFunction");
     // 3 MB: over the 2 MB the local API used to take, under Lambda's 6 MB; filed as invalid.
     let three_mb = call_completed(
         &unique("t"),
@@ -124,22 +118,15 @@ async fn the_invoke_api_takes_lambdas_6_mb_and_answers_larger_payloads_like_lamb
 
 #[tokio::test]
 async fn the_local_gateway_refuses_what_api_gateway_refuses_in_the_contracts_shape() {
-    use scl_local::jwt::{self, DevClaims};
+    use scl_local::jwt::DevClaims;
     let stack = start_stack("gateway-parity", "test-secret").await;
     let http = reqwest::Client::new();
     let api = format!("http://{}", stack.api_addr);
     let tenant = unique("t");
-    let token = jwt::mint(
-        &DevClaims::new("u-1", &tenant, "scl.view", 300),
-        "test-secret",
-    )
-    .unwrap();
+    let token = csr_token(&tenant);
     let out = invoke_json(
         &http,
-        &format!(
-            "http://{}/2015-03-31/functions/IngestCallFunction/invocations",
-            stack.invoke_addr
-        ),
+        &invoke_url(&stack, "IngestCallFunction"),
         &call_completed(&tenant, "c-parity", json!({})),
     )
     .await;

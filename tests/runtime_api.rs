@@ -13,10 +13,7 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
     let stack = start_stack("rt", "test-secret").await;
     let http = reqwest::Client::new();
     let api = format!("http://{}", stack.api_addr);
-    let invoke = format!(
-        "http://{}/2015-03-31/functions/IngestCallFunction/invocations",
-        stack.invoke_addr
-    );
+    let invoke = invoke_url(&stack, "IngestCallFunction");
 
     assert_eq!(
         http.get(format!("{api}/health"))
@@ -41,11 +38,7 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
     .await;
     assert_eq!(bad["error"]["field"], "detail.from_number", "{bad}");
 
-    let token = jwt::mint(
-        &DevClaims::new("u-1", &tenant, "scl.view", 300),
-        "test-secret",
-    )
-    .unwrap();
+    let token = csr_token(&tenant);
     let resp = http
         .get(format!("{api}/leads?tab=open&status=new"))
         .bearer_auth(&token)
@@ -194,10 +187,7 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
 
     // A JobBooked through the Invoke API reaches the lead through the table's stream (the local
     // event source mapping in front of the real BookingStreamFunction binary).
-    let booking_invoke = format!(
-        "http://{}/2015-03-31/functions/IngestBookingFunction/invocations",
-        stack.invoke_addr
-    );
+    let booking_invoke = invoke_url(&stack, "IngestBookingFunction");
     let started = std::time::Instant::now();
     let out: Value = invoke_json(
         &http,

@@ -518,6 +518,24 @@ pub async fn start_stack_from(
     .expect("stack starts (binaries built? `cargo build --bins`)")
 }
 
+/// The local Invoke API URL of `function` on `stack`.
+pub fn invoke_url(stack: &scl_local::stack::Stack, function: &str) -> String {
+    format!(
+        "http://{}/2015-03-31/functions/{function}/invocations",
+        stack.invoke_addr
+    )
+}
+
+/// A token for CSR `u-1` of `tenant` (`scl.view`), for a stack started with `test-secret`.
+pub fn csr_token(tenant: &str) -> String {
+    use scl_local::jwt::{mint, DevClaims};
+    mint(
+        &DevClaims::new("u-1", tenant, "scl.view", 300),
+        "test-secret",
+    )
+    .expect("a dev token")
+}
+
 /// A phone number no other test uses.
 pub fn unique_phone() -> String {
     let n = ulid::Ulid::generate().random() % 1_000_000;
