@@ -8,7 +8,7 @@ TEST_DDB_PORT ?= 18000
 TEST_MOTO_PORT ?= 15000
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools dev test package bench train fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help tools dev test chaos package bench train fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench - latency, cold start and memory of the real binaries on the local stack,"
 	@echo "             and the detector's scoring time (criterion, release build)"
 	@echo "make train - fit the lead detector on model/corpus/train.txt and write its weights"
+	@echo "make chaos - the full fault-injection run (1,000 calls, 200 bookings, 300 CSR actions)"
 
 tools:
 	@scripts/tools.sh
@@ -51,8 +52,19 @@ test: tools fmt-check clippy lint-template build
 	cargo test --workspace --no-fail-fast -- --nocapture 2>&1 | tee .local/test.log; \
 	rc=$$?; scripts/emulators.sh stop; \
 	awk '/^test result:/ {p+=$$4; f+=$$6} END {printf "%d passed, %d failed\n", p, f}' .local/test.log; \
-	grep -E '^detection' .local/test.log || true; \
+	grep -E '^(detection|chaos)' .local/test.log || true; \
 	exit $$rc
+
+# The chaos run at full size (tests/chaos.rs; `make test` runs it small); uses the test ports.
+chaos: tools build
+	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
+	@set -o pipefail; \
+	SCL_TEST_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
+	SCL_TEST_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
+	SCL_RIE_BIN=$(CURDIR)/.local/bin/aws-lambda-rie \
+	SCL_CHAOS_CALLS=1000 SCL_CHAOS_BOOKINGS=200 SCL_CHAOS_ACTIONS=300 SCL_CHAOS_SNS_DOWN=10 \
+	cargo test -p scl-tests --test chaos -- --nocapture 2>&1 | tee .local/chaos.log; \
+	rc=$$?; scripts/emulators.sh stop; grep -E '^chaos' .local/chaos.log || true; exit $$rc
 
 emulators-stop:
 	@scripts/emulators.sh stop

@@ -15,18 +15,19 @@ use serde_json::{json, Value};
 
 use crate::apigw::{self, HttpRequest};
 use crate::jwt;
-use crate::runtime::FunctionRuntime;
+use crate::runtime::FunctionPool;
 use crate::template::RouteDef;
 
 pub struct Route {
     pub def: RouteDef,
-    pub function: Arc<FunctionRuntime>,
+    pub function: Arc<FunctionPool>,
 }
 
 pub struct Gateway {
     pub routes: Vec<Route>,
-    pub functions: BTreeMap<String, Arc<FunctionRuntime>>,
+    pub functions: BTreeMap<String, Arc<FunctionPool>>,
     pub jwt_secret: String,
+    pub faults: crate::faults::Faults,
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -307,8 +308,39 @@ pub fn http_api_router(gw: Arc<Gateway>) -> Router {
     Router::new().fallback(http_api).with_state(gw)
 }
 
+/// The fault plan: `GET` shows it, `PUT` replaces it (outages count from then), `DELETE` ends it.
+async fn faults_api(
+    State(gw): State<Arc<Gateway>>,
+    method: http::Method,
+    body: axum::body::Bytes,
+) -> Response {
+    if method == http::Method::PUT {
+        match serde_json::from_slice::<crate::faults::FaultPlan>(&body) {
+            Ok(plan) => {
+                tracing::warn!(?plan, "fault injection on");
+                gw.faults.set(plan);
+            }
+            Err(e) => return field_error(StatusCode::BAD_REQUEST, "body", &e.to_string()),
+        }
+    } else if method == http::Method::DELETE {
+        gw.faults.set(Default::default());
+    }
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        json!({"plan": gw.faults.plan(), "injected": gw.faults.injected()}).to_string(),
+    )
+        .into_response()
+}
+
 pub fn invoke_api_router(gw: Arc<Gateway>) -> Router {
     Router::new()
+        .route(
+            "/faults",
+            axum::routing::get(faults_api)
+                .put(faults_api)
+                .delete(faults_api),
+        )
         .route("/2015-03-31/functions/{name}/invocations", post(invoke_api))
         // The handler applies Lambda's own limit and answers as Lambda does.
         .layer(axum::extract::DefaultBodyLimit::disable())

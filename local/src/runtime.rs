@@ -1,5 +1,7 @@
 //! Functions run as their real built binaries under AWS's Lambda Runtime Interface Emulator
-//! (the one `sam local` uses inside its containers), one emulator process per function.
+//! (the one `sam local` uses inside its containers): one emulator process per execution
+//! environment, and up to a configured number of environments per function (`FunctionPool`),
+//! so concurrent invocations run concurrently, as on Lambda.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +14,19 @@ use tokio::sync::Mutex;
 
 use crate::template::{FunctionDef, Resolved};
 
+/// How many execution environments a function may have at once, unless `SCL_LOCAL_CONCURRENCY`
+/// says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// The configured number of environments per function (`SCL_LOCAL_CONCURRENCY`, at least 1).
+pub fn concurrency_from_env() -> usize {
+    std::env::var("SCL_LOCAL_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n: &usize| *n >= 1)
+        .unwrap_or(DEFAULT_CONCURRENCY)
+}
+
 pub struct FunctionRuntime {
     pub logical_id: String,
     port: u16,
@@ -21,6 +36,7 @@ pub struct FunctionRuntime {
     http: reqwest::Client,
 }
 
+#[derive(Debug, Clone)]
 pub struct RuntimeConfig {
     pub rie: PathBuf,
     pub bin_dir: PathBuf,
@@ -149,6 +165,77 @@ impl FunctionRuntime {
             .and_then(|v| v.get("errorType").cloned())
             .is_some();
         Ok((body, is_error))
+    }
+}
+
+/// Up to `max` execution environments of one function, like Lambda's concurrency: an invocation
+/// takes an idle environment, or starts another (a cold start) when every one is busy and fewer
+/// than `max` exist, or waits for one to be free. One environment is started with the stack.
+pub struct FunctionPool {
+    pub logical_id: String,
+    def: FunctionDef,
+    resolved: Resolved,
+    cfg: RuntimeConfig,
+    aws_endpoint: String,
+    idle: std::sync::Mutex<Vec<FunctionRuntime>>,
+    /// One permit per environment the pool may have.
+    slots: tokio::sync::Semaphore,
+    started: std::sync::atomic::AtomicUsize,
+}
+
+impl FunctionPool {
+    pub async fn start(
+        def: &FunctionDef,
+        resolved: &Resolved,
+        cfg: &RuntimeConfig,
+        aws_endpoint: &str,
+        max: usize,
+    ) -> Result<Self> {
+        let first = FunctionRuntime::start(def, resolved, cfg, aws_endpoint).await?;
+        Ok(FunctionPool {
+            logical_id: def.logical_id.clone(),
+            def: def.clone(),
+            resolved: resolved.clone(),
+            cfg: cfg.clone(),
+            aws_endpoint: aws_endpoint.to_owned(),
+            idle: std::sync::Mutex::new(vec![first]),
+            slots: tokio::sync::Semaphore::new(max.max(1)),
+            started: 1.into(),
+        })
+    }
+
+    /// Invokes the function in a free environment (see `FunctionRuntime::invoke`).
+    pub async fn invoke(&self, payload: Vec<u8>) -> Result<(Vec<u8>, bool)> {
+        let _slot = self.slots.acquire().await?;
+        let idle = self.lock_idle().pop();
+        let environment = match idle {
+            Some(environment) => environment,
+            None => {
+                self.started
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                FunctionRuntime::start(&self.def, &self.resolved, &self.cfg, &self.aws_endpoint)
+                    .await?
+            }
+        };
+        let result = environment.invoke(payload).await;
+        self.lock_idle().push(environment);
+        result
+    }
+
+    /// How many execution environments have been started (cold starts).
+    pub fn environments_started(&self) -> usize {
+        self.started.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Process id of an idle environment's emulator (for memory figures).
+    pub fn emulator_pid(&self) -> Option<u32> {
+        self.lock_idle()
+            .first()
+            .and_then(FunctionRuntime::emulator_pid)
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<FunctionRuntime>> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -12,12 +12,12 @@ use aws_config::BehaviorVersion;
 use crate::gateway::{self, Gateway, Route};
 use crate::iam;
 use crate::provision;
-use crate::runtime::{FunctionRuntime, RuntimeConfig};
+use crate::runtime::{concurrency_from_env, FunctionPool, RuntimeConfig};
 use crate::streams::{Invoke, StreamMapping};
 use crate::template::{Resolved, Template};
 
 /// Invokes a function under the runtime emulator as a stream mapping does.
-pub fn runtime_invoker(rt: Arc<FunctionRuntime>) -> Invoke {
+pub fn runtime_invoker(rt: Arc<FunctionPool>) -> Invoke {
     Arc::new(move |event: serde_json::Value| {
         let rt = rt.clone();
         Box::pin(async move {
@@ -91,6 +91,8 @@ impl Stack {
         let mut routes = Vec::new();
         let mut tasks = Vec::new();
         let names = Arc::new(iam::Names::new(&template, &resolved));
+        let concurrency = concurrency_from_env();
+        let faults = crate::faults::Faults::from_env().context("SCL_FAULTS is not a fault plan")?;
         let upstreams = iam::Upstreams {
             dynamodb: cfg.runtime.dynamodb_url.clone(),
             moto: cfg.runtime.moto_url.clone(),
@@ -100,11 +102,17 @@ impl Stack {
             let policy = iam::Policy::for_function(def, &names)?;
             check_on_failure_permissions(def, &policy, &names)?;
             let (proxy, proxy_task) =
-                iam::start_proxy(policy, names.clone(), upstreams.clone()).await?;
+                iam::start_proxy(policy, names.clone(), upstreams.clone(), faults.clone()).await?;
             tasks.push(proxy_task);
             let rt = Arc::new(
-                FunctionRuntime::start(def, &resolved, &cfg.runtime, &format!("http://{proxy}"))
-                    .await?,
+                FunctionPool::start(
+                    def,
+                    &resolved,
+                    &cfg.runtime,
+                    &format!("http://{proxy}"),
+                    concurrency,
+                )
+                .await?,
             );
             for every in &def.schedules {
                 tasks.push(tokio::spawn(run_schedule(rt.clone(), *every)));
@@ -143,6 +151,7 @@ impl Stack {
             routes,
             functions,
             jwt_secret: cfg.jwt_secret.clone(),
+            faults,
         });
         let api = tokio::net::TcpListener::bind(cfg.api_addr)
             .await
@@ -171,8 +180,13 @@ impl Stack {
 
 impl Stack {
     /// Every function's runtime, by logical id.
-    pub fn functions(&self) -> &BTreeMap<String, Arc<FunctionRuntime>> {
+    pub fn functions(&self) -> &BTreeMap<String, Arc<FunctionPool>> {
         &self._gateway.functions
+    }
+
+    /// The fault plan every function's AWS calls meet (`crate::faults`).
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self._gateway.faults
     }
 }
 
@@ -202,7 +216,7 @@ fn check_on_failure_permissions(
 }
 
 /// EventBridge Scheduler, played locally: a `Scheduled Event` every `every`.
-async fn run_schedule(rt: Arc<FunctionRuntime>, every: std::time::Duration) {
+async fn run_schedule(rt: Arc<FunctionPool>, every: std::time::Duration) {
     let mut ticker = tokio::time::interval(every);
     ticker.tick().await;
     loop {

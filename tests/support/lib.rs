@@ -202,19 +202,27 @@ pub struct TopicProbe {
 }
 
 impl TopicProbe {
+    /// A new topic of its own, observed.
     pub async fn new() -> TopicProbe {
-        let sdk = sdk_config(&moto_url()).await;
-        let sns = aws_sdk_sns::Client::new(&sdk);
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let name = unique("events");
+        let sns = aws_sdk_sns::Client::new(&sdk_config(&moto_url()).await);
         let topic_arn = sns
             .create_topic()
-            .name(&name)
+            .name(unique("events"))
             .send()
             .await
             .expect("moto running")
             .topic_arn
             .unwrap();
+        TopicProbe::subscribed_to(&topic_arn).await
+    }
+
+    /// An existing topic (a running stack's), observed through a new SQS queue.
+    pub async fn subscribed_to(topic_arn: &str) -> TopicProbe {
+        let sdk = sdk_config(&moto_url()).await;
+        let sns = aws_sdk_sns::Client::new(&sdk);
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let topic_arn = topic_arn.to_owned();
+        let name = unique("events");
         let queue_url = sqs
             .create_queue()
             .queue_name(&name)

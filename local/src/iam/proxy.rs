@@ -1,5 +1,6 @@
-//! The per-function proxy in front of DynamoDB Local and moto: allowed calls pass through,
-//! the others are answered with the service's own access-denied error.
+//! The per-function proxy in front of DynamoDB Local and moto: allowed calls pass through (or
+//! meet the stack's injected faults, `crate::faults`), the others are answered with the
+//! service's own access-denied error.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -64,6 +65,7 @@ pub(crate) struct ProxyState {
     pub(crate) names: Arc<Names>,
     pub(crate) upstreams: Upstreams,
     pub(crate) http: reqwest::Client,
+    pub(crate) faults: crate::faults::Faults,
 }
 
 /// Serves the IAM-checking proxy for one function; returns its address.
@@ -71,6 +73,7 @@ pub async fn start_proxy(
     policy: Policy,
     names: Arc<Names>,
     upstreams: Upstreams,
+    faults: crate::faults::Faults,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -79,6 +82,7 @@ pub async fn start_proxy(
         names,
         upstreams,
         http: reqwest::Client::new(),
+        faults,
     });
     let app = axum::Router::new()
         .fallback(proxy)
@@ -107,7 +111,15 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
         );
         return denied_response(&st.policy, denied);
     }
-    let upstream = if service_of(&parts.headers).as_deref() == Some("dynamodb") {
+    let service = service_of(&parts.headers).unwrap_or_default();
+    match st.faults.decide(&service, crate::faults::roll()) {
+        crate::faults::Fault::Pass { delay } => tokio::time::sleep(delay).await,
+        crate::faults::Fault::Fail { delay, response } => {
+            tokio::time::sleep(delay).await;
+            return crate::faults::failed_response(&service, response);
+        }
+    }
+    let upstream = if service == "dynamodb" {
         &st.upstreams.dynamodb
     } else {
         &st.upstreams.moto
