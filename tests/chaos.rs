@@ -43,7 +43,8 @@ fn resp_ok(body: &Value) -> bool {
     body.get("outcome").is_some()
 }
 
-/// Sends a CSR action until it is answered (not 5xx, not in progress), with one key.
+/// Sends a CSR action until it is answered (not 5xx, not in progress), with one key; patient
+/// for longer than a key stays in progress (30 s), as a browser retrying in the background.
 async fn act(
     http: &reqwest::Client,
     url: &str,
@@ -51,7 +52,8 @@ async fn act(
     key: &str,
     body: &Value,
 ) -> (u16, u32) {
-    for attempt in 1..=20u32 {
+    let mut last = 0;
+    for attempt in 1..=40u32 {
         let resp = http
             .post(url)
             .bearer_auth(token)
@@ -64,9 +66,10 @@ async fn act(
         if status < 500 && status != 409 {
             return (status, attempt);
         }
-        tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+        last = status;
+        tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt.min(10)))).await;
     }
-    panic!("{url}: still failing after 20 attempts");
+    panic!("{url}: still answering {last} after 40 attempts");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -4,7 +4,10 @@
 use std::future::Future;
 
 use lambda_http::{Body, Request, Response};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
+
+/// Attempts at recording a key's outcome (each with the SDK's own retries).
+const RECORD_ATTEMPTS: u32 = 5;
 
 use super::{ApiError, Caller};
 use crate::domain::idempotency::{fingerprint, IdempotencyKey, HEADER};
@@ -50,17 +53,25 @@ where
     }
     let response = super::respond(work().await);
     let status = response.status().as_u16();
-    let kept = if status >= 500 {
-        store.release(&scope, &print).await
-    } else {
-        store
-            .complete(&scope, &print, &stored(&response), now)
-            .await
-    };
-    if let Err(e) = kept {
-        // The work is done and its answer goes out; a retry may then find the key in
-        // progress until it lapses, which is safe (it changes nothing).
-        warn!(error = %crate::telemetry::chain(&e), "could not record the idempotent answer");
+    let answer = stored(&response);
+    // Recording the outcome matters: a key left in progress lapses after a while, and a retry
+    // after that would act again. So it is tried harder than one request's own retries.
+    for attempt in 1..=RECORD_ATTEMPTS {
+        let kept = if status >= 500 {
+            store.release(&scope, &print).await
+        } else {
+            store.complete(&scope, &print, &answer, now).await
+        };
+        match kept {
+            Ok(()) => break,
+            Err(e) if attempt < RECORD_ATTEMPTS => {
+                warn!(error = %crate::telemetry::chain(&e), attempt, "recording the idempotent answer failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            Err(e) => {
+                error!(error = %crate::telemetry::chain(&e), "could not record the idempotent answer")
+            }
+        }
     }
     Ok(response)
 }
