@@ -91,10 +91,19 @@ async fn under_throttling_errors_and_an_sns_outage_nothing_is_lost_or_doubled() 
         "test-secret",
     )
     .unwrap();
+    // Two staff members are told of every new lead by email and SMS.
+    let recipients: Vec<(String, String)> = (0..2)
+        .map(|i| (unique_email(&format!("chaos{i}")), unique_phone()))
+        .collect();
     let r = http
         .put(format!("{api}/settings"))
         .bearer_auth(&admin)
-        .json(&json!({"callback_caller_id": "+15125550000"}))
+        .json(
+            &json!({"callback_caller_id": "+15125550000", "timezone": "UTC", "recipients":
+            recipients.iter().enumerate().map(|(i, (mail, phone))| json!({
+                "user_id": format!("u-{i}"), "email": mail, "phone": phone,
+                "channels": ["email", "sms", "in_app"]})).collect::<Vec<_>>()}),
+        )
         .send()
         .await
         .unwrap();
@@ -232,6 +241,38 @@ async fn under_throttling_errors_and_an_sns_outage_nothing_is_lost_or_doubled() 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(by_id.len(), expected, "every event published");
+
+    // Every notification sent exactly once: one email and one SMS per lead and recipient.
+    // The notifier works through the leads one stream record at a time: a bound that grows
+    // with the run (not a timing claim).
+    let deadline = Instant::now() + Duration::from_secs(60 + numbers as u64 / 2);
+    let sent = loop {
+        let mut all = true;
+        let mut sent = (0, 0);
+        for (mail, phone) in &recipients {
+            let (e, s) = (emails_to(mail).await.len(), sms_to(phone).await.len());
+            all &= e >= numbers && s >= numbers;
+            sent.0 += e;
+            sent.1 += s;
+        }
+        if all || Instant::now() > deadline {
+            break sent;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for (mail, phone) in &recipients {
+        assert_eq!(
+            emails_to(mail).await.len(),
+            numbers,
+            "one email per lead to {mail}"
+        );
+        assert_eq!(
+            sms_to(phone).await.len(),
+            numbers,
+            "one SMS per lead to {phone}"
+        );
+    }
     let repeats: usize = by_id.values().map(|n| n - 1).sum();
     let injected = stack.faults().injected();
     assert!(
@@ -244,10 +285,14 @@ async fn under_throttling_errors_and_an_sns_outage_nothing_is_lost_or_doubled() 
         "chaos: {calls} calls from {numbers} numbers -> {} leads ({call_retries} redeliveries); \
          {actions} CSR actions ({action_retries} client retries) -> {notes} notes, {attempts} call-backs; \
          {} bookings applied; {} events published ({repeats} repeated deliveries, dropped by event_id); \
+         {} emails and {} SMS to {} recipients, each once; \
          DynamoDB throttled 10%, SNS/SES failing 20%, SNS down {sns_down} s: {injected:?} calls failed on purpose; {:.1} s",
         leads.len(),
         booked.len(),
         by_id.len(),
+        sent.0,
+        sent.1,
+        recipients.len(),
         started.elapsed().as_secs_f64()
     );
 }

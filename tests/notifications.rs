@@ -390,3 +390,64 @@ async fn a_failing_channel_is_retried_recorded_and_blocks_nobody_else() {
         Some("sent")
     );
 }
+
+/// The real notifier with SES behind a switch: while it is "down" every email fails as an
+/// unreachable service does (retryable).
+struct SesOutage {
+    inner: AwsNotifier,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl Notifier for SesOutage {
+    async fn send_email(
+        &self,
+        to: &EmailAddress,
+        content: &EmailContent,
+    ) -> Result<(), ChannelError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(ChannelError {
+                channel: "email",
+                retryable: true,
+                detail: "ServiceUnavailable".into(),
+            });
+        }
+        self.inner.send_email(to, content).await
+    }
+    async fn send_sms(&self, to: &PhoneNumber, text: &str) -> Result<(), ChannelError> {
+        self.inner.send_sms(to, text).await
+    }
+}
+
+#[tokio::test]
+async fn an_email_that_fails_for_now_fails_the_record_and_goes_out_once_on_redelivery() {
+    let (mail, phone) = (unique_email("later"), unique_phone());
+    let s = Setup::with(SesOutage {
+        inner: aws_notifier().await,
+        down: true.into(),
+    })
+    .await;
+    s.settings(json!({"timezone": "UTC", "recipients": [
+        {"user_id": "u-l", "email": mail, "phone": phone, "channels": ["email", "sms", "in_app"]},
+    ]}))
+    .await;
+    let id = s.ingest("call-later").await;
+    let batch = s.creation_batch(&id).await;
+    let resp = notify::handle_payload(&s.notify, &batch).await;
+    assert_eq!(resp.batch_item_failures.len(), 1, "retried by the mapping");
+    assert!(emails_to(&mail).await.is_empty());
+    assert_eq!(sms_to(&phone).await.len(), 1, "the SMS went out regardless");
+
+    s.notify.notifier.down.store(false, Ordering::SeqCst);
+    let resp = notify::handle_payload(&s.notify, &batch).await;
+    assert!(resp.batch_item_failures.is_empty());
+    assert_eq!(
+        emails_to(&mail).await.len(),
+        1,
+        "sent once the service is back"
+    );
+    assert_eq!(sms_to(&phone).await.len(), 1, "and the SMS not again");
+    assert_eq!(
+        s.delivery(&id, "u-l", "email").await.as_deref(),
+        Some("sent")
+    );
+}

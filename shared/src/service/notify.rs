@@ -34,6 +34,9 @@ pub struct NotifyReport {
     pub skipped: u32,
     /// `user_id/channel: error` for each delivery that failed after its retries.
     pub failed: Vec<String>,
+    /// How many of those failed for a reason that passes (throttling, an outage): the lead's
+    /// stream record is then retried, and only those deliveries are tried again.
+    pub retry_later: u32,
 }
 
 enum Delivered {
@@ -85,9 +88,12 @@ fn tally(report: &mut NotifyReport, user: &str, channel: &str, d: Delivered) {
     match d {
         Delivered::Sent => report.sent += 1,
         Delivered::Skipped => report.skipped += 1,
-        Delivered::Failed(e) => report
-            .failed
-            .push(format!("{user}/{channel}: {}", e.detail)),
+        Delivered::Failed(e) => {
+            report.retry_later += u32::from(e.retryable);
+            report
+                .failed
+                .push(format!("{user}/{channel}: {}", e.detail))
+        }
     }
 }
 

@@ -40,6 +40,8 @@ pub enum RecordError {
     Publish(#[from] crate::ports::PublishError),
     #[error("not tried: an earlier record of the batch failed")]
     AfterFailure,
+    #[error("{0} deliveries failed for now; the record is retried")]
+    RetryLater(u32),
 }
 
 /// Runs `f` on every record's change, each in its own span; collects the failures by
@@ -111,8 +113,10 @@ pub async fn handle_booking_batch<S: LeadCommands>(
     .await
 }
 
-/// New leads -> notifications. Channel failures are recorded by the notification service and
-/// do not fail the record; storage failures do (the record is retried).
+/// New leads -> notifications. Channel failures are recorded by the notification service; one
+/// that may pass (throttling, an outage) fails the record, so the mapping retries it and the
+/// redelivery sends only what was not sent (delivery records); a permanent one (a rejected
+/// address) does not. Storage failures fail the record too.
 pub async fn handle_lead_batch<S, N>(
     store: &S,
     notifier: &N,
@@ -130,7 +134,10 @@ where
             after,
         } = change
         {
-            notify_new_lead(store, notifier, after, cfg, now).await?;
+            let report = notify_new_lead(store, notifier, after, cfg, now).await?;
+            if report.retry_later > 0 {
+                return Err(RecordError::RetryLater(report.retry_later));
+            }
         }
         Ok(())
     })
