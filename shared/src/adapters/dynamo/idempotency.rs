@@ -19,6 +19,17 @@ const CLAIMABLE: &str = "attribute_not_exists(pk) OR expires_at < :now \
 /// Only the request holding the key completes or releases it.
 const HELD: &str = "#state = :in_progress AND fingerprint = :fp";
 
+/// Adds the `HELD` condition to a put or a delete (their builders share no trait).
+macro_rules! held {
+    ($builder:expr, $fingerprint:expr) => {
+        $builder
+            .condition_expression(HELD)
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
+            .expression_attribute_values(":fp", s($fingerprint))
+    };
+}
+
 fn item(
     scope: &IdempotencyScope,
     state: &str,
@@ -118,7 +129,7 @@ impl IdempotencyStore for DynamoStore {
         answer: &StoredAnswer,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let result = self
+        let put = self
             .client
             .put_item()
             .table_name(&self.table)
@@ -128,29 +139,19 @@ impl IdempotencyStore for DynamoStore {
                 fingerprint,
                 Some(answer),
                 now,
-            )?))
-            .condition_expression(HELD)
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
-            .expression_attribute_values(":fp", s(fingerprint))
-            .send()
-            .await;
+            )?));
+        let result = held!(put, fingerprint).send().await;
         unless_taken_over(result)
     }
 
     async fn release(&self, scope: &IdempotencyScope, fingerprint: &str) -> Result<(), StoreError> {
-        let result = self
+        let delete = self
             .client
             .delete_item()
             .table_name(&self.table)
             .key("pk", s(keys::idempotency_pk(&scope.tenant, &scope.user)))
-            .key("sk", s(scope.key.as_str()))
-            .condition_expression(HELD)
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
-            .expression_attribute_values(":fp", s(fingerprint))
-            .send()
-            .await;
+            .key("sk", s(scope.key.as_str()));
+        let result = held!(delete, fingerprint).send().await;
         unless_taken_over(result)
     }
 }
