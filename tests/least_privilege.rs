@@ -49,7 +49,7 @@ async fn every_path_the_functions_take_is_allowed_by_their_own_policy() {
     let id = out["lead_id"].as_str().unwrap().to_owned();
 
     let feed_url = format!("{api}/notifications?unread_only=true");
-    let arrived = eventually(5, || {
+    let arrived = eventually(15, || {
         let (http, url, token) = (http.clone(), feed_url.clone(), csr.clone());
         async move {
             let feed: Value = get_json(&http, &url, &token).await;
@@ -69,7 +69,7 @@ async fn every_path_the_functions_take_is_allowed_by_their_own_policy() {
     assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
 
     assert!(
-        eventually(5, || {
+        eventually(15, || {
             let mail = mail.clone();
             async move { emails_to(&mail).await.len() == 1 }
         })

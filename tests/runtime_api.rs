@@ -283,7 +283,7 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
     let (status, _, _) = post_json(&http, &promote, &other, &json!({})).await;
     assert_eq!(status, 404, "another tenant's call");
     let stats_url = format!("{api}/detection/stats");
-    let counted = eventually(5, || {
+    let counted = eventually(15, || {
         let (http, url, admin) = (http.clone(), stats_url.clone(), admin.clone());
         async move {
             let stats: Value = get_json(&http, &url, &admin).await;

@@ -130,7 +130,8 @@ impl FunctionRuntime {
     }
 
     async fn wait_ready(&self) -> Result<()> {
-        for _ in 0..100 {
+        // Up to 20 s: a machine busy starting many emulators at once can be slow to bind.
+        for _ in 0..400 {
             if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
                 .await
                 .is_ok()
