@@ -61,6 +61,24 @@ impl FunctionRuntime {
         cfg: &RuntimeConfig,
         aws_endpoint: &str,
     ) -> Result<Self> {
+        // A port found free can be taken by another process before the emulator binds it (many
+        // start at once); the emulator then exits, and another pair of ports is tried.
+        let mut last = None;
+        for _ in 0..5 {
+            match Self::start_once(def, resolved, cfg, aws_endpoint).await {
+                Ok(rt) => return Ok(rt),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| anyhow!("{}: not started", def.logical_id)))
+    }
+
+    async fn start_once(
+        def: &FunctionDef,
+        resolved: &Resolved,
+        cfg: &RuntimeConfig,
+        aws_endpoint: &str,
+    ) -> Result<Self> {
         let binary = cfg.bin_dir.join(&def.binary);
         if !binary.exists() {
             return Err(anyhow!(
@@ -113,7 +131,7 @@ impl FunctionRuntime {
         let child = cmd
             .spawn()
             .with_context(|| format!("starting {} under {}", def.logical_id, cfg.rie.display()))?;
-        let rt = FunctionRuntime {
+        let mut rt = FunctionRuntime {
             logical_id: def.logical_id.clone(),
             port,
             child,
@@ -129,9 +147,15 @@ impl FunctionRuntime {
         self.child.id()
     }
 
-    async fn wait_ready(&self) -> Result<()> {
+    async fn wait_ready(&mut self) -> Result<()> {
         // Up to 20 s: a machine busy starting many emulators at once can be slow to bind.
         for _ in 0..400 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(anyhow!(
+                    "{}: the runtime emulator exited ({status}) before listening",
+                    self.logical_id
+                ));
+            }
             if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
                 .await
                 .is_ok()
