@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
@@ -164,20 +163,9 @@ pub fn failed_response(service: &str, failed: FailedCall) -> Response {
         )
     } else {
         let kind = if status == 400 { "Sender" } else { "Receiver" };
-        (
-            "text/xml",
-            format!(
-                "<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-                ulid::Ulid::generate()
-            ),
-        )
+        ("text/xml", crate::iam::query_error(kind, code, message))
     };
-    Response::builder()
-        .status(status)
-        .header(http::header::CONTENT_TYPE, content_type)
-        .header("x-amzn-errortype", code)
-        .body(Body::from(body))
-        .unwrap_or_default()
+    crate::iam::service_error(status, content_type, Some(code), body)
 }
 
 #[cfg(test)]

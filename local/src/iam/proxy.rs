@@ -37,20 +37,33 @@ pub(crate) fn denied_response(policy: &Policy, a: &Access) -> Response {
         } else {
             "AccessDenied"
         };
-        (
-            403,
-            "text/xml",
-            format!(
-                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-                ulid::Ulid::generate()
-            ),
-        )
+        (403, "text/xml", query_error("Sender", code, &message))
     };
-    Response::builder()
+    service_error(status, content_type, None, body)
+}
+
+/// An error in the query protocol SNS and SES answer with.
+pub(crate) fn query_error(kind: &str, code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        ulid::Ulid::generate()
+    )
+}
+
+/// A service's error answer: status, content type, optional `x-amzn-errortype`, body.
+pub(crate) fn service_error(
+    status: u16,
+    content_type: &str,
+    error_type: Option<&str>,
+    body: String,
+) -> Response {
+    let mut builder = Response::builder()
         .status(status)
-        .header(http::header::CONTENT_TYPE, content_type)
-        .body(Body::from(body))
-        .unwrap_or_default()
+        .header(http::header::CONTENT_TYPE, content_type);
+    if let Some(t) = error_type {
+        builder = builder.header("x-amzn-errortype", t);
+    }
+    builder.body(Body::from(body)).unwrap_or_default()
 }
 
 /// Where allowed calls go.
