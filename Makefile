@@ -8,7 +8,7 @@ TEST_DDB_PORT ?= 18000
 TEST_MOTO_PORT ?= 15000
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools dev test chaos package bench train fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help tools dev test chaos fuzz package bench train fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
@@ -18,6 +18,7 @@ help:
 	@echo "             and the detector's scoring time (criterion, release build)"
 	@echo "make train - fit the lead detector on model/corpus/train.txt and write its weights"
 	@echo "make chaos - the full fault-injection run (1,000 calls, 200 bookings, 300 CSR actions)"
+	@echo "make fuzz  - a longer schemathesis run of infra/openapi.yaml against the local stack"
 
 tools:
 	@scripts/tools.sh
@@ -52,7 +53,7 @@ test: tools fmt-check clippy lint-template build
 	cargo test --workspace --no-fail-fast -- --nocapture 2>&1 | tee .local/test.log; \
 	rc=$$?; scripts/emulators.sh stop; \
 	awk '/^test result:/ {p+=$$4; f+=$$6} END {printf "%d passed, %d failed\n", p, f}' .local/test.log; \
-	grep -E '^(detection|chaos)' .local/test.log || true; \
+	grep -E '^(detection|chaos|api fuzz)' .local/test.log || true; \
 	exit $$rc
 
 # The chaos run at full size (tests/chaos.rs; `make test` runs it small); uses the test ports.
@@ -65,6 +66,18 @@ chaos: tools build
 	SCL_CHAOS_CALLS=1000 SCL_CHAOS_BOOKINGS=200 SCL_CHAOS_ACTIONS=300 SCL_CHAOS_SNS_DOWN=10 \
 	cargo test -p scl-tests --test chaos -- --nocapture 2>&1 | tee .local/chaos.log; \
 	rc=$$?; scripts/emulators.sh stop; grep -E '^chaos' .local/chaos.log || true; exit $$rc
+
+# Schema-driven fuzzing at a larger size than `make test` runs it (tests/api_fuzz.rs); a random
+# seed unless SCL_FUZZ_SEED is set, so each run explores new inputs. Uses the test ports.
+fuzz: tools build
+	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
+	@set -o pipefail; \
+	SCL_TEST_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
+	SCL_TEST_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
+	SCL_RIE_BIN=$(CURDIR)/.local/bin/aws-lambda-rie \
+	SCL_FUZZ_EXAMPLES=$${SCL_FUZZ_EXAMPLES:-200} SCL_FUZZ_SEED=$${SCL_FUZZ_SEED:-$$RANDOM$$RANDOM} \
+	cargo test -p scl-tests --test api_fuzz -- --nocapture 2>&1 | tee .local/fuzz.log; \
+	rc=$$?; scripts/emulators.sh stop; grep -E '^api fuzz' .local/fuzz.log || true; exit $$rc
 
 emulators-stop:
 	@scripts/emulators.sh stop

@@ -53,6 +53,18 @@ if [ ! -f "$SAM_STAMP" ]; then
   touch "$SAM_STAMP"
 fi
 
+# schemathesis (tests/api_fuzz.rs) in a virtualenv of its own, every package pinned in
+# scripts/requirements-fuzz.txt; reinstalled when that file changes.
+FUZZ_VENV=$LOCAL/venv-fuzz
+FUZZ_STAMP=$FUZZ_VENV/.requirements-$(sha256sum scripts/requirements-fuzz.txt | cut -c1-16)
+if [ ! -f "$FUZZ_STAMP" ]; then
+  say "installing schemathesis ($(grep -o '^schemathesis==.*' scripts/requirements-fuzz.txt)) into .local/venv-fuzz"
+  rm -rf "$FUZZ_VENV"
+  python3 -m venv "$FUZZ_VENV"
+  "$FUZZ_VENV/bin/pip" install -q --disable-pip-version-check --no-deps -r scripts/requirements-fuzz.txt
+  touch "$FUZZ_STAMP"
+fi
+
 # AWS's Lambda Runtime Interface Emulator, the one `sam local` runs in its containers, as the
 # pinned SAM CLI ships it.
 RIE=$LOCAL/bin/aws-lambda-rie

@@ -582,6 +582,10 @@ async fn settings_defaults_partial_updates_and_validation() {
         r.assert_error(400, "validation_failed");
         assert_eq!(r.body["error"]["field"], field, "{body}");
     }
+    // A PUT without a body is a mistake, not an empty update.
+    let r = app.call("PUT", "/settings").scope("scl.admin").send().await;
+    r.assert_error(400, "validation_failed");
+    assert_eq!(r.body["error"]["field"], "body");
     let r = app.call("GET", "/settings").scope("scl.admin").send().await;
     assert_eq!(
         r.body["min_call_seconds"], 120,

@@ -187,4 +187,21 @@ async fn the_local_gateway_refuses_what_api_gateway_refuses_in_the_contracts_sha
     assert_eq!(resp.status(), 431);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["field"], "headers", "{body}");
+
+    // A known path asked with a method it does not have says which methods it has.
+    let resp = http
+        .delete(format!("{api}/leads/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "GET");
+    let resp = http
+        .get(format!("{api}/settings/x"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
 }

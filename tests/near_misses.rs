@@ -5,27 +5,6 @@
 use scl_tests::*;
 use serde_json::{json, Value};
 
-/// A gated, answered, unbooked call that is clearly not a sale (an existing job).
-fn near_miss_call(tenant: &str, call_id: &str, started_at: &str, ended_at: &str) -> Value {
-    call_completed(
-        tenant,
-        call_id,
-        json!({
-            "from_number": unique_phone(),
-            "started_at": started_at,
-            "ended_at": ended_at,
-            "call_reason": null,
-            "csr_notes": null,
-            "transcript": [
-                {"speaker": "agent", "start_ms": 0, "text": "Thanks for calling."},
-                {"speaker": "customer", "start_ms": 2000, "text": "Hi, I'm just checking when my technician is coming, the appointment was at two."},
-                {"speaker": "agent", "start_ms": 6000, "text": "He's running a little late, about twenty minutes."},
-                {"speaker": "customer", "start_ms": 9000, "text": "Okay. Also, while he's here, could he look at the noise our dryer makes?"}
-            ]
-        }),
-    )
-}
-
 fn at(minutes_ago: i64) -> (String, String) {
     let start = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
     let end = start + chrono::Duration::minutes(4);

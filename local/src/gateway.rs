@@ -124,10 +124,10 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             .into_response();
     }
     let mut matched = None;
-    let mut path_known = false;
+    let mut allowed: Vec<&str> = Vec::new();
     for route in &gw.routes {
         if let Some(params) = match_path(&route.def.path, &path) {
-            path_known = true;
+            allowed.push(&route.def.method);
             if route.def.method == method {
                 matched = Some((route, params));
                 break;
@@ -135,15 +135,21 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         }
     }
     let Some((route, path_parameters)) = matched else {
-        return if path_known {
-            error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "not_found",
-                "No such route.",
-            )
-        } else {
-            error(StatusCode::NOT_FOUND, "not_found", "No such route.")
-        };
+        if allowed.is_empty() {
+            return error(StatusCode::NOT_FOUND, "not_found", "No such route.");
+        }
+        // A known path asked with another method: say which methods it has (RFC 9110 §15.5.6).
+        let mut refused = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "not_found",
+            "No such route.",
+        );
+        if let Ok(value) = allowed.join(", ").parse() {
+            refused
+                .headers_mut()
+                .insert(axum::http::header::ALLOW, value);
+        }
+        return refused;
     };
     // The JWT authorizer: no or invalid token -> 401; missing route scope -> 403.
     let token = req

@@ -5,7 +5,7 @@ use lambda_http::http::Method;
 use lambda_http::{Body, Error, Request, Response};
 use scl_shared::adapters::DynamoStore;
 use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::commands::parse_body;
+use scl_shared::domain::commands::parse_required_body;
 use scl_shared::domain::settings::SettingsUpdate;
 use scl_shared::ports::SettingsStore;
 use scl_shared::service::settings::update_settings;
@@ -28,7 +28,7 @@ async fn run<S: SettingsStore>(
     let caller = Caller::authorize(req, Scope::Admin)?;
     api::reject_query_params(req, &[])?;
     let settings = if req.method() == Method::PUT {
-        let update = SettingsUpdate::parse(&parse_body(req.body().as_ref())?)?;
+        let update = SettingsUpdate::parse(&parse_required_body(req.body().as_ref())?)?;
         update_settings(&state.store, &caller.tenant_id, update).await?
     } else {
         state.store.settings(&caller.tenant_id).await?

@@ -24,6 +24,14 @@ pub fn parse_body(body: &[u8]) -> Result<Value, FieldError> {
     Ok(v)
 }
 
+/// Parses a body that must be there (`PUT /settings`): an empty body is an error, not `{}`.
+pub fn parse_required_body(body: &[u8]) -> Result<Value, FieldError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(FieldError::new("body", "is required: a JSON object"));
+    }
+    parse_body(body)
+}
+
 fn required_text(field: &str, raw: String, max: usize) -> Result<String, FieldError> {
     optional_text(field, Some(raw), max)?
         .ok_or_else(|| FieldError::new(field, format!("must be 1 to {max} characters")))
@@ -148,6 +156,14 @@ pub fn parse_if_match(raw: Option<&str>) -> Result<Option<u64>, FieldError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_optional_body_may_be_empty_a_required_one_may_not() {
+        assert_eq!(parse_body(b" ").unwrap(), json!({}));
+        assert_eq!(parse_required_body(b" \n").unwrap_err().field, "body");
+        assert_eq!(parse_required_body(b"{}").unwrap(), json!({}));
+        assert_eq!(parse_required_body(b"[]").unwrap_err().field, "body");
+    }
 
     #[test]
     fn notes_are_bounded_and_known_fields_only() {

@@ -18,10 +18,12 @@ impl LeadId {
     }
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        // ULIDs are Crockford base32; accept any case, always print upper case.
+        // ULIDs are Crockford base32; accept any case, always print upper case. 26 characters
+        // hold 130 bits for a 128-bit value, so a first character above 7 would silently wrap
+        // to another lead's id: refuse it.
         ulid::Ulid::from_str(raw)
             .ok()
-            .filter(|_| raw.len() == 26)
+            .filter(|_| raw.len() == 26 && raw.as_bytes()[0] <= b'7')
             .map(LeadId)
             .ok_or_else(|| FieldError::new(field, "must be a lead id (26-character ULID)"))
     }
@@ -143,6 +145,9 @@ mod tests {
         );
         assert!(LeadId::parse("id", "not-a-ulid").is_err());
         assert!(LeadId::parse("id", "").is_err());
+        // Past the 128-bit range: would otherwise alias the id with first character 0.
+        assert!(LeadId::parse("id", "8ZZZZZZZZZZZZZZZZZZZZZZZZZ").is_err());
+        assert!(LeadId::parse("id", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ").is_ok());
     }
 
     #[test]
