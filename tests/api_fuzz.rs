@@ -106,6 +106,8 @@ async fn every_generated_request_is_answered_as_the_openapi_document_says() {
         .arg(&report_dir)
         .arg("--report-ndjson-path")
         .arg(&events)
+        .arg("--report-junit-path")
+        .arg(report_dir.join("junit.xml"))
         .output()
         .await
         .expect("schemathesis runs");
