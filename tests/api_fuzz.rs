@@ -13,6 +13,9 @@ use serde_json::{json, Value};
 
 /// Examples per operation and phase inside `make test`: ~2 minutes on the CI machine.
 const EXAMPLES: &str = "15";
+/// The whole schemathesis run at `make test`'s size (~30 s), and at any larger size.
+const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+const LARGE_RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 /// A fixed seed keeps `make test` repeatable; a failure prints the seed that found it.
 const SEED: &str = "20261125";
 
@@ -83,7 +86,7 @@ async fn every_generated_request_is_answered_as_the_openapi_document_says() {
     let report_dir = root.join("target/api-fuzz");
     let events = report_dir.join("events.ndjson");
     let started = std::time::Instant::now();
-    let out = tokio::process::Command::new(&schemathesis)
+    let run = tokio::process::Command::new(&schemathesis)
         .current_dir(&root)
         .env("SCL_FUZZ_TOKEN", &token)
         .args([
@@ -108,8 +111,18 @@ async fn every_generated_request_is_answered_as_the_openapi_document_says() {
         .arg(&events)
         .arg("--report-junit-path")
         .arg(report_dir.join("junit.xml"))
-        .output()
+        .kill_on_drop(true)
+        .output();
+    // Bounded in time as well as in examples: a request that never answers fails the test
+    // instead of holding `make test`.
+    let limit = if examples == EXAMPLES {
+        RUN_LIMIT
+    } else {
+        LARGE_RUN_LIMIT
+    };
+    let out = tokio::time::timeout(limit, run)
         .await
+        .expect("schemathesis finished within its time limit")
         .expect("schemathesis runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
