@@ -42,6 +42,7 @@ const CASES: &[(&str, &str, &str)] = &[
         "no_failures",
     ),
     ("FlushHeldSmsFunction", "schedule.json", "flushed"),
+    ("ColdSweepFunction", "cold-sweep.json", "swept"),
     ("NotificationsFunction", "notifications.json", "status=200"),
     // The settings sample makes u-7 an in-app recipient and the lead-insert sample notified
     // them, so the sample notification exists by now.
@@ -94,6 +95,7 @@ async fn every_bootstrap_answers_its_sample_under_the_runtime_emulator() {
         let ok = match *expect {
             "no_failures" => out["batchItemFailures"] == serde_json::json!([]),
             "flushed" => out.get("due").is_some(),
+            "swept" => out["moved"].is_u64(),
             e => {
                 let (key, want) = e.split_once('=').unwrap();
                 match key {

@@ -102,6 +102,16 @@ async fn every_path_the_functions_take_is_allowed_by_their_own_policy() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    // The minute's cold sweep, run as if four days had passed: it moves the open lead.
+    let swept = invoke_json(
+        &http,
+        &invoke("ColdSweepFunction"),
+        &json!({"version": "0", "id": "s-1", "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": (now + chrono::Duration::days(4)).to_rfc3339(),
+            "region": "us-east-1", "resources": [], "detail": {}}),
+    )
+    .await;
+    assert!(swept["moved"].as_u64().unwrap_or(0) >= 1, "{swept}");
     // A note copied to the CRM (its event written to the outbox), sent twice with one
     // Idempotency-Key (the key's record), then a dismissal.
     for attempt in ["first", "retry"] {

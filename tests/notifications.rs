@@ -78,7 +78,8 @@ impl<N: Notifier> Setup<N> {
             .unwrap()
             .unwrap();
         lead.version = 1;
-        let image: serde_dynamo::Item = serde_dynamo::to_item(LeadItem::from_lead(&lead)).unwrap();
+        let image: serde_dynamo::Item =
+            serde_dynamo::to_item(LeadItem::new(&lead, lead.updated_at)).unwrap();
         json!({"Records": [{
             "eventID": "1", "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
             "dynamodb": {"NewImage": serde_json::to_value(image).unwrap(), "SequenceNumber": "1000", "SizeBytes": 1, "StreamViewType": "NEW_AND_OLD_IMAGES"},

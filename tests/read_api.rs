@@ -98,6 +98,13 @@ async fn a_list_page_and_a_detail_read_cost_one_dynamodb_request_each() {
     app.list("tab=done").await;
     assert_eq!(app.env.requests.get(), 1, "done list page");
     app.env.requests.reset();
+    app.list("tab=cold").await;
+    assert_eq!(
+        app.env.requests.get(),
+        2,
+        "cold list page: its partition, and the leads due but not moved yet"
+    );
+    app.env.requests.reset();
     let (status, _, _) = get_as(&app, &ids[0], app.tenant(), "scl.view").await;
     assert_eq!(status, 200);
     assert_eq!(app.env.requests.get(), 1, "detail read");

@@ -70,6 +70,10 @@ async fn every_sample_event_is_accepted_by_its_handler() {
     .await
     .unwrap();
     assert!(flushed.get("due").is_some(), "{flushed}");
+    let swept = cold_sweep::handle_payload(&store, &sample("cold-sweep.json"))
+        .await
+        .unwrap();
+    assert!(swept["moved"].is_u64(), "{swept}");
     // The sample lead marked Not a Lead by u-7: one label counted, once.
     let learn = learn_labels::State {
         store: store.clone(),

@@ -45,6 +45,7 @@ pub struct Stack {
     pub invoke_addr: SocketAddr,
     pub resolved: Resolved,
     _gateway: Arc<Gateway>,
+    dynamodb_usage: BTreeMap<String, Arc<iam::DynamoUsage>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -90,6 +91,7 @@ impl Stack {
         let mut functions = BTreeMap::new();
         let mut routes = Vec::new();
         let mut tasks = Vec::new();
+        let mut dynamodb_usage = BTreeMap::new();
         let names = Arc::new(iam::Names::new(&template, &resolved));
         let concurrency = concurrency_from_env();
         let faults = crate::faults::Faults::from_env().context("SCL_FAULTS is not a fault plan")?;
@@ -101,8 +103,16 @@ impl Stack {
             // Every AWS call the function makes passes its template policy first, as on AWS.
             let policy = iam::Policy::for_function(def, &names)?;
             check_on_failure_permissions(def, &policy, &names)?;
-            let (proxy, proxy_task) =
-                iam::start_proxy(policy, names.clone(), upstreams.clone(), faults.clone()).await?;
+            let usage = Arc::new(iam::DynamoUsage::default());
+            dynamodb_usage.insert(def.logical_id.clone(), usage.clone());
+            let (proxy, proxy_task) = iam::start_proxy(
+                policy,
+                names.clone(),
+                upstreams.clone(),
+                faults.clone(),
+                usage,
+            )
+            .await?;
             tasks.push(proxy_task);
             let rt = Arc::new(
                 FunctionPool::start(
@@ -173,6 +183,7 @@ impl Stack {
             invoke_addr,
             resolved,
             _gateway: gw,
+            dynamodb_usage,
             tasks,
         })
     }
@@ -182,6 +193,13 @@ impl Stack {
     /// Every function's runtime, by logical id.
     pub fn functions(&self) -> &BTreeMap<String, Arc<FunctionPool>> {
         &self._gateway.functions
+    }
+
+    /// What a function's DynamoDB calls have cost so far (requests, capacity units).
+    pub fn dynamodb_usage(&self, function: &str) -> (u64, f64) {
+        self.dynamodb_usage
+            .get(function)
+            .map_or((0, 0.0), |u| u.totals())
     }
 
     /// The fault plan every function's AWS calls meet (`crate::faults`).

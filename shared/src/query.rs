@@ -161,6 +161,9 @@ impl ListRequest {
 pub struct LeadPage {
     pub items: Vec<Lead>,
     pub next: Option<PageCursor>,
+    /// What the page cost in DynamoDB read capacity units (logged: the cost of a page must
+    /// not grow with the backlog).
+    pub read_units: f64,
 }
 
 #[cfg(test)]

@@ -29,6 +29,12 @@ async fn list<Q: LeadQueries>(state: &State<Q>, req: &Request) -> Result<Respons
         .store
         .list_leads(&caller.tenant_id, &request, now)
         .await?;
+    tracing::info!(
+        tab = request.tab.api_value(),
+        items = page.items.len(),
+        read_units = page.read_units,
+        "page read"
+    );
     let items: Vec<LeadView> = page.items.iter().map(|l| LeadView::new(l, now)).collect();
     Ok(api::json(
         200,

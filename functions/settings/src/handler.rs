@@ -1,6 +1,7 @@
 //! `SettingsFunction`: `GET /settings` and `PUT /settings` (scope `scl.admin`). A `PUT` may
 //! carry any subset of the fields; omitted fields keep their value, `null` clears an optional one.
 
+use chrono::Utc;
 use lambda_http::http::Method;
 use lambda_http::{Body, Error, Request, Response};
 use scl_shared::adapters::DynamoStore;
@@ -29,7 +30,7 @@ async fn run<S: SettingsStore>(
     api::reject_query_params(req, &[])?;
     let settings = if req.method() == Method::PUT {
         let update = SettingsUpdate::parse(&parse_required_body(req.body().as_ref())?)?;
-        update_settings(&state.store, &caller.tenant_id, update).await?
+        update_settings(&state.store, &caller.tenant_id, update, Utc::now()).await?
     } else {
         state.store.settings(&caller.tenant_id).await?
     };

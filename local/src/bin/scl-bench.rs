@@ -155,6 +155,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("BookingStreamFunction", "dynamodb-booking-insert.json"),
     ("NotifyFunction", "dynamodb-lead-insert.json"),
     ("FlushHeldSmsFunction", "schedule.json"),
+    ("ColdSweepFunction", "cold-sweep.json"),
     ("NotificationsFunction", "notifications.json"),
     ("MarkNotificationReadFunction", "notification-read.json"),
     ("NearMissesFunction", "near-misses.json"),
@@ -323,6 +324,8 @@ async fn main() -> Result<()> {
         percentiles(e2e),
     ));
 
+    let queue = queue_at_size(&b, &stack, secret).await?;
+
     let mut memory = BTreeMap::new();
     for (name, rt) in stack.functions() {
         if let Some(m) = rt.emulator_pid().and_then(bootstrap_memory) {
@@ -371,5 +374,172 @@ async fn main() -> Result<()> {
     for (name, [p50, p95, p99, max]) in &route_rows {
         println!("| {name} | {p50:.1} | {p95:.1} | {p99:.1} | {max:.1} |");
     }
+    print!("{queue}");
     Ok(())
+}
+
+/// One list walked page by page through the gateway: latency and DynamoDB cost of each page.
+struct ListWalk {
+    name: String,
+    pages: usize,
+    latency: [f64; 4],
+    units: Vec<f64>,
+    requests: Vec<u64>,
+}
+
+/// The queue at size (`SCL_BENCH_QUEUE_LEADS`, default 10,000 Open+Cold leads in one tenant,
+/// 3 % of them Open): pages of 25 of every Open and Cold list, first pages repeated and then
+/// `SCL_BENCH_QUEUE_PAGES` pages deep, with the read capacity each page consumed (as DynamoDB
+/// reports it to ListLeadsFunction's calls), beside the detail view measured in the same run.
+async fn queue_at_size(b: &Bench, stack: &Stack, secret: &str) -> Result<String> {
+    use futures_util::{stream, StreamExt, TryStreamExt};
+    let total: usize = env_or("SCL_BENCH_QUEUE_LEADS", "10000").parse()?;
+    let depth: usize = env_or("SCL_BENCH_QUEUE_PAGES", "40").parse()?;
+    let repeats: usize = env_or("SCL_BENCH_ROUNDS", "200").parse::<usize>()?.min(100);
+    let tenant = format!(
+        "queue-{}",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    );
+    let call = b.sample("call-completed.json")?;
+    let now = chrono::Utc::now();
+    let started = Instant::now();
+    let ids: Vec<Option<String>> = stream::iter(0..total)
+        .map(|i| {
+            let mut e = call_event(&call, &tenant, i);
+            // Every 33rd lead from the last two days (Open); the rest 5 to 60 days old (Cold).
+            let start = if i % 33 == 0 {
+                now - chrono::Duration::minutes(10 + (i as i64 % 2_800))
+            } else {
+                now - chrono::Duration::days(5 + (i as i64 % 55))
+                    - chrono::Duration::seconds(i as i64)
+            };
+            let end = start + chrono::Duration::minutes(4);
+            let f = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            e["detail"]["call_id"] = json!(format!("queue-call-{i}"));
+            e["detail"]["from_number"] = json!(format!("+17372{:06}", i));
+            e["detail"]["started_at"] = json!(f(start));
+            e["detail"]["ended_at"] = json!(f(end));
+            e["detail"]["duration_seconds"] = json!(240);
+            async move {
+                let (out, _) = b.invoke("IngestCallFunction", &e).await?;
+                Ok::<_, anyhow::Error>(out["lead_id"].as_str().map(str::to_owned))
+            }
+        })
+        .buffer_unordered(8)
+        .try_collect()
+        .await?;
+    let created = ids.iter().flatten().count();
+    let loaded_in = started.elapsed();
+    let detail_id = ids
+        .iter()
+        .flatten()
+        .next()
+        .cloned()
+        .ok_or_else(|| anyhow!("no queue lead was created"))?;
+    let token = jwt::mint(&DevClaims::new("u-1", &tenant, "scl.view", 3600), secret)?;
+
+    let mut walks = Vec::new();
+    for query in [
+        "tab=open",
+        "tab=cold",
+        "tab=open&status=new",
+        "tab=cold&status=new",
+    ] {
+        let mut latency = Vec::new();
+        let (mut units, mut requests) = (Vec::new(), Vec::new());
+        let page = |path: String| {
+            let token = token.clone();
+            async move {
+                let before = stack.dynamodb_usage("ListLeadsFunction");
+                let t = Instant::now();
+                let resp = b
+                    .http
+                    .get(format!("{}{path}", b.api))
+                    .bearer_auth(&token)
+                    .send()
+                    .await?;
+                let body: Value = resp.json().await?;
+                let took = t.elapsed();
+                let after = stack.dynamodb_usage("ListLeadsFunction");
+                Ok::<_, anyhow::Error>((body, took, after.0 - before.0, after.1 - before.1))
+            }
+        };
+        // The first page, again and again (what a CSR refreshing the queue costs).
+        for _ in 0..repeats {
+            let (_, took, n, u) = page(format!("/leads?{query}&limit=25")).await?;
+            latency.push(took);
+            requests.push(n);
+            units.push(u);
+        }
+        // Then deep into the list, following the cursor.
+        let mut cursor: Option<String> = None;
+        for _ in 0..depth {
+            let path = match &cursor {
+                Some(c) => format!("/leads?{query}&limit=25&cursor={c}"),
+                None => format!("/leads?{query}&limit=25"),
+            };
+            let (body, took, n, u) = page(path).await?;
+            latency.push(took);
+            requests.push(n);
+            units.push(u);
+            match body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        walks.push(ListWalk {
+            name: format!("GET /leads?{query}"),
+            pages: latency.len(),
+            latency: percentiles(latency),
+            units,
+            requests,
+        });
+    }
+    let mut detail = Vec::new();
+    for _ in 0..repeats {
+        detail.push(b.get(&format!("/leads/{detail_id}"), &token).await?);
+    }
+    let detail = percentiles(detail);
+
+    let mut out = String::new();
+    use std::fmt::Write;
+    writeln!(
+        out,
+        "\n### The queue at {created} Open+Cold leads in one tenant (about 3 % Open)\n"
+    )?;
+    writeln!(
+        out,
+        "Loaded through the Invoke API in {:.0} s. Pages of 25: the first page {repeats} times, \
+         then up to {depth} pages deep by cursor. Read units are what DynamoDB reported for \
+         ListLeadsFunction's requests (eventually consistent reads; a 1 MB read is 128).\n",
+        loaded_in.as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "| list | pages | p50 (ms) | p95 (ms) | max (ms) | × detail p50 | read units per page (median / max) | requests per page (max) |"
+    )?;
+    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
+    for w in &walks {
+        let mut u = w.units.clone();
+        u.sort_by(f64::total_cmp);
+        writeln!(
+            out,
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.1} / {:.1} | {} |",
+            w.name,
+            w.pages,
+            w.latency[0],
+            w.latency[1],
+            w.latency[3],
+            w.latency[0] / detail[0],
+            u[u.len() / 2],
+            u[u.len() - 1],
+            w.requests.iter().max().unwrap_or(&0)
+        )?;
+    }
+    writeln!(
+        out,
+        "| GET /leads/{{id}} (detail, same run) | {repeats} | {:.1} | {:.1} | {:.1} | 1.00 | | |",
+        detail[0], detail[1], detail[3]
+    )?;
+    Ok(out)
 }

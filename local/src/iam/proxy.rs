@@ -79,6 +79,45 @@ pub(crate) struct ProxyState {
     pub(crate) upstreams: Upstreams,
     pub(crate) http: reqwest::Client,
     pub(crate) faults: crate::faults::Faults,
+    pub(crate) usage: Arc<DynamoUsage>,
+}
+
+/// What one function's DynamoDB calls cost, as DynamoDB reported it: requests, and the
+/// capacity units of those that asked for `ReturnConsumedCapacity` (`make bench` reads it to
+/// show what a page of the queue costs).
+#[derive(Debug, Default)]
+pub struct DynamoUsage {
+    requests: std::sync::atomic::AtomicU64,
+    /// Capacity units × 1000 (DynamoDB reports halves, so nothing is lost).
+    milli_units: std::sync::atomic::AtomicU64,
+}
+
+impl DynamoUsage {
+    /// (requests, capacity units) since the stack started.
+    pub fn totals(&self) -> (u64, f64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.requests.load(Relaxed),
+            self.milli_units.load(Relaxed) as f64 / 1000.0,
+        )
+    }
+
+    fn record(&self, response_body: &[u8]) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.requests.fetch_add(1, Relaxed);
+        let units = serde_json::from_slice::<serde_json::Value>(response_body)
+            .ok()
+            .map(|v| match &v["ConsumedCapacity"] {
+                serde_json::Value::Array(list) => list
+                    .iter()
+                    .filter_map(|c| c["CapacityUnits"].as_f64())
+                    .sum(),
+                one => one["CapacityUnits"].as_f64().unwrap_or(0.0),
+            })
+            .unwrap_or(0.0);
+        self.milli_units
+            .fetch_add((units * 1000.0).round() as u64, Relaxed);
+    }
 }
 
 /// Serves the IAM-checking proxy for one function; returns its address.
@@ -87,6 +126,7 @@ pub async fn start_proxy(
     names: Arc<Names>,
     upstreams: Upstreams,
     faults: crate::faults::Faults,
+    usage: Arc<DynamoUsage>,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -96,6 +136,7 @@ pub async fn start_proxy(
         upstreams,
         http: reqwest::Client::new(),
         faults,
+        usage,
     });
     let app = axum::Router::new()
         .fallback(proxy)
@@ -163,7 +204,12 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
                 }
             }
             match resp.bytes().await {
-                Ok(b) => builder.body(Body::from(b)).unwrap_or_default(),
+                Ok(b) => {
+                    if service == "dynamodb" {
+                        st.usage.record(&b);
+                    }
+                    builder.body(Body::from(b)).unwrap_or_default()
+                }
                 Err(e) => plain(502, format!("reading {upstream}: {e}")),
             }
         }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::detection::adaptation::{Adjustment, CountedLabel, Learning};
@@ -58,12 +59,27 @@ pub struct LeadItem {
     pub gsi2sk: String,
     pub gsi3pk: String,
     pub gsi3sk: String,
+    /// Only on a lead kept in Open: when it turns Cold (the ColdDue index, keys.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi4pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi4sk: Option<String>,
     pub lead: Lead,
 }
 
 impl LeadItem {
-    pub fn from_lead(lead: &Lead) -> Self {
+    /// The lead as written at `now`: in the Open, Cold or Done partitions by the Cold rule at
+    /// that moment, and, while Open, due in ColdDue at its cold time.
+    pub fn new(lead: &Lead, now: DateTime<Utc>) -> Self {
         let order = keys::call_order_sk(lead.call.started_at, &lead.id);
+        let bucket = keys::Bucket::of_tab(lead.tab(now));
+        let due = (bucket == keys::Bucket::Open).then(|| {
+            (
+                keys::cold_due_partition_of(&lead.tenant_id),
+                keys::cold_due_sk(lead.cold_at, &lead.id),
+            )
+        });
+        let (gsi4pk, gsi4sk) = due.unzip();
         LeadItem {
             pk: keys::lead_pk(&lead.tenant_id, &lead.id),
             sk: keys::LEAD_SK.to_owned(),
@@ -73,12 +89,14 @@ impl LeadItem {
             version: lead.version,
             cold_at: keys::sortable_time(lead.cold_at),
             call_ended_at: keys::sortable_time(lead.call.ended_at),
-            gsi1pk: keys::tab_partition(&lead.tenant_id, lead.status),
+            gsi1pk: keys::tab_partition(&lead.tenant_id, bucket),
             gsi1sk: order.clone(),
-            gsi2pk: keys::status_partition(&lead.tenant_id, lead.status),
+            gsi2pk: keys::status_partition(&lead.tenant_id, lead.status, bucket),
             gsi2sk: order.clone(),
             gsi3pk: keys::phone_partition(&lead.tenant_id, &lead.customer.phone),
             gsi3sk: order,
+            gsi4pk,
+            gsi4sk,
             lead: lead.clone(),
         }
     }

@@ -32,6 +32,7 @@ pub const TRANSCRIPT_PREFIX: &str = "LEAD#TX#";
 pub const INDEX_BY_TAB: &str = "ByTab";
 pub const INDEX_BY_STATUS: &str = "ByStatus";
 pub const INDEX_BY_PHONE: &str = "ByPhone";
+pub const INDEX_COLD_DUE: &str = "ColdDue";
 
 /// Fixed-width UTC time (millisecond precision) so keys sort chronologically as strings.
 pub fn sortable_time(t: DateTime<Utc>) -> String {
@@ -99,25 +100,76 @@ pub fn held_sms_sk(
     format!("{}#{tenant}#{lead}#{user}", sortable_time(release_at))
 }
 
-/// The two partitions of the ByTab index: open-status leads (Open and Cold share one; the Cold
-/// rule splits them at read time) and Done leads.
-pub fn tab_partition(tenant: &TenantId, status: LeadStatus) -> String {
-    let bucket = if status.is_open() { "ACTIVE" } else { "DONE" };
-    format!("TENANT#{tenant}#TAB#{bucket}")
+/// Where an open-status lead is kept in the ByTab and ByStatus indexes: Open and Cold have a
+/// partition each, so a page of either reads only that tab's leads. A write puts the lead in
+/// the partition its Cold rule gives at the write's moment; a lead that turns Cold later is
+/// moved by the cold sweep (`ColdDue`), and until then reads find it through that index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    Open,
+    Cold,
+    Done,
 }
 
-/// The ByTab partition that holds a tab's leads.
-pub fn partition_of_tab(tenant: &TenantId, tab: Tab) -> String {
-    let bucket = if tab.statuses().iter().any(|s| s.is_open()) {
-        "ACTIVE"
-    } else {
-        "DONE"
-    };
-    format!("TENANT#{tenant}#TAB#{bucket}")
+impl Bucket {
+    /// The bucket of a lead in `tab` (the domain's Cold rule decides the tab).
+    pub fn of_tab(tab: Tab) -> Bucket {
+        match tab {
+            Tab::Open => Bucket::Open,
+            Tab::Cold => Bucket::Cold,
+            Tab::Done => Bucket::Done,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Bucket::Open => "OPEN",
+            Bucket::Cold => "COLD",
+            Bucket::Done => "DONE",
+        }
+    }
 }
 
-pub fn status_partition(tenant: &TenantId, status: LeadStatus) -> String {
-    format!("TENANT#{tenant}#STATUS#{status}")
+/// A ByTab partition: a tenant's Open, Cold or Done leads.
+pub fn tab_partition(tenant: &TenantId, bucket: Bucket) -> String {
+    format!("TENANT#{tenant}#TAB#{}", bucket.name())
+}
+
+/// A ByStatus partition: a tenant's leads in one status and, for the open statuses, one of
+/// Open and Cold (`new` in Open and `new` in Cold are two lists).
+pub fn status_partition(tenant: &TenantId, status: LeadStatus, bucket: Bucket) -> String {
+    match bucket {
+        Bucket::Done => format!("TENANT#{tenant}#STATUS#{status}"),
+        open_or_cold => format!("TENANT#{tenant}#STATUS#{status}#{}", open_or_cold.name()),
+    }
+}
+
+/// The ColdDue index holds each lead kept in Open with the moment it turns Cold, in a few
+/// partitions shared by all tenants (a tenant's leads all in one), so the sweep reads every
+/// lead due with one Query per partition and a Cold page finds the tenant's due-but-not-yet-
+/// moved leads with one.
+pub const COLD_DUE_PARTITIONS: u32 = 16;
+
+pub fn cold_due_partition_of(tenant: &TenantId) -> String {
+    // FNV-1a: stable across builds and platforms (the partition is stored).
+    let hash = tenant.as_str().bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    cold_due_partition(hash % COLD_DUE_PARTITIONS)
+}
+
+pub fn cold_due_partition(n: u32) -> String {
+    format!("COLD_DUE#{n:02}")
+}
+
+/// Ordered by the moment the lead turns Cold; `cold_due_upto(now)` ends the due range.
+pub fn cold_due_sk(cold_at: DateTime<Utc>, lead: &LeadId) -> String {
+    format!("{}#{lead}", sortable_time(cold_at))
+}
+
+/// Every `cold_due_sk` of a lead due at `now` sorts at or before this.
+pub fn cold_due_upto(now: DateTime<Utc>) -> String {
+    format!("{}#~", sortable_time(now))
 }
 
 /// The number's claim: which lead its next qualifying call belongs to.

@@ -186,6 +186,7 @@ impl SettingsStore for MemoryStore {
         &self,
         tenant: &TenantId,
         cold_after_days: ColdAfterDays,
+        _now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         let mut n = 0;
         for lead in lock(&self.leads)

@@ -100,7 +100,8 @@ pub trait LeadCommands: Send + Sync {
 }
 
 pub trait LeadQueries: Send + Sync {
-    /// One page of a tab, newest call first: exactly one Query.
+    /// One page of a tab, newest call first, reading about a page of items whatever the
+    /// backlog (a Cold page also asks which leads turned Cold but were not moved yet).
     fn list_leads(
         &self,
         tenant: &TenantId,
@@ -121,4 +122,15 @@ pub trait LeadQueries: Send + Sync {
         tenant: &TenantId,
         lead: &LeadId,
     ) -> impl Future<Output = Result<Option<(Lead, Transcript)>, StoreError>> + Send;
+}
+
+/// Keeps Open and Cold apart in storage: moves the leads whose cold time has come from where
+/// Open leads are kept to where Cold ones are. Reads are exact without it (they also look for
+/// leads due but not moved); moving them keeps each tab's page a page of reads.
+pub trait ColdSweep: Send + Sync {
+    /// Moves every lead due by `now`; returns how many moved.
+    fn move_due_to_cold(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }

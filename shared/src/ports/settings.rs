@@ -2,6 +2,8 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
+
 use super::*;
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::ColdAfterDays;
@@ -29,11 +31,12 @@ pub trait SettingsStore: Send + Sync {
         expected: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Recomputes `cold_at` of the tenant's Open/Cold leads after `cold_after_days` changed.
-    /// Returns how many leads were rewritten.
+    /// Recomputes `cold_at` of the tenant's Open/Cold leads after `cold_after_days` changed,
+    /// placing each in Open or Cold as of `now`. Returns how many leads were rewritten.
     fn recompute_cold_at(
         &self,
         tenant: &TenantId,
         cold_after_days: ColdAfterDays,
+        now: DateTime<Utc>,
     ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }

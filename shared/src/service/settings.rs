@@ -1,5 +1,7 @@
 //! `GET`/`PUT /settings`: read-modify-write under the settings item's own version.
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::settings::{SettingsUpdate, TenantSettings};
 use crate::domain::TenantId;
 use crate::ports::{SettingsStore, StoreError};
@@ -9,6 +11,7 @@ pub async fn update_settings<S: SettingsStore>(
     store: &S,
     tenant: &TenantId,
     update: SettingsUpdate,
+    now: DateTime<Utc>,
 ) -> Result<TenantSettings, StoreError> {
     let update = &update;
     retry_on_conflict(move |_| async move {
@@ -20,7 +23,7 @@ pub async fn update_settings<S: SettingsStore>(
         store.save_settings(tenant, &next, version).await?;
         if next.cold_after_days != current.cold_after_days {
             store
-                .recompute_cold_at(tenant, next.cold_after_days)
+                .recompute_cold_at(tenant, next.cold_after_days, now)
                 .await?;
         }
         Ok(next)
@@ -41,7 +44,9 @@ mod tests {
         let store = MemoryStore::default().with_lead(lead);
         *store.stale_writes.lock().unwrap() = 2;
         let update = SettingsUpdate::parse(&json!({"cold_after_days": 7})).unwrap();
-        let saved = update_settings(&store, &tenant, update).await.unwrap();
+        let saved = update_settings(&store, &tenant, update, chrono::Utc::now())
+            .await
+            .unwrap();
         assert_eq!(saved.cold_after_days.days(), 7);
         assert_eq!(store.settings(&tenant).await.unwrap(), saved);
         assert_eq!(

@@ -81,3 +81,8 @@ pub(crate) fn assemble_transcript(lead: &Lead, mut chunks: Vec<TranscriptChunkIt
         segments: chunks.into_iter().flat_map(|c| c.segments).collect(),
     }
 }
+
+/// The capacity units a request reports it consumed (0 when it was not asked to report).
+pub(crate) fn capacity_units(consumed: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>) -> f64 {
+    consumed.and_then(|c| c.capacity_units()).unwrap_or(0.0)
+}

@@ -25,7 +25,7 @@ impl LeadCommands for DynamoStore {
         let pk = keys::lead_pk(&lead.tenant_id, &lead.id);
         let mut items = vec![put_with_version(
             &self.table,
-            encode(&LeadItem::from_lead(lead))?,
+            encode(&LeadItem::new(lead, lead.updated_at))?,
             expected_version,
         )?];
         items.push(put(

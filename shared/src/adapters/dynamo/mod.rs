@@ -168,7 +168,7 @@ impl DynamoStore {
                 .build(),
             _ => put(&self.table, decision, Some(NOT_EXISTS))?,
         }];
-        let lead_item = encode(&LeadItem::from_lead(lead))?;
+        let lead_item = encode(&LeadItem::new(lead, lead.updated_at))?;
         items.push(match lead_condition {
             LeadCondition::New | LeadCondition::Promoted => {
                 put(&self.table, lead_item, Some(NOT_EXISTS))?
@@ -275,7 +275,16 @@ impl DynamoStore {
         &self,
         query: QueryFluentBuilder,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
+        Ok(self.all_pages_costed(query).await?.0)
+    }
+
+    /// [`Self::all_pages`], with the read capacity units the pages consumed (when the query
+    /// asks DynamoDB to return them).
+    pub(crate) async fn all_pages_costed(
+        &self,
+        query: QueryFluentBuilder,
+    ) -> Result<(Vec<Item>, f64), StoreError> {
+        let (mut items, mut units) = (Vec::new(), 0.0);
         let mut start: Option<Item> = None;
         loop {
             let out = query
@@ -284,10 +293,11 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(backend)?;
+            units += capacity_units(out.consumed_capacity.as_ref());
             items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(items),
+                _ => return Ok((items, units)),
             }
         }
     }

@@ -1,14 +1,30 @@
-//! `LeadQueries`: the queue pages and a lead's detail, one request each.
+//! `LeadQueries`: the queue pages (about a page of items read each, whatever the backlog;
+//! docs/data-model.md, The Cold tab) and a lead's detail (one Query).
 
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::adapters::keys;
 use crate::domain::lead::{Lead, LeadDetail, Transcript};
-use crate::domain::status::Coldness;
+use crate::domain::status::Tab;
 use crate::domain::{LeadId, TenantId};
-use crate::ports::{LeadQueries, StoreError};
+use crate::ports::{ColdSweep, LeadQueries, StoreError};
 use crate::query::{LeadPage, ListRequest, PageCursor};
+
+/// How many Query requests one Open page may take while it skips leads that turned Cold but
+/// were not moved yet (normally none; only if the sweep has been down a long time is the
+/// page cut short, with a cursor to go on).
+const MAX_OPEN_PAGE_READS: usize = 8;
+
+/// Where a page of one list starts: the index partition and the position after which to read.
+struct ListPartition<'a> {
+    index: &'static str,
+    pk_attr: &'static str,
+    sk_attr: &'static str,
+    partition: String,
+    tenant: &'a TenantId,
+}
 
 impl LeadQueries for DynamoStore {
     async fn list_leads(
@@ -17,87 +33,80 @@ impl LeadQueries for DynamoStore {
         request: &ListRequest,
         now: DateTime<Utc>,
     ) -> Result<LeadPage, StoreError> {
-        // A status filter reads that status's partition; otherwise the tab's partition.
-        let (index, pk_attr, sk_attr, partition) = match request.status {
-            Some(st) => (
-                keys::INDEX_BY_STATUS,
-                "gsi2pk",
-                "gsi2sk",
-                keys::status_partition(tenant, st),
-            ),
-            None => (
-                keys::INDEX_BY_TAB,
-                "gsi1pk",
-                "gsi1sk",
-                keys::partition_of_tab(tenant, request.tab),
-            ),
+        // Each tab (and each status within it) has its own index partition, so a page reads
+        // about a page of items whatever the backlog. A status filter reads that status's
+        // partition; otherwise the tab's.
+        let bucket = keys::Bucket::of_tab(request.tab);
+        let list_partition = match request.status {
+            Some(st) => ListPartition {
+                index: keys::INDEX_BY_STATUS,
+                pk_attr: "gsi2pk",
+                sk_attr: "gsi2sk",
+                partition: keys::status_partition(tenant, st, bucket),
+                tenant,
+            },
+            None => ListPartition {
+                index: keys::INDEX_BY_TAB,
+                pk_attr: "gsi1pk",
+                sk_attr: "gsi1sk",
+                partition: keys::tab_partition(tenant, bucket),
+                tenant,
+            },
         };
-        // Open and Cold share a partition; `cold_at` (denormalised on every write) splits them
-        // at read time, so a lead is in exactly one of them at every moment.
-        let filter = request.tab.coldness().map(|c| match c {
-            Coldness::NotYetCold => "cold_at > :now",
-            Coldness::Cold => "cold_at <= :now",
-        });
-        let limit = request.limit as usize;
-        let mut q = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index)
-            .key_condition_expression(format!("{pk_attr} = :pk"))
-            .expression_attribute_values(":pk", s(partition.clone()))
-            .scan_index_forward(false);
-        match filter {
-            Some(f) => {
-                // No Limit: DynamoDB applies Limit before the filter, which would make short
-                // pages. One request reads up to 1 MB (hundreds of leads) and we cut the page.
-                q = q
-                    .filter_expression(f)
-                    .expression_attribute_values(":now", s(keys::sortable_time(now)));
+        let after = match &request.after {
+            Some(cursor) => Some(
+                keys::lead_of_call_order_sk(&cursor.after)
+                    .filter(|_| keys::is_call_order_sk(&cursor.after))
+                    .map(|lead| (cursor.after.clone(), lead))
+                    .ok_or(StoreError::BadCursor)?,
+            ),
+            None => None,
+        };
+        let want = request.limit as usize + 1; // one more, to know whether a next page exists
+        let mut read_units = 0.0;
+        let (mut rows, resume) = match request.tab {
+            Tab::Done => {
+                self.read_list(&list_partition, after, want, None, &mut read_units)
+                    .await?
             }
-            None => {
-                // One more than asked, to know whether another page exists.
-                q = q.limit(request.limit as i32 + 1);
+            // A lead past its cold time stays in the Open partition until the sweep moves it
+            // (within a minute); the filter keeps it off the Open tab from its exact moment.
+            Tab::Open => {
+                self.read_list(&list_partition, after, want, Some(now), &mut read_units)
+                    .await?
             }
-        }
-        if let Some(after) = &request.after {
-            let lead = keys::lead_of_call_order_sk(&after.after)
-                .filter(|_| keys::is_call_order_sk(&after.after))
-                .ok_or(StoreError::BadCursor)?;
-            q = q
-                .exclusive_start_key("pk", s(keys::lead_pk(tenant, &lead)))
-                .exclusive_start_key("sk", s(keys::LEAD_SK))
-                .exclusive_start_key(pk_attr, s(partition.clone()))
-                .exclusive_start_key(sk_attr, s(after.after.clone()));
-        }
-        let out = q.send().await.map_err(backend)?;
-        let mut rows: Vec<LeadItem> = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(decode::<LeadItem>)
-            .collect::<Result<_, _>>()?;
+            // The Cold partition, plus the leads that turned Cold but were not moved yet.
+            Tab::Cold => {
+                let (mut rows, resume) = self
+                    .read_list(&list_partition, after.clone(), want, None, &mut read_units)
+                    .await?;
+                let position = after.as_ref().map(|(sk, _)| sk.as_str());
+                rows.extend(
+                    self.due_leads(tenant, request.status, position, now, &mut read_units)
+                        .await?,
+                );
+                // A lead moved meanwhile can come from both reads: keep it once.
+                let mut seen = std::collections::HashSet::new();
+                rows.retain(|r| seen.insert(r.pk.clone()));
+                rows.sort_by(|a, b| b.gsi1sk.cmp(&a.gsi1sk));
+                (rows, resume)
+            }
+        };
         let list = ListRequest::list_name(request.tab, request.status);
         let cursor_at = |sk: String| PageCursor {
             list: list.clone(),
             after: sk,
         };
-        let next = if rows.len() > limit {
-            rows.truncate(limit);
+        let next = if rows.len() >= want {
+            rows.truncate(want - 1);
             rows.last().map(|r| cursor_at(r.gsi1sk.clone()))
-        } else if filter.is_some() {
-            // Fewer matches than asked within the 1 MB read: continue after what was read.
-            out.last_evaluated_key
-                .as_ref()
-                .and_then(|k| k.get(sk_attr))
-                .and_then(|v| v.as_s().ok())
-                .map(|sk| cursor_at(sk.clone()))
         } else {
-            None
+            resume.map(cursor_at)
         };
         Ok(LeadPage {
             items: rows.into_iter().map(|r| r.lead).collect(),
             next,
+            read_units,
         })
     }
 
@@ -155,5 +164,154 @@ impl LeadQueries for DynamoStore {
             let t = assemble_transcript(&lead, chunks);
             (lead, t)
         }))
+    }
+}
+
+impl DynamoStore {
+    /// Up to `want` leads of one list partition after `after`, newest call first. With
+    /// `open_at`, only leads still Open at that moment (not yet at their cold time); then more
+    /// than one request may be needed, and if the reads run out first the position reached is
+    /// returned to resume from.
+    async fn read_list(
+        &self,
+        list: &ListPartition<'_>,
+        after: Option<(String, LeadId)>,
+        want: usize,
+        open_at: Option<DateTime<Utc>>,
+        read_units: &mut f64,
+    ) -> Result<(Vec<LeadItem>, Option<String>), StoreError> {
+        let mut rows: Vec<LeadItem> = Vec::with_capacity(want);
+        let mut start = after.map(|(position, lead)| {
+            std::collections::HashMap::from([
+                ("pk".to_owned(), s(keys::lead_pk(list.tenant, &lead))),
+                ("sk".to_owned(), s(keys::LEAD_SK)),
+                (list.pk_attr.to_owned(), s(list.partition.clone())),
+                (list.sk_attr.to_owned(), s(position)),
+            ])
+        });
+        for _ in 0..MAX_OPEN_PAGE_READS {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(list.index)
+                .key_condition_expression(format!("{} = :pk", list.pk_attr))
+                .expression_attribute_values(":pk", s(list.partition.clone()))
+                .scan_index_forward(false)
+                // DynamoDB applies Limit before the filter: ask for what is missing.
+                .limit((want - rows.len()) as i32)
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total);
+            if let Some(now) = open_at {
+                q = q
+                    .filter_expression("cold_at > :now")
+                    .expression_attribute_values(":now", s(keys::sortable_time(now)));
+            }
+            let out = q.send().await.map_err(backend)?;
+            *read_units += capacity_units(out.consumed_capacity.as_ref());
+            for item in out.items.unwrap_or_default() {
+                rows.push(decode::<LeadItem>(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() && rows.len() < want => start = Some(k),
+                _ => return Ok((rows, None)),
+            }
+        }
+        let resume = start
+            .as_ref()
+            .and_then(|k| k.get(list.sk_attr))
+            .and_then(|v| v.as_s().ok())
+            .cloned();
+        Ok((rows, resume))
+    }
+
+    /// The tenant's leads that reached their cold time but are still kept in Open (the sweep
+    /// has not moved them yet: normally none, at most a minute's worth), after `position`.
+    async fn due_leads(
+        &self,
+        tenant: &TenantId,
+        status: Option<crate::domain::status::LeadStatus>,
+        position: Option<&str>,
+        now: DateTime<Utc>,
+        read_units: &mut f64,
+    ) -> Result<Vec<LeadItem>, StoreError> {
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::INDEX_COLD_DUE)
+            .key_condition_expression("gsi4pk = :pk AND gsi4sk <= :due")
+            .expression_attribute_values(":pk", s(keys::cold_due_partition_of(tenant)))
+            .expression_attribute_values(":due", s(keys::cold_due_upto(now)))
+            .expression_attribute_values(":tenant", s(tenant.to_string()))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        q = match status {
+            Some(st) => q
+                .filter_expression("tenant_id = :tenant AND #status = :status")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", s(st.api_value())),
+            None => q.filter_expression("tenant_id = :tenant"),
+        };
+        let mut due = Vec::new();
+        let (items, units) = self.all_pages_costed(q).await?;
+        *read_units += units;
+        for item in items {
+            let row = decode::<LeadItem>(item)?;
+            // The index is eventually consistent: keep only what the lead itself says.
+            let before = position.is_none_or(|p| row.gsi1sk.as_str() < p);
+            if before && row.lead.tab(now) == Tab::Cold {
+                due.push(row);
+            }
+        }
+        Ok(due)
+    }
+}
+
+impl ColdSweep for DynamoStore {
+    async fn move_due_to_cold(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut moved = 0;
+        for n in 0..keys::COLD_DUE_PARTITIONS {
+            let q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::INDEX_COLD_DUE)
+                .key_condition_expression("gsi4pk = :pk AND gsi4sk <= :due")
+                .expression_attribute_values(":pk", s(keys::cold_due_partition(n)))
+                .expression_attribute_values(":due", s(keys::cold_due_upto(now)));
+            for item in self.all_pages(q).await? {
+                let row = decode::<LeadItem>(item)?;
+                if row.lead.tab(now) != Tab::Cold {
+                    continue; // the index lags a change that made the lead Open again
+                }
+                let cold = keys::Bucket::Cold;
+                let tenant = &row.lead.tenant_id;
+                let update = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("pk", s(row.pk.clone()))
+                    .key("sk", s(row.sk.clone()))
+                    .update_expression("SET gsi1pk = :tab, gsi2pk = :status REMOVE gsi4pk, gsi4sk")
+                    // Only the lead as read: a change since (a CSR action, a new call, a new
+                    // cold time) placed it itself.
+                    .condition_expression("gsi4sk = :seen AND version = :v")
+                    .expression_attribute_values(":tab", s(keys::tab_partition(tenant, cold)))
+                    .expression_attribute_values(
+                        ":status",
+                        s(keys::status_partition(tenant, row.lead.status, cold)),
+                    )
+                    .expression_attribute_values(":seen", s(row.gsi4sk.clone().unwrap_or_default()))
+                    .expression_attribute_values(":v", AttributeValue::N(row.version.to_string()))
+                    .send()
+                    .await;
+                match update {
+                    Ok(_) => moved += 1,
+                    Err(e) if is_condition_failure(&e) => {}
+                    Err(e) => return Err(backend(e)),
+                }
+            }
+        }
+        Ok(moved)
     }
 }

@@ -1,12 +1,12 @@
 //! `SettingsStore`: a tenant's settings and the cold-date recompute.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::adapters::keys;
 use crate::domain::settings::TenantSettings;
 use crate::domain::status::ColdAfterDays;
-use crate::domain::status::Tab;
 use crate::domain::TenantId;
 use crate::ports::{SettingsStore, StoreError};
 
@@ -62,37 +62,41 @@ impl SettingsStore for DynamoStore {
         &self,
         tenant: &TenantId,
         cold_after_days: ColdAfterDays,
+        now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let q = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::INDEX_BY_TAB)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(keys::partition_of_tab(tenant, Tab::Open)));
         let mut rewritten = 0;
-        for item in self.all_pages(q).await? {
-            let mut lead = decode::<LeadItem>(item)?.lead;
-            let cold_at = cold_after_days.cold_at(lead.touched_at());
-            if cold_at == lead.cold_at {
-                continue;
-            }
-            lead.cold_at = cold_at;
-            // Not a change a CSR sees, so no new version; conditional so a concurrent change
-            // (which computes its own cold_at) is never overwritten.
-            let put = self
+        for bucket in [keys::Bucket::Open, keys::Bucket::Cold] {
+            let q = self
                 .client
-                .put_item()
+                .query()
                 .table_name(&self.table)
-                .set_item(Some(encode(&LeadItem::from_lead(&lead))?))
-                .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(lead.version.to_string()))
-                .send()
-                .await;
-            match put {
-                Ok(_) => rewritten += 1,
-                Err(e) if is_condition_failure(&e) => {}
-                Err(e) => return Err(backend(e)),
+                .index_name(keys::INDEX_BY_TAB)
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", s(keys::tab_partition(tenant, bucket)));
+            for item in self.all_pages(q).await? {
+                let mut lead = decode::<LeadItem>(item)?.lead;
+                let cold_at = cold_after_days.cold_at(lead.touched_at());
+                if cold_at == lead.cold_at {
+                    continue;
+                }
+                lead.cold_at = cold_at;
+                // Not a change a CSR sees, so no new version; conditional so a concurrent
+                // change (which computes its own cold_at) is never overwritten. Placed as of
+                // now: a lead the new setting makes Cold moves to Cold here, and back.
+                let put = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(encode(&LeadItem::new(&lead, now))?))
+                    .condition_expression("version = :v")
+                    .expression_attribute_values(":v", AttributeValue::N(lead.version.to_string()))
+                    .send()
+                    .await;
+                match put {
+                    Ok(_) => rewritten += 1,
+                    Err(e) if is_condition_failure(&e) => {}
+                    Err(e) => return Err(backend(e)),
+                }
             }
         }
         Ok(rewritten)
