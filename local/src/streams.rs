@@ -1,8 +1,11 @@
-//! The DynamoDB Streams event source mapping, played locally: polls DynamoDB Local's stream,
-//! applies the mapping's filter criteria, invokes the function with batches in Lambda's event
-//! shape, honours `ReportBatchItemFailures` (retry from the first failed record), and after
-//! `MaximumRetryAttempts` (when not -1) sends the failing record to the on-failure SQS queue and
-//! moves on.
+//! The DynamoDB Streams event source mapping, played locally as Lambda's behaves: polls
+//! DynamoDB Local's stream (again at once while records keep coming), applies the mapping's
+//! filter criteria first and fills batches of up to `BatchSize` from what passes, waits up to
+//! `MaximumBatchingWindowInSeconds` for a batch to fill, runs up to `ParallelizationFactor`
+//! batches of a shard at once (an item's records always in one lane, in order), invokes the
+//! function in Lambda's event shape, honours `ReportBatchItemFailures` (retry from the first
+//! failed record), and after `MaximumRetryAttempts` (when not -1) sends the failing record to
+//! the on-failure SQS queue and moves on.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,7 +23,10 @@ use crate::template::StreamSourceDef;
 /// Invokes the target function with an event; `Err` is a function error.
 pub type Invoke = Arc<dyn Fn(Value) -> BoxFuture<'static, Result<Value, String>> + Send + Sync>;
 
+/// The pause between polls of a stream that had nothing new.
 const POLL_INTERVAL: Duration = Duration::from_millis(150);
+/// Records read per GetRecords call (the API's maximum).
+const READ_LIMIT: i32 = 1000;
 
 /// Where the mapping is in one shard.
 #[derive(Debug, Default)]
@@ -29,6 +35,9 @@ pub struct ShardCursor {
     last_sequence: Option<String>,
     /// The iterator ran out (the shard was closed, or DynamoDB Local ended it).
     drained: bool,
+    /// Records that passed the filters, read but not delivered yet (the batching window).
+    pending: Vec<Value>,
+    pending_since: Option<std::time::Instant>,
 }
 
 pub struct StreamMapping {
@@ -97,7 +106,7 @@ impl StreamMapping {
         let mut stream_arn = String::new();
         let mut since_describe = u32::MAX;
         loop {
-            if let Err(e) = self
+            match self
                 .poll_once(
                     &ddb,
                     &streams,
@@ -108,7 +117,12 @@ impl StreamMapping {
                 )
                 .await
             {
-                warn!(function = %self.function, error = %e, "stream poll failed; retrying");
+                // Records keep coming: read on at once, as Lambda's pollers do.
+                Ok(read) if read > 0 => continue,
+                Ok(_) => {}
+                Err(e) => {
+                    warn!(function = %self.function, error = %e, "stream poll failed; retrying")
+                }
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
@@ -122,7 +136,7 @@ impl StreamMapping {
         shards: &mut BTreeMap<String, ShardCursor>,
         stream_arn: &mut String,
         since_describe: &mut u32,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         // Discover shards until there is an open one, then about once a second: DynamoDB Local
         // opens a table's first shard with its first write, and shards roll over time.
         let open = shards.values().any(|c| c.iterator.is_some());
@@ -182,6 +196,7 @@ impl StreamMapping {
             }
         }
         *since_describe = since_describe.saturating_add(1);
+        let mut read = 0;
         for (shard, cursor) in shards.iter_mut() {
             let Some(it) = cursor.iterator.clone() else {
                 continue;
@@ -189,7 +204,7 @@ impl StreamMapping {
             let out = match streams
                 .get_records()
                 .shard_iterator(it)
-                .limit(self.source.batch_size.clamp(1, 1000) as i32)
+                .limit(READ_LIMIT)
                 .send()
                 .await
             {
@@ -220,21 +235,61 @@ impl StreamMapping {
             {
                 cursor.last_sequence = Some(last.to_owned());
             }
-            let records: Vec<Value> = out
+            read += out.records().len();
+            // Filter first, then batch what passed (Lambda's order).
+            let passed = out
                 .records()
                 .iter()
                 .map(|r| record_json(r, stream_arn, &self.region))
                 .filter(|r| {
                     self.source.filters.is_empty()
                         || self.source.filters.iter().any(|p| matches(p, r))
-                })
-                .collect();
-            if !records.is_empty() {
-                debug!(function = %self.function, shard, count = records.len(), "delivering stream batch");
-                self.deliver(records, sqs).await;
+                });
+            cursor.pending.extend(passed);
+            if cursor.pending.is_empty() {
+                continue;
+            }
+            let since = *cursor
+                .pending_since
+                .get_or_insert_with(std::time::Instant::now);
+            let full = cursor.pending.len() >= self.source.batch_size;
+            if full || since.elapsed() >= self.source.batching_window {
+                let records = std::mem::take(&mut cursor.pending);
+                cursor.pending_since = None;
+                debug!(function = %self.function, shard, count = records.len(), "delivering stream records");
+                self.deliver_in_lanes(records, sqs).await;
             }
         }
-        Ok(())
+        Ok(read)
+    }
+
+    /// Delivers a shard's records in batches of up to `BatchSize`, up to
+    /// `ParallelizationFactor` batches at once: each item's records (by partition key) stay in
+    /// one lane, in stream order. Returns when every record was processed or set aside.
+    async fn deliver_in_lanes(&self, records: Vec<Value>, sqs: &aws_sdk_sqs::Client) {
+        let lanes_n = self.source.parallelization_factor.max(1);
+        let mut lanes: Vec<Vec<Value>> = vec![Vec::new(); lanes_n];
+        for r in records {
+            let key = r
+                .pointer("/dynamodb/Keys/pk/S")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let lane = key.bytes().fold(0x811c_9dc5_u32, |h, b| {
+                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+            }) as usize
+                % lanes_n;
+            lanes[lane].push(r);
+        }
+        let size = self.source.batch_size.max(1);
+        futures_util::future::join_all(lanes.into_iter().map(|lane| async move {
+            let mut rest = lane;
+            while !rest.is_empty() {
+                let tail = rest.split_off(size.min(rest.len()));
+                self.deliver(rest, sqs).await;
+                rest = tail;
+            }
+        }))
+        .await;
     }
 
     /// Delivers one batch with Lambda's retry semantics. Returns when every record was either

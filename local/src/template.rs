@@ -57,6 +57,12 @@ pub struct StreamSourceDef {
     /// Logical id of the table whose stream feeds the function.
     pub table: String,
     pub batch_size: usize,
+    /// `MaximumBatchingWindowInSeconds`: how long to gather records before invoking with a
+    /// batch that is not full (0: invoke with what there is).
+    pub batching_window: std::time::Duration,
+    /// `ParallelizationFactor` (1-10): batches of one shard processed at once, records of one
+    /// item (partition key) always in the same lane, in order.
+    pub parallelization_factor: usize,
     /// `None` (`-1`, Lambda's default): retried until it succeeds (on AWS, until the record is
     /// `MaximumRecordAgeInSeconds` old; the local stack keeps no record ages).
     pub maximum_retry_attempts: Option<u32>,
@@ -216,6 +222,13 @@ impl Template {
                                 stream_sources.push(StreamSourceDef {
                                     table,
                                     batch_size: num("BatchSize", 100) as usize,
+                                    batching_window: std::time::Duration::from_secs(num(
+                                        "MaximumBatchingWindowInSeconds",
+                                        0,
+                                    )),
+                                    parallelization_factor: num("ParallelizationFactor", 1)
+                                        .clamp(1, 10)
+                                        as usize,
                                     maximum_retry_attempts: get(&p, "MaximumRetryAttempts")
                                         .and_then(Value::as_i64)
                                         .and_then(|n| u32::try_from(n).ok()),

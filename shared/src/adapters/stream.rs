@@ -22,6 +22,10 @@ fn decode_record(record: &Value) -> StreamRecord {
             .pointer("/dynamodb/SequenceNumber")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        item_key: record
+            .pointer("/dynamodb/Keys/pk/S")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         change: change(record),
     }
 }

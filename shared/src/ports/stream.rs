@@ -26,5 +26,7 @@ pub enum TableChange {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamRecord {
     pub sequence_number: Option<String>,
+    /// The changed item's partition key: records of one item are handled in stream order.
+    pub item_key: Option<String>,
     pub change: Result<TableChange, String>,
 }

@@ -1,5 +1,6 @@
 //! DynamoDB Streams batches (as Lambda's event source mapping delivers them, decoded by the
-//! adapter into `StreamRecord`s). Each record is handled on its own; every record that fails is reported by its sequence number
+//! adapter into `StreamRecord`s). Records of different items are handled concurrently, each
+//! item's in order; every record that fails is reported by its sequence number
 //! (`ReportBatchItemFailures`), so Lambda retries from it and, after the mapping's retries,
 //! sends it to the on-failure destination. Nothing is dropped.
 
@@ -44,53 +45,91 @@ pub enum RecordError {
     RetryLater(u32),
 }
 
-/// Runs `f` on every record's change, each in its own span; collects the failures by
-/// sequence number.
-async fn for_each_record<'a, F, Fut>(records: &'a [StreamRecord], mut f: F) -> BatchResponse
+/// How many items' records one invocation works on at once.
+const ITEMS_AT_ONCE: usize = 8;
+
+/// Runs `f` on every record's change, each in its own span, and collects the failures by
+/// sequence number. Records of different items run concurrently (up to `ITEMS_AT_ONCE`);
+/// the records of one item run one after another in stream order, and after one fails the
+/// item's later records are not tried (reported too, so the retry brings them in order).
+async fn for_each_record<'a, F, Fut>(records: &'a [StreamRecord], f: F) -> BatchResponse
 where
-    F: FnMut(&'a TableChange) -> Fut,
+    F: Fn(&'a TableChange) -> Fut,
     Fut: std::future::Future<Output = Result<(), RecordError>>,
 {
-    let mut response = BatchResponse::default();
-    for record in records {
-        let seq = record.sequence_number.as_deref();
-        let span = tracing::info_span!("stream_record", sequence_number = seq.unwrap_or("-"));
-        let result = match (&record.sequence_number, &record.change) {
-            (None, _) => Err(RecordError::NoSequenceNumber),
-            (Some(_), Err(e)) => Err(RecordError::Decode(e.clone())),
-            (Some(_), Ok(change)) => f(change).instrument(span).await,
-        };
-        if let Err(e) = result {
-            error!(sequence_number = seq.unwrap_or("-"), error = %crate::telemetry::chain(&e), "stream record failed");
-            // A record without a sequence number cannot be named; an empty identifier makes
-            // Lambda retry the whole batch, which is the safe way not to lose it.
-            response.batch_item_failures.push(BatchItemFailure {
-                item_identifier: seq.unwrap_or_default().to_owned(),
-            });
+    use futures_util::StreamExt;
+    // Each item's records, in order; a record without a key is an item of its own.
+    let mut items: Vec<Vec<usize>> = Vec::new();
+    let mut by_key: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, record) in records.iter().enumerate() {
+        match record.item_key.as_deref() {
+            Some(key) => match by_key.get(key) {
+                Some(&item) => items[item].push(i),
+                None => {
+                    by_key.insert(key, items.len());
+                    items.push(vec![i]);
+                }
+            },
+            None => items.push(vec![i]),
         }
     }
-    response
+    let f = &f;
+    let failed: Vec<usize> = futures_util::stream::iter(items)
+        .map(|item| async move {
+            let mut failed = Vec::new();
+            for i in item {
+                let record = &records[i];
+                let seq = record.sequence_number.as_deref();
+                let span =
+                    tracing::info_span!("stream_record", sequence_number = seq.unwrap_or("-"));
+                let result = if !failed.is_empty() {
+                    Err(RecordError::AfterFailure)
+                } else {
+                    match (&record.sequence_number, &record.change) {
+                        (None, _) => Err(RecordError::NoSequenceNumber),
+                        (Some(_), Err(e)) => Err(RecordError::Decode(e.clone())),
+                        (Some(_), Ok(change)) => f(change).instrument(span).await,
+                    }
+                };
+                if let Err(e) = result {
+                    error!(sequence_number = seq.unwrap_or("-"), error = %crate::telemetry::chain(&e), "stream record failed");
+                    failed.push(i);
+                }
+            }
+            failed
+        })
+        .buffer_unordered(ITEMS_AT_ONCE)
+        .collect::<Vec<Vec<usize>>>()
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut failed = failed;
+    failed.sort_unstable();
+    BatchResponse {
+        // A record without a sequence number cannot be named; an empty identifier makes
+        // Lambda retry the whole batch, which is the safe way not to lose it.
+        batch_item_failures: failed
+            .into_iter()
+            .map(|i| BatchItemFailure {
+                item_identifier: records[i].sequence_number.clone().unwrap_or_default(),
+            })
+            .collect(),
+    }
 }
 
 /// Events written to the outbox -> the project's topic. A failed publish fails its record, so
-/// the mapping retries from it (and, after its retries, sends it to the on-failure queue); the
-/// records after it are not tried, so events go out in order and a retry repeats none that
-/// went out. The event's id is the same on every attempt, so subscribers can drop a repeat.
+/// the mapping retries from it (and, after its retries, sends it to the on-failure queue); a
+/// lead's later events are not tried, so each lead's events go out in order. Other leads'
+/// events in the batch go on; the retry may publish some of them again, with the same event id
+/// on every attempt, so subscribers drop the repeat.
 pub async fn handle_event_batch<P: EventPublisher>(
     publisher: &P,
     records: &[StreamRecord],
 ) -> BatchResponse {
-    let failed = std::sync::atomic::AtomicBool::new(false);
-    let failed = &failed;
     for_each_record(records, |change| async move {
-        if failed.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(RecordError::AfterFailure);
-        }
         if let TableChange::EventPending(event) = change {
-            if let Err(e) = publisher.publish(event).await {
-                failed.store(true, std::sync::atomic::Ordering::Relaxed);
-                return Err(e.into());
-            }
+            publisher.publish(event).await?;
             tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "event published");
         }
         Ok(())
@@ -170,6 +209,7 @@ mod tests {
     fn record(seq: &str) -> StreamRecord {
         StreamRecord {
             sequence_number: Some(seq.into()),
+            item_key: Some("TENANT#t#OUTBOX#lead".into()),
             change: Ok(TableChange::EventPending(PendingEvent {
                 event_id: format!("lead.1.{seq}"),
                 event_type: "NoteCopied".into(),
@@ -207,5 +247,68 @@ mod tests {
             .map(|e| e.event_id.clone())
             .collect();
         assert_eq!(ids, ["lead.1.1", "lead.1.2", "lead.1.3"]);
+    }
+
+    /// Fails the events whose id is listed; records every other one.
+    #[derive(Default)]
+    struct PickyPublisher {
+        failing: Vec<&'static str>,
+        published: std::sync::Mutex<Vec<String>>,
+    }
+
+    impl EventPublisher for PickyPublisher {
+        async fn publish(&self, event: &PendingEvent) -> Result<(), crate::ports::PublishError> {
+            if self.failing.contains(&event.event_id.as_str()) {
+                return Err(crate::ports::PublishError {
+                    event_type: event.event_type.clone(),
+                    event_id: event.event_id.clone(),
+                    detail: "down".into(),
+                });
+            }
+            self.published.lock().unwrap().push(event.event_id.clone());
+            Ok(())
+        }
+    }
+
+    /// Record `seq` of the batch: an event of `lead` with id `<lead>.<seq>`.
+    fn event_of(lead: &str, seq: &str) -> StreamRecord {
+        StreamRecord {
+            sequence_number: Some(seq.into()),
+            item_key: Some(format!("TENANT#t#OUTBOX#{lead}")),
+            change: Ok(TableChange::EventPending(PendingEvent {
+                event_id: format!("{lead}.{seq}"),
+                event_type: "NoteCopied".into(),
+                payload: "{}".into(),
+            })),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failure_holds_back_its_own_leads_later_events_and_not_other_leads() {
+        let publisher = PickyPublisher {
+            failing: vec!["a.3"],
+            ..Default::default()
+        };
+        let batch = [
+            event_of("a", "1"),
+            event_of("b", "2"),
+            event_of("a", "3"),
+            event_of("b", "4"),
+            event_of("a", "5"),
+        ];
+        let out = handle_event_batch(&publisher, &batch).await;
+        let failed: Vec<&str> = out
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(failed, ["3", "5"], "a's failed event and the one after it");
+        let mut published = publisher.published.lock().unwrap().clone();
+        published.sort();
+        assert_eq!(
+            published,
+            ["a.1", "b.2", "b.4"],
+            "b's events went out regardless"
+        );
     }
 }
