@@ -15,7 +15,7 @@ help:
 	@echo "make test  - install what is missing, start emulators, run every check and test"
 	@echo "make package - sam build of every function for arm64 (cargo-lambda + zig), with sizes"
 	@echo "make bench - latency, cold start and memory of the real binaries on the local stack,"
-	@echo "             and the detector's scoring time (criterion, release build)"
+	@echo "             and the detector's scoring and the read path's CPU (criterion, release build)"
 	@echo "make train - fit the lead detector on model/corpus/train.txt and write its weights"
 	@echo "make chaos - the full fault-injection run (1,000 calls, 200 bookings, 300 CSR actions)"
 	@echo "make fuzz  - a longer schemathesis run of infra/openapi.yaml against the local stack"
@@ -95,3 +95,4 @@ bench: tools build
 	target/debug/scl-bench | tee target/bench-report.md; \
 	rc=$$?; scripts/emulators.sh stop; [ $$rc = 0 ] || exit $$rc; \
 	cargo bench -p scl-model --bench detection 2>&1 | tee target/bench-detection.txt
+	cargo bench -p scl-shared --bench views 2>&1 | tee target/bench-views.txt

@@ -17,7 +17,7 @@ use crate::query::{LeadPage, ListRequest, PageCursor};
 /// page cut short, with a cursor to go on).
 const MAX_OPEN_PAGE_READS: usize = 8;
 
-/// Where a page of one list starts: the index partition and the position after which to read.
+/// The index partition one list is read from.
 struct ListPartition<'a> {
     index: &'static str,
     pk_attr: &'static str,

@@ -1,0 +1,195 @@
+//! `make bench`: the CPU a read costs once DynamoDB has answered, in a release build — turning
+//! the items of a queue page into leads and rendering the page, the same for a lead's detail
+//! with a 200-segment transcript, and transcript search over it. (What DynamoDB costs is
+//! measured through the local stack: BENCHMARKS.md, The queue at 10,000 leads.)
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{Duration, Utc};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use scl_shared::adapters::items::{LeadItem, TranscriptChunkItem};
+use scl_shared::api::view::{LeadDetailView, LeadView};
+use scl_shared::domain::detection::Detection;
+use scl_shared::domain::lead::{
+    Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, LeadDetail, NewLead, Note,
+    Transcript, TranscriptSegment,
+};
+use scl_shared::domain::search::{search, SearchQuery};
+use scl_shared::domain::status::{ColdAfterDays, LeadStatus};
+use scl_shared::domain::transcript::Speaker;
+use scl_shared::domain::{CallId, CrmId, LeadId, PhoneNumber, TenantId};
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+use serde_json::json;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// A lead as the queue holds them: a named customer, a call reason and notes, five reasons,
+/// twenty learned terms.
+fn realistic_lead(i: usize) -> Lead {
+    let ended = Utc::now() - Duration::hours(1);
+    let new = NewLead {
+        id: LeadId::generate(),
+        tenant_id: TenantId::parse("tenant_id", "t-1").expect("tenant"),
+        customer: Customer {
+            phone: PhoneNumber::parse_field("phone", &format!("+1512555{:04}", 100 + i))
+                .expect("phone"),
+            name: Some("Dana Reyes".into()),
+            customer_id: Some(CrmId::parse("customer_id", "c-881").expect("id")),
+            location_id: Some(CrmId::parse("location_id", "l-42").expect("id")),
+        },
+        call: CallInfo {
+            call_id: CallId::parse("call_id", &format!("call-{i}")).expect("call id"),
+            started_at: ended - Duration::minutes(4),
+            ended_at: ended,
+            duration_seconds: 240,
+            call_reason: Some("AC not cooling".into()),
+            agent_id: Some("u-7".into()),
+            agent_name: Some("Sam".into()),
+            csr_notes: Some("Customer will think about it and call back".into()),
+            recording_url: Some(format!("https://recordings.example/call-{i}.mp3")),
+        },
+        summary:
+            "AC stopped cooling; asked the price of a diagnostic visit and said they would call back."
+                .into(),
+        summary_is_generated: true,
+        detection: Detection {
+            score: 0.0,
+            reasons: vec![],
+            model_version: String::new(),
+            platform: None,
+        },
+        detection_terms: vec![],
+    };
+    let mut lead = Lead::flagged(new, ColdAfterDays::DEFAULT, ended);
+    lead.detection = Detection {
+        score: 0.91,
+        reasons: vec![
+            "The caller described a problem with their equipment".into(),
+            "The caller asked about price".into(),
+            "The agent offered a visit".into(),
+            "The caller put off deciding".into(),
+            "No job was booked on the call".into(),
+        ],
+        model_version: "2026-11-25.1".into(),
+        platform: None,
+    };
+    lead.detection_terms = (0..20).map(|w| format!("word{w}")).collect();
+    lead
+}
+
+fn transcript(segments: usize) -> Vec<TranscriptSegment> {
+    (0..segments)
+        .map(|i| TranscriptSegment {
+            speaker: if i % 2 == 0 {
+                Speaker::Agent
+            } else {
+                Speaker::Customer
+            },
+            start_ms: i as u64 * 4_000,
+            text: format!(
+                "Segment {i}: the unit is making a noise and the price of the repair worries me."
+            ),
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let now = Utc::now();
+    // A page: the 26 items one Query returns (25 and one more), as the SDK hands them over.
+    let page: Vec<Item> = (0..26)
+        .map(|i| to_item(LeadItem::new(&realistic_lead(i), now)).expect("item"))
+        .collect();
+    // The SDK hands the items over owned: copying them is set-up, not measured.
+    c.bench_function("queue page of 25: decode 26 items, render the JSON", |b| {
+        b.iter_batched(
+            || page.clone(),
+            |items| {
+                let leads: Vec<Lead> = items
+                    .into_iter()
+                    .map(|item| from_item::<LeadItem>(item).expect("lead").lead)
+                    .take(25)
+                    .collect();
+                let views: Vec<LeadView> = leads.iter().map(|l| LeadView::new(l, now)).collect();
+                serde_json::to_vec(&json!({"items": views, "next_cursor": "x"})).expect("json")
+            },
+            BatchSize::SmallInput,
+        )
+    });
+
+    // A detail: the lead, one transcript chunk of 200 segments, 10 notes, 20 history entries.
+    let lead = realistic_lead(0);
+    let segments = transcript(200);
+    let chunk: Item = to_item(TranscriptChunkItem {
+        pk: "TENANT#t-1#LEAD#x".into(),
+        sk: "LEAD#TX#x#00".into(),
+        entity: "transcript".into(),
+        expires_at: None,
+        chunk: 0,
+        truncated: false,
+        segments: segments.clone(),
+    })
+    .expect("chunk");
+    let lead_item: Item = to_item(LeadItem::new(&lead, now)).expect("item");
+    let notes: Vec<Note> = (0..10)
+        .map(|i| Note {
+            id: format!("note-{i}"),
+            author_id: "u-7".into(),
+            author_name: Some("Sam".into()),
+            text: "Called, left a voicemail with the call-back number.".into(),
+            created_at: now - Duration::minutes(i),
+            copied_to: vec!["customer".into()],
+        })
+        .collect();
+    let history: Vec<HistoryEntry> = (0..20)
+        .map(|i| HistoryEntry {
+            at: now - Duration::minutes(i),
+            actor_id: Actor::System,
+            action: HistoryAction::NoteAdded,
+            from_status: Some(LeadStatus::New),
+            to_status: Some(LeadStatus::New),
+            reason: None,
+            note: Some("Called, left a voicemail.".into()),
+        })
+        .collect();
+    c.bench_function(
+        "lead detail, 200-segment transcript: decode, render the JSON",
+        |b| {
+            b.iter_batched(
+                || (lead_item.clone(), chunk.clone()),
+                |(lead_item, chunk)| {
+                    let lead = from_item::<LeadItem>(lead_item).expect("lead").lead;
+                    let chunk = from_item::<TranscriptChunkItem>(chunk).expect("chunk");
+                    let detail = LeadDetail {
+                        calls: vec![lead.call.clone()],
+                        lead,
+                        transcript: Transcript {
+                            segments: chunk.segments,
+                            truncated: chunk.truncated,
+                        },
+                        notes: notes.clone(),
+                        history: history.clone(),
+                    };
+                    serde_json::to_vec(&LeadDetailView::new(&detail, now)).expect("json")
+                },
+                BatchSize::SmallInput,
+            )
+        },
+    );
+
+    // Every stored phone number is parsed and validated again when an item is decoded
+    // (`PhoneNumber` deserializes through `parse`): once per lead of a page.
+    c.bench_function("PhoneNumber::parse of a stored E.164 number (warm)", |b| {
+        b.iter(|| PhoneNumber::parse(black_box("+15125550100")))
+    });
+
+    let query = SearchQuery::parse("q", "price of the repair").expect("query");
+    c.bench_function(
+        "transcript search, 200 segments, a phrase in every other one",
+        |b| b.iter(|| search(black_box(&segments), &query)),
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
