@@ -8,9 +8,37 @@ use std::fmt;
 use super::error::FieldError;
 
 /// A valid phone number in E.164 form (`+15125550100`).
+///
+/// Made by [`PhoneNumber::parse`] from whatever a caller or system sends. Deserializing reads a
+/// number this service stored (an item, a stream image): it was parsed and validated when it
+/// was written, so reading it back only checks its E.164 shape, without the numbering-plan
+/// validation that costs microseconds per number (and its metadata at the first use). Input
+/// from outside always goes through `parse`: request and event parsers read strings and call
+/// it, never deserialize this type.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[serde(try_from = "StoredE164", into = "String")]
 pub struct PhoneNumber(String);
+
+/// The serialized form of a stored [`PhoneNumber`].
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct StoredE164(String);
+
+impl TryFrom<StoredE164> for PhoneNumber {
+    type Error = PhoneError;
+    fn try_from(v: StoredE164) -> Result<Self, Self::Error> {
+        // `+`, a country code not starting with 0, at most 15 digits in all.
+        let digits = v.0.strip_prefix('+').unwrap_or_default();
+        let e164 = (8..=15).contains(&digits.len())
+            && !digits.starts_with('0')
+            && digits.bytes().all(|b| b.is_ascii_digit());
+        if e164 {
+            Ok(PhoneNumber(v.0))
+        } else {
+            Err(PhoneError::Invalid)
+        }
+    }
+}
 
 impl PhoneNumber {
     /// Loads the numbering-plan metadata now. `phonenumber` loads it on first use, which costs
@@ -111,6 +139,26 @@ mod tests {
                 PhoneNumber::parse(raw).unwrap().as_str(),
                 "+15125550100",
                 "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stored_number_reads_back_by_its_shape_alone() {
+        let p = PhoneNumber::parse("(512) 555-0100").unwrap();
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, "\"+15125550100\"");
+        assert_eq!(serde_json::from_str::<PhoneNumber>(&json).unwrap(), p);
+        for corrupt in [
+            "\"5125550100\"",
+            "\"+0125550100\"",
+            "\"+1512\"",
+            "\"+1 512 555 0100\"",
+            "\"\"",
+        ] {
+            assert!(
+                serde_json::from_str::<PhoneNumber>(corrupt).is_err(),
+                "{corrupt}"
             );
         }
     }
