@@ -2,12 +2,11 @@
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use scl_shared::adapters::DynamoStore;
-use scl_shared::api::view::LeadView;
+use scl_shared::api::view::{LeadView, PageView};
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::ports::LeadQueries;
 use scl_shared::query::ListRequest;
-use serde_json::json;
 use tracing::Instrument;
 
 pub type State<Q = DynamoStore> = scl_shared::state::WithStore<Q>;
@@ -38,7 +37,10 @@ async fn list<Q: LeadQueries>(state: &State<Q>, req: &Request) -> Result<Respons
     let items: Vec<LeadView> = page.items.iter().map(|l| LeadView::new(l, now)).collect();
     Ok(api::json(
         200,
-        &json!({"items": items, "next_cursor": page.next.map(|c| c.encode())}),
+        &PageView {
+            items,
+            next_cursor: page.next.map(|c| c.encode()),
+        },
         None,
     ))
 }

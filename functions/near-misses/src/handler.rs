@@ -3,11 +3,11 @@
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use scl_shared::adapters::DynamoStore;
+use scl_shared::api::view::PageView;
 use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::ports::NearMissStore;
 use scl_shared::query::NearMissRequest;
-use serde_json::json;
 use tracing::Instrument;
 
 pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
@@ -33,7 +33,10 @@ async fn list<S: NearMissStore>(
         .await?;
     Ok(api::json(
         200,
-        &json!({"items": page.items, "next_cursor": page.next.map(|c| c.encode())}),
+        &PageView {
+            items: page.items,
+            next_cursor: page.next.map(|c| c.encode()),
+        },
         None,
     ))
 }

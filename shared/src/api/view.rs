@@ -9,6 +9,14 @@ use crate::domain::lead::{
 };
 use crate::domain::status::{LeadStatus, Tab};
 
+/// A page of a list (`{"items": [...], "next_cursor": ...}`), serialized straight from its
+/// items: no intermediate JSON value per page.
+#[derive(Debug, Serialize)]
+pub struct PageView<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct CustomerView<'a> {
     pub phone: &'a str,
