@@ -339,7 +339,8 @@ async fn a_phone_matched_booking_is_recorded_on_every_matching_lead_done_ones_in
     let open = b
         .lead(
             "c2",
-            json!({"started_at": "2026-11-24T17:00:00Z", "ended_at": "2026-11-24T17:04:12Z"}),
+            json!({"started_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::hours(1)),
+                   "ended_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::minutes(56))}),
         )
         .await;
     assert_ne!(open, dismissed);

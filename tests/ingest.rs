@@ -95,13 +95,16 @@ async fn a_second_call_from_the_same_number_written_differently_is_attached() {
     let first = app
         .ingest(&call_completed(app.tenant(), "call-1", json!({})))
         .await;
-    let second = app.ingest(&call_completed(
+    let second = app
+        .ingest(&call_completed(
             app.tenant(),
             "call-2",
-            json!({"from_number": "+1 512 555 0100", "started_at": "2026-11-24T17:00:00Z", "ended_at": "2026-11-24T17:03:00Z", "duration_seconds": 180}),
-        ),
-    )
-    .await;
+            json!({"from_number": "+1 512 555 0100",
+                   "started_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::hours(1)),
+                   "ended_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::minutes(57)),
+                   "duration_seconds": 180}),
+        ))
+        .await;
     assert_eq!(second["outcome"], "attached", "{second}");
     assert_eq!(second["lead_id"], first["lead_id"]);
     let items = app.list("").await["items"].as_array().unwrap().clone();
@@ -137,7 +140,9 @@ async fn calls_that_are_not_leads_create_nothing() {
         json!({"outcome": "excused"}),
         json!({"outcome": "abandoned", "answered": false}),
         json!({"direction": "outbound"}),
-        json!({"duration_seconds": 45, "ended_at": "2026-11-24T15:00:45Z"}),
+        json!({"duration_seconds": 45,
+               "started_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::minutes(10)),
+               "ended_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::minutes(10) + chrono::Duration::seconds(45))}),
     ];
     for (i, patch) in cases.iter().enumerate() {
         let out = app

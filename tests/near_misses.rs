@@ -198,7 +198,9 @@ async fn a_promotion_makes_one_lead_with_its_transcript_and_history_and_every_ot
     let short = call_completed(
         &tenant,
         "short",
-        json!({"duration_seconds": 20, "ended_at": "2026-11-24T15:00:20Z"}),
+        json!({"duration_seconds": 20,
+               "started_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::minutes(10)),
+               "ended_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::minutes(10) + chrono::Duration::seconds(20))}),
     );
     assert_eq!(app.0.ingest(&short).await["outcome"], "not_a_lead");
     app.near_miss(&tenant, "nm-old", 31 * 24 * 60).await;

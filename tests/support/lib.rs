@@ -146,8 +146,9 @@ pub fn call_completed(tenant: &str, call_id: &str, patch: Value) -> Value {
         "outcome": "unbooked",
         "from_number": "(512) 555-0100",
         "to_number": "+15125550000",
-        "started_at": "2026-11-24T15:00:00Z",
-        "ended_at": "2026-11-24T15:04:12Z",
+        // Two hours ago, so the lead is Open whatever the date (default cold-after: 3 days).
+        "started_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::hours(2)),
+        "ended_at": rfc3339_seconds(chrono::Utc::now() - chrono::Duration::hours(2) + chrono::Duration::seconds(252)),
         "duration_seconds": 252,
         "agent_id": "u-7",
         "agent_name": "Sam",
@@ -204,6 +205,11 @@ pub fn near_miss_call(tenant: &str, call_id: &str, started_at: &str, ended_at: &
             ]
         }),
     )
+}
+
+/// `t` as an RFC 3339 time to the second (`2026-11-24T15:04:12Z`), as events carry it.
+pub fn rfc3339_seconds(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// An RFC 3339 time `days` days before now.
