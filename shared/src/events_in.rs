@@ -56,6 +56,18 @@ pub fn wrap(payload: &[u8], error: &serde_json::Error) -> String {
     json!({UNREADABLE: {"error": error.to_string(), "payload": text}}).to_string()
 }
 
+/// The moment a scheduled invocation stands for: the EventBridge schedule event's `time`, so a
+/// test (or an operator replaying a missed run) drives the clock through the input; now when
+/// the event has none.
+pub fn scheduled_at(payload: &serde_json::Value) -> chrono::DateTime<chrono::Utc> {
+    payload
+        .get("time")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(crate::domain::lead::now_millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,8 @@
 //! schedule event's `time`, so a test (or an operator replaying a missed run) drives it through
 //! the input.
 
-use chrono::{DateTime, Utc};
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::domain::lead::now_millis;
+use scl_shared::events_in::scheduled_at;
 use scl_shared::ports::ColdSweep;
 use serde_json::{json, Value};
 use tracing::Instrument;
@@ -17,12 +16,7 @@ pub async fn handle<S: ColdSweep>(store: &S, event: LambdaEvent<Value>) -> Resul
 }
 
 pub async fn handle_payload<S: ColdSweep>(store: &S, payload: &Value) -> Result<Value, Error> {
-    let now = payload
-        .get("time")
-        .and_then(Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(now_millis);
+    let now = scheduled_at(payload);
     let moved = store.move_due_to_cold(now).await?;
     tracing::info!(moved, "moved leads that turned Cold");
     Ok(json!({"moved": moved}))

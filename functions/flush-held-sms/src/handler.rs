@@ -2,10 +2,9 @@
 //! whose release time has come. The clock is the schedule event's `time`, so a test (or an
 //! operator replaying a missed run) drives it through the input.
 
-use chrono::{DateTime, Utc};
 use lambda_runtime::{Error, LambdaEvent};
 use scl_shared::adapters::{AwsNotifier, DynamoStore};
-use scl_shared::domain::lead::now_millis;
+use scl_shared::events_in::scheduled_at;
 use scl_shared::ports::{NotificationStore, Notifier};
 use scl_shared::service::notify::flush_held_sms;
 use serde_json::Value;
@@ -28,12 +27,7 @@ pub async fn handle_payload<S: NotificationStore, N: Notifier>(
     state: &State<S, N>,
     payload: &Value,
 ) -> Result<Value, Error> {
-    let now = payload
-        .get("time")
-        .and_then(Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(now_millis);
+    let now = scheduled_at(payload);
     let report = flush_held_sms(&state.store, &state.notifier, now).await?;
     Ok(serde_json::to_value(report)?)
 }
