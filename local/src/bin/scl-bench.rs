@@ -68,6 +68,34 @@ impl Bench {
         Ok((body, started.elapsed()))
     }
 
+    /// Polls the lead every `every` until it shows `booked_by_scl`; an error after `limit`.
+    async fn until_booked(
+        &self,
+        lead: &str,
+        token: &str,
+        every: Duration,
+        limit: Duration,
+    ) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            let v: Value = self
+                .http
+                .get(format!("{}/leads/{lead}", self.api))
+                .bearer_auth(token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            if v["status"] == "booked_by_scl" {
+                return Ok(());
+            }
+            if started.elapsed() > limit {
+                return Err(anyhow!("booking of {lead} not applied in {limit:?}"));
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
     async fn get(&self, path: &str, token: &str) -> Result<Duration> {
         let started = Instant::now();
         let resp = self
@@ -301,22 +329,13 @@ async fn main() -> Result<()> {
         ev["detail"]["scl_lead_id"] = json!(lead);
         let started = Instant::now();
         b.invoke("IngestBookingFunction", &ev).await?;
-        loop {
-            let resp = b
-                .http
-                .get(format!("{}/leads/{lead}", b.api))
-                .bearer_auth(&token)
-                .send()
-                .await?;
-            let v: Value = resp.json().await?;
-            if v["status"] == "booked_by_scl" {
-                break;
-            }
-            if started.elapsed() > Duration::from_secs(10) {
-                return Err(anyhow!("booking of {lead} did not arrive in 10 s"));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        b.until_booked(
+            lead,
+            &token,
+            Duration::from_millis(20),
+            Duration::from_secs(10),
+        )
+        .await?;
         e2e.push(started.elapsed());
     }
     route_rows.push((
@@ -435,23 +454,14 @@ async fn burst(b: &Bench, secret: &str) -> Result<String> {
                         ev["detail"]["booked_at"] = json!(f(chrono::Utc::now()));
                         let t = Instant::now();
                         b.invoke("IngestBookingFunction", &ev).await?;
-                        loop {
-                            let v: Value = b
-                                .http
-                                .get(format!("{}/leads/{lead}", b.api))
-                                .bearer_auth(&admin)
-                                .send()
-                                .await?
-                                .json()
-                                .await?;
-                            if v["status"] == "booked_by_scl" {
-                                break Some(t.elapsed());
-                            }
-                            if t.elapsed() > Duration::from_secs(120) {
-                                return Err(anyhow!("booking of {lead} not applied in 120 s"));
-                            }
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                        }
+                        b.until_booked(
+                            lead,
+                            &admin,
+                            Duration::from_millis(100),
+                            Duration::from_secs(120),
+                        )
+                        .await?;
+                        Some(t.elapsed())
                     }
                     _ => None,
                 };
