@@ -7,8 +7,10 @@ SHELL := /bin/bash
 TEST_DDB_PORT ?= 18000
 TEST_MOTO_PORT ?= 15000
 export CARGO_TERM_COLOR ?= never
+# Every Lambda function's package (one crate per function under functions/).
+FUNCTION_PACKAGES := $(notdir $(wildcard functions/*))
 
-.PHONY: help tools dev test chaos fuzz package bench train fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help tools dev test chaos fuzz package bench release-functions train fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
@@ -85,8 +87,14 @@ emulators-stop:
 package: tools
 	@scripts/package.sh
 
+# The functions and lambda_runtime's hello world in the release profile, for the cold-start
+# table. Only those packages, so Cargo unifies features across them alone: the local stack's
+# and the tests' dependencies (aws-config's default HTTPS client) stay out of the functions.
+release-functions:
+	cargo build --release $(addprefix -p ,$(FUNCTION_PACKAGES)) -p hello-lambda
+
 # Figures for BENCHMARKS.md; uses the test ports (not beside `make test`).
-bench: tools build
+bench: tools build release-functions
 	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
 	@set -o pipefail; \
 	SCL_ROOT=$(CURDIR) \

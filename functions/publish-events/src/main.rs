@@ -7,7 +7,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let sdk = scl_shared::config::init().await;
+    let sdk = scl_shared::config::init()?;
     let state = State {
         publisher: scl_shared::config::sns_publisher(&sdk)?,
     };

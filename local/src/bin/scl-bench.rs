@@ -152,9 +152,12 @@ fn bootstrap_memory(emulator_pid: u32) -> Option<(u64, u64)> {
 }
 
 /// The emulator's `INIT REPORT(durationMs: ...)` for `function`: the cold start's init phase.
-fn init_ms(root: &Path, function: &str) -> Option<f64> {
-    let log =
-        std::fs::read_to_string(root.join(format!("target/scl-bench-logs/{function}.log"))).ok()?;
+fn init_ms(log_dir: &Path, function: &str) -> Option<f64> {
+    init_report(&std::fs::read_to_string(log_dir.join(format!("{function}.log"))).ok()?)
+}
+
+/// The init phase in an emulator's log: process start to the runtime's first `next`.
+fn init_report(log: &str) -> Option<f64> {
     let line = log
         .lines()
         .find(|l| l.contains("INIT REPORT(durationMs:"))?;
@@ -165,6 +168,51 @@ fn init_ms(root: &Path, function: &str) -> Option<f64> {
         .trim()
         .parse()
         .ok()
+}
+
+/// Every invocation's `Duration` in an emulator's log, in order (ms). The emulator runs the
+/// init inside the first invocation, so the first includes it.
+fn report_durations(log: &str) -> Vec<f64> {
+    log.lines()
+        .filter(|l| l.starts_with("REPORT RequestId:"))
+        .filter_map(|l| {
+            l.split('\t')
+                .find_map(|f| f.trim().strip_prefix("Duration: "))?
+                .trim_end_matches(" ms")
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    match xs.len() {
+        0 => f64::NAN,
+        n => xs[n / 2],
+    }
+}
+
+/// One cold start read from an emulator's log: init, the first invocation's own time (its
+/// duration less the init inside it), and the median of the invocations after it.
+#[derive(Debug, Clone, Copy)]
+struct ColdStart {
+    init: f64,
+    first: f64,
+    warm: f64,
+}
+
+impl ColdStart {
+    fn from_log(log: &str) -> Option<ColdStart> {
+        let init = init_report(log)?;
+        let durations = report_durations(log);
+        let (first, rest) = durations.split_first()?;
+        Some(ColdStart {
+            init,
+            first: (first - init).max(0.0),
+            warm: median(rest.to_vec()),
+        })
+    }
 }
 
 /// Every function with its events/ sample.
@@ -194,6 +242,15 @@ const SAMPLES: &[(&str, &str)] = &[
 ];
 
 async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {
+    start_logging_to(root, bin_dir, secret, &root.join("target/scl-bench-logs")).await
+}
+
+async fn start_logging_to(
+    root: &Path,
+    bin_dir: &Path,
+    secret: &str,
+    log_dir: &Path,
+) -> Result<Stack> {
     let any = "127.0.0.1:0".parse()?;
     Stack::start(StackConfig {
         template: root.join("infra/template.yaml"),
@@ -202,7 +259,7 @@ async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {
             bin_dir: bin_dir.to_path_buf(),
             dynamodb_url: env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"),
             moto_url: env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
-            log_dir: Some(root.join("target/scl-bench-logs")),
+            log_dir: Some(log_dir.to_path_buf()),
         },
         name_prefix: format!(
             "bench-{}-",
@@ -235,6 +292,7 @@ async fn main() -> Result<()> {
         .unwrap_or_else(|_| default_bin_dir(&root));
     let secret = "bench-secret";
 
+    let release = release_cold_starts(&root, secret).await?;
     let stack = start(&root, &bin_dir, secret).await?;
     let b = bench_client(&root, &stack);
 
@@ -357,7 +415,11 @@ async fn main() -> Result<()> {
         "Binaries: `{}`; {leads} leads in the tenant, {rounds} requests per read route.\n",
         bin_dir.display()
     );
-    println!("### Cold and warm invocations (Invoke API, each function's events/ sample)\n");
+    print!("{release}");
+    println!(
+        "\n### Cold and warm invocations of `{}` (Invoke API, each function's events/ sample)\n",
+        bin_dir.display()
+    );
     println!(
         "| function | init (ms) | first invocation (ms) | warm median (ms) | peak RSS (MiB) |"
     );
@@ -367,7 +429,8 @@ async fn main() -> Result<()> {
             .get(f)
             .map(|(hwm, _)| format!("{:.1}", *hwm as f64 / 1024.0))
             .unwrap_or_else(|| "-".into());
-        let init = init_ms(&root, f).map_or_else(|| "-".into(), |i| format!("{i:.1}"));
+        let init = init_ms(&root.join("target/scl-bench-logs"), f)
+            .map_or_else(|| "-".into(), |i| format!("{i:.1}"));
         println!("| {f} | {init} | {cold:.1} | {warm:.1} | {rss} |");
     }
     let mut sizes: Vec<(String, u64)> = std::fs::read_dir(root.join(".aws-sam/build"))
@@ -397,6 +460,161 @@ async fn main() -> Result<()> {
     print!("{queue}");
     print!("{burst}");
     Ok(())
+}
+
+/// The release build's cold starts (`SCL_BENCH_RELEASE_DIR`, default `target/release`, built
+/// by `make bench`): every function and lambda_runtime's hello world, each started
+/// `SCL_BENCH_COLD_ROUNDS` times (default 5) under the emulator in a fresh stack, invoked with
+/// its events/ sample 11 times. Per function: the binary's size, the median init and its ratio
+/// to the hello world's, the median first invocation (without its init) and warm invocation,
+/// and the peak RSS. Empty when the release binaries are not built.
+async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
+    let dir = std::env::var("SCL_BENCH_RELEASE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target/release"));
+    let hello = dir.join("hello-lambda");
+    if !hello.exists() {
+        return Ok(format!(
+            "\n(no release cold starts: {} is not built; `make bench` builds it)\n",
+            hello.display()
+        ));
+    }
+    let rounds: usize = env_or("SCL_BENCH_COLD_ROUNDS", "5").parse()?;
+    let logs = root.join("target/scl-bench-logs/release");
+    let mut starts: BTreeMap<&str, Vec<ColdStart>> = BTreeMap::new();
+    let mut rss: BTreeMap<&str, u64> = BTreeMap::new();
+    for round in 0..rounds {
+        let log = logs.join(format!("hello-lambda-{round}.log"));
+        let (cold, peak) = bare_cold_start(root, &hello, &log).await?;
+        starts.entry("hello-lambda").or_default().push(cold);
+        let max = rss.entry("hello-lambda").or_default();
+        *max = (*max).max(peak.unwrap_or(0));
+
+        let round_logs = logs.join(format!("round-{round}"));
+        let stack = start_logging_to(root, &dir, secret, &round_logs).await?;
+        let b = bench_client(root, &stack);
+        for (function, sample) in SAMPLES {
+            let payload = b.sample(sample)?;
+            for _ in 0..11 {
+                b.invoke(function, &payload).await?;
+            }
+            let peak = stack
+                .functions()
+                .get(*function)
+                .and_then(|rt| rt.emulator_pid())
+                .and_then(bootstrap_memory)
+                .map(|(hwm, _)| hwm);
+            let max = rss.entry(function).or_default();
+            *max = (*max).max(peak.unwrap_or(0));
+        }
+        drop(stack);
+        for (function, _) in SAMPLES {
+            let log = std::fs::read_to_string(round_logs.join(format!("{function}.log")))?;
+            let cold = ColdStart::from_log(&log)
+                .ok_or_else(|| anyhow!("{function}: no init or invocation in its log"))?;
+            starts.entry(function).or_default().push(cold);
+        }
+    }
+    let summary = |xs: &[ColdStart]| {
+        (
+            median(xs.iter().map(|c| c.init).collect()),
+            median(xs.iter().map(|c| c.first).collect()),
+            median(xs.iter().map(|c| c.warm).collect()),
+        )
+    };
+    let (hello_init, ..) = summary(&starts["hello-lambda"]);
+    let mut out = format!(
+        "\n### Cold starts of the release build ({} rounds, `{}`)\n\n\
+         Init: the emulator's INIT REPORT (process start to the first `next`), median of the \
+         rounds. First: the first invocation without the init the emulator runs inside it. \
+         Warm: the median of the 10 after it. Medians over rounds; peak RSS the highest.\n\n\
+         | function | size (KiB) | init (ms) | init ÷ hello | first (ms) | warm (ms) | first ÷ warm | peak RSS (MiB) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+        rounds,
+        dir.display()
+    );
+    let template = scl_local::template::Template::load(&root.join("infra/template.yaml"))?;
+    let binary_of = |function: &str| {
+        template
+            .functions
+            .iter()
+            .find(|f| f.logical_id == function)
+            .map_or_else(String::new, |f| f.binary.clone())
+    };
+    let order = std::iter::once(("hello-lambda", "hello-lambda".to_owned()))
+        .chain(SAMPLES.iter().map(|(f, _)| (*f, binary_of(f))));
+    for (function, binary) in order {
+        let (init, first, warm) = summary(&starts[function]);
+        let size = std::fs::metadata(dir.join(&binary)).map_or(0, |m| m.len() / 1024);
+        out.push_str(&format!(
+            "| {function} | {size} | {init:.2} | {:.2} | {first:.2} | {warm:.2} | {:.2} | {:.1} |\n",
+            init / hello_init,
+            first / warm,
+            rss.get(function).copied().unwrap_or(0) as f64 / 1024.0,
+        ));
+    }
+    Ok(out)
+}
+
+/// A binary started alone under the emulator (the hello world, which is not in the template),
+/// invoked 11 times with `{}`; its cold start from the emulator's log and its peak RSS.
+async fn bare_cold_start(
+    root: &Path,
+    binary: &Path,
+    log: &Path,
+) -> Result<(ColdStart, Option<u64>)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let api_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = std::fs::File::create(log)?;
+    let mut child = tokio::process::Command::new(root.join(".local/bin/aws-lambda-rie"))
+        .arg("--runtime-interface-emulator-address")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--runtime-api-address")
+        .arg(format!("127.0.0.1:{api_port}"))
+        .arg(binary)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "hello-lambda")
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the emulator")?;
+    let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/function/invocations");
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if !ready {
+        return Err(anyhow!(
+            "the emulator for {} did not start",
+            binary.display()
+        ));
+    }
+    for _ in 0..11 {
+        http.post(&url).body("{}").send().await?.bytes().await?;
+    }
+    let peak = child.id().and_then(bootstrap_memory).map(|(hwm, _)| hwm);
+    child.kill().await?;
+    let text = std::fs::read_to_string(log)?;
+    let cold = ColdStart::from_log(&text)
+        .ok_or_else(|| anyhow!("{}: no init or invocation in its log", binary.display()))?;
+    Ok((cold, peak))
 }
 
 /// A burst (`SCL_BENCH_BURST`, default 3,000 `CallCompleted`, 16 at a time through the Invoke

@@ -1,7 +1,7 @@
 //! E.164 phone numbers. Every spelling a caller or system may send normalises to one value,
 //! so duplicates, the banner and booking matches compare like with like.
 
-use phonenumber::{country, Mode};
+use rlibphonenumber::{enums::Region, PhoneNumberFormat, PHONE_NUMBER_UTIL};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -41,14 +41,6 @@ impl TryFrom<StoredE164> for PhoneNumber {
 }
 
 impl PhoneNumber {
-    /// Loads the numbering-plan metadata now. `phonenumber` loads it on first use, which costs
-    /// ~0.5 s in a debug build (BENCHMARKS.md) and would land inside a cold start's first
-    /// request; `main` calls this during init instead, so that where init runs ahead of traffic
-    /// (provisioned concurrency) no request pays it.
-    pub fn preload_metadata() {
-        let _ = Self::parse("+15125550100");
-    }
-
     /// Parses any common spelling; numbers without a country code are read as US numbers.
     pub fn parse(raw: &str) -> Result<Self, PhoneError> {
         let trimmed = raw.trim();
@@ -58,12 +50,19 @@ impl PhoneNumber {
         if trimmed.chars().count() > 40 {
             return Err(PhoneError::Invalid);
         }
-        let parsed =
-            phonenumber::parse(Some(country::Id::US), trimmed).map_err(|_| PhoneError::Invalid)?;
-        if !phonenumber::is_valid(&parsed) {
+        // The numbering plan (libphonenumber's metadata) loads at the first parse in a process,
+        // ~3 ms in a release build; later parses take microseconds (BENCHMARKS.md). It is not
+        // loaded during init: most functions never parse a phone (stored numbers are read back
+        // by shape), and the cold start of those that do stays that of a small binary.
+        let parsed = PHONE_NUMBER_UTIL
+            .parse(trimmed, Some(Region::US))
+            .map_err(|_| PhoneError::Invalid)?;
+        if !parsed.is_valid() {
             return Err(PhoneError::Invalid);
         }
-        Ok(PhoneNumber(parsed.format().mode(Mode::E164).to_string()))
+        Ok(PhoneNumber(
+            parsed.format_as(PhoneNumberFormat::E164).to_string(),
+        ))
     }
 
     pub fn parse_field(field: &str, raw: &str) -> Result<Self, FieldError> {
