@@ -100,6 +100,7 @@ bench: tools build release-functions
 	SCL_ROOT=$(CURDIR) \
 	SCL_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
 	SCL_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
+	SCL_BENCH_BIN_DIR=$(CURDIR)/target/release \
 	target/debug/scl-bench | tee target/bench-report.md; \
 	rc=$$?; scripts/emulators.sh stop; [ $$rc = 0 ] || exit $$rc; \
 	cargo bench -p scl-model --bench detection 2>&1 | tee target/bench-detection.txt

@@ -5,8 +5,10 @@
 //! request, i.e. a cold start) against the warm median; latency percentiles of the API routes
 //! through the local gateway with a tenant holding `SCL_BENCH_LEADS` leads; ingestion latency;
 //! JobBooked -> lead `booked_by_scl` through the table's stream; peak RSS of every bootstrap.
-//! Figures are for the binaries in `SCL_BENCH_BIN_DIR` (default: the debug build) on this
-//! machine against DynamoDB Local and moto — relative, not what Lambda on arm64 will show.
+//! Figures are for the binaries in `SCL_BENCH_BIN_DIR` (default: the debug build; `make bench`
+//! gives the release build) on this machine against DynamoDB Local and moto — relative, not
+//! what Lambda on arm64 will show. The release cold starts, beside lambda_runtime's hello
+//! world, come first (`release_cold_starts`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
