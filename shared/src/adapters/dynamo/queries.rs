@@ -76,15 +76,18 @@ impl LeadQueries for DynamoStore {
                     .await?
             }
             // The Cold partition, plus the leads that turned Cold but were not moved yet.
+            // The two reads are independent: made at once, a Cold page waits for one round
+            // trip, not two (BENCHMARKS.md, The queue at 10,000 leads).
             Tab::Cold => {
-                let (mut rows, resume) = self
-                    .read_list(&list_partition, after.clone(), want, None, &mut read_units)
-                    .await?;
                 let position = after.as_ref().map(|(sk, _)| sk.as_str());
-                rows.extend(
-                    self.due_leads(tenant, request.status, position, now, &mut read_units)
-                        .await?,
-                );
+                let (mut cold_units, mut due_units) = (0.0, 0.0);
+                let ((mut rows, resume), due) = futures_util::future::try_join(
+                    self.read_list(&list_partition, after.clone(), want, None, &mut cold_units),
+                    self.due_leads(tenant, request.status, position, now, &mut due_units),
+                )
+                .await?;
+                read_units += cold_units + due_units;
+                rows.extend(due);
                 // A lead moved meanwhile can come from both reads: keep it once.
                 let mut seen = std::collections::HashSet::new();
                 rows.retain(|r| seen.insert(r.pk.clone()));
