@@ -191,7 +191,10 @@ fn expand_sequence(chars: &[char], at: &mut usize) -> Vec<String> {
     out
 }
 
-fn compile(pattern: &str) -> Vec<Vec<Elem>> {
+/// The phrases of `pattern` as elements. `stems` remembers each word's tokens and stems: the
+/// 12,070 expanded phrases repeat a few thousand words, and stemming each occurrence afresh
+/// was most of what building the matcher cost a cold start.
+fn compile(pattern: &str, stems: &mut HashMap<String, Vec<String>>) -> Vec<Vec<Elem>> {
     expand_alternatives(pattern)
         .iter()
         .map(|phrase| {
@@ -202,7 +205,12 @@ fn compile(pattern: &str) -> Vec<Vec<Elem>> {
                     "~" => elems.push(Elem::Gap),
                     "#num" => elems.push(Elem::Number),
                     "#money" => elems.push(Elem::Money),
-                    w => elems.extend(text::sentences(w).concat().into_iter().map(Elem::Word)),
+                    w => {
+                        let tokens = stems
+                            .entry(w.to_owned())
+                            .or_insert_with(|| text::sentences(w).concat());
+                        elems.extend(tokens.iter().cloned().map(Elem::Word));
+                    }
                 }
             }
             elems
@@ -233,8 +241,9 @@ fn build() -> Matcher {
     let phrases = PHRASES
         .iter()
         .flat_map(|(lex, patterns)| patterns.iter().map(move |p| (*lex, *p)));
+    let mut stems = HashMap::new();
     for (lex, pattern) in equipment.chain(phrases) {
-        for elems in compile(pattern) {
+        for elems in compile(pattern, &mut stems) {
             let phrase = Phrase { lex, elems };
             match phrase.elems.first() {
                 Some(Elem::Word(w)) => m.by_first.entry(w.clone()).or_default().push(phrase),
