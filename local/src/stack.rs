@@ -58,9 +58,11 @@ impl Drop for Stack {
 }
 
 /// The SDK configuration the stack (and its functions) use: the same credentials, so DynamoDB
-/// Local shows the same tables.
+/// Local shows the same tables. Plain HTTP to the emulators (the workspace's aws-config has no
+/// default HTTPS client; Cargo.toml says why).
 pub async fn client_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "local",

@@ -34,8 +34,10 @@ pub fn moto_url() -> String {
     std::env::var("SCL_TEST_MOTO_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into())
 }
 
+/// Plain HTTP to the emulators (the workspace's aws-config has no default HTTPS client).
 pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(endpoint)
