@@ -95,14 +95,15 @@ pub fn https_client() -> Result<SharedHttpClient, ConfigError> {
         .build_https())
 }
 
-/// A service's endpoint override, by the SDK's own variable names: `AWS_ENDPOINT_URL_<SERVICE>`
-/// (e.g. `AWS_ENDPOINT_URL_DYNAMODB`), else `AWS_ENDPOINT_URL`. Unset on AWS; the local stack
-/// sets them to point the functions at DynamoDB Local and moto.
-fn endpoint_url(service: &str) -> Option<String> {
-    std::env::var(format!("AWS_ENDPOINT_URL_{service}"))
-        .ok()
-        .filter(|v| !v.is_empty())
-        .or_else(|| optional("AWS_ENDPOINT_URL"))
+/// `sdk` with a service's endpoint override, by the SDK's own variable names:
+/// `AWS_ENDPOINT_URL_<SERVICE>` (e.g. `AWS_ENDPOINT_URL_DYNAMODB`), else `AWS_ENDPOINT_URL`.
+/// Unset on AWS; the local stack sets them to point the functions at DynamoDB Local and moto.
+fn for_service(sdk: &SdkConfig, service: &str) -> SdkConfig {
+    match optional(&format!("AWS_ENDPOINT_URL_{service}")).or_else(|| optional("AWS_ENDPOINT_URL"))
+    {
+        Some(url) => sdk.to_builder().endpoint_url(url).build(),
+        None => sdk.clone(),
+    }
 }
 
 fn optional(name: &str) -> Option<String> {
@@ -110,27 +111,15 @@ fn optional(name: &str) -> Option<String> {
 }
 
 pub fn dynamodb_client(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
-    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
-    if let Some(url) = endpoint_url("DYNAMODB") {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_dynamodb::Client::from_conf(config.build())
+    aws_sdk_dynamodb::Client::new(&for_service(sdk, "DYNAMODB"))
 }
 
 pub fn sns_client(sdk: &SdkConfig) -> aws_sdk_sns::Client {
-    let mut config = aws_sdk_sns::config::Builder::from(sdk);
-    if let Some(url) = endpoint_url("SNS") {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_sns::Client::from_conf(config.build())
+    aws_sdk_sns::Client::new(&for_service(sdk, "SNS"))
 }
 
 pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_ses::Client {
-    let mut config = aws_sdk_ses::config::Builder::from(sdk);
-    if let Some(url) = endpoint_url("SES") {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_ses::Client::from_conf(config.build())
+    aws_sdk_ses::Client::new(&for_service(sdk, "SES"))
 }
 
 /// The lead store over `TABLE_NAME`.
