@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use scl_local::jwt::{self, DevClaims};
-use scl_local::runtime::{default_bin_dir, RuntimeConfig};
+use scl_local::runtime::{default_bin_dir, FunctionRuntime, RuntimeConfig};
 use scl_local::stack::{Stack, StackConfig};
 use serde_json::{json, Value};
 
@@ -486,13 +486,12 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
     let mut starts: BTreeMap<&str, Vec<ColdStart>> = BTreeMap::new();
     let mut rss: BTreeMap<&str, u64> = BTreeMap::new();
     for round in 0..rounds {
-        let log = logs.join(format!("hello-lambda-{round}.log"));
-        let (cold, peak) = bare_cold_start(root, &hello, &log).await?;
+        let round_logs = logs.join(format!("round-{round}"));
+        let (cold, peak) = hello_cold_start(root, &dir, &round_logs).await?;
         starts.entry("hello-lambda").or_default().push(cold);
         let max = rss.entry("hello-lambda").or_default();
         *max = (*max).max(peak.unwrap_or(0));
 
-        let round_logs = logs.join(format!("round-{round}"));
         let stack = start_logging_to(root, &dir, secret, &round_logs).await?;
         let b = bench_client(root, &stack);
         for (function, sample) in SAMPLES {
@@ -558,64 +557,43 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
     Ok(out)
 }
 
-/// A binary started alone under the emulator (the hello world, which is not in the template),
-/// invoked 11 times with `{}`; its cold start from the emulator's log and its peak RSS.
-async fn bare_cold_start(
+/// The hello world (not in the template) started alone under the emulator, the way the stack
+/// starts a function, and invoked 11 times with `{}`: its cold start from the emulator's log
+/// and its peak RSS.
+async fn hello_cold_start(
     root: &Path,
-    binary: &Path,
-    log: &Path,
+    bin_dir: &Path,
+    log_dir: &Path,
 ) -> Result<(ColdStart, Option<u64>)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let api_port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    if let Some(dir) = log.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let file = std::fs::File::create(log)?;
-    let mut child = tokio::process::Command::new(root.join(".local/bin/aws-lambda-rie"))
-        .arg("--runtime-interface-emulator-address")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--runtime-api-address")
-        .arg(format!("127.0.0.1:{api_port}"))
-        .arg(binary)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "hello-lambda")
-        .stdout(file.try_clone()?)
-        .stderr(file)
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the emulator")?;
-    let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/function/invocations");
-    let http = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    if !ready {
-        return Err(anyhow!(
-            "the emulator for {} did not start",
-            binary.display()
-        ));
-    }
+    let def = scl_local::template::FunctionDef {
+        logical_id: "hello-lambda".into(),
+        binary: "hello-lambda".into(),
+        environment: BTreeMap::new(),
+        routes: vec![],
+        stream_sources: vec![],
+        schedules: vec![],
+        policies: vec![],
+    };
+    let cfg = RuntimeConfig {
+        rie: root.join(".local/bin/aws-lambda-rie"),
+        bin_dir: bin_dir.to_path_buf(),
+        dynamodb_url: String::new(),
+        moto_url: String::new(),
+        log_dir: Some(log_dir.to_path_buf()),
+    };
+    // It calls no AWS service: the endpoint is never used.
+    let rt = FunctionRuntime::start(&def, &Default::default(), &cfg, "http://127.0.0.1:9").await?;
     for _ in 0..11 {
-        http.post(&url).body("{}").send().await?.bytes().await?;
+        rt.invoke(b"{}".to_vec()).await?;
     }
-    let peak = child.id().and_then(bootstrap_memory).map(|(hwm, _)| hwm);
-    child.kill().await?;
-    let text = std::fs::read_to_string(log)?;
-    let cold = ColdStart::from_log(&text)
-        .ok_or_else(|| anyhow!("{}: no init or invocation in its log", binary.display()))?;
+    let peak = rt
+        .emulator_pid()
+        .and_then(bootstrap_memory)
+        .map(|(hwm, _)| hwm);
+    drop(rt);
+    let log = std::fs::read_to_string(log_dir.join("hello-lambda.log"))?;
+    let cold = ColdStart::from_log(&log)
+        .ok_or_else(|| anyhow!("hello-lambda: no init or invocation in its log"))?;
     Ok((cold, peak))
 }
 
