@@ -9,6 +9,7 @@ use std::hint::black_box;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use scl_shared::adapters::dynamo::item_de::from_item;
 use scl_shared::adapters::items::{LeadItem, TranscriptChunkItem};
 use scl_shared::api::view::{LeadDetailView, LeadView, PageView};
 use scl_shared::domain::detection::Detection;
@@ -20,7 +21,7 @@ use scl_shared::domain::search::{search, SearchQuery};
 use scl_shared::domain::status::{ColdAfterDays, LeadStatus};
 use scl_shared::domain::transcript::Speaker;
 use scl_shared::domain::{CallId, CrmId, LeadId, PhoneNumber, TenantId};
-use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 type Item = HashMap<String, AttributeValue>;
 

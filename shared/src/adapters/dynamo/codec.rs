@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 use super::*;
 use crate::adapters::keys;
@@ -51,8 +51,10 @@ pub(crate) fn encode<T: Serialize>(v: &T) -> Result<Item, StoreError> {
     to_item(v).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
 }
 
+/// An item as the type it stores (`item_de`: straight from the SDK's values, in the format
+/// `encode` writes).
 pub(crate) fn decode<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
-    from_item(item).map_err(|e| StoreError::Corrupt(format!("decode: {e}")))
+    super::item_de::from_item(item).map_err(|e| StoreError::Corrupt(format!("decode: {e}")))
 }
 
 pub(crate) fn s(v: impl Into<String>) -> AttributeValue {

@@ -21,6 +21,7 @@ mod codec;
 mod detection;
 mod idempotency;
 mod ingest;
+pub mod item_de;
 mod leads;
 mod notifications;
 mod queries;
