@@ -105,9 +105,9 @@ pub fn assess(
     }
 }
 
-/// Builds the lexicons and the model now (in `main`), not in the first call scored.
+/// Loads the model now (in `main`), not in the first call scored. (The lexicons' matcher needs
+/// no loading: its tables are compiled into the binary, `shared/build.rs`.)
 pub fn preload() {
-    lexicon::preload();
     std::sync::LazyLock::force(&MODEL);
 }
 

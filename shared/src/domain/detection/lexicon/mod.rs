@@ -10,288 +10,75 @@
 //! agents talk — rather than the wording of any particular call: the detector must work on
 //! calls nobody has seen. Which of these matter, and how much, is fitted (`make train`).
 
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
 use super::text;
 
+mod kinds;
+pub use kinds::{Category, Lex};
+
+#[cfg(test)]
+mod compile;
+#[cfg(test)]
 mod equipment;
+#[cfg(test)]
 mod phrases;
 
-use equipment::EQUIPMENT;
-use phrases::PHRASES;
+// The matcher's tables, written by the build script from `equipment.rs` and `phrases.rs`
+// (`build.rs` describes them).
+include!(concat!(env!("OUT_DIR"), "/lexicon_tables.rs"));
 
-/// The trade a piece of equipment or an area belongs to, for readable reasons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Category {
-    Hvac,
-    Plumbing,
-    Electrical,
-    Roof,
-    GarageDoor,
-    Appliance,
-    Pest,
-    Pool,
-    Tree,
-    Damage,
-    Window,
-    Yard,
-    Home,
+/// Codes of the wildcard elements in `REST`; word ids are below them (as in `build.rs`).
+const ANY: u16 = u16::MAX;
+const GAP: u16 = u16::MAX - 1;
+const NUMBER: u16 = u16::MAX - 2;
+const MONEY: u16 = u16::MAX - 3;
+
+/// The word with id `id` (an index into the sorted word list).
+fn word(id: u16) -> &'static str {
+    let i = usize::from(id);
+    let start = if i == 0 { 0 } else { WORD_END[i - 1] as usize };
+    &WORD_TEXT[start..WORD_END[i] as usize]
 }
 
-impl Category {
-    /// "caller described a ... problem".
-    pub fn problem_reason(self) -> &'static str {
-        match self {
-            Category::Hvac => "caller described a heating or cooling problem",
-            Category::Plumbing => "caller described a plumbing problem",
-            Category::Electrical => "caller described an electrical problem",
-            Category::Roof => "caller described a roof or gutter problem",
-            Category::GarageDoor => "caller described a garage door problem",
-            Category::Appliance => "caller described an appliance problem",
-            Category::Pest => "caller described a pest problem",
-            Category::Pool => "caller described a pool or spa problem",
-            Category::Tree => "caller described a tree problem",
-            Category::Damage => "caller described water, fire or mold damage",
-            Category::Window => "caller described a window or door problem",
-            Category::Yard => "caller described a yard or irrigation problem",
-            Category::Home => "caller described a problem in their home",
-        }
+/// The phrases whose first element is the word `w`.
+fn phrases_starting_with(w: &str) -> std::ops::Range<usize> {
+    match FIRST_WORDS.binary_search_by(|&id| word(id).cmp(w)) {
+        Ok(i) => FIRST_START[i] as usize..FIRST_START[i + 1] as usize,
+        Err(_) => 0..0,
     }
 }
 
-/// The kinds of phrase the detector looks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lex {
-    Equipment(Category),
-    /// Something wrong: a leak, a noise, a smell, damage, pests.
-    Fault,
-    /// Something a thing should do; negated ("won't turn on") it is a fault.
-    Function,
-    /// Wants work done: replace, install, repair, estimate.
-    Project,
-    /// Asks for someone to come or for the service.
-    Request,
-    Price,
-    Availability,
-    Comparing,
-    Defer,
-    /// Must check with an insurer or home warranty company first.
-    CheckPayer,
-    Objection,
-    Urgency,
-    AgentQuote,
-    AgentOfferVisit,
-    AgentOfferSlot,
-    AgentOfferPlan,
-    AgentAskBook,
-    AgentDiagnosis,
-    AgentExisting,
-    AgentNotOffered,
-    AgentNeedsOwner,
-    Existing,
-    Warranty,
-    HomeWarranty,
-    Billing,
-    Membership,
-    Complaint,
-    Vendor,
-    Applicant,
-    ThirdParty,
-    Renter,
-    Survey,
-    Robocall,
-    WrongNumber,
-    Competitor,
-    Resolved,
-    Parts,
+/// The elements of phrase `p` after its first.
+fn rest_of(p: usize) -> &'static [u16] {
+    &REST[PHRASE_REST[p] as usize..PHRASE_REST[p + 1] as usize]
 }
 
-impl Lex {
-    /// Kinds whose meaning a negation in front of them cancels ("no leaks", "I don't need a
-    /// new one", "I'm not renting"). `Function` is inverted instead; the rest stand regardless.
-    fn negatable(self) -> bool {
-        !matches!(
-            self,
-            Lex::Function
-                | Lex::Equipment(_)
-                | Lex::Robocall
-                | Lex::WrongNumber
-                | Lex::Survey
-                | Lex::Resolved
-                | Lex::Objection
-                | Lex::AgentNotOffered
-                | Lex::AgentNeedsOwner
-        )
-    }
+/// How many phrases the lexicons compiled to (the tables are built with the crate).
+pub fn phrase_count() -> usize {
+    PHRASE_LEX.len()
 }
 
-/// One element of a compiled phrase.
-#[derive(Debug, Clone, PartialEq)]
-enum Elem {
-    Word(String),
-    /// Exactly one word of any kind.
-    Any,
-    /// Zero to three words.
-    Gap,
-    Number,
-    Money,
-}
-
-#[derive(Debug)]
-struct Phrase {
-    lex: Lex,
-    elems: Vec<Elem>,
-}
-
-/// Expands `(a|b|)` groups, nested or not, into every phrase they stand for.
-fn expand_alternatives(pattern: &str) -> Vec<String> {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut at = 0;
-    expand_sequence(&chars, &mut at)
-}
-
-/// A sequence up to the end, a `|` or a `)` of the enclosing group.
-fn expand_sequence(chars: &[char], at: &mut usize) -> Vec<String> {
-    let mut out = vec![String::new()];
-    while let Some(&c) = chars.get(*at) {
-        match c {
-            '|' | ')' => break,
-            '(' => {
-                *at += 1;
-                let mut alternatives = Vec::new();
-                loop {
-                    alternatives.extend(expand_sequence(chars, at));
-                    match chars.get(*at) {
-                        Some('|') => *at += 1,
-                        Some(')') => {
-                            *at += 1;
-                            break;
-                        }
-                        _ => break,
-                    }
-                }
-                out = out
-                    .iter()
-                    .flat_map(|prefix| {
-                        alternatives
-                            .iter()
-                            .map(move |alt| format!("{prefix} {alt}"))
-                    })
-                    .collect();
-            }
-            c => {
-                for p in &mut out {
-                    p.push(c);
-                }
-                *at += 1;
-            }
-        }
-    }
-    out
-}
-
-/// The phrases of `pattern` as elements. `stems` remembers each word's tokens and stems: the
-/// 12,070 expanded phrases repeat a few thousand words, and stemming each occurrence afresh
-/// was most of what building the matcher cost a cold start.
-fn compile(pattern: &str, stems: &mut HashMap<String, Vec<String>>) -> Vec<Vec<Elem>> {
-    expand_alternatives(pattern)
-        .iter()
-        .map(|phrase| {
-            let mut elems = Vec::new();
-            for word in phrase.split_whitespace() {
-                match word {
-                    "*" => elems.push(Elem::Any),
-                    "~" => elems.push(Elem::Gap),
-                    "#num" => elems.push(Elem::Number),
-                    "#money" => elems.push(Elem::Money),
-                    w => {
-                        let tokens = stems
-                            .entry(w.to_owned())
-                            .or_insert_with(|| text::sentences(w).concat());
-                        elems.extend(tokens.iter().cloned().map(Elem::Word));
-                    }
-                }
-            }
-            elems
-        })
-        .filter(|e| !e.is_empty())
-        .collect()
-}
-
-/// Every phrase, indexed by its first word; phrases starting with a number pattern apart.
-struct Matcher {
-    by_first: HashMap<String, Vec<Phrase>>,
-    by_number: Vec<Phrase>,
-    by_money: Vec<Phrase>,
-}
-
-static MATCHER: LazyLock<Matcher> = LazyLock::new(build);
-
-/// Compiles every lexicon into the matcher: what a cold start pays once (`preload`).
-fn build() -> Matcher {
-    let mut m = Matcher {
-        by_first: HashMap::new(),
-        by_number: Vec::new(),
-        by_money: Vec::new(),
-    };
-    let equipment = EQUIPMENT
-        .iter()
-        .flat_map(|(cat, patterns)| patterns.iter().map(move |p| (Lex::Equipment(*cat), *p)));
-    let phrases = PHRASES
-        .iter()
-        .flat_map(|(lex, patterns)| patterns.iter().map(move |p| (*lex, *p)));
-    let mut stems = HashMap::new();
-    for (lex, pattern) in equipment.chain(phrases) {
-        for elems in compile(pattern, &mut stems) {
-            let phrase = Phrase { lex, elems };
-            match phrase.elems.first() {
-                Some(Elem::Word(w)) => m.by_first.entry(w.clone()).or_default().push(phrase),
-                Some(Elem::Number) => m.by_number.push(phrase),
-                Some(Elem::Money) => m.by_money.push(phrase),
-                // A phrase may not start with a wildcard; such a pattern is skipped.
-                _ => {}
-            }
-        }
-    }
-    m
-}
-
-/// Builds the matcher afresh and says how many phrases it holds (for the benchmark of what a
-/// cold start costs; the detector itself builds it once).
-pub fn build_fresh() -> usize {
-    let m = build();
-    m.by_first.values().map(Vec::len).sum::<usize>() + m.by_number.len() + m.by_money.len()
-}
-
-/// Loads the lexicons now rather than in the first call scored.
-pub fn preload() {
-    LazyLock::force(&MATCHER);
-}
-
-fn elem_matches(e: &Elem, word: &str) -> bool {
+fn elem_matches(e: u16, w: &str) -> bool {
     match e {
-        Elem::Word(w) => w == word,
-        Elem::Any => true,
-        Elem::Number => text::is_number(word),
-        Elem::Money => word.starts_with('$') && text::is_number(word),
-        Elem::Gap => true,
+        ANY | GAP => true,
+        NUMBER => text::is_number(w),
+        MONEY => w.starts_with('$') && text::is_number(w),
+        id => word(id) == w,
     }
 }
 
 /// The end (exclusive) of the longest match of `elems` at `words[at..]`.
-fn match_at(elems: &[Elem], words: &[String], at: usize) -> Option<usize> {
-    let Some((first, rest)) = elems.split_first() else {
+fn match_at(elems: &[u16], words: &[String], at: usize) -> Option<usize> {
+    let Some((&first, rest)) = elems.split_first() else {
         return Some(at);
     };
-    if *first == Elem::Gap {
+    if first == GAP {
         // Up to three words, preferring the shortest gap that lets the rest match.
         return (0..=3)
             .filter(|skip| at + skip <= words.len())
             .find_map(|skip| match_at(rest, words, at + skip));
     }
-    let word = words.get(at)?;
-    if elem_matches(first, word) {
+    let w = words.get(at)?;
+    if elem_matches(first, w) {
         match_at(rest, words, at + 1)
     } else {
         None
@@ -332,19 +119,17 @@ fn negated_before(words: &[String], start: usize, lex: Lex) -> bool {
 /// Every phrase in a sentence. Equipment found inside a longer equipment phrase ("heater" in
 /// "water heater") is dropped, so the longer, more specific one decides the trade.
 pub fn find(words: &[String]) -> Vec<Hit> {
-    let m = &*MATCHER;
     let mut hits = Vec::new();
-    for (i, word) in words.iter().enumerate() {
-        let by_word = m.by_first.get(word).map(Vec::as_slice).unwrap_or(&[]);
-        let (numbers, money): (&[Phrase], &[Phrase]) = match text::is_number(word) {
-            false => (&[], &[]),
-            true if word.starts_with('$') => (&m.by_number, &m.by_money),
-            true => (&m.by_number, &[]),
+    for (i, w) in words.iter().enumerate() {
+        let (numbers, money) = match text::is_number(w) {
+            false => (0..0, 0..0),
+            true if w.starts_with('$') => (NUMBER_PHRASES, MONEY_PHRASES),
+            true => (NUMBER_PHRASES, 0..0),
         };
-        for p in by_word.iter().chain(numbers).chain(money) {
-            if let Some(end) = match_at(&p.elems[1..], words, i + 1) {
+        for p in phrases_starting_with(w).chain(numbers).chain(money) {
+            if let Some(end) = match_at(rest_of(p), words, i + 1) {
                 hits.push(Hit {
-                    lex: p.lex,
+                    lex: PHRASE_LEX[p],
                     start: i,
                     end,
                     negated: false,

@@ -1,0 +1,108 @@
+//! The kinds of phrase the lexicons list (`Lex`) and the trades equipment belongs to
+//! (`Category`). Also compiled into the build script, which writes the matcher's tables
+//! (`build.rs`), so this file uses nothing outside itself.
+
+/// The trade a piece of equipment or an area belongs to, for readable reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    Hvac,
+    Plumbing,
+    Electrical,
+    Roof,
+    GarageDoor,
+    Appliance,
+    Pest,
+    Pool,
+    Tree,
+    Damage,
+    Window,
+    Yard,
+    Home,
+}
+
+impl Category {
+    /// "caller described a ... problem".
+    pub fn problem_reason(self) -> &'static str {
+        match self {
+            Category::Hvac => "caller described a heating or cooling problem",
+            Category::Plumbing => "caller described a plumbing problem",
+            Category::Electrical => "caller described an electrical problem",
+            Category::Roof => "caller described a roof or gutter problem",
+            Category::GarageDoor => "caller described a garage door problem",
+            Category::Appliance => "caller described an appliance problem",
+            Category::Pest => "caller described a pest problem",
+            Category::Pool => "caller described a pool or spa problem",
+            Category::Tree => "caller described a tree problem",
+            Category::Damage => "caller described water, fire or mold damage",
+            Category::Window => "caller described a window or door problem",
+            Category::Yard => "caller described a yard or irrigation problem",
+            Category::Home => "caller described a problem in their home",
+        }
+    }
+}
+
+/// The kinds of phrase the detector looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lex {
+    Equipment(Category),
+    /// Something wrong: a leak, a noise, a smell, damage, pests.
+    Fault,
+    /// Something a thing should do; negated ("won't turn on") it is a fault.
+    Function,
+    /// Wants work done: replace, install, repair, estimate.
+    Project,
+    /// Asks for someone to come or for the service.
+    Request,
+    Price,
+    Availability,
+    Comparing,
+    Defer,
+    /// Must check with an insurer or home warranty company first.
+    CheckPayer,
+    Objection,
+    Urgency,
+    AgentQuote,
+    AgentOfferVisit,
+    AgentOfferSlot,
+    AgentOfferPlan,
+    AgentAskBook,
+    AgentDiagnosis,
+    AgentExisting,
+    AgentNotOffered,
+    AgentNeedsOwner,
+    Existing,
+    Warranty,
+    HomeWarranty,
+    Billing,
+    Membership,
+    Complaint,
+    Vendor,
+    Applicant,
+    ThirdParty,
+    Renter,
+    Survey,
+    Robocall,
+    WrongNumber,
+    Competitor,
+    Resolved,
+    Parts,
+}
+
+impl Lex {
+    /// Kinds whose meaning a negation in front of them cancels ("no leaks", "I don't need a
+    /// new one", "I'm not renting"). `Function` is inverted instead; the rest stand regardless.
+    pub(super) fn negatable(self) -> bool {
+        !matches!(
+            self,
+            Lex::Function
+                | Lex::Equipment(_)
+                | Lex::Robocall
+                | Lex::WrongNumber
+                | Lex::Survey
+                | Lex::Resolved
+                | Lex::Objection
+                | Lex::AgentNotOffered
+                | Lex::AgentNeedsOwner
+        )
+    }
+}
