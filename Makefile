@@ -90,8 +90,13 @@ package: tools
 # The functions and lambda_runtime's hello world in the release profile, for the cold-start
 # table. Only those packages, so Cargo unifies features across them alone: the local stack's
 # and the tests' dependencies (aws-config's default HTTPS client) stay out of the functions.
+# Position-dependent like the arm64 bootstraps (.cargo/config.toml says why); an explicit
+# --target keeps that flag off the build scripts and proc macros.
+RELEASE_TARGET := x86_64-unknown-linux-gnu
+RELEASE_BIN_DIR := $(CURDIR)/target/$(RELEASE_TARGET)/release
 release-functions:
-	cargo build --release $(addprefix -p ,$(FUNCTION_PACKAGES)) -p hello-lambda
+	CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C relocation-model=static" \
+	cargo build --release --target $(RELEASE_TARGET) $(addprefix -p ,$(FUNCTION_PACKAGES)) -p hello-lambda
 
 # Figures for BENCHMARKS.md; uses the test ports (not beside `make test`).
 bench: tools build release-functions
@@ -100,7 +105,7 @@ bench: tools build release-functions
 	SCL_ROOT=$(CURDIR) \
 	SCL_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
 	SCL_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
-	SCL_BENCH_BIN_DIR=$(CURDIR)/target/release \
+	SCL_BENCH_BIN_DIR=$(RELEASE_BIN_DIR) \
 	target/debug/scl-bench | tee target/bench-report.md; \
 	rc=$$?; scripts/emulators.sh stop; [ $$rc = 0 ] || exit $$rc; \
 	cargo bench -p scl-model --bench detection 2>&1 | tee target/bench-detection.txt

@@ -20,6 +20,7 @@ pub mod settings;
 pub mod status;
 pub mod summary;
 pub mod transcript;
+pub mod zone;
 
 pub use error::FieldError;
 pub use ids::{CallId, CrmId, JobId, LeadId, TenantId, UserId};

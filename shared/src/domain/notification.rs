@@ -1,8 +1,8 @@
 //! New-lead notifications: what each channel says, and when an SMS may go out (quiet hours in
 //! the tenant's time zone). Pure; the sending lives behind the `Notifier` port.
 
+use super::zone::Zone;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::error::FieldError;
@@ -72,10 +72,10 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn local_call_time(lead: &Lead, tz: Tz) -> String {
+fn local_call_time(lead: &Lead, tz: &Zone) -> String {
     lead.call
         .started_at
-        .with_timezone(&tz)
+        .with_timezone(tz)
         .format("%a %b %-d, %-I:%M %p %Z")
         .to_string()
 }
@@ -96,7 +96,7 @@ pub fn in_app(lead: &Lead, now: DateTime<Utc>) -> InAppNotification {
     }
 }
 
-pub fn email(lead: &Lead, tz: Tz, app_url: &str) -> EmailContent {
+pub fn email(lead: &Lead, tz: &Zone, app_url: &str) -> EmailContent {
     let when = local_call_time(lead, tz);
     let who = lead.customer.name.as_deref().unwrap_or("A caller");
     let link = lead_link(app_url, lead);
@@ -122,7 +122,7 @@ pub fn email(lead: &Lead, tz: Tz, app_url: &str) -> EmailContent {
 }
 
 /// Short, no transcript text, customer number masked.
-pub fn sms(lead: &Lead, tz: Tz, app_url: &str) -> String {
+pub fn sms(lead: &Lead, tz: &Zone, app_url: &str) -> String {
     format!(
         "SCL: new lead from {} ({}). Review: {}",
         lead.customer.phone.masked(),
@@ -135,7 +135,7 @@ pub fn sms(lead: &Lead, tz: Tz, app_url: &str) -> String {
 /// current quiet period (the next `end` time in the tenant's zone).
 pub fn sms_release_at(
     quiet: Option<&QuietHours>,
-    tz: Tz,
+    tz: &Zone,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
     let q = quiet?;
@@ -143,7 +143,7 @@ pub fn sms_release_at(
     if start == end {
         return None;
     }
-    let local = now.with_timezone(&tz);
+    let local = now.with_timezone(tz);
     let t = local.time();
     let inside = if start < end {
         t >= start && t < end
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn overnight_quiet_hours_hold_until_the_morning_in_the_tenants_zone() {
-        let tz: Tz = "America/Chicago".parse().unwrap();
+        let tz = &Zone::named("America/Chicago").unwrap();
         let q = qh("21:00", "08:00");
         // 22:30 Chicago (CST, UTC-6) on Nov 24 -> 08:00 Chicago on Nov 25 = 14:00Z.
         assert_eq!(
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn daytime_quiet_hours_and_edges() {
-        let tz: Tz = "UTC".parse().unwrap();
+        let tz = &Zone::named("UTC").unwrap();
         let q = qh("12:00", "13:00");
         assert_eq!(
             sms_release_at(Some(&q), tz, utc("2026-11-25T12:00:00Z")),

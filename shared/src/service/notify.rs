@@ -130,7 +130,7 @@ where
                 }
                 Channel::Email => {
                     let Some(to) = &r.email else { continue };
-                    let content = notification::email(lead, tz, &cfg.app_url);
+                    let content = notification::email(lead, &tz, &cfg.app_url);
                     let d = deliver(store, &key(user, "email"), now, || {
                         notifier.send_email(to, &content)
                     })
@@ -139,9 +139,9 @@ where
                 }
                 Channel::Sms => {
                     let Some(phone) = &r.phone else { continue };
-                    let text = notification::sms(lead, tz, &cfg.app_url);
+                    let text = notification::sms(lead, &tz, &cfg.app_url);
                     let k = key(user, "sms");
-                    match sms_release_at(settings.quiet_hours.as_ref(), tz, now) {
+                    match sms_release_at(settings.quiet_hours.as_ref(), &tz, now) {
                         Some(release_at) => {
                             if store.claim_delivery(&k, now).await? == DeliveryClaim::AlreadyHandled
                             {

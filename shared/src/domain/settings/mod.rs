@@ -10,6 +10,7 @@ use super::ids::UserId;
 use super::parse::{from_value_named, optional_text};
 use super::phone::PhoneNumber;
 use super::status::ColdAfterDays;
+use super::zone::Zone;
 
 pub const DEFAULT_MIN_CALL_SECONDS: u32 = 60;
 pub const MAX_MIN_CALL_SECONDS: u32 = 3_600;
@@ -21,14 +22,17 @@ pub const MAX_RECIPIENTS: usize = 500;
 pub struct TimeZoneName(String);
 
 impl TimeZoneName {
+    /// A zone the bundled time zone database knows, stored as the database spells it.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        raw.trim()
-            .parse::<chrono_tz::Tz>()
-            .map(|tz| TimeZoneName(tz.name().to_owned()))
-            .map_err(|_| FieldError::new(field, "must be an IANA time zone, e.g. America/Chicago"))
+        Zone::named(raw.trim())
+            .map(|zone| TimeZoneName(zone.name().to_owned()))
+            .ok_or_else(|| {
+                FieldError::new(field, "must be an IANA time zone, e.g. America/Chicago")
+            })
     }
-    pub fn tz(&self) -> chrono_tz::Tz {
-        self.0.parse().unwrap_or(chrono_tz::America::Chicago)
+    pub fn tz(&self) -> Zone {
+        // A stored name was parsed when it was written; UTC only if the database lost it.
+        Zone::named(&self.0).unwrap_or_else(Zone::utc)
     }
 }
 
