@@ -102,6 +102,20 @@ impl LeadItem {
     }
 }
 
+/// A lead as a queue page reads it: only what a page uses, the attributes in
+/// `LEAD_ROW_ATTRIBUTES` (the Query's projection). The lead's own place and its order in
+/// every list (`gsi1sk`, equal to `gsi2sk`); the other keys and index attributes are left in
+/// DynamoDB, so a page transfers and decodes ~14 fewer attributes per lead.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LeadRow {
+    pub pk: String,
+    pub gsi1sk: String,
+    pub lead: Lead,
+}
+
+/// What a list Query projects (`LeadRow`).
+pub const LEAD_ROW_ATTRIBUTES: [&str; 3] = ["pk", "gsi1sk", "lead"];
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallItem {
     pub pk: String,

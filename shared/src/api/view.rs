@@ -8,6 +8,7 @@ use crate::domain::lead::{
     Booking, CallInfo, HistoryEntry, Lead, LeadDetail, Note, TranscriptSegment,
 };
 use crate::domain::status::{LeadStatus, Tab};
+use crate::domain::LeadId;
 
 /// A page of a list (`{"items": [...], "next_cursor": ...}`), serialized straight from its
 /// items: no intermediate JSON value per page.
@@ -27,7 +28,7 @@ pub struct CustomerView<'a> {
 
 #[derive(Debug, Serialize)]
 pub struct LeadView<'a> {
-    pub id: String,
+    pub id: LeadId,
     pub status: LeadStatus,
     pub status_label: &'static str,
     pub tab: Tab,
@@ -39,8 +40,11 @@ pub struct LeadView<'a> {
     pub detection: &'a Detection,
     pub calls_count: u32,
     pub callback_attempts: u32,
+    #[serde(with = "crate::domain::timestamp")]
     pub last_activity_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::timestamp")]
     pub updated_at: DateTime<Utc>,
     pub booking: Option<&'a Booking>,
 }
@@ -48,7 +52,7 @@ pub struct LeadView<'a> {
 impl<'a> LeadView<'a> {
     pub fn new(lead: &'a Lead, now: DateTime<Utc>) -> Self {
         LeadView {
-            id: lead.id.to_string(),
+            id: lead.id,
             status: lead.status,
             status_label: lead.status.label(),
             tab: lead.tab(now),
@@ -111,6 +115,7 @@ pub struct BannerLead<'a> {
     pub status: LeadStatus,
     pub status_label: &'static str,
     pub tab: Tab,
+    #[serde(with = "crate::domain::timestamp")]
     pub call_started_at: DateTime<Utc>,
     pub summary: &'a str,
 }

@@ -8,9 +8,16 @@ use std::str::FromStr;
 use super::error::FieldError;
 
 /// A lead's id: a ULID, so ids sort by creation time and cannot collide.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
 pub struct LeadId(ulid::Ulid);
+
+/// Written as its 26 characters straight into the output (no intermediate `String`).
+impl Serialize for LeadId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
 
 impl LeadId {
     pub fn generate() -> Self {
@@ -60,8 +67,10 @@ fn valid_external_id(raw: &str, max: usize) -> bool {
 macro_rules! external_id {
     ($(#[$doc:meta])* $name:ident, $max:expr) => {
         $(#[$doc])*
+        // Serialized as its string (a newtype is transparent to JSON and DynamoDB items),
+        // without a copy.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[serde(try_from = "String")]
         pub struct $name(String);
 
         impl $name {
@@ -93,7 +102,12 @@ macro_rules! external_id {
         impl TryFrom<String> for $name {
             type Error = FieldError;
             fn try_from(v: String) -> Result<Self, Self::Error> {
-                $name::parse(stringify!($name), &v)
+                // Keeps the string it was given (stored ids are read back this way).
+                if valid_external_id(&v, $max) {
+                    Ok($name(v))
+                } else {
+                    $name::parse(stringify!($name), &v)
+                }
             }
         }
 

@@ -30,7 +30,9 @@ pub struct Customer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallInfo {
     pub call_id: CallId,
+    #[serde(with = "crate::domain::timestamp")]
     pub started_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::timestamp")]
     pub ended_at: DateTime<Utc>,
     pub duration_seconds: u32,
     pub call_reason: Option<String>,
@@ -43,6 +45,7 @@ pub struct CallInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Booking {
     pub job_id: JobId,
+    #[serde(with = "crate::domain::timestamp")]
     pub booked_at: DateTime<Utc>,
     pub booked_by: Option<String>,
     pub via_scl: bool,
@@ -71,6 +74,7 @@ pub enum HistoryAction {
 /// One entry of a lead's history: who did what, when, from which status to which.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
+    #[serde(with = "crate::domain::timestamp")]
     pub at: DateTime<Utc>,
     pub actor_id: Actor,
     pub action: HistoryAction,
@@ -86,6 +90,7 @@ pub struct Note {
     pub author_id: String,
     pub author_name: Option<String>,
     pub text: String,
+    #[serde(with = "crate::domain::timestamp")]
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub copied_to: Vec<String>,
@@ -107,10 +112,14 @@ pub struct Lead {
     pub calls_count: u32,
     pub callback_attempts: u32,
     /// The last CSR action; the call's end until someone acts.
+    #[serde(with = "crate::domain::timestamp")]
     pub last_activity_at: DateTime<Utc>,
     /// When this lead turns Cold if nobody touches it (see docs/data-model.md).
+    #[serde(with = "crate::domain::timestamp")]
     pub cold_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::timestamp")]
     pub updated_at: DateTime<Utc>,
     pub booking: Option<Booking>,
     /// Promoted by a CSR from a near miss rather than flagged by detection.

@@ -19,6 +19,7 @@ pub mod search;
 pub mod settings;
 pub mod status;
 pub mod summary;
+pub mod timestamp;
 pub mod transcript;
 pub mod zone;
 

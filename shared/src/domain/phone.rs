@@ -15,8 +15,9 @@ use super::error::FieldError;
 /// validation that costs microseconds per number (and its metadata at the first use). Input
 /// from outside always goes through `parse`: request and event parsers read strings and call
 /// it, never deserialize this type.
+/// Serialized as its string, without a copy (a newtype is transparent to JSON and items).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "StoredE164", into = "String")]
+#[serde(try_from = "StoredE164")]
 pub struct PhoneNumber(String);
 
 /// The serialized form of a stored [`PhoneNumber`].

@@ -182,8 +182,8 @@ impl DynamoStore {
         want: usize,
         open_at: Option<DateTime<Utc>>,
         read_units: &mut f64,
-    ) -> Result<(Vec<LeadItem>, Option<String>), StoreError> {
-        let mut rows: Vec<LeadItem> = Vec::with_capacity(want);
+    ) -> Result<(Vec<LeadRow>, Option<String>), StoreError> {
+        let mut rows: Vec<LeadRow> = Vec::with_capacity(want);
         let mut start = after.map(|(position, lead)| {
             std::collections::HashMap::from([
                 ("pk".to_owned(), s(keys::lead_pk(list.tenant, &lead))),
@@ -205,6 +205,7 @@ impl DynamoStore {
                 .limit((want - rows.len()) as i32)
                 .set_exclusive_start_key(start.take())
                 .return_consumed_capacity(ReturnConsumedCapacity::Total);
+            q = project_lead_row(q);
             if let Some(now) = open_at {
                 q = q
                     .filter_expression("cold_at > :now")
@@ -213,7 +214,7 @@ impl DynamoStore {
             let out = q.send().await.map_err(backend)?;
             *read_units += capacity_units(out.consumed_capacity.as_ref());
             for item in out.items.unwrap_or_default() {
-                rows.push(decode::<LeadItem>(item)?);
+                rows.push(decode::<LeadRow>(item)?);
             }
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() && rows.len() < want => start = Some(k),
@@ -237,7 +238,7 @@ impl DynamoStore {
         position: Option<&str>,
         now: DateTime<Utc>,
         read_units: &mut f64,
-    ) -> Result<Vec<LeadItem>, StoreError> {
+    ) -> Result<Vec<LeadRow>, StoreError> {
         let mut q = self
             .client
             .query()
@@ -248,6 +249,7 @@ impl DynamoStore {
             .expression_attribute_values(":due", s(keys::cold_due_upto(now)))
             .expression_attribute_values(":tenant", s(tenant.to_string()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        q = project_lead_row(q);
         q = match status {
             Some(st) => q
                 .filter_expression("tenant_id = :tenant AND #status = :status")
@@ -259,7 +261,7 @@ impl DynamoStore {
         let (items, units) = self.all_pages_costed(q).await?;
         *read_units += units;
         for item in items {
-            let row = decode::<LeadItem>(item)?;
+            let row = decode::<LeadRow>(item)?;
             // The index is eventually consistent: keep only what the lead itself says.
             let before = position.is_none_or(|p| row.gsi1sk.as_str() < p);
             if before && row.lead.tab(now) == Tab::Cold {
@@ -317,4 +319,16 @@ impl ColdSweep for DynamoStore {
         }
         Ok(moved)
     }
+}
+
+/// Reads only a `LeadRow`'s attributes (by name: `lead` and the keys may be reserved words).
+fn project_lead_row(q: QueryFluentBuilder) -> QueryFluentBuilder {
+    let mut q = q;
+    let mut names = Vec::with_capacity(LEAD_ROW_ATTRIBUTES.len());
+    for (i, attr) in LEAD_ROW_ATTRIBUTES.iter().enumerate() {
+        let name = format!("#row{i}");
+        q = q.expression_attribute_names(&name, *attr);
+        names.push(name);
+    }
+    q.projection_expression(names.join(", "))
 }
