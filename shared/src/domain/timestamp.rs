@@ -58,9 +58,9 @@ fn format_common(t: &DateTime<Utc>) -> Option<Buf> {
     b.push_digits(t.second(), 2);
     if nanos != 0 {
         b.push(b'.');
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             b.push_digits(nanos / 1_000_000, 3);
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             b.push_digits(nanos / 1_000, 6);
         } else {
             b.push_digits(nanos, 9);
