@@ -69,3 +69,20 @@ fn partial_updates_keep_omitted_fields_and_null_clears() {
     assert_eq!(after.recipients, full.recipients);
     assert_eq!(after.min_call_seconds, 90);
 }
+
+#[test]
+fn a_stored_zone_name_reads_back_by_its_shape_and_a_mangled_one_is_refused() {
+    let read = |name: &str| serde_json::from_value::<TimeZoneName>(serde_json::json!(name));
+    let chicago = read("America/Chicago").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(chicago.tz().name(), "America/Chicago");
+    assert!(read("Etc/GMT+5").is_ok());
+    assert!(read("America/Argentina/Buenos_Aires").is_ok());
+    assert!(read("").is_err());
+    assert!(read("America/Chicago; DROP").is_err());
+    // What an administrator sends is checked against the database.
+    assert!(TimeZoneName::parse("timezone", "Mars/Olympus_Mons").is_err());
+    assert_eq!(
+        TimeZoneName::parse("timezone", " america/chicago ").map(|t| t.tz().name().to_owned()),
+        Ok("America/Chicago".to_owned())
+    );
+}
