@@ -90,12 +90,12 @@ package: tools
 # The functions and lambda_runtime's hello world in the release profile, for the cold-start
 # table. Only those packages, so Cargo unifies features across them alone: the local stack's
 # and the tests' dependencies (aws-config's default HTTPS client) stay out of the functions.
-# Position-dependent like the arm64 bootstraps (.cargo/config.toml says why); an explicit
+# Linked like the arm64 bootstraps (.cargo/config.toml says how and why); an explicit
 # --target keeps that flag off the build scripts and proc macros.
 RELEASE_TARGET := x86_64-unknown-linux-gnu
 RELEASE_BIN_DIR := $(CURDIR)/target/$(RELEASE_TARGET)/release
 release-functions:
-	CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C relocation-model=static" \
+	CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C relocation-model=static -C link-arg=-Wl,--no-eh-frame-hdr" \
 	cargo build --release --target $(RELEASE_TARGET) $(addprefix -p ,$(FUNCTION_PACKAGES)) -p hello-lambda
 
 # Figures for BENCHMARKS.md; uses the test ports (not beside `make test`).

@@ -9,7 +9,7 @@
 //! - `WORD_TEXT`, `WORD_END`: every distinct word of every phrase, sorted, concatenated;
 //! - `FIRST_WORDS` (word ids, sorted) with `FIRST_START`: the phrases starting with each word;
 //!   then `NUMBER_PHRASES` and `MONEY_PHRASES`, the ranges starting with `#num` / `#money`;
-//! - `PHRASE_LEX`, `PHRASE_REST` (offsets into `REST`): each phrase's kind and the elements
+//! - `PHRASE_LEX`, `PHRASE_REST` (16-bit offsets into `REST`): each phrase's kind and the elements
 //!   after its first, as word ids or the wildcard codes below.
 
 use std::collections::{BTreeSet, HashMap};
@@ -188,7 +188,12 @@ fn main() {
     let _ = writeln!(out, "static PHRASE_LEX: [Lex; {}] = [", lexes.len());
     list(&mut out, &mut lexes.iter().map(|l| lex_path(*l)));
     let _ = writeln!(out, "];");
-    let _ = writeln!(out, "static PHRASE_REST: [u32; {}] = [", rest_start.len());
+    // Offsets into REST fit 16 bits (checked): 24 KB less of every IngestCall bootstrap.
+    assert!(
+        rest.len() <= usize::from(u16::MAX),
+        "REST outgrew u16 offsets"
+    );
+    let _ = writeln!(out, "static PHRASE_REST: [u16; {}] = [", rest_start.len());
     list(&mut out, &mut rest_start.iter().map(|n| n.to_string()));
     let _ = writeln!(out, "];");
     let _ = writeln!(out, "static REST: [u16; {}] = [", rest.len());

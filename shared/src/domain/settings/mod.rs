@@ -35,8 +35,8 @@ struct StoredZoneName(String);
 impl TimeZoneName {
     /// A zone the bundled time zone database knows, stored as the database spells it.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        Zone::named(raw.trim())
-            .map(|zone| TimeZoneName(zone.name().to_owned()))
+        Zone::known_name(raw.trim())
+            .map(|name| TimeZoneName(name.to_owned()))
             .ok_or_else(|| {
                 FieldError::new(field, "must be an IANA time zone, e.g. America/Chicago")
             })
