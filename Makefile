@@ -95,7 +95,7 @@ package: tools
 RELEASE_TARGET := x86_64-unknown-linux-gnu
 RELEASE_BIN_DIR := $(CURDIR)/target/$(RELEASE_TARGET)/release
 release-functions:
-	CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C relocation-model=static -C link-arg=-Wl,--no-eh-frame-hdr" \
+	CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C relocation-model=static" \
 	cargo build --release --target $(RELEASE_TARGET) $(addprefix -p ,$(FUNCTION_PACKAGES)) -p hello-lambda
 
 # Figures for BENCHMARKS.md; uses the test ports (not beside `make test`).
