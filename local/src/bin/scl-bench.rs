@@ -464,14 +464,15 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// The release build's cold starts (`SCL_BENCH_RELEASE_DIR`, default `target/release`, built
-/// by `make bench`): every function and lambda_runtime's hello world, each started
+/// The release build's cold starts (`SCL_BENCH_RELEASE_DIR`, else `SCL_BENCH_BIN_DIR` — where
+/// `make bench` builds them, `make release-functions` — else `target/release`): every function and lambda_runtime's hello world, each started
 /// `SCL_BENCH_COLD_ROUNDS` times (default 5) under the emulator in a fresh stack, invoked with
 /// its events/ sample 11 times. Per function: the binary's size, the median init and its ratio
 /// to the hello world's, the median first invocation (without its init) and warm invocation,
 /// and the peak RSS. Empty when the release binaries are not built.
 async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
     let dir = std::env::var("SCL_BENCH_RELEASE_DIR")
+        .or_else(|_| std::env::var("SCL_BENCH_BIN_DIR"))
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("target/release"));
     let hello = dir.join("hello-lambda");
