@@ -464,8 +464,9 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// The release build's cold starts (`SCL_BENCH_RELEASE_DIR`, else `SCL_BENCH_BIN_DIR` — where
-/// `make bench` builds them, `make release-functions` — else `target/release`): every function and lambda_runtime's hello world, each started
+/// The release build's cold starts (the binaries in `SCL_BENCH_RELEASE_DIR`, else in
+/// `SCL_BENCH_BIN_DIR`, where `make bench` has `make release-functions` build them, else in
+/// `target/release`): every function and lambda_runtime's hello world, each started
 /// `SCL_BENCH_COLD_ROUNDS` times (default 5) under the emulator in a fresh stack, invoked with
 /// its events/ sample 11 times. Per function: the binary's size, the median init and its ratio
 /// to the hello world's, the median first invocation (without its init) and warm invocation,

@@ -75,8 +75,13 @@ macro_rules! external_id {
 
         impl $name {
             pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-                if valid_external_id(raw, $max) {
-                    Ok($name(raw.to_owned()))
+                Self::checked(field, raw.to_owned())
+            }
+
+            /// `raw` itself if it is a valid id (no copy: stored ids are read back this way).
+            fn checked(field: &str, raw: String) -> Result<Self, FieldError> {
+                if valid_external_id(&raw, $max) {
+                    Ok($name(raw))
                 } else {
                     Err(FieldError::new(
                         field,
@@ -102,12 +107,7 @@ macro_rules! external_id {
         impl TryFrom<String> for $name {
             type Error = FieldError;
             fn try_from(v: String) -> Result<Self, Self::Error> {
-                // Keeps the string it was given (stored ids are read back this way).
-                if valid_external_id(&v, $max) {
-                    Ok($name(v))
-                } else {
-                    $name::parse(stringify!($name), &v)
-                }
+                $name::checked(stringify!($name), v)
             }
         }
 

@@ -130,17 +130,32 @@ impl<'de> de::Deserializer<'de> for Number {
     }
 }
 
-macro_rules! numeric {
-    ($($method:ident),* $(,)?) => {
+/// The numeric `deserialize_*` methods of a deserializer that reads numbers as `Number`s
+/// (`self.number()`): an attribute's `N`, or a map key written as a number.
+macro_rules! numbers_through_number {
+    () => {
+        numbers_through_number!(
+            deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64, deserialize_i128,
+            deserialize_u8, deserialize_u16, deserialize_u32, deserialize_u64, deserialize_u128,
+            deserialize_f32, deserialize_f64
+        );
+    };
+    ($($method:ident),*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-                match self.0 {
-                    AttributeValue::N(n) => Number(n).$method(visitor),
-                    other => Err(expected("a number (N)", &other)),
-                }
+                self.number()?.$method(visitor)
             }
         )*
     };
+}
+
+impl Value {
+    fn number(self) -> Result<Number, DecodeError> {
+        match self.0 {
+            AttributeValue::N(n) => Ok(Number(n)),
+            other => Err(expected("a number (N)", &other)),
+        }
+    }
 }
 
 impl<'de> de::Deserializer<'de> for Value {
@@ -162,11 +177,7 @@ impl<'de> de::Deserializer<'de> for Value {
         }
     }
 
-    numeric! {
-        deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64, deserialize_i128,
-        deserialize_u8, deserialize_u16, deserialize_u32, deserialize_u64, deserialize_u128,
-        deserialize_f32, deserialize_f64,
-    }
+    numbers_through_number!();
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         match self.0 {
@@ -362,14 +373,10 @@ impl<'de> MapAccess<'de> for Map {
 /// A map's key: a string, or a number written as one (a map keyed by integers).
 struct Key(String);
 
-macro_rules! numeric_key {
-    ($($method:ident),* $(,)?) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-                Number(self.0).$method(visitor)
-            }
-        )*
-    };
+impl Key {
+    fn number(self) -> Result<Number, DecodeError> {
+        Ok(Number(self.0))
+    }
 }
 
 impl<'de> de::Deserializer<'de> for Key {
@@ -396,11 +403,7 @@ impl<'de> de::Deserializer<'de> for Key {
         visitor.visit_enum(self.0.into_deserializer())
     }
 
-    numeric_key! {
-        deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64, deserialize_i128,
-        deserialize_u8, deserialize_u16, deserialize_u32, deserialize_u64, deserialize_u128,
-        deserialize_f32, deserialize_f64,
-    }
+    numbers_through_number!();
 
     forward_to_deserialize_any! {
         bool char str string bytes byte_buf option unit unit_struct seq tuple tuple_struct map

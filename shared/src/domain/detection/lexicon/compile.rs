@@ -66,7 +66,7 @@ fn expand_sequence(chars: &[char], at: &mut usize) -> Vec<String> {
 /// The phrases of `pattern` as elements, each word through `sentences` (the transcripts' own
 /// pipeline, `text::sentences`). `stems` remembers each word's tokens and stems: the 12,070
 /// expanded phrases repeat a few thousand words.
-pub fn compile(
+fn compile(
     pattern: &str,
     stems: &mut HashMap<String, Vec<String>>,
     sentences: fn(&str) -> Vec<Vec<String>>,
@@ -92,5 +92,24 @@ pub fn compile(
             elems
         })
         .filter(|e| !e.is_empty())
+        .collect()
+}
+
+/// Every phrase of `patterns`, with its kind, in their order; phrases starting with a wildcard
+/// are skipped (a phrase must start with a word, a number or an amount). What the build script
+/// writes into the matcher's tables, and what the tests compare them with.
+pub fn compile_all<L: Copy>(
+    patterns: impl IntoIterator<Item = (L, &'static str)>,
+    sentences: fn(&str) -> Vec<Vec<String>>,
+) -> Vec<(L, Vec<Elem>)> {
+    let mut stems = HashMap::new();
+    patterns
+        .into_iter()
+        .flat_map(|(kind, pattern)| {
+            compile(pattern, &mut stems, sentences)
+                .into_iter()
+                .map(move |elems| (kind, elems))
+        })
+        .filter(|(_, elems)| !matches!(elems.first(), None | Some(Elem::Any | Elem::Gap)))
         .collect()
 }

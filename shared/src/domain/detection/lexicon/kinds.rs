@@ -106,3 +106,20 @@ impl Lex {
         )
     }
 }
+
+/// Every pattern of the equipment and phrase lexicons with its kind, equipment first: the order
+/// the matcher keeps them in, so a sentence's hits come out in it. (For the build script, which
+/// compiles them, and the tests.)
+#[allow(dead_code)] // not called by the library itself
+pub fn every_pattern(
+    equipment: &'static [(Category, &'static [&'static str])],
+    phrases: &'static [(Lex, &'static [&'static str])],
+) -> impl Iterator<Item = (Lex, &'static str)> {
+    let equipment = equipment
+        .iter()
+        .flat_map(|(cat, patterns)| patterns.iter().map(move |p| (Lex::Equipment(*cat), *p)));
+    let phrases = phrases
+        .iter()
+        .flat_map(|(lex, patterns)| patterns.iter().map(move |p| (*lex, *p)));
+    equipment.chain(phrases)
+}

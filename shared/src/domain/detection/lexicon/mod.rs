@@ -23,14 +23,9 @@ mod equipment;
 mod phrases;
 
 // The matcher's tables, written by the build script from `equipment.rs` and `phrases.rs`
-// (`build.rs` describes them).
+// (`build.rs` describes them), with the codes of the wildcard elements (`ANY`, `GAP`, `NUMBER`,
+// `MONEY`; word ids are below them).
 include!(concat!(env!("OUT_DIR"), "/lexicon_tables.rs"));
-
-/// Codes of the wildcard elements in `REST`; word ids are below them (as in `build.rs`).
-const ANY: u16 = u16::MAX;
-const GAP: u16 = u16::MAX - 1;
-const NUMBER: u16 = u16::MAX - 2;
-const MONEY: u16 = u16::MAX - 3;
 
 /// The word with id `id` (an index into the sorted word list).
 fn word(id: u16) -> &'static str {

@@ -50,24 +50,10 @@ fn phrases_in_tables() -> Vec<(Lex, Vec<compile::Elem>)> {
 
 #[test]
 fn the_built_tables_hold_every_phrase_of_every_pattern_in_lexicon_order() {
-    let mut stems = std::collections::HashMap::new();
-    let equipment = equipment::EQUIPMENT
-        .iter()
-        .flat_map(|(cat, patterns)| patterns.iter().map(move |p| (Lex::Equipment(*cat), *p)));
-    let phrases = phrases::PHRASES
-        .iter()
-        .flat_map(|(lex, patterns)| patterns.iter().map(move |p| (*lex, *p)));
-    let fresh: Vec<(Lex, Vec<compile::Elem>)> = equipment
-        .chain(phrases)
-        .flat_map(|(lex, pattern)| {
-            compile::compile(pattern, &mut stems, text::sentences)
-                .into_iter()
-                .map(move |elems| (lex, elems))
-        })
-        .filter(|(_, elems)| {
-            !matches!(elems.first(), Some(compile::Elem::Any | compile::Elem::Gap))
-        })
-        .collect();
+    let fresh = compile::compile_all(
+        kinds::every_pattern(equipment::EQUIPMENT, phrases::PHRASES),
+        text::sentences,
+    );
     let tables = phrases_in_tables();
     assert!(tables.len() > 10_000, "{}", tables.len());
     assert_eq!(tables.len(), phrase_count());
