@@ -109,4 +109,4 @@ bench: tools build release-functions
 	target/debug/scl-bench | tee target/bench-report.md; \
 	rc=$$?; scripts/emulators.sh stop; [ $$rc = 0 ] || exit $$rc; \
 	cargo bench -p scl-model --bench detection 2>&1 | tee target/bench-detection.txt
-	cargo bench -p scl-shared --bench views 2>&1 | tee target/bench-views.txt
+	cargo bench -p scl-render --bench views 2>&1 | tee target/bench-views.txt

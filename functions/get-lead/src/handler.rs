@@ -29,9 +29,8 @@ async fn get<Q: LeadQueries>(state: &State<Q>, req: &Request) -> Result<Response
         .await?
         .ok_or(ApiError::NotFound)?;
     let now = now_millis();
-    Ok(api::json(
-        200,
+    Ok(scl_render::lead_detail(
         &LeadDetailView::new(&detail, now),
-        Some(detail.lead.version),
+        detail.lead.version,
     ))
 }

@@ -2,11 +2,11 @@
 #![recursion_limit = "256"]
 
 use get_lead::{handle, State};
-use lambda_http::{service_fn, Error, Request};
+use lambda_http::{Error, Request};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let cold = scl_shared::config::cold_start().await?;
     let state = State { store: cold.store };
-    lambda_http::run(service_fn(|req: Request| handle(&state, req))).await
+    scl_shared::api::serve(|req: Request| handle(&state, req)).await
 }

@@ -35,12 +35,8 @@ async fn list<Q: LeadQueries>(state: &State<Q>, req: &Request) -> Result<Respons
         "page read"
     );
     let items: Vec<LeadView> = page.items.iter().map(|l| LeadView::new(l, now)).collect();
-    Ok(api::json(
-        200,
-        &PageView {
-            items,
-            next_cursor: page.next.map(|c| c.encode()),
-        },
-        None,
-    ))
+    Ok(scl_render::page(&PageView {
+        items,
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
 }

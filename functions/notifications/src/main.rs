@@ -1,12 +1,12 @@
 // The handler's nested async state machine is deep enough to need a higher limit.
 #![recursion_limit = "256"]
 
-use lambda_http::{service_fn, Error, Request};
+use lambda_http::{Error, Request};
 use notifications::{handle, State};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let cold = scl_shared::config::cold_start().await?;
     let state = State { store: cold.store };
-    lambda_http::run(service_fn(|req: Request| handle(&state, req))).await
+    scl_shared::api::serve(|req: Request| handle(&state, req)).await
 }

@@ -26,5 +26,5 @@ pub mod zone;
 pub use error::FieldError;
 pub use ids::{CallId, CrmId, JobId, LeadId, TenantId, UserId};
 pub use lead::{CallInfo, Customer, HistoryEntry, Lead, LeadDetail, Transcript, TranscriptSegment};
-pub use phone::PhoneNumber;
+pub use phone::{NumberingPlan, PhoneNumber};
 pub use status::{LeadStatus, Tab};

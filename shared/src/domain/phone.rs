@@ -1,9 +1,11 @@
 //! E.164 phone numbers. Every spelling a caller or system may send normalises to one value,
 //! so duplicates, the banner and booking matches compare like with like.
 
-use rlibphonenumber::{enums::Region, PhoneNumberFormat, PHONE_NUMBER_UTIL};
+use prost::Message;
+use rlibphonenumber::{enums::Region, PhoneMetadataCollection, PhoneNumberFormat, PhoneNumberUtil};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::LazyLock;
 
 use super::error::FieldError;
 
@@ -51,19 +53,7 @@ impl PhoneNumber {
         if trimmed.chars().count() > 40 {
             return Err(PhoneError::Invalid);
         }
-        // The numbering plan (libphonenumber's metadata) loads at the first parse in a process,
-        // ~3 ms in a release build; later parses take microseconds (BENCHMARKS.md). It is not
-        // loaded during init: most functions never parse a phone (stored numbers are read back
-        // by shape), and the cold start of those that do stays that of a small binary.
-        let parsed = PHONE_NUMBER_UTIL
-            .parse(trimmed, Some(Region::US))
-            .map_err(|_| PhoneError::Invalid)?;
-        if !parsed.is_valid() {
-            return Err(PhoneError::Invalid);
-        }
-        Ok(PhoneNumber(
-            parsed.format_as(PhoneNumberFormat::E164).to_string(),
-        ))
+        e164(trimmed).map(PhoneNumber).ok_or(PhoneError::Invalid)
     }
 
     pub fn parse_field(field: &str, raw: &str) -> Result<Self, FieldError> {
@@ -109,6 +99,78 @@ impl TryFrom<String> for PhoneNumber {
 impl From<PhoneNumber> for String {
     fn from(p: PhoneNumber) -> String {
         p.0
+    }
+}
+
+/// libphonenumber's numbering plan, bundled in two parts cut from the library's own metadata
+/// (`shared/data/numbering-plan/`; the test `the_bundled_numbering_plan_is_the_library_s`
+/// checks them against the linked library's and rewrites them on request): the 25 regions of
+/// the North American Numbering Plan (country code 1), where nearly every number here is, and
+/// the rest of the world. Both leave out what parsing and validating a number never reads: the
+/// formatting rules (E.164 is the country code and the national number, without them), the
+/// example numbers and the short-number descriptions (emergency, short codes, carrier and SMS
+/// services, standard rate) — 229 KB of metadata become 129 KB. Loading a plan decodes it and
+/// builds the library's tables, ~0.5 ms for North America against ~3 ms for the whole world
+/// (BENCHMARKS.md); each loads at its first use in a process, so a function's first request
+/// pays for the part it needs and init pays nothing.
+const NANP_PLAN: &[u8] = include_bytes!("../../data/numbering-plan/nanp.pb");
+const REST_OF_WORLD_PLAN: &[u8] = include_bytes!("../../data/numbering-plan/rest-of-world.pb");
+
+static NANP: LazyLock<Option<NumberingPlan>> = LazyLock::new(NumberingPlan::north_america);
+static WORLD: LazyLock<Option<NumberingPlan>> = LazyLock::new(NumberingPlan::world);
+
+/// A loaded numbering plan: the library's tables over one bundled part of its metadata or both.
+pub struct NumberingPlan(PhoneNumberUtil);
+
+impl NumberingPlan {
+    /// The 25 regions of country code 1. `None` only if the bundled plan is corrupt, which the
+    /// tests rule out; every number then reads as invalid rather than ending the process.
+    pub fn north_america() -> Option<Self> {
+        Self::load(&[NANP_PLAN])
+    }
+
+    /// Every region.
+    pub fn world() -> Option<Self> {
+        Self::load(&[NANP_PLAN, REST_OF_WORLD_PLAN])
+    }
+
+    fn load(parts: &[&[u8]]) -> Option<Self> {
+        let mut metadata = Vec::new();
+        for part in parts {
+            match PhoneMetadataCollection::decode(*part) {
+                Ok(plan) => metadata.extend(plan.metadata),
+                Err(e) => {
+                    tracing::error!(error = %e, "the bundled numbering plan does not decode");
+                    return None;
+                }
+            }
+        }
+        PhoneNumberUtil::new_for_metadata(PhoneMetadataCollection { metadata })
+            .map(Self)
+            .map_err(|e| tracing::error!(error = %e, "the bundled numbering plan does not load"))
+            .ok()
+    }
+
+    /// `None` when this plan cannot parse `raw` (no number, or a country code it lacks);
+    /// otherwise the number's E.164 form if it is valid.
+    pub fn read(&self, raw: &str) -> Option<Option<String>> {
+        let parsed = self.0.parse(raw, Some(Region::US)).ok()?;
+        Some(
+            self.0
+                .is_valid_number(&parsed)
+                .then(|| self.0.format(&parsed, PhoneNumberFormat::E164).into_owned()),
+        )
+    }
+}
+
+/// A valid number's E.164 form, read with US defaults. North America's plan answers every
+/// number it can parse: its country code is then 1, and validity is decided by the regions of
+/// code 1, all in that plan, exactly as the whole world's plan would decide it. Anything else
+/// (another country code, or no number at all) is read with the whole world's.
+fn e164(raw: &str) -> Option<String> {
+    match NANP.as_ref()?.read(raw) {
+        Some(answer) => answer,
+        None => WORLD.as_ref()?.read(raw).flatten(),
     }
 }
 
@@ -177,6 +239,166 @@ mod tests {
         assert!(!format!("{p:?}").contains("5125550100"));
     }
 
+    /// The library's own numbering plan, whole (its `metadata.bin`, found through `cargo
+    /// metadata`): what the bundled plan is cut from and what `e164` must agree with.
+    fn library_plan() -> PhoneMetadataCollection {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = std::process::Command::new(cargo)
+            .args(["metadata", "--offline", "--format-version", "1"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let manifest = meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "rlibphonenumber")
+            .and_then(|p| p["manifest_path"].as_str())
+            .unwrap();
+        let file =
+            std::path::Path::new(manifest).with_file_name("src/generated/metadata/metadata.bin");
+        PhoneMetadataCollection::decode(&*std::fs::read(&file).unwrap()).unwrap()
+    }
+
+    static LIBRARY: LazyLock<PhoneNumberUtil> =
+        LazyLock::new(|| PhoneNumberUtil::new_for_metadata(library_plan()).unwrap());
+
+    /// A number read by the library's whole plan: what `e164` must always answer.
+    fn e164_by_library(raw: &str) -> Option<String> {
+        let parsed = LIBRARY.parse(raw, Some(Region::US)).ok()?;
+        LIBRARY.is_valid_number(&parsed).then(|| {
+            LIBRARY
+                .format(&parsed, PhoneNumberFormat::E164)
+                .into_owned()
+        })
+    }
+
+    /// A region's metadata without what parsing and validating never read (`NANP_PLAN`).
+    // The library marks the protobuf's fields deprecated for readers of its own wrappers, which
+    // empty them; this is the protobuf as decoded, where they hold the data.
+    #[allow(deprecated)]
+    fn for_parsing(mut region: rlibphonenumber::PhoneMetadata) -> rlibphonenumber::PhoneMetadata {
+        region.number_format.clear();
+        region.intl_number_format.clear();
+        region.emergency = None;
+        region.short_code = None;
+        region.carrier_specific = None;
+        region.sms_services = None;
+        region.standard_rate = None;
+        for desc in [
+            &mut region.general_desc,
+            &mut region.fixed_line,
+            &mut region.mobile,
+            &mut region.toll_free,
+            &mut region.premium_rate,
+            &mut region.shared_cost,
+            &mut region.personal_number,
+            &mut region.voip,
+            &mut region.pager,
+            &mut region.uan,
+            &mut region.voicemail,
+            &mut region.no_international_dialling,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            desc.example_number = None;
+        }
+        region
+    }
+
+    /// The bundled plan is the linked library's own, trimmed and split at country code 1. Run
+    /// with `SCL_WRITE_NUMBERING_PLAN=1` after upgrading rlibphonenumber to rewrite the files.
+    #[test]
+    fn the_bundled_numbering_plan_is_the_library_s() {
+        let (nanp, rest): (Vec<_>, Vec<_>) = library_plan()
+            .metadata
+            .into_iter()
+            .map(for_parsing)
+            .partition(|m| m.country_code == Some(1));
+        let nanp = PhoneMetadataCollection { metadata: nanp };
+        let rest = PhoneMetadataCollection { metadata: rest };
+        if std::env::var_os("SCL_WRITE_NUMBERING_PLAN").is_some() {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/numbering-plan");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("nanp.pb"), nanp.encode_to_vec()).unwrap();
+            std::fs::write(dir.join("rest-of-world.pb"), rest.encode_to_vec()).unwrap();
+            return;
+        }
+        assert_eq!(nanp.metadata.len(), 25, "the NANP's regions");
+        assert!(PhoneMetadataCollection::decode(NANP_PLAN).unwrap() == nanp);
+        assert!(PhoneMetadataCollection::decode(REST_OF_WORLD_PLAN).unwrap() == rest);
+        assert!(NANP.is_some() && WORLD.is_some());
+    }
+
+    #[test]
+    #[allow(deprecated)] // the decoded protobuf's fields, as in `for_parsing`
+    fn every_region_s_example_numbers_read_as_the_library_reads_them() {
+        let mut checked = 0;
+        for region in library_plan().metadata {
+            let Some(code) = region.country_code else {
+                continue;
+            };
+            let examples = [
+                &region.fixed_line,
+                &region.mobile,
+                &region.toll_free,
+                &region.premium_rate,
+                &region.shared_cost,
+                &region.personal_number,
+                &region.voip,
+                &region.pager,
+                &region.uan,
+                &region.voicemail,
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(|desc| desc.example_number.clone());
+            for example in examples {
+                for raw in [
+                    format!("+{code} {example}"),
+                    example.clone(),
+                    format!("011{code}{example}"),
+                ] {
+                    assert_eq!(e164(&raw), e164_by_library(&raw), "{} {raw}", region.id);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 3000, "{checked} spellings");
+    }
+
+    #[test]
+    fn north_america_first_answers_as_the_whole_world_would() {
+        for raw in [
+            "(512) 555-0100",
+            "+1 416 555 0123",     // Toronto
+            "+1 876 555 0123",     // Jamaica, in the NANP
+            "1 (800) 555-0199",    // toll free
+            "+1 555 555 0100",     // no such area code
+            "+44 20 7946 0958",    // London
+            "011 44 20 7946 0958", // London dialled from the US
+            "+49 30 901820",       // Berlin
+            "00 44 20 7946 0958",  // not the US exit code
+            "+81 3-1234-5678",     // Tokyo
+            "+999 123 456",        // no such country code
+            "442079460958",
+            "+1 512",
+            "abc",
+        ] {
+            assert_eq!(e164(raw), e164_by_library(raw), "{raw}");
+        }
+        assert_eq!(e164("+44 20 7946 0958").as_deref(), Some("+442079460958"));
+        assert_eq!(e164("+1 555 555 0100"), None);
+        assert_eq!(e164("+1 876 927 1234").as_deref(), Some("+18769271234"));
+    }
+
     // Real US area codes and exchanges, so every generated number is a valid NANP number.
     fn us_number() -> impl Strategy<Value = (u16, u16, u16)> {
         (
@@ -213,6 +435,12 @@ mod tests {
             let once = PhoneNumber::parse(&format!("({area}) {exchange}-{line:04}")).unwrap();
             let twice = PhoneNumber::parse(once.as_str()).unwrap();
             prop_assert_eq!(once, twice);
+        }
+
+        #[test]
+        fn any_digits_read_as_the_library_reads_them(plus in any::<bool>(), digits in "[0-9]{3,15}") {
+            let raw = format!("{}{digits}", if plus { "+" } else { "" });
+            prop_assert_eq!(e164(&raw), e164_by_library(&raw), "{}", raw);
         }
 
         #[test]

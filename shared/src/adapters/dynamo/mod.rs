@@ -32,6 +32,23 @@ mod writes;
 use codec::*;
 use writes::*;
 
+/// The read path's item decoders as the store runs them. A generic's code is generated (and
+/// optimised) in the crate that names its types: through these, the queue and detail
+/// benchmarks (shared/render/benches) run the decoding this crate's Queries run.
+pub fn decode_lead_row(item: Item) -> Result<LeadRow, StoreError> {
+    decode(item)
+}
+
+/// A lead item (`decode_lead_row`).
+pub fn decode_lead(item: Item) -> Result<LeadItem, StoreError> {
+    decode(item)
+}
+
+/// A transcript chunk item (`decode_lead_row`).
+pub fn decode_transcript_chunk(item: Item) -> Result<TranscriptChunkItem, StoreError> {
+    decode(item)
+}
+
 /// What an item in a transaction stands for, and so what its failed condition means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ItemRole {

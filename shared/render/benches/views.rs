@@ -9,8 +9,8 @@ use std::hint::black_box;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use scl_shared::adapters::dynamo::item_de::from_item;
-use scl_shared::adapters::items::{LeadItem, LeadRow, TranscriptChunkItem, LEAD_ROW_ATTRIBUTES};
+use scl_shared::adapters::dynamo::{decode_lead, decode_lead_row, decode_transcript_chunk};
+use scl_shared::adapters::items::{LeadItem, TranscriptChunkItem, LEAD_ROW_ATTRIBUTES};
 use scl_shared::api::view::{LeadDetailView, LeadView, PageView};
 use scl_shared::domain::detection::Detection;
 use scl_shared::domain::lead::{
@@ -20,7 +20,7 @@ use scl_shared::domain::lead::{
 use scl_shared::domain::search::{search, SearchQuery};
 use scl_shared::domain::status::{ColdAfterDays, LeadStatus};
 use scl_shared::domain::transcript::Speaker;
-use scl_shared::domain::{CallId, CrmId, LeadId, PhoneNumber, TenantId};
+use scl_shared::domain::{CallId, CrmId, LeadId, NumberingPlan, PhoneNumber, TenantId};
 use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 type Item = HashMap<String, AttributeValue>;
@@ -113,15 +113,14 @@ fn bench(c: &mut Criterion) {
             |items| {
                 let leads: Vec<Lead> = items
                     .into_iter()
-                    .map(|item| from_item::<LeadRow>(item).expect("lead").lead)
+                    .map(|item| decode_lead_row(item).expect("lead").lead)
                     .take(25)
                     .collect();
                 let items: Vec<LeadView> = leads.iter().map(|l| LeadView::new(l, now)).collect();
-                serde_json::to_vec(&PageView {
+                scl_render::page(&PageView {
                     items,
                     next_cursor: Some("x".to_owned()),
                 })
-                .expect("json")
             },
             BatchSize::SmallInput,
         )
@@ -134,7 +133,7 @@ fn bench(c: &mut Criterion) {
             |items| {
                 items
                     .into_iter()
-                    .map(|item| from_item::<LeadRow>(item).expect("lead").lead)
+                    .map(|item| decode_lead_row(item).expect("lead").lead)
                     .collect::<Vec<Lead>>()
             },
             BatchSize::SmallInput,
@@ -143,7 +142,7 @@ fn bench(c: &mut Criterion) {
     let leads: Vec<Lead> = page
         .iter()
         .take(25)
-        .map(|item| from_item::<LeadRow>(item.clone()).expect("lead").lead)
+        .map(|item| decode_lead_row(item.clone()).expect("lead").lead)
         .collect();
     c.bench_function("queue page: render 25 leads alone", |b| {
         b.iter(|| {
@@ -151,11 +150,10 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .map(|l| LeadView::new(l, now))
                 .collect();
-            serde_json::to_vec(&PageView {
+            scl_render::page(&PageView {
                 items,
                 next_cursor: Some("x".to_owned()),
             })
-            .expect("json")
         })
     });
 
@@ -200,8 +198,8 @@ fn bench(c: &mut Criterion) {
             b.iter_batched(
                 || (lead_item.clone(), chunk.clone()),
                 |(lead_item, chunk)| {
-                    let lead = from_item::<LeadItem>(lead_item).expect("lead").lead;
-                    let chunk = from_item::<TranscriptChunkItem>(chunk).expect("chunk");
+                    let lead = decode_lead(lead_item).expect("lead").lead;
+                    let chunk = decode_transcript_chunk(chunk).expect("chunk");
                     let detail = LeadDetail {
                         calls: vec![lead.call.clone()],
                         lead,
@@ -212,13 +210,22 @@ fn bench(c: &mut Criterion) {
                         notes: notes.clone(),
                         history: history.clone(),
                     };
-                    serde_json::to_vec(&LeadDetailView::new(&detail, now)).expect("json")
+                    scl_render::lead_detail(&LeadDetailView::new(&detail, now), 1)
                 },
                 BatchSize::SmallInput,
             )
         },
     );
 
+    // What the first phone number in a process costs on top of a warm parse: loading the
+    // bundled numbering plan it needs (shared/src/domain/phone.rs).
+    c.bench_function(
+        "numbering plan: load North America's and read a number",
+        |b| b.iter(|| NumberingPlan::north_america().map(|p| p.read(black_box("(512) 555-0100")))),
+    );
+    c.bench_function("numbering plan: load the world's and read a number", |b| {
+        b.iter(|| NumberingPlan::world().map(|p| p.read(black_box("+44 20 7946 0958"))))
+    });
     // What parsing a number from outside costs; decoding a stored one now checks its shape
     // only (`PhoneNumber`'s docs), which took this off every lead of a page.
     c.bench_function("PhoneNumber::parse of an E.164 number (warm)", |b| {
