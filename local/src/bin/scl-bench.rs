@@ -244,7 +244,13 @@ const SAMPLES: &[(&str, &str)] = &[
 ];
 
 async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {
-    start_logging_to(root, bin_dir, secret, &root.join("target/scl-bench-logs")).await
+    let logs = root.join("target/scl-bench-logs");
+    start_logging_to(root, bin_dir, secret, &logs, &bench_prefix()).await
+}
+
+/// A stack's own table and topic names: `bench-<ulid>-`.
+fn bench_prefix() -> String {
+    format!("bench-{}-", ulid::Ulid::generate().to_string().to_lowercase())
 }
 
 async fn start_logging_to(
@@ -252,6 +258,7 @@ async fn start_logging_to(
     bin_dir: &Path,
     secret: &str,
     log_dir: &Path,
+    name_prefix: &str,
 ) -> Result<Stack> {
     let any = "127.0.0.1:0".parse()?;
     Stack::start(StackConfig {
@@ -263,10 +270,7 @@ async fn start_logging_to(
             moto_url: env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
             log_dir: Some(log_dir.to_path_buf()),
         },
-        name_prefix: format!(
-            "bench-{}-",
-            ulid::Ulid::generate().to_string().to_lowercase()
-        ),
+        name_prefix: name_prefix.to_owned(),
         api_addr: any,
         invoke_addr: any,
         jwt_secret: secret.to_owned(),
@@ -497,6 +501,12 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
             .iter()
             .any(|f| f.logical_id == function && !f.stream_sources.is_empty())
     };
+    let event_driven = |function: &str| {
+        template
+            .functions
+            .iter()
+            .any(|f| f.logical_id == function && f.routes.is_empty())
+    };
     // The functions a stream mapping invokes are started first, by their samples, before any
     // other function writes a record that would start them mid-measurement.
     let mut order: Vec<(&str, &str)> = SAMPLES.to_vec();
@@ -510,21 +520,31 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
         // pollers, DynamoDB Local and moto up) once the work the previous start caused has
         // drained: on Lambda each execution environment has its own CPU, so what is measured
         // is the binary's start, not the other functions sharing this machine's two cores.
-        let stack = start_logging_to(root, &dir, secret, &round_logs).await?;
+        let prefix = bench_prefix();
+        let stack = start_logging_to(root, &dir, secret, &round_logs, &prefix).await?;
+        query_every_index(&template, &prefix).await?;
         tokio::time::sleep(settle).await;
-        let (cold, peak) = hello_cold_start(root, &dir, &round_logs).await?;
-        starts.entry("hello-lambda").or_default().push(cold);
-        let max = rss.entry("hello-lambda").or_default();
-        *max = (*max).max(peak.unwrap_or(0));
+        // The hello world starts before the functions and again after them: twice the samples
+        // of the baseline every ratio is taken against.
+        let hello = |starts: &mut BTreeMap<&str, Vec<ColdStart>>,
+                     rss: &mut BTreeMap<&str, u64>,
+                     (cold, peak): (ColdStart, Option<u64>)| {
+            starts.entry("hello-lambda").or_default().push(cold);
+            let max = rss.entry("hello-lambda").or_default();
+            *max = (*max).max(peak.unwrap_or(0));
+        };
+        let before = hello_cold_start(root, &dir, &round_logs.join("hello-before")).await?;
+        hello(&mut starts, &mut rss, before);
 
         let b = bench_client(root, &stack);
         for &(function, sample) in &order {
             tokio::time::sleep(settle).await;
             let payload = b.sample(sample)?;
             for i in 0..11 {
-                // A stream record is applied once (every stream function is idempotent), so a
-                // replay does less than the first: the warm runs get records of other leads.
-                if i > 0 && stream_started(function) {
+                // An event is applied once (every event-driven function is idempotent), so a
+                // replay does less than the first: the warm runs get other calls, bookings and
+                // records of other leads.
+                if i > 0 && event_driven(function) {
                     b.invoke(function, &with_fresh_ids(&payload)?).await?;
                 } else {
                     b.invoke(function, &payload).await?;
@@ -539,6 +559,9 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
             let max = rss.entry(function).or_default();
             *max = (*max).max(peak.unwrap_or(0));
         }
+        tokio::time::sleep(settle).await;
+        let after = hello_cold_start(root, &dir, &round_logs.join("hello-after")).await?;
+        hello(&mut starts, &mut rss, after);
         drop(stack);
         for (function, _) in SAMPLES {
             let log = std::fs::read_to_string(round_logs.join(format!("{function}.log")))?;
@@ -561,8 +584,12 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
     let mut out = format!(
         "\n### Cold starts of the release build ({} rounds, `{}`)\n\n\
          Init: the emulator's INIT REPORT (process start to the first `next`), median of the \
-         rounds. First: the first invocation without the init the emulator runs inside it. \
-         Warm: the median of the 10 after it. Medians over rounds; peak RSS the highest. \
+         rounds (the hello world's of two starts per round, before and after the functions). \
+         First: the first invocation without the init the emulator runs inside it. Warm: the \
+         median of the 10 after it, for event-driven functions with other events (a replayed \
+         event is a no-op). Medians over rounds; peak RSS the highest. Every start is in a \
+         running stack whose indexes have been queried once, after the previous start's work \
+         has drained. \
          A function's first request opens its connection to DynamoDB Local, which the warm ones \
          reuse: a request on a new connection took {opening:.2} ms and one on an open connection \
          {open:.2} ms (medians of 21, this run), so the last ratio leaves out {connection:.2} ms.\n\n\
@@ -592,6 +619,48 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
         ));
     }
     Ok(out)
+}
+
+/// One Query on every table's base key and each of its indexes, for a key nothing is written
+/// under. DynamoDB Local does work at the first query of each new table and index (SQLite
+/// statements, the JVM's code paths) that DynamoDB does not; done here, it is in no function's
+/// first invocation.
+async fn query_every_index(template: &scl_local::template::Template, prefix: &str) -> Result<()> {
+    let url = env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000");
+    let client = aws_sdk_dynamodb::Client::new(&scl_local::stack::client_config(&url).await);
+    let hash_key = |schema: &Value| {
+        schema
+            .as_array()
+            .and_then(|keys| keys.iter().find(|k| k["KeyType"] == "HASH"))
+            .and_then(|k| k["AttributeName"].as_str())
+            .map(str::to_owned)
+    };
+    for table in &template.tables {
+        let name = format!("{prefix}{}", table.logical_id);
+        let p: Value = serde_json::to_value(&table.properties)?;
+        let mut queries = vec![(None, hash_key(&p["KeySchema"]))];
+        for index in p["GlobalSecondaryIndexes"].as_array().into_iter().flatten() {
+            let index_name = index["IndexName"].as_str().map(str::to_owned);
+            queries.push((index_name, hash_key(&index["KeySchema"])));
+        }
+        for (index, key) in queries {
+            let key = key.ok_or_else(|| anyhow!("{name}: a key schema without a hash key"))?;
+            client
+                .query()
+                .table_name(&name)
+                .set_index_name(index)
+                .key_condition_expression("#k = :v")
+                .expression_attribute_names("#k", key)
+                .expression_attribute_values(
+                    ":v",
+                    aws_sdk_dynamodb::types::AttributeValue::S("bench-warm-up".into()),
+                )
+                .send()
+                .await
+                .with_context(|| format!("warming {name}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// What opening a connection adds to a request to DynamoDB Local: the median time of a cheap
@@ -628,9 +697,20 @@ async fn dynamodb_connection_cost(url: &str) -> Result<(f64, f64)> {
     Ok((median(on_new), median(on_open)))
 }
 
-/// `payload` with every id in it (a 26-character ULID, alone or inside a key) replaced by a new
-/// one, the same replacement for each occurrence: the same record about another lead.
+/// `payload` about something else: every ULID in it (a lead's, alone or inside a key) replaced
+/// by a new one, the same replacement for each occurrence, and an EventBridge event's id and
+/// its call or job id made new.
 fn with_fresh_ids(payload: &Value) -> Result<Value> {
+    let mut payload = payload.clone();
+    let unique = ulid::Ulid::generate().to_string().to_lowercase();
+    if payload.get("detail-type").is_some() {
+        payload["id"] = json!(unique);
+        for field in ["call_id", "job_id"] {
+            if payload["detail"].get(field).is_some() {
+                payload["detail"][field] = json!(format!("{field}-{unique}"));
+            }
+        }
+    }
     let text = payload.to_string();
     let ids: std::collections::BTreeSet<&str> = text
         .split(|c: char| !c.is_ascii_alphanumeric())
