@@ -475,7 +475,7 @@ async fn main() -> Result<()> {
 /// The release build's cold starts (the binaries in `SCL_BENCH_RELEASE_DIR`, else in
 /// `SCL_BENCH_BIN_DIR`, where `make bench` has `make release-functions` build them, else in
 /// `target/release`): every function and lambda_runtime's hello world, each started
-/// `SCL_BENCH_COLD_ROUNDS` times (default 5) under the emulator in a fresh stack, invoked with
+/// `SCL_BENCH_COLD_ROUNDS` times (default 7) under the emulator in a fresh stack, invoked with
 /// its events/ sample 11 times, each start `SCL_BENCH_SETTLE_MS` (default 1000) after the
 /// previous one's work has had time to drain. Per function: the binary's size, the median init and its ratio
 /// to the hello world's, the median first invocation (without its init) and warm invocation,
@@ -492,7 +492,7 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
             hello.display()
         ));
     }
-    let rounds: usize = env_or("SCL_BENCH_COLD_ROUNDS", "5").parse()?;
+    let rounds: usize = env_or("SCL_BENCH_COLD_ROUNDS", "7").parse()?;
     let settle = Duration::from_millis(env_or("SCL_BENCH_SETTLE_MS", "1000").parse()?);
     let template = scl_local::template::Template::load(&root.join("infra/template.yaml"))?;
     let stream_started = |function: &str| {
