@@ -250,7 +250,10 @@ async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {
 
 /// A stack's own table and topic names: `bench-<ulid>-`.
 fn bench_prefix() -> String {
-    format!("bench-{}-", ulid::Ulid::generate().to_string().to_lowercase())
+    format!(
+        "bench-{}-",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    )
 }
 
 async fn start_logging_to(
