@@ -106,7 +106,11 @@ fn bench(c: &mut Criterion) {
             item
         })
         .collect();
-    // The SDK hands the items over owned: copying them is set-up, not measured.
+    // The SDK hands the items over owned: copying them is set-up, not measured. One request's
+    // items exist at a time (`PerIteration`), as in a function, which handles one request at a
+    // time: with criterion's batches of copies alive at once, glibc's allocator and the page
+    // faults of a heap growing and shrinking were most of the figure and of its spread
+    // (BENCHMARKS.md, The read path's CPU).
     c.bench_function("queue page of 25: decode 26 items, render the JSON", |b| {
         b.iter_batched(
             || page.clone(),
@@ -122,7 +126,7 @@ fn bench(c: &mut Criterion) {
                     next_cursor: Some("x".to_owned()),
                 })
             },
-            BatchSize::SmallInput,
+            BatchSize::PerIteration,
         )
     });
 
@@ -136,7 +140,7 @@ fn bench(c: &mut Criterion) {
                     .map(|item| decode_lead_row(item).expect("lead").lead)
                     .collect::<Vec<Lead>>()
             },
-            BatchSize::SmallInput,
+            BatchSize::PerIteration,
         )
     });
     let leads: Vec<Lead> = page
@@ -212,7 +216,7 @@ fn bench(c: &mut Criterion) {
                     };
                     scl_render::lead_detail(&LeadDetailView::new(&detail, now), 1)
                 },
-                BatchSize::SmallInput,
+                BatchSize::PerIteration,
             )
         },
     );
