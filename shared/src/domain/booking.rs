@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::error::FieldError;
 use super::ids::{CrmId, JobId, LeadId, TenantId};
+use super::money::Money;
 use super::parse::{from_value_named, optional_text};
 use super::phone::PhoneNumber;
 
@@ -24,6 +25,10 @@ pub struct JobBooked {
     pub booked_by: Option<String>,
     /// Present when the job was booked from an SCL (the banner or the lead itself).
     pub scl_lead_id: Option<LeadId>,
+    /// What the job is worth, when the booking system says (reports sum it for jobs booked
+    /// through SCL).
+    #[serde(default)]
+    pub job_value: Option<Money>,
 }
 
 impl JobBooked {
@@ -41,6 +46,8 @@ impl JobBooked {
             booked_by: Option<String>,
             #[serde(default)]
             scl_lead_id: Option<String>,
+            #[serde(default)]
+            job_value: Option<String>,
         }
         const P: &str = "detail.";
         let raw: Raw = from_value_named(P, detail)?;
@@ -68,6 +75,10 @@ impl JobBooked {
                 })?,
             booked_by: optional_text(&f("booked_by"), raw.booked_by, 200)?,
             scl_lead_id,
+            job_value: raw
+                .job_value
+                .map(|v| Money::parse_field(&f("job_value"), &v))
+                .transpose()?,
         })
     }
 }
@@ -88,6 +99,11 @@ mod tests {
         let b = JobBooked::from_detail(&detail()).unwrap();
         assert_eq!(b.customer_phone.as_str(), "+15125550100");
         assert!(b.scl_lead_id.is_some());
+        assert_eq!(b.job_value, None);
+        let mut d = detail();
+        d["job_value"] = json!("1450.00");
+        let b = JobBooked::from_detail(&d).unwrap();
+        assert_eq!(b.job_value.map(Money::cents), Some(145_000));
     }
 
     #[test]
@@ -98,6 +114,9 @@ mod tests {
             ("scl_lead_id", json!("x"), "detail.scl_lead_id"),
             ("job_id", json!(""), "detail.job_id"),
             ("extra", json!(1), "detail.extra"),
+            ("job_value", json!("12.345"), "detail.job_value"),
+            ("job_value", json!("10000000.01"), "detail.job_value"),
+            ("job_value", json!(1450), "detail.job_value"),
         ] {
             let mut d = detail();
             d[k] = v;
