@@ -189,6 +189,7 @@ fn bench(c: &mut Criterion) {
         .map(|i| HistoryEntry {
             at: now - Duration::minutes(i),
             actor_id: Actor::System,
+            actor_name: None,
             action: HistoryAction::NoteAdded,
             from_status: Some(LeadStatus::New),
             to_status: Some(LeadStatus::New),

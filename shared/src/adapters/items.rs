@@ -31,6 +31,10 @@ pub const ENTITY_NEAR_MISS_TRANSCRIPT: &str = "near_miss_transcript";
 pub const ENTITY_LEARNING: &str = "detection_learning";
 pub const ENTITY_ADJUSTMENT: &str = "detection_adjustment";
 pub const ENTITY_LABEL: &str = "detection_label";
+/// Report items (`keys::report_pk`): a day's totals, the queue counts, a lead's counted figures.
+pub const ENTITY_REPORT_DAY: &str = "report_day";
+pub const ENTITY_REPORT_QUEUE: &str = "report_queue";
+pub const ENTITY_REPORT_LEAD: &str = "report_lead";
 
 /// Call decisions expire after 90 days: long after any redelivery (EventBridge retries for at
 /// most 24 hours), short enough not to keep personal data about non-leads forever.
@@ -393,4 +397,15 @@ pub struct HeldSmsItem {
     pub phone: crate::domain::PhoneNumber,
     pub text: String,
     pub release_at: String,
+}
+
+/// What is counted in the reports for one lead (`keys::report_lead_sk`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportLeadItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub lead_id: LeadId,
+    pub version: u64,
+    pub figures: crate::domain::report::LeadFigures,
 }

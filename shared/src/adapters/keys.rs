@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::ids::{CallId, JobId, LeadId, TenantId, UserId};
 use crate::domain::notification::NotificationId;
 use crate::domain::phone::PhoneNumber;
+use crate::domain::report::ReportDay;
 use crate::domain::status::{LeadStatus, Tab};
 
 pub const LEAD_SK: &str = "LEAD";
@@ -172,6 +173,39 @@ pub fn cold_due_upto(now: DateTime<Utc>) -> String {
     format!("{}#~", sortable_time(now))
 }
 
+/// The tab a `tab_partition` names (`None` for anything else).
+pub fn bucket_of_tab_partition(partition: &str) -> Option<Bucket> {
+    match partition.rsplit_once("#TAB#")?.1 {
+        "OPEN" => Some(Bucket::Open),
+        "COLD" => Some(Bucket::Cold),
+        "DONE" => Some(Bucket::Done),
+        _ => None,
+    }
+}
+
+/// A business's report items, in one partition (the report key family; only the report
+/// functions write it): a total per day (`DAY#2026-11-01`), so a period is one Query of a
+/// key range; the queue counts (`QUEUE`); and what is counted for each lead (`LEAD#<id>`).
+pub fn report_pk(tenant: &TenantId) -> String {
+    format!("TENANT#{tenant}#REPORT")
+}
+
+pub const REPORT_DAY_PREFIX: &str = "DAY#";
+pub const REPORT_LEAD_PREFIX: &str = "LEAD#";
+pub const REPORT_QUEUE_SK: &str = "QUEUE";
+
+pub fn report_day_sk(day: ReportDay) -> String {
+    format!("{REPORT_DAY_PREFIX}{day}")
+}
+
+pub fn report_lead_sk(lead: &LeadId) -> String {
+    format!("{REPORT_LEAD_PREFIX}{lead}")
+}
+
+/// In a lead's partition, one Query over `HISTORY_FIRST..=LEAD_SK` reads its history and the
+/// lead, and none of its calls (`CALL#`), transcripts (`LEAD#TX#`) or notes (`NOTE#`).
+pub const HISTORY_FIRST: &str = "HIST#";
+
 /// The number's claim: which lead its next qualifying call belongs to.
 pub fn phone_claim_pk(tenant: &TenantId, phone: &PhoneNumber) -> String {
     format!("TENANT#{tenant}#CALLER#{}", phone.as_str())
@@ -222,7 +256,7 @@ pub fn transcript_call_prefix(started_at: DateTime<Utc>, call: &CallId) -> Strin
 }
 
 pub fn history_sk(at: DateTime<Utc>, unique: &str) -> String {
-    format!("HIST#{}#{unique}", sortable_time(at))
+    format!("{HISTORY_FIRST}{}#{unique}", sortable_time(at))
 }
 
 pub fn note_sk(at: DateTime<Utc>, id: &str) -> String {

@@ -151,3 +151,13 @@ impl From<crate::service::near_misses::PromoteError> for ApiError {
         }
     }
 }
+
+impl From<crate::service::reports::ReportError> for ApiError {
+    fn from(e: crate::service::reports::ReportError) -> Self {
+        use crate::service::reports::ReportError as R;
+        match e {
+            R::Validation(f) => ApiError::Validation(f),
+            R::Store(s) => s.into(),
+        }
+    }
+}

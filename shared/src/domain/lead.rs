@@ -49,6 +49,9 @@ pub struct Booking {
     pub booked_at: DateTime<Utc>,
     pub booked_by: Option<String>,
     pub via_scl: bool,
+    /// What the job is worth, when the booking said (reports sum it for leads booked by SCL).
+    #[serde(default)]
+    pub job_value: Option<super::money::Money>,
 }
 
 /// What happened to a lead, as its history says it (stored and shown as the snake_case name).
@@ -77,6 +80,9 @@ pub struct HistoryEntry {
     #[serde(with = "crate::domain::timestamp")]
     pub at: DateTime<Utc>,
     pub actor_id: Actor,
+    /// The acting user's name as their sign-in gave it (reports show CSRs by name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     pub action: HistoryAction,
     pub from_status: Option<LeadStatus>,
     pub to_status: Option<LeadStatus>,
@@ -133,6 +139,10 @@ pub struct Lead {
     /// (not shown in the API).
     #[serde(default)]
     pub detection_terms: Vec<String>,
+    /// When the lead was flagged: its first call's end (reports count the lead on that day).
+    /// Absent on leads stored before reports existed; `flagged_at()` reads those.
+    #[serde(default)]
+    pub flagged_at: Option<DateTime<Utc>>,
 }
 
 /// What a new lead is made of, before the queue's own fields are set.
@@ -214,6 +224,7 @@ impl Lead {
 
     /// A new lead in `new`, untouched since its call ended.
     pub fn flagged(n: NewLead, cold_after: ColdAfterDays, now: DateTime<Utc>) -> Lead {
+        let flagged_at = n.call.ended_at;
         Lead {
             id: n.id,
             tenant_id: n.tenant_id,
@@ -234,6 +245,17 @@ impl Lead {
             promoted: false,
             last_actor_id: Some(Actor::System),
             detection_terms: n.detection_terms,
+            flagged_at: Some(flagged_at),
+        }
+    }
+
+    /// When the lead was flagged (its first call's end). A lead stored before `flagged_at` was
+    /// kept: its call if it has only one, else when it was created (seconds after that end).
+    pub fn flagged_at(&self) -> DateTime<Utc> {
+        match self.flagged_at {
+            Some(t) => t,
+            None if self.calls_count <= 1 => self.call.ended_at,
+            None => self.created_at,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod notification;
 pub mod parse;
 pub mod phone;
 pub mod qualification;
+pub mod report;
 pub mod search;
 pub mod settings;
 pub mod status;

@@ -97,6 +97,7 @@ impl NearMiss {
         let history = HistoryEntry {
             at: now,
             actor_id: Actor::User(by.clone()),
+            actor_name: None,
             action: HistoryAction::Promoted,
             from_status: None,
             to_status: Some(LeadStatus::New),

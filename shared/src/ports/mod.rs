@@ -7,6 +7,7 @@ mod idempotency;
 mod ingest;
 mod leads;
 mod notify;
+mod report;
 mod settings;
 mod stream;
 
@@ -16,6 +17,7 @@ pub use idempotency::*;
 pub use ingest::*;
 pub use leads::*;
 pub use notify::*;
+pub use report::*;
 pub use settings::*;
 pub use stream::*;
 

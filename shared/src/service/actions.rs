@@ -117,6 +117,7 @@ fn apply(
     let mut history = HistoryEntry {
         at: now,
         actor_id: actor.actor(),
+        actor_name: actor.name.clone(),
         action: HistoryAction::NoteAdded,
         from_status: Some(from),
         to_status: Some(to),

@@ -108,12 +108,15 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
             "the lead was not open when the job was booked",
         ),
     };
-    if next.booking.is_none() {
+    // The booking that locks the lead is the one it shows (and whose value reports count);
+    // otherwise the first booking recorded stays.
+    if next.booking.is_none() || action == HistoryAction::Booked {
         next.booking = Some(Booking {
             job_id: b.job_id.clone(),
             booked_at: b.booked_at,
             booked_by: b.booked_by.clone(),
             via_scl: next.status == LeadStatus::BookedByScl || named,
+            job_value: b.job_value,
         });
     }
     next.version += 1;
@@ -123,6 +126,7 @@ fn decide(lead: &Lead, b: &JobBooked, now: DateTime<Utc>) -> LeadChange {
         history: HistoryEntry {
             at: b.booked_at,
             actor_id: Actor::System,
+            actor_name: None,
             action,
             from_status: Some(lead.status),
             to_status: Some(to),

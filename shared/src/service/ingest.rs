@@ -249,6 +249,7 @@ async fn create<S: IngestStore>(
         history: HistoryEntry {
             at: now,
             actor_id: Actor::System,
+            actor_name: None,
             action: HistoryAction::Created,
             from_status: None,
             to_status: Some(LeadStatus::New),
@@ -309,6 +310,7 @@ async fn attach<S: IngestStore>(
         history: HistoryEntry {
             at: now,
             actor_id: Actor::System,
+            actor_name: None,
             action: HistoryAction::CallAttached,
             from_status: Some(lead.status),
             to_status: Some(lead.status),

@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod learning;
 pub mod near_misses;
 pub mod notify;
+pub mod reports;
 pub mod retry;
 pub mod settings;
 pub mod stream;

@@ -39,7 +39,8 @@ pub async fn promote<S: NearMissStore>(
         };
         let settings = store.settings(tenant).await?;
         let id = LeadId::generate();
-        let (lead, history) = (*near_miss).promote(id, &actor.user_id, &settings, now);
+        let (lead, mut history) = (*near_miss).promote(id, &actor.user_id, &settings, now);
+        history.actor_name = actor.name.clone();
         let write = LeadWrite {
             call: lead.call.clone(),
             transcript,

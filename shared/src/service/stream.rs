@@ -9,12 +9,13 @@ use serde::Serialize;
 use tracing::{error, Instrument};
 
 use crate::ports::{
-    EventPublisher, LeadCommands, LearningStore, NotificationStore, Notifier, SettingsStore,
-    StreamRecord, TableChange,
+    EventPublisher, LeadCommands, LearningStore, NotificationStore, Notifier, ReportStore,
+    SettingsStore, StreamRecord, TableChange,
 };
 use crate::service::bookings::apply_booking;
 use crate::service::learning::record_label;
 use crate::service::notify::{notify_new_lead, NotifyConfig};
+use crate::service::reports::count_lead;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BatchItemFailure {
@@ -194,6 +195,21 @@ pub async fn handle_label_batch<S: LearningStore>(
             if before.as_deref().and_then(crate::domain::Lead::label) != after.label() {
                 record_label(store, after).await?;
             }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Lead inserts and changes -> the business's report totals. Every record counts the lead as
+/// it stands now, so a redelivered or out-of-date record changes nothing (`count_lead`).
+pub async fn handle_report_batch<S: ReportStore + SettingsStore>(
+    store: &S,
+    records: &[StreamRecord],
+) -> BatchResponse {
+    for_each_record(records, |change| async move {
+        if let TableChange::LeadWritten { after, .. } = change {
+            count_lead(store, &after.tenant_id, &after.id).await?;
         }
         Ok(())
     })

@@ -41,6 +41,10 @@ impl TimeZoneName {
                 FieldError::new(field, "must be an IANA time zone, e.g. America/Chicago")
             })
     }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn tz(&self) -> Zone {
         // A stored name was parsed when it was written; UTC only if the database lost it.
         Zone::named(&self.0).unwrap_or_else(Zone::utc)

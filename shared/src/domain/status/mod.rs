@@ -7,7 +7,7 @@ use std::fmt;
 use super::error::FieldError;
 
 /// The seven statuses a lead can be in. The API value is the snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeadStatus {
     New,

@@ -35,6 +35,7 @@ fn a_stored_lead_reads_back_as_written_and_as_serde_dynamo_reads_it() {
         booked_at: lead.created_at,
         booked_by: Some("u-7".into()),
         via_scl: true,
+        job_value: crate::domain::money::Money::from_cents(145_050),
     });
     let written = LeadItem::new(&lead, lead.created_at);
     let item = to_item(&written).unwrap_or_default();
@@ -51,6 +52,7 @@ fn history_settings_and_their_enums_read_as_serde_dynamo_reads_them() {
     let entry = HistoryEntry {
         at: chrono::Utc::now(),
         actor_id: Actor::System,
+        actor_name: Some("Sam".into()),
         action: HistoryAction::StatusChanged,
         from_status: Some(LeadStatus::New),
         to_status: Some(LeadStatus::CallBackAttempted),

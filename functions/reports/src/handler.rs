@@ -1,0 +1,46 @@
+//! `ReportsFunction`: `GET /reports/summary` and `GET /reports/summary.csv` - what the queue
+//! recovered over a period, per day and per CSR, from the totals the table's stream keeps
+//! (docs/api.md, Reports): the settings, then one Query of the period's days and one read of
+//! the queue counts.
+
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use scl_shared::adapters::DynamoStore;
+use scl_shared::api::{self, ApiError, Caller, Scope};
+use scl_shared::domain::lead::now_millis;
+use scl_shared::domain::report::ReportQuery;
+use scl_shared::ports::{ReportStore, SettingsStore};
+use scl_shared::service::reports::summary;
+use tracing::Instrument;
+
+pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+
+pub async fn handle<S: ReportStore + SettingsStore>(
+    state: &State<S>,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("reports", request_id = %api::request_id(&req));
+    Ok(api::respond(report(state, &req).instrument(span).await))
+}
+
+async fn report<S: ReportStore + SettingsStore>(
+    state: &State<S>,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::authorize(req, Scope::View)?;
+    let params = req.query_string_parameters();
+    let query = ReportQuery::from_query(params.iter())?;
+    let report = summary(&state.store, &caller.tenant_id, query, now_millis()).await?;
+    if !req.uri().path().ends_with(".csv") {
+        return Ok(api::json(200, &report, None));
+    }
+    let file = format!("scl-report-{}-to-{}.csv", report.from, report.to);
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/csv; charset=utf-8")
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{file}\""),
+        )
+        .body(Body::Text(report.to_csv()))
+        .map_err(|e| ApiError::Internal(Box::new(e)))
+}

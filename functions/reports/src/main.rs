@@ -1,0 +1,12 @@
+// The handler's nested async state machine is deep enough to need a higher limit.
+#![recursion_limit = "256"]
+
+use lambda_http::{Error, Request};
+use reports::{handle, State};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let cold = scl_shared::config::cold_start().await?;
+    let state = State { store: cold.store };
+    scl_shared::api::serve(|req: Request| handle(&state, req)).await
+}

@@ -1,0 +1,348 @@
+//! Reports (docs/api.md, Reports): what each lead contributes to its business's figures
+//! (`figures`), and the summary of a period built from the figures of its days (`summary`).
+//!
+//! Every figure is a count kept per day: a lead counts on the day it was flagged (its first
+//! call's end, in the business's time zone when it was first counted), and all it later
+//! becomes — reviewed, called back, booked, dismissed — counts on that same day. A lead's
+//! contribution is a pure function of the lead and its history (`LeadFigures::of`), so the
+//! table's stream keeps the days' counts by adding the difference between what a lead
+//! contributed and what it contributes now, and a rebuild computes the same from scratch.
+
+mod figures;
+mod summary;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::error::FieldError;
+use super::status::LeadStatus;
+use super::zone::Zone;
+use super::UserId;
+
+pub use figures::{FiguresDelta, LeadFigures, ListedTab};
+pub use summary::{CsrRow, DayRow, FirstActionMinutes, Summary};
+
+/// The most days one report covers.
+pub const MAX_REPORT_DAYS: i64 = 366;
+/// The days a report covers when the request names neither end.
+pub const DEFAULT_REPORT_DAYS: i64 = 30;
+
+/// A calendar day in the business's time zone, `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct ReportDay(NaiveDate);
+
+impl ReportDay {
+    /// Exactly `YYYY-MM-DD`, a real date.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let shaped = raw.len() == 10
+            && raw.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        shaped
+            .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+            .flatten()
+            .map(ReportDay)
+            .ok_or_else(|| FieldError::new(field, "must be a date, YYYY-MM-DD"))
+    }
+
+    /// The day `t` falls on in `zone`.
+    pub fn of(t: DateTime<Utc>, zone: &Zone) -> ReportDay {
+        ReportDay(t.with_timezone(zone).date_naive())
+    }
+
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+
+    /// The day `n` days later (earlier, when negative).
+    pub fn plus_days(self, n: i64) -> ReportDay {
+        ReportDay(self.0 + Duration::days(n))
+    }
+}
+
+impl fmt::Display for ReportDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl From<ReportDay> for String {
+    fn from(d: ReportDay) -> String {
+        d.to_string()
+    }
+}
+
+impl TryFrom<String> for ReportDay {
+    type Error = FieldError;
+    fn try_from(raw: String) -> Result<Self, FieldError> {
+        ReportDay::parse("day", &raw)
+    }
+}
+
+/// `GET /reports/summary`'s parameters, read before the business's "today" is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportQuery {
+    pub from: Option<ReportDay>,
+    pub to: Option<ReportDay>,
+}
+
+impl ReportQuery {
+    /// Parses the query string: `from` and `to`, each at most once; anything else is refused
+    /// like an unknown JSON field.
+    pub fn from_query<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, FieldError> {
+        let (mut from, mut to) = (None, None);
+        for (k, v) in params {
+            let slot = match k {
+                "from" => &mut from,
+                "to" => &mut to,
+                other => return Err(FieldError::new(other, "is not a known parameter")),
+            };
+            if slot.replace(ReportDay::parse(k, v)?).is_some() {
+                return Err(FieldError::new(k, "must be given at most once"));
+            }
+        }
+        Ok(ReportQuery { from, to })
+    }
+
+    /// The period, with `today` in the business's zone: `to` defaults to today and `from` to
+    /// the 30 days ending at `to`; at most 366 days, `from` not after `to`.
+    pub fn range(self, today: ReportDay) -> Result<ReportRange, FieldError> {
+        let to = self.to.unwrap_or(today);
+        let from = self
+            .from
+            .unwrap_or_else(|| to.plus_days(1 - DEFAULT_REPORT_DAYS));
+        if from > to {
+            return Err(FieldError::new(
+                "from",
+                format!("must not be after to ({to})"),
+            ));
+        }
+        let days = (to.0 - from.0).num_days() + 1;
+        if days > MAX_REPORT_DAYS {
+            // Name the end the caller chose (the other was defaulted from it).
+            let field = if self.from.is_some() { "from" } else { "to" };
+            return Err(FieldError::new(
+                field,
+                format!("the period must be at most {MAX_REPORT_DAYS} days (from {from} to {to} is {days})"),
+            ));
+        }
+        Ok(ReportRange { from, to })
+    }
+}
+
+/// A period of whole days, `from` to `to` inclusive, at most 366 of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportRange {
+    pub from: ReportDay,
+    pub to: ReportDay,
+}
+
+impl ReportRange {
+    pub fn days(self) -> impl Iterator<Item = ReportDay> {
+        let n = (self.to.0 - self.from.0).num_days();
+        (0..=n).map(move |i| self.from.plus_days(i))
+    }
+}
+
+/// What a CSR's per-lead figures count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CsrCounter {
+    /// Actions taken (notes, dismissals, call-backs, status changes): clicks, not leads.
+    Actions,
+    /// Leads the CSR requested a call-back for.
+    CalledBack,
+    /// Leads booked by SCL credited to the CSR (the last to request a call-back).
+    BookedByScl,
+    /// Leads now `not_a_lead` that the CSR put there.
+    NotALead,
+}
+
+impl CsrCounter {
+    const ALL: [CsrCounter; 4] = [
+        CsrCounter::Actions,
+        CsrCounter::CalledBack,
+        CsrCounter::BookedByScl,
+        CsrCounter::NotALead,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            CsrCounter::Actions => "csr_actions",
+            CsrCounter::CalledBack => "csr_called_back",
+            CsrCounter::BookedByScl => "csr_booked_by_scl",
+            CsrCounter::NotALead => "csr_not_a_lead",
+        }
+    }
+}
+
+/// One count a day keeps.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Counter {
+    Flagged,
+    /// Leads with at least one CSR action.
+    Reviewed,
+    /// Leads with at least one call-back requested.
+    CalledBack,
+    /// Leads now in this final status (one of the five Done statuses).
+    Disposition(LeadStatus),
+    /// The value of the jobs booked by SCL, in cents.
+    RevenueCents,
+    /// Leads whose first CSR action came this many whole minutes after they were flagged.
+    FirstActionMinutes(u32),
+    Csr(UserId, CsrCounter),
+}
+
+impl Counter {
+    /// The counter's stable name (the adapter stores counts under it): `flagged`,
+    /// `status/not_a_lead`, `first_action_minutes/42`, `csr_actions/u-7`. User ids never hold
+    /// a `/`.
+    pub fn key(&self) -> String {
+        match self {
+            Counter::Flagged => "flagged".into(),
+            Counter::Reviewed => "reviewed".into(),
+            Counter::CalledBack => "called_back".into(),
+            Counter::Disposition(s) => format!("status/{}", s.api_value()),
+            Counter::RevenueCents => "revenue_cents".into(),
+            Counter::FirstActionMinutes(m) => format!("first_action_minutes/{m}"),
+            Counter::Csr(user, c) => format!("{}/{user}", c.name()),
+        }
+    }
+
+    /// The counter a `key()` names; `None` for any other string.
+    pub fn from_key(key: &str) -> Option<Counter> {
+        match key.split_once('/') {
+            None => match key {
+                "flagged" => Some(Counter::Flagged),
+                "reviewed" => Some(Counter::Reviewed),
+                "called_back" => Some(Counter::CalledBack),
+                "revenue_cents" => Some(Counter::RevenueCents),
+                _ => None,
+            },
+            Some(("status", s)) => LeadStatus::parse("status", s)
+                .ok()
+                .filter(|s| !s.is_open())
+                .map(Counter::Disposition),
+            Some(("first_action_minutes", m)) => m.parse().ok().map(Counter::FirstActionMinutes),
+            Some((kind, user)) => {
+                let c = CsrCounter::ALL.into_iter().find(|c| c.name() == kind)?;
+                UserId::parse("user_id", user)
+                    .ok()
+                    .map(|u| Counter::Csr(u, c))
+            }
+        }
+    }
+}
+
+/// Counts by counter; a count of zero is not kept, so equal figures compare equal. Stored as
+/// a map from each counter's `key()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "BTreeMap<String, i64>", try_from = "BTreeMap<String, i64>")]
+pub struct Counts(BTreeMap<Counter, i64>);
+
+impl From<Counts> for BTreeMap<String, i64> {
+    fn from(c: Counts) -> Self {
+        c.0.into_iter().map(|(c, n)| (c.key(), n)).collect()
+    }
+}
+
+impl TryFrom<BTreeMap<String, i64>> for Counts {
+    type Error = FieldError;
+    fn try_from(m: BTreeMap<String, i64>) -> Result<Self, FieldError> {
+        m.into_iter()
+            .map(|(k, n)| {
+                Counter::from_key(&k)
+                    .map(|c| (c, n))
+                    .ok_or_else(|| FieldError::new("counts", format!("unknown counter {k}")))
+            })
+            .collect()
+    }
+}
+
+impl Counts {
+    pub fn get(&self, c: &Counter) -> i64 {
+        self.0.get(c).copied().unwrap_or(0)
+    }
+
+    pub fn add(&mut self, c: Counter, n: i64) {
+        if n == 0 {
+            return;
+        }
+        let slot = self.0.entry(c.clone()).or_insert(0);
+        *slot += n;
+        if *slot == 0 {
+            self.0.remove(&c);
+        }
+    }
+
+    /// Adds every count of `other`, times `sign`.
+    pub fn add_all(&mut self, other: &Counts, sign: i64) {
+        for (c, n) in &other.0 {
+            self.add(c.clone(), n * sign);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Counter, i64)> {
+        self.0.iter().map(|(c, n)| (c, *n))
+    }
+}
+
+impl FromIterator<(Counter, i64)> for Counts {
+    fn from_iter<I: IntoIterator<Item = (Counter, i64)>>(iter: I) -> Self {
+        let mut counts = Counts::default();
+        for (c, n) in iter {
+            counts.add(c, n);
+        }
+        counts
+    }
+}
+
+/// The counts of one day, and the names of the CSRs they mention.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayFigures {
+    pub counts: Counts,
+    pub names: BTreeMap<UserId, String>,
+}
+
+/// The business's open-status leads as the queue lists them now: in Open, and in Cold. A
+/// lead whose cold time passed is counted in Cold once the minute's cold sweep has moved it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub open: i64,
+    pub cold: i64,
+}
+
+impl QueueCounts {
+    pub fn is_zero(self) -> bool {
+        self == QueueCounts::default()
+    }
+}
+
+impl std::ops::Sub for QueueCounts {
+    type Output = QueueCounts;
+    fn sub(self, o: QueueCounts) -> QueueCounts {
+        QueueCounts {
+            open: self.open - o.open,
+            cold: self.cold - o.cold,
+        }
+    }
+}
+
+impl std::ops::AddAssign for QueueCounts {
+    fn add_assign(&mut self, o: QueueCounts) {
+        self.open += o.open;
+        self.cold += o.cold;
+    }
+}

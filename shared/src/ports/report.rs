@@ -1,0 +1,121 @@
+//! Reports: each lead's counted figures and the business's day and queue totals they add up to.
+
+use std::future::Future;
+
+use super::StoreError;
+use crate::domain::lead::{HistoryEntry, Lead};
+use crate::domain::report::{
+    DayFigures, FiguresDelta, LeadFigures, QueueCounts, ReportDay, ReportRange,
+};
+use crate::domain::status::Tab;
+use crate::domain::{LeadId, TenantId};
+
+/// A lead as reports see it: the lead, its history, and the tab the queue lists it in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportedLead {
+    pub lead: Lead,
+    pub history: Vec<HistoryEntry>,
+    pub listed: Tab,
+}
+
+/// The figures counted for a lead, and the version of that record (its writes are
+/// conditional on it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountedLead {
+    pub figures: LeadFigures,
+    pub version: u64,
+}
+
+/// A lead's figures going from what was counted (`expected_version`, 0 for never) to
+/// `figures`: the delta is added to the days and the queue in the same write.
+#[derive(Debug, Clone, Copy)]
+pub struct FiguresWrite<'a> {
+    pub tenant: &'a TenantId,
+    pub lead_id: &'a LeadId,
+    pub figures: &'a LeadFigures,
+    pub delta: &'a FiguresDelta,
+    pub expected_version: u64,
+}
+
+pub trait ReportStore: Send + Sync {
+    /// The lead, its history and where it is listed, read consistently; `None` if no such lead.
+    fn lead_for_report(
+        &self,
+        tenant: &TenantId,
+        lead: &LeadId,
+    ) -> impl Future<Output = Result<Option<ReportedLead>, StoreError>> + Send;
+
+    /// What is counted for the lead, read consistently; `None` if nothing is.
+    fn counted(
+        &self,
+        tenant: &TenantId,
+        lead: &LeadId,
+    ) -> impl Future<Output = Result<Option<CountedLead>, StoreError>> + Send;
+
+    /// Stores the lead's figures and adds the delta to the totals, all or nothing;
+    /// `VersionConflict` if what is counted for the lead changed since it was read.
+    fn save_figures(
+        &self,
+        w: FiguresWrite<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The figures of the days of `range` that have any (one Query).
+    fn report_days(
+        &self,
+        tenant: &TenantId,
+        range: ReportRange,
+    ) -> impl Future<Output = Result<Vec<(ReportDay, DayFigures)>, StoreError>> + Send;
+
+    /// The business's Open and Cold counts now (one read).
+    fn queue_counts(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<QueueCounts, StoreError>> + Send;
+}
+
+/// The stored totals with the revision each was read at (every write of a total moves it on).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredTotals {
+    pub days: Vec<(ReportDay, DayFigures, u64)>,
+    pub queue: (QueueCounts, u64),
+}
+
+/// What a rebuild reads and writes beyond the stream's work.
+pub trait ReportRebuildStore: ReportStore {
+    /// A page of the business's lead ids (every tab), and where the next page starts.
+    fn lead_ids(
+        &self,
+        tenant: &TenantId,
+        after: Option<String>,
+    ) -> impl Future<Output = Result<(Vec<LeadId>, Option<String>), StoreError>> + Send;
+
+    /// Every lead's counted figures, read consistently.
+    fn all_counted(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<Vec<(LeadId, LeadFigures)>, StoreError>> + Send;
+
+    /// Every stored day total and the queue counts, read consistently, with their revisions.
+    fn stored_totals(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<StoredTotals, StoreError>> + Send;
+
+    /// Replaces one day's total if its revision is still `expected` (0: it does not exist);
+    /// `VersionConflict` if not.
+    fn replace_day(
+        &self,
+        tenant: &TenantId,
+        day: ReportDay,
+        figures: &DayFigures,
+        expected: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Replaces the queue counts if their revision is still `expected`; `VersionConflict` if not.
+    fn replace_queue(
+        &self,
+        tenant: &TenantId,
+        queue: QueueCounts,
+        expected: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
