@@ -60,6 +60,15 @@ const CASES: &[(&str, &str, &str)] = &[
         "dynamodb-lead-modify.json",
         "no_failures",
     ),
+    (
+        "CountReportsFunction",
+        "dynamodb-lead-modify.json",
+        "no_failures",
+    ),
+    ("CountReportsFunction", "rebuild-reports.json", "rebuilt"),
+    ("CountReportsFunction", "check-reports.json", "checked"),
+    ("ReportsFunction", "reports-summary.json", "status=200"),
+    ("ReportsFunction", "reports-summary-csv.json", "status=200"),
 ];
 
 #[tokio::test]
@@ -96,6 +105,9 @@ async fn every_bootstrap_answers_its_sample_under_the_runtime_emulator() {
             "no_failures" => out["batchItemFailures"] == serde_json::json!([]),
             "flushed" => out.get("due").is_some(),
             "swept" => out["moved"].is_u64(),
+            "rebuilt" => out["leads"].is_u64(),
+            // Every figure the stream counted adds up, after the samples above.
+            "checked" => out["differences"] == serde_json::json!([]),
             e => {
                 let (key, want) = e.split_once('=').unwrap();
                 match key {

@@ -85,6 +85,34 @@ async fn every_sample_event_is_accepted_by_its_handler() {
     let stats = app.send_event(&sample("detection-stats.json")).await;
     assert_eq!(stats.body["labels"]["not_a_lead"], 1, "{}", stats.body);
 
+    // The sample tenant's reports: the lead-change sample names a lead this table does not
+    // have (nothing to count); a rebuild counts the lead created above, and a check agrees.
+    let counter = count_reports::State {
+        store: store.clone(),
+    };
+    let resp = count_reports::handle_payload(&counter, &sample("dynamodb-lead-modify.json"))
+        .await
+        .unwrap();
+    assert_eq!(resp["batchItemFailures"], serde_json::json!([]), "{resp}");
+    let rebuilt = count_reports::handle_payload(&counter, &sample("rebuild-reports.json"))
+        .await
+        .unwrap();
+    assert_eq!(rebuilt["leads"], 1, "{rebuilt}");
+    let checked = count_reports::handle_payload(&counter, &sample("check-reports.json"))
+        .await
+        .unwrap();
+    assert_eq!(checked["differences"], serde_json::json!([]), "{checked}");
+    let report = app.send_event(&sample("reports-summary.json")).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert_eq!(
+        report.body["flagged"], 1,
+        "the sample call ended in the sample period"
+    );
+    let csv = app.send_event(&sample("reports-summary-csv.json")).await;
+    assert_eq!(csv.status, 200);
+    let text = csv.body.as_str().unwrap_or_default();
+    assert!(text.starts_with("row,day,user_id,name,flagged"), "{text}");
+
     // HTTP functions: the sample's tenant t-1 has the lead created above, not the sample id.
     assert_eq!(
         app.send_event(&sample("banner.json")).await.body["linked"],

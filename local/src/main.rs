@@ -69,6 +69,10 @@ Calls that scored just under the threshold, promoting one, and what CSR feedback
   curl -s -X POST -H "Authorization: Bearer $TOKEN" http://{api}/calls/<call_id>/promote -d '{{}}'
   curl -s -H "Authorization: Bearer $TOKEN" http://{api}/detection/stats
 
+What the queue recovered, per day and per CSR (the last 30 days), and as CSV:
+  curl -s -H "Authorization: Bearer $TOKEN" 'http://{api}/reports/summary'
+  curl -s -OJ -H "Authorization: Bearer $TOKEN" 'http://{api}/reports/summary.csv'
+
 Ctrl-C stops everything.
 "#,
         api = stack.api_addr,

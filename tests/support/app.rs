@@ -40,7 +40,13 @@ impl Resp {
                 .get("etag")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
-            body: body_json(&resp),
+            // A CSV answer as its text; every other answer is JSON.
+            body: match (resp.headers().get("content-type"), resp.body()) {
+                (Some(t), Body::Text(text)) if t.as_bytes().starts_with(b"text/csv") => {
+                    Value::String(text.clone())
+                }
+                _ => body_json(&resp),
+            },
         }
     }
 
@@ -274,6 +280,9 @@ impl TestApp {
             }
             ("POST", "/calls/{call_id}/promote") => {
                 promote_call::handle(&promote_call::State { store: store() }, req).await
+            }
+            ("GET", "/reports/summary" | "/reports/summary.csv") => {
+                reports::handle(&reports::State { store: store() }, req).await
             }
             (_, "/detection/stats" | "/detection/adaptation") => {
                 detection::handle(&detection::State { store: store() }, req).await

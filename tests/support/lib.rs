@@ -413,6 +413,17 @@ impl StreamMappingRun {
         Self::run(env, "LearnLabelsFunction", invoke).await
     }
 
+    /// The table's stream -> CountReportsFunction's handler.
+    pub async fn reports(env: &TestEnv) -> StreamMappingRun {
+        let invoke = Self::handler(env, |store, event| async move {
+            let state = count_reports::State { store };
+            count_reports::handle_payload(&state, &event)
+                .await
+                .map_err(|e| serde::ser::Error::custom(e.to_string()))
+        });
+        Self::run(env, "CountReportsFunction", invoke).await
+    }
+
     /// A stream handler called in-process with the test's store, as the mapping's invoke.
     fn handler<F, Fut>(env: &TestEnv, handle: F) -> scl_local::streams::Invoke
     where

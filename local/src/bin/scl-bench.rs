@@ -241,6 +241,8 @@ const SAMPLES: &[(&str, &str)] = &[
     ("DetectionFunction", "detection-stats.json"),
     ("LearnLabelsFunction", "dynamodb-lead-modify.json"),
     ("PublishEventsFunction", "dynamodb-outbox-insert.json"),
+    ("ReportsFunction", "reports-summary.json"),
+    ("CountReportsFunction", "dynamodb-lead-modify.json"),
 ];
 
 async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {
@@ -415,6 +417,7 @@ async fn main() -> Result<()> {
     ));
 
     let queue = queue_at_size(&b, &stack, secret).await?;
+    let reports = report_for_a_year(&b, &stack, secret).await?;
     let burst = burst(&b, secret).await?;
 
     let mut memory = BTreeMap::new();
@@ -471,6 +474,7 @@ async fn main() -> Result<()> {
         println!("| {name} | {p50:.1} | {p95:.1} | {p99:.1} | {max:.1} |");
     }
     print!("{queue}");
+    print!("{reports}");
     print!("{burst}");
     Ok(())
 }
@@ -894,6 +898,7 @@ async fn streams_settled(stack: &Stack) -> Duration {
             "NotifyFunction",
             "LearnLabelsFunction",
             "BookingStreamFunction",
+            "CountReportsFunction",
         ]
         .iter()
         .map(|f| stack.dynamodb_usage(f).0)
@@ -1079,6 +1084,174 @@ async fn queue_at_size(b: &Bench, stack: &Stack, secret: &str) -> Result<String>
     writeln!(
         out,
         "| GET /leads/{{id}} (detail, between the first pages) | {detail_n} | {:.1} | {:.1} | {:.1} | 1.00 | | |",
+        detail[0], detail[1], detail[3]
+    )?;
+    Ok(out)
+}
+
+/// One busy day's report totals as the stream leaves them (day `n` of the year): 30–50 leads
+/// flagged, most reviewed, eight CSRs with names, a few dozen distinct minutes to first action.
+fn a_busy_day(n: usize) -> scl_shared::domain::report::DayFigures {
+    use scl_shared::domain::report::{Counter, CsrCounter, DayFigures};
+    use scl_shared::domain::{LeadStatus, UserId};
+    let flagged = 30 + (n * 7 % 21) as i64;
+    let reviewed = flagged * 8 / 10;
+    let booked = flagged / 5;
+    let mut counts = vec![
+        (Counter::Flagged, flagged),
+        (Counter::Reviewed, reviewed),
+        (Counter::CalledBack, flagged / 2),
+        (Counter::Disposition(LeadStatus::BookedByScl), booked),
+        (
+            Counter::Disposition(LeadStatus::BookedElsewhere),
+            flagged / 10,
+        ),
+        (Counter::Disposition(LeadStatus::NotALead), flagged / 12),
+        (
+            Counter::Disposition(LeadStatus::NotFollowingUp),
+            flagged / 10,
+        ),
+        (
+            Counter::Disposition(LeadStatus::NotAbleToSave),
+            flagged / 10,
+        ),
+        (Counter::RevenueCents, booked * 45_050),
+    ];
+    for k in 0..reviewed as usize {
+        counts.push((Counter::FirstActionMinutes(((k * 37 + n) % 600) as u32), 1));
+    }
+    let mut names = std::collections::BTreeMap::new();
+    for c in 0..8usize {
+        let Ok(user) = UserId::parse("user_id", &format!("csr-{c}")) else {
+            continue;
+        };
+        for (counter, v) in [
+            (CsrCounter::Actions, 6 + (n + c) as i64 % 9),
+            (CsrCounter::CalledBack, 2 + (n + c) as i64 % 4),
+            (CsrCounter::BookedByScl, (n + c) as i64 % 2),
+            (CsrCounter::NotALead, (n + c) as i64 % 3 / 2),
+        ] {
+            counts.push((Counter::Csr(user.clone(), counter), v));
+        }
+        names.insert(user, format!("CSR number {c}"));
+    }
+    DayFigures {
+        counts: counts.into_iter().collect(),
+        names,
+    }
+}
+
+/// `GET /reports/summary` (and `.csv`) over a year: 366 day totals written through the store's
+/// own adapter for one tenant (as `CountReportsFunction` leaves them for a business with 30–50
+/// leads a day and eight CSRs), then the report, the CSV and the detail view of one of the
+/// tenant's leads, interleaved `SCL_BENCH_ROUNDS` times (at most 100).
+async fn report_for_a_year(b: &Bench, stack: &Stack, secret: &str) -> Result<String> {
+    use scl_shared::ports::ReportRebuildStore;
+    let repeats: usize = env_or("SCL_BENCH_ROUNDS", "200").parse::<usize>()?.min(100);
+    let tenant = format!(
+        "report-{}",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    );
+    let tenant_id = scl_shared::domain::TenantId::parse("tenant_id", &tenant)?;
+    let (out, _) = b
+        .invoke(
+            "IngestCallFunction",
+            &call_event(&b.sample("call-completed.json")?, &tenant, 0),
+        )
+        .await?;
+    let lead = out["lead_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no lead for the report's tenant: {out}"))?
+        .to_owned();
+    let table = stack
+        .resolved
+        .names
+        .get("LeadsTable")
+        .ok_or_else(|| anyhow!("no LeadsTable"))?;
+    let url = env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000");
+    let store = scl_shared::adapters::DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&scl_local::stack::client_config(&url).await),
+        table.clone(),
+    );
+    let to = scl_shared::domain::report::ReportDay::of(
+        chrono::Utc::now(),
+        &scl_shared::domain::zone::Zone::named("America/Chicago")
+            .ok_or_else(|| anyhow!("no America/Chicago"))?,
+    );
+    let from = to.plus_days(-365);
+    for n in 0..366 {
+        store
+            .replace_day(&tenant_id, from.plus_days(n as i64), &a_busy_day(n), 0)
+            .await?;
+    }
+    // The stream counts the tenant's one lead too: let it settle first.
+    streams_settled(stack).await;
+    let token = jwt::mint(&DevClaims::new("u-1", &tenant, "scl.view", 3600), secret)?;
+    let query = format!("from={from}&to={to}");
+    let (mut report, mut csv, mut detail) = (Vec::new(), Vec::new(), Vec::new());
+    let mut sizes = (0, 0);
+    for _ in 0..repeats {
+        for (path, into, size) in [
+            (
+                format!("/reports/summary?{query}"),
+                &mut report,
+                &mut sizes.0,
+            ),
+            (
+                format!("/reports/summary.csv?{query}"),
+                &mut csv,
+                &mut sizes.1,
+            ),
+        ] {
+            let t = Instant::now();
+            let resp = b
+                .http
+                .get(format!("{}{path}", b.api))
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            if resp.status() != 200 {
+                return Err(anyhow!("GET {path}: {}", resp.status()));
+            }
+            *size = resp.bytes().await?.len();
+            into.push(t.elapsed());
+        }
+        detail.push(b.get(&format!("/leads/{lead}"), &token).await?);
+    }
+    let (report, csv, detail) = (percentiles(report), percentiles(csv), percentiles(detail));
+    let mut out = String::new();
+    use std::fmt::Write;
+    writeln!(
+        out,
+        "\n### Reports over a year ({from} to {to}, 366 day totals)\n"
+    )?;
+    writeln!(
+        out,
+        "Day totals written through the adapter as the stream leaves them for 30–50 leads a day \
+         and eight CSRs; each round the report, the CSV and the detail view of one of the \
+         tenant's leads, {repeats} rounds.\n"
+    )?;
+    writeln!(
+        out,
+        "| request | p50 (ms) | p95 (ms) | max (ms) | × detail p50 | body (bytes) |"
+    )?;
+    writeln!(out, "|---|---:|---:|---:|---:|---:|")?;
+    for (name, p, size) in [
+        ("GET /reports/summary (366 days)", report, sizes.0),
+        ("GET /reports/summary.csv (366 days)", csv, sizes.1),
+    ] {
+        writeln!(
+            out,
+            "| {name} | {:.1} | {:.1} | {:.1} | {:.2} | {size} |",
+            p[0],
+            p[1],
+            p[3],
+            p[0] / detail[0]
+        )?;
+    }
+    writeln!(
+        out,
+        "| GET /leads/{{id}} (detail, between the reports) | {:.1} | {:.1} | {:.1} | 1.00 | |",
         detail[0], detail[1], detail[3]
     )?;
     Ok(out)

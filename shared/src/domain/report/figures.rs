@@ -17,7 +17,9 @@ pub struct LeadFigures {
     pub counts: Counts,
     /// `Open` or `Cold` for a lead in an open status; `None` once it is Done.
     pub listed: Option<ListedTab>,
-    #[serde(default)]
+    /// Left out when empty: DynamoDB Local's stream writes an empty map as `{}`, which the
+    /// SDK cannot read (it stops every mapping on the table).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub names: BTreeMap<UserId, String>,
 }
 

@@ -110,7 +110,14 @@ impl ReportQuery {
                 return Err(FieldError::new(k, "must be given at most once"));
             }
         }
-        Ok(ReportQuery { from, to })
+        let query = ReportQuery { from, to };
+        // With both ends given, the period is checked now, before anything is read.
+        if let Some(to) = to {
+            if from.is_some() {
+                query.range(to)?;
+            }
+        }
+        Ok(query)
     }
 
     /// The period, with `today` in the business's zone: `to` defaults to today and `from` to

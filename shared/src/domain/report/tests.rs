@@ -59,17 +59,21 @@ fn a_period_defaults_to_the_last_30_days_and_is_checked() {
         .range(today)
         .unwrap();
     assert_eq!(r.days().count(), 366);
-    let e = query(&[("from", "2027-12-31"), ("to", "2028-12-31")])
-        .unwrap()
-        .range(today)
-        .unwrap_err();
+    let e = query(&[("from", "2027-12-31"), ("to", "2028-12-31")]).unwrap_err();
     assert_eq!(e.field, "from");
     assert!(e.message.contains("366"), "{}", e.message);
-    let e = query(&[("from", "2026-11-02"), ("to", "2026-11-01")])
+    let e = query(&[("from", "2026-11-02"), ("to", "2026-11-01")]).unwrap_err();
+    assert_eq!(e.field, "from");
+    // With one end, the other is defaulted and the period checked against it.
+    let e = query(&[("from", "2025-11-29")])
         .unwrap()
         .range(today)
         .unwrap_err();
     assert_eq!(e.field, "from");
+    assert!(query(&[("from", "2025-11-30")])
+        .unwrap()
+        .range(today)
+        .is_ok());
     assert_eq!(
         query(&[("since", "2026-11-01")]).unwrap_err().field,
         "since"
