@@ -31,6 +31,22 @@ pub enum ListedTab {
     Cold,
 }
 
+/// The minutes to a first action as a day keeps them: exact under two hours, to five minutes
+/// under a day, to the hour under a week, to the day beyond (each the bucket's lower end). A
+/// day's histogram then has about 530 distinct values plus one per day of delay, however late
+/// CSRs act, so its item stays small.
+pub fn minutes_bucket(minutes: u32) -> u32 {
+    const HOURS_2: u32 = 120;
+    const DAY: u32 = 1_440;
+    const WEEK: u32 = 7 * DAY;
+    match minutes {
+        0..HOURS_2 => minutes,
+        HOURS_2..DAY => minutes - minutes % 5,
+        DAY..WEEK => minutes - minutes % 60,
+        _ => minutes - minutes % DAY,
+    }
+}
+
 /// The CSR whose action this history entry is: a person's note, dismissal, call-back or status
 /// change. A promotion creates the lead (it is flagging, not working it); ingestion and
 /// bookings are SCL's own.
@@ -73,7 +89,9 @@ impl LeadFigures {
             counts.add(Counter::Reviewed, 1);
             let minutes = (first.at - lead.flagged_at()).num_minutes().max(0);
             counts.add(
-                Counter::FirstActionMinutes(u32::try_from(minutes).unwrap_or(u32::MAX)),
+                Counter::FirstActionMinutes(minutes_bucket(
+                    u32::try_from(minutes).unwrap_or(u32::MAX),
+                )),
                 1,
             );
         }

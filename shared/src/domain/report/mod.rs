@@ -203,7 +203,8 @@ pub enum Counter {
     Disposition(LeadStatus),
     /// The value of the jobs booked by SCL, in cents.
     RevenueCents,
-    /// Leads whose first CSR action came this many whole minutes after they were flagged.
+    /// Leads whose first CSR action came this many minutes after they were flagged (as
+    /// `figures::minutes_bucket` keeps them).
     FirstActionMinutes(u32),
     Csr(UserId, CsrCounter),
 }

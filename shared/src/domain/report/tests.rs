@@ -143,6 +143,21 @@ fn entry(
 }
 
 #[test]
+fn minutes_to_a_first_action_are_exact_for_two_hours_then_coarser_and_few() {
+    use super::figures::minutes_bucket;
+    assert_eq!(minutes_bucket(0), 0);
+    assert_eq!(minutes_bucket(119), 119);
+    assert_eq!(minutes_bucket(124), 120);
+    assert_eq!(minutes_bucket(1_439), 1_435);
+    assert_eq!(minutes_bucket(1_519), 1_500);
+    assert_eq!(minutes_bucket(10_079), 10_020);
+    assert_eq!(minutes_bucket(43_259), 43_200);
+    let distinct: std::collections::BTreeSet<u32> =
+        (0..60 * 24 * 365).map(minutes_bucket).collect();
+    assert!(distinct.len() < 900, "a year of delays: {}", distinct.len());
+}
+
+#[test]
 fn an_untouched_lead_is_flagged_and_open_and_nothing_else() {
     let lead = sample_lead("512-555-0100");
     let created = entry(
