@@ -1118,7 +1118,11 @@ fn a_busy_day(n: usize) -> scl_shared::domain::report::DayFigures {
         (Counter::RevenueCents, booked * 45_050),
     ];
     for k in 0..reviewed as usize {
-        counts.push((Counter::FirstActionMinutes(((k * 37 + n) % 600) as u32), 1));
+        let minutes = ((k * 37 + n) % 600) as u32;
+        counts.push((
+            Counter::FirstActionMinutes(scl_shared::domain::report::minutes_bucket(minutes)),
+            1,
+        ));
     }
     let mut names = std::collections::BTreeMap::new();
     for c in 0..8usize {

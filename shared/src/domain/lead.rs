@@ -141,7 +141,7 @@ pub struct Lead {
     pub detection_terms: Vec<String>,
     /// When the lead was flagged: its first call's end (reports count the lead on that day).
     /// Absent on leads stored before reports existed; `flagged_at()` reads those.
-    #[serde(default)]
+    #[serde(default, with = "crate::domain::timestamp::option")]
     pub flagged_at: Option<DateTime<Utc>>,
 }
 

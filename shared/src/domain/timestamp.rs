@@ -133,6 +133,50 @@ impl de::Visitor<'_> for Visitor {
     }
 }
 
+/// `Option<DateTime<Utc>>` in the same form, `None` as null (`#[serde(default, with = ...)]`
+/// reads an absent one as `None` too).
+pub mod option {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(
+        t: &Option<DateTime<Utc>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => super::serialize(t, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        deserializer.deserialize_option(OptionVisitor)
+    }
+
+    struct OptionVisitor;
+
+    impl<'de> de::Visitor<'de> for OptionVisitor {
+        type Value = Option<DateTime<Utc>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an RFC 3339 formatted date and time string, or null")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            super::deserialize(d).map(Some)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +246,33 @@ mod tests {
             assert_eq!(ours, chronos, "{s}");
         }
         assert!(parse_common("2026-11-25T10:00:00.25Z").is_some());
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Maybe {
+        #[serde(default, with = "super::option")]
+        at: Option<DateTime<Utc>>,
+    }
+
+    #[test]
+    fn an_optional_time_is_written_like_chronos_and_absent_or_null_reads_as_none() {
+        let at = DateTime::parse_from_rfc3339("2026-11-25T10:00:00.123Z")
+            .unwrap()
+            .to_utc();
+        let json = serde_json::to_string(&Maybe { at: Some(at) }).unwrap();
+        assert_eq!(json, r#"{"at":"2026-11-25T10:00:00.123Z"}"#);
+        assert_eq!(serde_json::from_str::<Maybe>(&json).unwrap().at, Some(at));
+        assert_eq!(
+            serde_json::to_string(&Maybe { at: None }).unwrap(),
+            r#"{"at":null}"#
+        );
+        for none in ["{}", r#"{"at":null}"#] {
+            assert_eq!(
+                serde_json::from_str::<Maybe>(none).unwrap().at,
+                None,
+                "{none}"
+            );
+        }
+        assert!(serde_json::from_str::<Maybe>(r#"{"at":"junk"}"#).is_err());
     }
 }

@@ -24,7 +24,7 @@ use super::status::LeadStatus;
 use super::zone::Zone;
 use super::UserId;
 
-pub use figures::{FiguresDelta, LeadFigures, ListedTab};
+pub use figures::{minutes_bucket, FiguresDelta, LeadFigures, ListedTab};
 pub use summary::{CsrRow, DayRow, FirstActionMinutes, Summary};
 
 /// The most days one report covers.

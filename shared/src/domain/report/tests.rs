@@ -144,7 +144,6 @@ fn entry(
 
 #[test]
 fn minutes_to_a_first_action_are_exact_for_two_hours_then_coarser_and_few() {
-    use super::figures::minutes_bucket;
     assert_eq!(minutes_bucket(0), 0);
     assert_eq!(minutes_bucket(119), 119);
     assert_eq!(minutes_bucket(124), 120);
