@@ -537,39 +537,18 @@ async fn a_rebuild_counts_leads_stored_before_reports_and_repairs_a_broken_total
     assert_eq!(counted(&app, &check).await, json!({"differences": []}));
 
     // A total broken behind the stream's back (a bug, a hand edit) is found and repaired.
-    let pk = format!("TENANT#{}#REPORT", app.tenant());
-    let days = app
-        .env
-        .client
-        .query()
-        .table_name(&app.env.table)
-        .key_condition_expression("pk = :pk AND begins_with(sk, :day)")
-        .expression_attribute_values(
-            ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(pk.clone()),
-        )
-        .expression_attribute_values(
-            ":day",
-            aws_sdk_dynamodb::types::AttributeValue::S("DAY#".into()),
-        )
-        .send()
-        .await
-        .unwrap();
-    let sk = days.items()[0]["sk"].clone();
-    app.env
-        .client
-        .update_item()
-        .table_name(&app.env.table)
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
-        .key("sk", sk)
-        .update_expression("ADD flagged :five")
-        .expression_attribute_values(
-            ":five",
-            aws_sdk_dynamodb::types::AttributeValue::N("5".into()),
-        )
-        .send()
-        .await
-        .unwrap();
+    {
+        use scl_shared::domain::report::Counter;
+        use scl_shared::ports::ReportRebuildStore;
+        let tenant = scl_shared::domain::TenantId::parse("t", app.tenant()).unwrap();
+        let stored = app.store().stored_totals(&tenant).await.unwrap();
+        let (day, mut counts, rev) = stored.days[0].clone();
+        counts.add(Counter::Flagged, 5);
+        app.store()
+            .replace_day(&tenant, day, &counts, rev)
+            .await
+            .unwrap();
+    }
     assert_eq!(summary(&app).await["flagged"], 7);
     assert_eq!(
         counted(&app, &check).await["differences"]

@@ -303,6 +303,13 @@ async fn main() -> Result<()> {
         .unwrap_or_else(|_| default_bin_dir(&root));
     let secret = "bench-secret";
 
+    // `SCL_BENCH_ONLY=reports`: only the year of reports (a few minutes), on a stack of its own.
+    if env_or("SCL_BENCH_ONLY", "") == "reports" {
+        let stack = start(&root, &bin_dir, secret).await?;
+        let b = bench_client(&root, &stack);
+        print!("{}", report_for_a_year(&b, &stack, secret).await?);
+        return Ok(());
+    }
     let release = release_cold_starts(&root, secret).await?;
     if env_or("SCL_BENCH_COLD_ONLY", "0") == "1" {
         print!("{release}");
@@ -1092,10 +1099,10 @@ async fn queue_at_size(b: &Bench, stack: &Stack, secret: &str) -> Result<String>
     Ok(out)
 }
 
-/// One busy day's report totals as the stream leaves them (day `n` of the year): 30–50 leads
-/// flagged, most reviewed, eight CSRs with names, a few dozen distinct minutes to first action.
-fn a_busy_day(n: usize) -> scl_shared::domain::report::DayFigures {
-    use scl_shared::domain::report::{Counter, CsrCounter, DayFigures};
+/// One busy day's report counts as the stream leaves them (day `n` of the year): 30–50 leads
+/// flagged, most reviewed, eight CSRs, a few dozen distinct minutes to first action.
+fn a_busy_day(n: usize) -> scl_shared::domain::report::Counts {
+    use scl_shared::domain::report::{minutes_bucket, Counter, CsrCounter};
     use scl_shared::domain::{LeadStatus, UserId};
     let flagged = 30 + (n * 7 % 21) as i64;
     let reviewed = flagged * 8 / 10;
@@ -1105,29 +1112,16 @@ fn a_busy_day(n: usize) -> scl_shared::domain::report::DayFigures {
         (Counter::Reviewed, reviewed),
         (Counter::CalledBack, flagged / 2),
         (Counter::Disposition(LeadStatus::BookedByScl), booked),
-        (
-            Counter::Disposition(LeadStatus::BookedElsewhere),
-            flagged / 10,
-        ),
+        (Counter::Disposition(LeadStatus::BookedElsewhere), flagged / 10),
         (Counter::Disposition(LeadStatus::NotALead), flagged / 12),
-        (
-            Counter::Disposition(LeadStatus::NotFollowingUp),
-            flagged / 10,
-        ),
-        (
-            Counter::Disposition(LeadStatus::NotAbleToSave),
-            flagged / 10,
-        ),
+        (Counter::Disposition(LeadStatus::NotFollowingUp), flagged / 10),
+        (Counter::Disposition(LeadStatus::NotAbleToSave), flagged / 10),
         (Counter::RevenueCents, booked * 45_050),
     ];
     for k in 0..reviewed as usize {
         let minutes = ((k * 37 + n) % 600) as u32;
-        counts.push((
-            Counter::FirstActionMinutes(scl_shared::domain::report::minutes_bucket(minutes)),
-            1,
-        ));
+        counts.push((Counter::FirstActionMinutes(minutes_bucket(minutes)), 1));
     }
-    let mut names = std::collections::BTreeMap::new();
     for c in 0..8usize {
         let Ok(user) = UserId::parse("user_id", &format!("csr-{c}")) else {
             continue;
@@ -1140,12 +1134,8 @@ fn a_busy_day(n: usize) -> scl_shared::domain::report::DayFigures {
         ] {
             counts.push((Counter::Csr(user.clone(), counter), v));
         }
-        names.insert(user, format!("CSR number {c}"));
     }
-    DayFigures {
-        counts: counts.into_iter().collect(),
-        names,
-    }
+    counts.into_iter().collect()
 }
 
 /// `GET /reports/summary` (and `.csv`) over a year: 366 day totals written through the store's

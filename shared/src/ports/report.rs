@@ -5,7 +5,7 @@ use std::future::Future;
 use super::StoreError;
 use crate::domain::lead::{HistoryEntry, Lead};
 use crate::domain::report::{
-    DayFigures, FiguresDelta, LeadFigures, QueueCounts, ReportDay, ReportRange,
+    Counts, FiguresDelta, LeadFigures, QueueCounts, ReportDay, ReportNow, ReportRange,
 };
 use crate::domain::status::Tab;
 use crate::domain::{LeadId, TenantId};
@@ -59,24 +59,24 @@ pub trait ReportStore: Send + Sync {
         w: FiguresWrite<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The figures of the days of `range` that have any (one Query).
+    /// The counts of the days of `range` that have any (one Query).
     fn report_days(
         &self,
         tenant: &TenantId,
         range: ReportRange,
-    ) -> impl Future<Output = Result<Vec<(ReportDay, DayFigures)>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<(ReportDay, Counts)>, StoreError>> + Send;
 
-    /// The business's Open and Cold counts now (one read).
-    fn queue_counts(
+    /// The business's queue counts and CSRs' names now (one read).
+    fn report_now(
         &self,
         tenant: &TenantId,
-    ) -> impl Future<Output = Result<QueueCounts, StoreError>> + Send;
+    ) -> impl Future<Output = Result<ReportNow, StoreError>> + Send;
 }
 
 /// The stored totals with the revision each was read at (every write of a total moves it on).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoredTotals {
-    pub days: Vec<(ReportDay, DayFigures, u64)>,
+    pub days: Vec<(ReportDay, Counts, u64)>,
     pub queue: (QueueCounts, u64),
 }
 
@@ -107,7 +107,7 @@ pub trait ReportRebuildStore: ReportStore {
         &self,
         tenant: &TenantId,
         day: ReportDay,
-        figures: &DayFigures,
+        counts: &Counts,
         expected: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use tracing::info;
 
 use crate::domain::report::{
-    DayFigures, FiguresDelta, LeadFigures, QueueCounts, ReportDay, ReportQuery, Summary,
+    Counts, FiguresDelta, LeadFigures, QueueCounts, ReportDay, ReportQuery, Summary,
 };
 use crate::domain::{FieldError, LeadId, TenantId};
 use crate::ports::{FiguresWrite, ReportRebuildStore, ReportStore, SettingsStore, StoreError};
@@ -79,7 +79,7 @@ pub enum ReportError {
 }
 
 /// `GET /reports/summary`: the settings (the business's zone says what today is), then one
-/// Query of the period's days and one read of the queue counts, together.
+/// Query of the period's days and one read of the queue counts and names, together.
 pub async fn summary<S: ReportStore + SettingsStore>(
     store: &S,
     tenant: &TenantId,
@@ -88,16 +88,16 @@ pub async fn summary<S: ReportStore + SettingsStore>(
 ) -> Result<Summary, ReportError> {
     let settings = store.settings(tenant).await?;
     let range = query.range(ReportDay::of(now, &settings.timezone.tz()))?;
-    let (days, queue) = futures_util::future::try_join(
+    let (days, now) = futures_util::future::try_join(
         store.report_days(tenant, range),
-        store.queue_counts(tenant),
+        store.report_now(tenant),
     )
     .await?;
     Ok(Summary::build(
         range,
         settings.timezone.as_str(),
         &days,
-        queue,
+        &now,
     ))
 }
 
@@ -147,19 +147,13 @@ pub async fn rebuild<S: ReportRebuildStore + SettingsStore>(
 /// The day totals and queue counts the leads' counted figures add up to.
 pub fn totals_of<'a>(
     figures: impl IntoIterator<Item = &'a LeadFigures>,
-) -> (BTreeMap<ReportDay, DayFigures>, QueueCounts) {
-    let (mut days, mut queue) = (
-        BTreeMap::<ReportDay, DayFigures>::new(),
-        QueueCounts::default(),
-    );
+) -> (BTreeMap<ReportDay, Counts>, QueueCounts) {
+    let (mut days, mut queue) = (BTreeMap::<ReportDay, Counts>::new(), QueueCounts::default());
     for f in figures {
-        let day = days.entry(f.day).or_default();
-        day.counts.add_all(&f.counts, 1);
-        day.names
-            .extend(f.names.iter().map(|(u, n)| (u.clone(), n.clone())));
+        days.entry(f.day).or_default().add_all(&f.counts, 1);
         queue += f.queue();
     }
-    days.retain(|_, d| !d.counts.is_empty());
+    days.retain(|_, d| !d.is_empty());
     (days, queue)
 }
 
@@ -172,18 +166,18 @@ async fn repair_totals<S: ReportRebuildStore>(
     let counted = store.all_counted(tenant).await?;
     let (expected, queue) = totals_of(counted.iter().map(|(_, f)| f));
     let mut repaired = 0;
-    let stored_days: BTreeMap<ReportDay, (&DayFigures, u64)> = stored
+    let stored_days: BTreeMap<ReportDay, (&Counts, u64)> = stored
         .days
         .iter()
         .map(|(d, f, rev)| (*d, (f, *rev)))
         .collect();
-    let empty = DayFigures::default();
+    let empty = Counts::default();
     let all_days: std::collections::BTreeSet<ReportDay> =
         stored_days.keys().chain(expected.keys()).copied().collect();
     for day in all_days {
         let want = expected.get(&day).unwrap_or(&empty);
         let (have, rev) = stored_days.get(&day).copied().unwrap_or((&empty, 0));
-        if have.counts != want.counts {
+        if have != want {
             store.replace_day(tenant, day, want, rev).await?;
             repaired += 1;
         }
@@ -236,19 +230,19 @@ pub async fn check<S: ReportRebuildStore + SettingsStore>(
     let (days, queue) = totals_of(&computed);
     let stored = store.stored_totals(tenant).await?;
     let mut differences = Vec::new();
-    let stored_days: BTreeMap<ReportDay, &DayFigures> =
+    let stored_days: BTreeMap<ReportDay, &Counts> =
         stored.days.iter().map(|(d, f, _)| (*d, f)).collect();
-    let empty = DayFigures::default();
+    let empty = Counts::default();
     let all_days: std::collections::BTreeSet<ReportDay> =
         stored_days.keys().chain(days.keys()).copied().collect();
     for day in all_days {
         let have = stored_days.get(&day).copied().unwrap_or(&empty);
         let want = days.get(&day).unwrap_or(&empty);
-        if have.counts != want.counts {
+        if have != want {
             differences.push(Difference {
                 total: day.to_string(),
-                stored: format!("{:?}", have.counts),
-                computed: format!("{:?}", want.counts),
+                stored: format!("{have:?}"),
+                computed: format!("{want:?}"),
             });
         }
     }

@@ -58,12 +58,23 @@ where
     F: Fn(&'a TableChange) -> Fut,
     Fut: std::future::Future<Output = Result<(), RecordError>>,
 {
+    for_each_record_by(records, |r| r.item_key.as_deref(), f).await
+}
+
+/// [`for_each_record`], with the records that must run one after another chosen by `key`
+/// (those with the same key, in stream order) rather than by item.
+async fn for_each_record_by<'a, K, F, Fut>(records: &'a [StreamRecord], key: K, f: F) -> BatchResponse
+where
+    K: Fn(&'a StreamRecord) -> Option<&'a str>,
+    F: Fn(&'a TableChange) -> Fut,
+    Fut: std::future::Future<Output = Result<(), RecordError>>,
+{
     use futures_util::StreamExt;
-    // Each item's records, in order; a record without a key is an item of its own.
+    // Each key's records, in order; a record without a key is a group of its own.
     let mut items: Vec<Vec<usize>> = Vec::new();
     let mut by_key: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, record) in records.iter().enumerate() {
-        match record.item_key.as_deref() {
+        match key(record) {
             Some(key) => match by_key.get(key) {
                 Some(&item) => items[item].push(i),
                 None => {
@@ -201,13 +212,22 @@ pub async fn handle_label_batch<S: LearningStore>(
     .await
 }
 
+/// The tenant part of a lead's key (`TENANT#t` of `TENANT#t#LEAD#id`).
+fn tenant_key(r: &StreamRecord) -> Option<&str> {
+    r.item_key
+        .as_deref()
+        .map(|k| k.split_once("#LEAD#").map_or(k, |(tenant, _)| tenant))
+}
+
 /// Lead inserts and changes -> the business's report totals. Every record counts the lead as
-/// it stands now, so a redelivered or out-of-date record changes nothing (`count_lead`).
+/// it stands now, so a redelivered or out-of-date record changes nothing (`count_lead`). One
+/// business's records run one after another (businesses at once): its leads share the day's
+/// total and the queue counts, which concurrent writers would only make each other retry.
 pub async fn handle_report_batch<S: ReportStore + SettingsStore>(
     store: &S,
     records: &[StreamRecord],
 ) -> BatchResponse {
-    for_each_record(records, |change| async move {
+    for_each_record_by(records, tenant_key, |change| async move {
         if let TableChange::LeadWritten { after, .. } = change {
             count_lead(store, &after.tenant_id, &after.id).await?;
         }

@@ -26,6 +26,7 @@ mod leads;
 mod notifications;
 mod queries;
 mod rejected;
+mod report_codec;
 mod reports;
 mod settings;
 mod writes;

@@ -285,7 +285,7 @@ impl Counts {
             return;
         }
         let slot = self.0.entry(c.clone()).or_insert(0);
-        *slot += n;
+        *slot = slot.saturating_add(n);
         if *slot == 0 {
             self.0.remove(&c);
         }
@@ -317,10 +317,11 @@ impl FromIterator<(Counter, i64)> for Counts {
     }
 }
 
-/// The counts of one day, and the names of the CSRs they mention.
+/// What a report shows as it is now, whatever the period: the queue counts, and the names of
+/// the CSRs the figures mention (the latest each signed in with).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DayFigures {
-    pub counts: Counts,
+pub struct ReportNow {
+    pub queue: QueueCounts,
     pub names: BTreeMap<UserId, String>,
 }
 

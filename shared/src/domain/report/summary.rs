@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::{Serialize, Serializer};
 
-use super::{Counter, Counts, CsrCounter, DayFigures, QueueCounts, ReportDay, ReportRange};
+use super::{Counter, Counts, CsrCounter, ReportDay, ReportNow, ReportRange};
 use crate::domain::status::LeadStatus;
 use crate::domain::UserId;
 
@@ -178,28 +178,26 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The period's figures from its days' (days without figures count zero), and the queue
-    /// as it is now.
+    /// The period's figures from its days' counts (days without any count zero), and the
+    /// queue and CSRs' names as they are now.
     pub fn build(
         range: ReportRange,
         timezone: &str,
-        days: &[(ReportDay, DayFigures)],
-        queue: QueueCounts,
+        days: &[(ReportDay, Counts)],
+        now: &ReportNow,
     ) -> Summary {
-        let stored: BTreeMap<ReportDay, &DayFigures> = days
+        let stored: BTreeMap<ReportDay, &Counts> = days
             .iter()
             .filter(|(d, _)| *d >= range.from && *d <= range.to)
             .map(|(d, f)| (*d, f))
             .collect();
         let mut total = Counts::default();
-        let mut names: BTreeMap<&UserId, &String> = BTreeMap::new();
         let by_day: Vec<DayRow> = range
             .days()
             .map(|day| match stored.get(&day) {
-                Some(f) => {
-                    total.add_all(&f.counts, 1);
-                    names.extend(f.names.iter());
-                    DayRow::of(day, &f.counts)
+                Some(counts) => {
+                    total.add_all(counts, 1);
+                    DayRow::of(day, counts)
                 }
                 None => DayRow::of(day, &Counts::default()),
             })
@@ -211,7 +209,7 @@ impl Summary {
             if let Counter::Csr(user, c) = counter {
                 let row = csrs.entry(user.clone()).or_insert_with(|| CsrRow {
                     user_id: user.clone(),
-                    name: names.get(user).map(|n| (*n).clone()),
+                    name: now.names.get(user).cloned(),
                     actions: 0,
                     called_back: 0,
                     booked_by_scl: 0,
@@ -241,8 +239,8 @@ impl Summary {
             not_a_lead: all.not_a_lead,
             not_following_up: all.not_following_up,
             not_able_to_save: all.not_able_to_save,
-            open_now: queue.open,
-            cold_now: queue.cold,
+            open_now: now.queue.open,
+            cold_now: now.queue.cold,
             conversion_rate: all.conversion_rate(),
             detection_precision: all.detection_precision(),
             minutes_to_first_action: FirstActionMinutes::of(&all.first_action),

@@ -376,14 +376,8 @@ fn lead_figures_are_stored_as_plain_keys_and_read_back() {
     assert_eq!(serde_json::from_value::<LeadFigures>(json).unwrap(), f);
 }
 
-fn day_with(counts: &[(Counter, i64)], names: &[(&str, &str)]) -> DayFigures {
-    DayFigures {
-        counts: counts.iter().cloned().collect(),
-        names: names
-            .iter()
-            .map(|(u, n)| (user(u), (*n).to_owned()))
-            .collect(),
-    }
+fn day_with(counts: &[(Counter, i64)]) -> Counts {
+    counts.iter().cloned().collect()
 }
 
 #[test]
@@ -408,7 +402,6 @@ fn a_summary_adds_up_its_days_and_derives_the_rates() {
                     (Counter::Csr(user("u-1"), CsrCounter::Actions), 5),
                     (Counter::Csr(user("u-1"), CsrCounter::BookedByScl), 1),
                 ],
-                &[("u-1", "Sam, \"the closer\"")],
             ),
         ),
         (
@@ -424,18 +417,19 @@ fn a_summary_adds_up_its_days_and_derives_the_rates() {
                     (Counter::Csr(user("u-2"), CsrCounter::Actions), 7),
                     (Counter::Csr(user("u-2"), CsrCounter::NotALead), 1),
                 ],
-                &[("u-2", "=cmd")],
             ),
         ),
         // Outside the period: ignored.
-        (day("2026-11-04"), day_with(&[(Counter::Flagged, 99)], &[])),
+        (day("2026-11-04"), day_with(&[(Counter::Flagged, 99)])),
     ];
-    let s = Summary::build(
-        range,
-        "America/Chicago",
-        &days,
-        QueueCounts { open: 3, cold: 2 },
-    );
+    let now = ReportNow {
+        queue: QueueCounts { open: 3, cold: 2 },
+        names: [("u-1", "Sam, \"the closer\""), ("u-2", "=cmd")]
+            .into_iter()
+            .map(|(u, n)| (user(u), n.to_owned()))
+            .collect(),
+    };
+    let s = Summary::build(range, "America/Chicago", &days, &now);
     assert_eq!(
         (
             s.flagged,
@@ -506,7 +500,7 @@ fn a_summary_adds_up_its_days_and_derives_the_rates() {
 #[test]
 fn an_empty_period_has_no_rates_and_no_minutes() {
     let range = query(&[]).unwrap().range(day("2026-11-30")).unwrap();
-    let s = Summary::build(range, "UTC", &[], QueueCounts::default());
+    let s = Summary::build(range, "UTC", &[], &ReportNow::default());
     assert_eq!((s.conversion_rate, s.detection_precision), (None, None));
     assert_eq!(s.minutes_to_first_action.median, None);
     let json = serde_json::to_value(&s).unwrap();
