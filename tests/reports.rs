@@ -542,10 +542,12 @@ async fn a_rebuild_counts_leads_stored_before_reports_and_repairs_a_broken_total
         use scl_shared::ports::ReportRebuildStore;
         let tenant = scl_shared::domain::TenantId::parse("t", app.tenant()).unwrap();
         let stored = app.store().stored_totals(&tenant).await.unwrap();
-        let (day, mut counts, rev) = stored.days[0].clone();
-        counts.add(Counter::Flagged, 5);
+        let mut broken = stored.days.clone();
+        if let Some(counts) = broken.values_mut().next() {
+            counts.add(Counter::Flagged, 5);
+        }
         app.store()
-            .replace_day(&tenant, day, &counts, rev)
+            .repair_totals(&tenant, &stored, &broken, stored.queue)
             .await
             .unwrap();
     }

@@ -31,8 +31,9 @@ pub const ENTITY_NEAR_MISS_TRANSCRIPT: &str = "near_miss_transcript";
 pub const ENTITY_LEARNING: &str = "detection_learning";
 pub const ENTITY_ADJUSTMENT: &str = "detection_adjustment";
 pub const ENTITY_LABEL: &str = "detection_label";
-/// Report items (`keys::report_pk`): a day's totals, the queue counts, a lead's counted figures.
-pub const ENTITY_REPORT_DAY: &str = "report_day";
+/// Report items (`keys::report_pk`): a month of day totals, the queue counts, a lead's counted
+/// figures.
+pub const ENTITY_REPORT_MONTH: &str = "report_month";
 pub const ENTITY_REPORT_QUEUE: &str = "report_queue";
 pub const ENTITY_REPORT_LEAD: &str = "report_lead";
 

@@ -184,18 +184,20 @@ pub fn bucket_of_tab_partition(partition: &str) -> Option<Bucket> {
 }
 
 /// A business's report items, in one partition (the report key family; only the report
-/// functions write it): a total per day (`DAY#2026-11-01`), so a period is one Query of a
-/// key range; the queue counts (`QUEUE`); and what is counted for each lead (`LEAD#<id>`).
+/// functions write it): a month of day totals per item (`MONTH#2026-11`), so a period of up
+/// to 366 days is one Query of at most 13 items; the queue counts and CSRs' names (`QUEUE`);
+/// and what is counted for each lead (`LEAD#<id>`).
 pub fn report_pk(tenant: &TenantId) -> String {
     format!("TENANT#{tenant}#REPORT")
 }
 
-pub const REPORT_DAY_PREFIX: &str = "DAY#";
+pub const REPORT_MONTH_PREFIX: &str = "MONTH#";
 pub const REPORT_LEAD_PREFIX: &str = "LEAD#";
 pub const REPORT_QUEUE_SK: &str = "QUEUE";
 
-pub fn report_day_sk(day: ReportDay) -> String {
-    format!("{REPORT_DAY_PREFIX}{day}")
+/// The month item holding `day`'s total.
+pub fn report_month_sk(day: ReportDay) -> String {
+    format!("{REPORT_MONTH_PREFIX}{}", day.date().format("%Y-%m"))
 }
 
 pub fn report_lead_sk(lead: &LeadId) -> String {

@@ -1,5 +1,6 @@
 //! Reports: each lead's counted figures and the business's day and queue totals they add up to.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use super::StoreError;
@@ -73,11 +74,20 @@ pub trait ReportStore: Send + Sync {
     ) -> impl Future<Output = Result<ReportNow, StoreError>> + Send;
 }
 
-/// The stored totals with the revision each was read at (every write of a total moves it on).
+/// The stored totals as read, with the revision each stored item was read at (by the store's
+/// own name for it): a repair writes each item only over what it read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoredTotals {
-    pub days: Vec<(ReportDay, Counts, u64)>,
-    pub queue: (QueueCounts, u64),
+    pub days: BTreeMap<ReportDay, Counts>,
+    pub queue: QueueCounts,
+    pub revisions: BTreeMap<String, u64>,
+}
+
+/// What a repair changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Repaired {
+    pub days: usize,
+    pub queue: bool,
 }
 
 /// What a rebuild reads and writes beyond the stream's work.
@@ -101,21 +111,13 @@ pub trait ReportRebuildStore: ReportStore {
         tenant: &TenantId,
     ) -> impl Future<Output = Result<StoredTotals, StoreError>> + Send;
 
-    /// Replaces one day's total if its revision is still `expected` (0: it does not exist);
-    /// `VersionConflict` if not.
-    fn replace_day(
+    /// Makes the stored totals `days` and `queue` where they differ from `read`, each stored
+    /// item written only over the revision `read` has for it: `VersionConflict` if one moved.
+    fn repair_totals(
         &self,
         tenant: &TenantId,
-        day: ReportDay,
-        counts: &Counts,
-        expected: u64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// Replaces the queue counts if their revision is still `expected`; `VersionConflict` if not.
-    fn replace_queue(
-        &self,
-        tenant: &TenantId,
+        read: &StoredTotals,
+        days: &BTreeMap<ReportDay, Counts>,
         queue: QueueCounts,
-        expected: u64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<Repaired, StoreError>> + Send;
 }

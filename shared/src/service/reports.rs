@@ -78,26 +78,41 @@ pub enum ReportError {
     Store(#[from] StoreError),
 }
 
-/// `GET /reports/summary`: the settings (the business's zone says what today is), then one
-/// Query of the period's days and one read of the queue counts and names, together.
+/// `GET /reports/summary`: one Query of the period's months, one read of the queue counts and
+/// names, and the settings (the business's zone; what today is, when the request leaves an end
+/// to it) — all three at once when the request names both ends.
 pub async fn summary<S: ReportStore + SettingsStore>(
     store: &S,
     tenant: &TenantId,
     query: ReportQuery,
     now: DateTime<Utc>,
 ) -> Result<Summary, ReportError> {
-    let settings = store.settings(tenant).await?;
-    let range = query.range(ReportDay::of(now, &settings.timezone.tz()))?;
-    let (days, now) = futures_util::future::try_join(
-        store.report_days(tenant, range),
-        store.report_now(tenant),
-    )
-    .await?;
+    let (settings, range, days, current) = match query.named_range() {
+        Some(range) => {
+            let (settings, days, current) = futures_util::future::try_join3(
+                store.settings(tenant),
+                store.report_days(tenant, range),
+                store.report_now(tenant),
+            )
+            .await?;
+            (settings, range, days, current)
+        }
+        None => {
+            let settings = store.settings(tenant).await?;
+            let range = query.range(ReportDay::of(now, &settings.timezone.tz()))?;
+            let (days, current) = futures_util::future::try_join(
+                store.report_days(tenant, range),
+                store.report_now(tenant),
+            )
+            .await?;
+            (settings, range, days, current)
+        }
+    };
     Ok(Summary::build(
         range,
         settings.timezone.as_str(),
         &days,
-        &now,
+        &current,
     ))
 }
 
@@ -161,32 +176,14 @@ async fn repair_totals<S: ReportRebuildStore>(
     store: &S,
     tenant: &TenantId,
 ) -> Result<(usize, bool), StoreError> {
-    // The totals first: a stream write after this read moves a revision, and fails its replacement.
+    // The totals first: a stream write after this read moves a revision, and fails the repair.
     let stored = store.stored_totals(tenant).await?;
     let counted = store.all_counted(tenant).await?;
     let (expected, queue) = totals_of(counted.iter().map(|(_, f)| f));
-    let mut repaired = 0;
-    let stored_days: BTreeMap<ReportDay, (&Counts, u64)> = stored
-        .days
-        .iter()
-        .map(|(d, f, rev)| (*d, (f, *rev)))
-        .collect();
-    let empty = Counts::default();
-    let all_days: std::collections::BTreeSet<ReportDay> =
-        stored_days.keys().chain(expected.keys()).copied().collect();
-    for day in all_days {
-        let want = expected.get(&day).unwrap_or(&empty);
-        let (have, rev) = stored_days.get(&day).copied().unwrap_or((&empty, 0));
-        if have != want {
-            store.replace_day(tenant, day, want, rev).await?;
-            repaired += 1;
-        }
-    }
-    let queue_repaired = stored.queue.0 != queue;
-    if queue_repaired {
-        store.replace_queue(tenant, queue, stored.queue.1).await?;
-    }
-    Ok((repaired, queue_repaired))
+    let repaired = store
+        .repair_totals(tenant, &stored, &expected, queue)
+        .await?;
+    Ok((repaired.days, repaired.queue))
 }
 
 /// A difference between what is stored and what the leads and their history give.
@@ -230,13 +227,11 @@ pub async fn check<S: ReportRebuildStore + SettingsStore>(
     let (days, queue) = totals_of(&computed);
     let stored = store.stored_totals(tenant).await?;
     let mut differences = Vec::new();
-    let stored_days: BTreeMap<ReportDay, &Counts> =
-        stored.days.iter().map(|(d, f, _)| (*d, f)).collect();
     let empty = Counts::default();
     let all_days: std::collections::BTreeSet<ReportDay> =
-        stored_days.keys().chain(days.keys()).copied().collect();
+        stored.days.keys().chain(days.keys()).copied().collect();
     for day in all_days {
-        let have = stored_days.get(&day).copied().unwrap_or(&empty);
+        let have = stored.days.get(&day).unwrap_or(&empty);
         let want = days.get(&day).unwrap_or(&empty);
         if have != want {
             differences.push(Difference {
@@ -246,10 +241,10 @@ pub async fn check<S: ReportRebuildStore + SettingsStore>(
             });
         }
     }
-    if stored.queue.0 != queue {
+    if stored.queue != queue {
         differences.push(Difference {
             total: "queue".into(),
-            stored: format!("{:?}", stored.queue.0),
+            stored: format!("{:?}", stored.queue),
             computed: format!("{queue:?}"),
         });
     }

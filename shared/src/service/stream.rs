@@ -63,7 +63,11 @@ where
 
 /// [`for_each_record`], with the records that must run one after another chosen by `key`
 /// (those with the same key, in stream order) rather than by item.
-async fn for_each_record_by<'a, K, F, Fut>(records: &'a [StreamRecord], key: K, f: F) -> BatchResponse
+async fn for_each_record_by<'a, K, F, Fut>(
+    records: &'a [StreamRecord],
+    key: K,
+    f: F,
+) -> BatchResponse
 where
     K: Fn(&'a StreamRecord) -> Option<&'a str>,
     F: Fn(&'a TableChange) -> Fut,

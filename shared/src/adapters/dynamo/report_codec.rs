@@ -1,12 +1,14 @@
-//! A day's report counts as one compact binary attribute. A year's report reads 366 day items
-//! with one Query; as one number attribute per counter (~70 a busy day) they were ~650 KB and
-//! ~25,000 attributes for DynamoDB to send and the SDK to parse, as one binary each ~80 KB.
+//! A month of days' report counts as one compact binary attribute. A year's report reads 13
+//! month items with one Query. Kept as one number attribute per counter and day (~70 a busy
+//! day) a year was ~650 KB and ~25,000 attributes for DynamoDB to send and the SDK to parse
+//! (119 ms through the local gateway); as one binary per day, 366 items (24.5 ms).
 //!
 //! Format (version 1): the version byte; the user ids the counts mention (a count, then each
-//! as a length and its bytes); then each count as a tag byte, its payload, and the value as a
-//! zigzag varint. Tags: 1 flagged, 2 reviewed, 3 called back, 4 revenue cents; `0x10 + i` the
-//! final status `LeadStatus::ALL[i]`; `0x20` minutes to first action (+ the minutes); `0x30 + k`
-//! a CSR's count of kind `k` (+ the user's index).
+//! as a length and its bytes); then each day that has counts: its day of the month (1–31), how
+//! many counts, and each count as a tag byte, its payload, and the value as a zigzag varint.
+//! Tags: 1 flagged, 2 reviewed, 3 called back, 4 revenue cents; `0x10 + i` the final status
+//! `LeadStatus::ALL[i]`; `0x20` minutes to first action (+ the minutes); `0x30 + k` a CSR's
+//! count of kind `k` (+ the user's index).
 
 use std::collections::BTreeMap;
 
@@ -38,15 +40,20 @@ fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
-pub(crate) fn encode(counts: &Counts) -> Vec<u8> {
+/// The days of a month (by day of the month) that have counts.
+pub(crate) type MonthCounts = BTreeMap<u8, Counts>;
+
+pub(crate) fn encode(month: &MonthCounts) -> Vec<u8> {
     let mut users: BTreeMap<&UserId, u64> = BTreeMap::new();
-    for (c, _) in counts.iter() {
-        if let Counter::Csr(user, _) = c {
-            let next = users.len() as u64;
-            users.entry(user).or_insert(next);
+    for counts in month.values() {
+        for (c, _) in counts.iter() {
+            if let Counter::Csr(user, _) = c {
+                let next = users.len() as u64;
+                users.entry(user).or_insert(next);
+            }
         }
     }
-    let mut out = Vec::with_capacity(16 + 8 * users.len() + 4 * 40);
+    let mut out = Vec::with_capacity(16 + 8 * users.len() + 200 * month.len());
     out.push(VERSION);
     put_varint(&mut out, users.len() as u64);
     let mut in_order: Vec<(&UserId, u64)> = users.iter().map(|(u, i)| (*u, *i)).collect();
@@ -55,27 +62,31 @@ pub(crate) fn encode(counts: &Counts) -> Vec<u8> {
         put_varint(&mut out, user.as_str().len() as u64);
         out.extend_from_slice(user.as_str().as_bytes());
     }
-    for (c, n) in counts.iter() {
-        match c {
-            Counter::Flagged => out.push(1),
-            Counter::Reviewed => out.push(2),
-            Counter::CalledBack => out.push(3),
-            Counter::RevenueCents => out.push(4),
-            Counter::Disposition(s) => {
-                let i = LeadStatus::ALL.iter().position(|x| x == s).unwrap_or(0);
-                out.push(0x10 + i as u8);
+    for (day, counts) in month.iter().filter(|(_, c)| !c.is_empty()) {
+        out.push(*day);
+        put_varint(&mut out, counts.iter().count() as u64);
+        for (c, n) in counts.iter() {
+            match c {
+                Counter::Flagged => out.push(1),
+                Counter::Reviewed => out.push(2),
+                Counter::CalledBack => out.push(3),
+                Counter::RevenueCents => out.push(4),
+                Counter::Disposition(s) => {
+                    let i = LeadStatus::ALL.iter().position(|x| x == s).unwrap_or(0);
+                    out.push(0x10 + i as u8);
+                }
+                Counter::FirstActionMinutes(m) => {
+                    out.push(0x20);
+                    put_varint(&mut out, u64::from(*m));
+                }
+                Counter::Csr(user, kind) => {
+                    let k = CSR_KINDS.iter().position(|x| x == kind).unwrap_or(0);
+                    out.push(0x30 + k as u8);
+                    put_varint(&mut out, users.get(user).copied().unwrap_or(0));
+                }
             }
-            Counter::FirstActionMinutes(m) => {
-                out.push(0x20);
-                put_varint(&mut out, u64::from(*m));
-            }
-            Counter::Csr(user, kind) => {
-                let k = CSR_KINDS.iter().position(|x| x == kind).unwrap_or(0);
-                out.push(0x30 + k as u8);
-                put_varint(&mut out, users.get(user).copied().unwrap_or(0));
-            }
+            put_varint(&mut out, zigzag(n));
         }
-        put_varint(&mut out, zigzag(n));
     }
     out
 }
@@ -109,7 +120,7 @@ impl Reader<'_> {
     }
 }
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<Counts, String> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<MonthCounts, String> {
     let mut r = Reader { bytes, at: 0 };
     let version = r.byte()?;
     if version != VERSION {
@@ -119,42 +130,48 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Counts, String> {
     let mut users = Vec::new();
     for _ in 0..n_users {
         let len = usize::try_from(r.varint()?).map_err(|e| e.to_string())?;
-        let raw = r
-            .bytes
-            .get(r.at..r.at + len)
-            .ok_or("a user id cut short")?;
+        let raw = r.bytes.get(r.at..r.at + len).ok_or("a user id cut short")?;
         r.at += len;
         let id = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
         users.push(UserId::parse("user_id", id).map_err(|e| e.to_string())?);
     }
-    let mut counts = Counts::default();
+    let mut month = MonthCounts::new();
     while !r.done() {
-        let tag = r.byte()?;
-        let counter = match tag {
-            1 => Counter::Flagged,
-            2 => Counter::Reviewed,
-            3 => Counter::CalledBack,
-            4 => Counter::RevenueCents,
-            0x10..=0x1f => Counter::Disposition(
-                *LeadStatus::ALL
-                    .get(usize::from(tag - 0x10))
-                    .ok_or("an unknown status")?,
-            ),
-            0x20 => Counter::FirstActionMinutes(
-                u32::try_from(r.varint()?).map_err(|e| e.to_string())?,
-            ),
-            0x30..=0x3f => {
-                let kind = *CSR_KINDS
-                    .get(usize::from(tag - 0x30))
-                    .ok_or("an unknown CSR count")?;
-                let i = usize::try_from(r.varint()?).map_err(|e| e.to_string())?;
-                Counter::Csr(users.get(i).ok_or("an unknown user")?.clone(), kind)
-            }
-            other => return Err(format!("an unknown count {other}")),
-        };
-        counts.add(counter, unzigzag(r.varint()?));
+        let day = r.byte()?;
+        if !(1..=31).contains(&day) || month.contains_key(&day) {
+            return Err(format!("day {day} of a month"));
+        }
+        let entries = r.varint()?;
+        let mut counts = Vec::with_capacity(usize::try_from(entries.min(1024)).unwrap_or(0));
+        for _ in 0..entries {
+            let tag = r.byte()?;
+            let counter = match tag {
+                1 => Counter::Flagged,
+                2 => Counter::Reviewed,
+                3 => Counter::CalledBack,
+                4 => Counter::RevenueCents,
+                0x10..=0x1f => Counter::Disposition(
+                    *LeadStatus::ALL
+                        .get(usize::from(tag - 0x10))
+                        .ok_or("an unknown status")?,
+                ),
+                0x20 => Counter::FirstActionMinutes(
+                    u32::try_from(r.varint()?).map_err(|e| e.to_string())?,
+                ),
+                0x30..=0x3f => {
+                    let kind = *CSR_KINDS
+                        .get(usize::from(tag - 0x30))
+                        .ok_or("an unknown CSR count")?;
+                    let i = usize::try_from(r.varint()?).map_err(|e| e.to_string())?;
+                    Counter::Csr(users.get(i).ok_or("an unknown user")?.clone(), kind)
+                }
+                other => return Err(format!("an unknown count {other}")),
+            };
+            counts.push((counter, unzigzag(r.varint()?)));
+        }
+        month.insert(day, counts.into_iter().collect());
     }
-    Ok(counts)
+    Ok(month)
 }
 
 #[cfg(test)]
@@ -172,18 +189,25 @@ mod tests {
             Just(Counter::RevenueCents),
             prop::sample::select(LeadStatus::ALL.to_vec()).prop_map(Counter::Disposition),
             any::<u32>().prop_map(Counter::FirstActionMinutes),
-            (user, prop::sample::select(CSR_KINDS.to_vec()))
-                .prop_map(|(u, k)| Counter::Csr(u, k)),
+            (user, prop::sample::select(CSR_KINDS.to_vec())).prop_map(|(u, k)| Counter::Csr(u, k)),
         ]
     }
 
     proptest! {
         #[test]
         fn any_counts_read_back_as_written(
-            entries in prop::collection::vec((counter(), -1_000_000_000_000i64..1_000_000_000_000), 0..60)
+            days in prop::collection::btree_map(
+                1u8..=31,
+                prop::collection::vec((counter(), -1_000_000_000_000i64..1_000_000_000_000), 1..40),
+                0..6,
+            )
         ) {
-            let counts: Counts = entries.into_iter().collect();
-            prop_assert_eq!(decode(&encode(&counts)).unwrap(), counts);
+            let month: MonthCounts = days
+                .into_iter()
+                .map(|(d, entries)| (d, entries.into_iter().collect::<Counts>()))
+                .filter(|(_, c)| !c.is_empty())
+                .collect();
+            prop_assert_eq!(decode(&encode(&month)).unwrap(), month);
         }
 
         #[test]
@@ -196,7 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn a_busy_day_is_a_few_hundred_bytes() {
+    fn a_busy_month_is_a_few_kilobytes() {
         let mut entries = vec![(Counter::Flagged, 45), (Counter::Reviewed, 36)];
         for m in 0..30 {
             entries.push((Counter::FirstActionMinutes(m * 17), 1));
@@ -207,8 +231,10 @@ mod tests {
                 entries.push((Counter::Csr(u.clone(), k), 12));
             }
         }
-        let bytes = encode(&entries.into_iter().collect());
-        assert!(bytes.len() < 300, "{}", bytes.len());
+        let day: Counts = entries.into_iter().collect();
+        let month: MonthCounts = (1..=31).map(|d| (d, day.clone())).collect();
+        let bytes = encode(&month);
+        assert!(bytes.len() < 8 * 1024, "{}", bytes.len());
         assert!(decode(&[]).is_err());
         assert!(decode(&[2]).is_err(), "another version");
     }

@@ -1,18 +1,19 @@
 //! The report ports over the table (keys in `keys::report_pk`): each lead's counted figures
-//! (its marker), a total per day, and the business's queue counts and CSRs' names.
+//! (its marker), a month of day totals per item, and the business's queue counts and CSRs'
+//! names.
 //!
-//! A day's counts are one binary attribute (`report_codec`), so a year is 366 small items. A
-//! lead's change rewrites the totals it touches on condition of the revision it read (`rev`),
-//! in one transaction with the lead's marker; the queue counts are `ADD`ed, and each CSR's
-//! latest name sits beside them as `name/<user id>`. A rebuild's replacement of a total is
-//! conditional on `rev` too.
+//! A month's day totals are one binary attribute (`report_codec`), so a year is 13 small items
+//! and one Query. A lead's change rewrites the month it touches on condition of the revision it
+//! read (`rev`), in one transaction with the lead's marker; the queue counts are `ADD`ed, and
+//! each CSR's latest name sits beside them as `name/<user id>`. A rebuild's repair writes each
+//! item over the revision it read, too.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-use super::report_codec;
+use super::report_codec::{self, MonthCounts};
 use super::{
     backend, build_failed, decode, encode, entity_of, is_condition_failure, s, DynamoStore, Item,
     ItemRole,
@@ -23,6 +24,7 @@ use crate::domain::lead::Lead;
 use crate::domain::report::{Counts, LeadFigures, QueueCounts, ReportDay, ReportNow, ReportRange};
 use crate::domain::status::Tab;
 use crate::domain::{LeadId, TenantId, UserId};
+use crate::ports::Repaired;
 use crate::ports::{
     CountedLead, FiguresWrite, ReportRebuildStore, ReportStore, ReportedLead, StoreError,
     StoredTotals,
@@ -47,18 +49,33 @@ fn rev_of(item: &Item) -> u64 {
     u64::try_from(number(item, REV)).unwrap_or(0)
 }
 
-/// A day total's counts.
-fn decode_day(item: &Item) -> Result<Counts, StoreError> {
-    match item.get(COUNTS) {
+/// A month item's days and their counts.
+fn decode_month(item: &Item) -> Result<Vec<(ReportDay, Counts)>, StoreError> {
+    let Some(month) = item
+        .get("sk")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|sk| sk.strip_prefix(keys::REPORT_MONTH_PREFIX))
+    else {
+        return Ok(Vec::new());
+    };
+    let days = match item.get(COUNTS) {
         Some(AttributeValue::B(blob)) => report_codec::decode(blob.as_ref())
-            .map_err(|e| StoreError::Corrupt(format!("report day: {e}"))),
-        _ => Ok(Counts::default()),
-    }
+            .map_err(|e| StoreError::Corrupt(format!("report month {month}: {e}")))?,
+        _ => MonthCounts::new(),
+    };
+    days.into_iter()
+        .map(|(d, counts)| {
+            ReportDay::parse("day", &format!("{month}-{d:02}"))
+                .map(|day| (day, counts))
+                .map_err(|_| StoreError::Corrupt(format!("report month {month}: day {d}")))
+        })
+        .collect()
 }
 
-fn day_of(item: &Item) -> Option<ReportDay> {
-    let sk = item.get("sk")?.as_s().ok()?;
-    ReportDay::parse("day", sk.strip_prefix(keys::REPORT_DAY_PREFIX)?).ok()
+/// The day of the month of `day`, as a month item keys it.
+fn day_of_month(day: ReportDay) -> u8 {
+    use chrono::Datelike;
+    day.date().day() as u8
 }
 
 /// The queue counts and the CSRs' names.
@@ -80,17 +97,16 @@ fn decode_now(item: &Item) -> ReportNow {
     now
 }
 
-/// A day's total as a whole item, at revision `rev`.
-fn day_item(tenant: &TenantId, day: ReportDay, counts: &Counts, rev: u64) -> Item {
+/// A month's totals as a whole item (the month of `sk`), at revision `rev`.
+fn month_item(tenant: &TenantId, sk: &str, month: &MonthCounts, rev: u64) -> Item {
     let mut item: Item = HashMap::new();
     item.insert("pk".into(), s(keys::report_pk(tenant)));
-    item.insert("sk".into(), s(keys::report_day_sk(day)));
-    item.insert("entity".into(), s(ENTITY_REPORT_DAY));
-    item.insert("day".into(), s(day.to_string()));
+    item.insert("sk".into(), s(sk));
+    item.insert("entity".into(), s(ENTITY_REPORT_MONTH));
     item.insert(REV.into(), AttributeValue::N(rev.to_string()));
     item.insert(
         COUNTS.into(),
-        AttributeValue::B(Blob::new(report_codec::encode(counts))),
+        AttributeValue::B(Blob::new(report_codec::encode(month))),
     );
     item
 }
@@ -112,18 +128,41 @@ fn put_over(
 }
 
 impl DynamoStore {
-    /// A day's counts and revision, read consistently (zero and 0 when it has none).
-    async fn day_total(
+    /// A month item's days (by day of the month) and revision, read consistently (none and
+    /// 0 when it does not exist).
+    async fn month_total(
         &self,
         tenant: &TenantId,
-        day: ReportDay,
-    ) -> Result<(Counts, u64), StoreError> {
-        match self
-            .get_consistent(keys::report_pk(tenant), &keys::report_day_sk(day))
-            .await?
-        {
-            Some(item) => Ok((decode_day(&item)?, rev_of(&item))),
-            None => Ok((Counts::default(), 0)),
+        sk: &str,
+    ) -> Result<(MonthCounts, u64), StoreError> {
+        match self.get_consistent(keys::report_pk(tenant), sk).await? {
+            Some(item) => {
+                let days = decode_month(&item)?
+                    .into_iter()
+                    .map(|(day, counts)| (day_of_month(day), counts))
+                    .collect();
+                Ok((days, rev_of(&item)))
+            }
+            None => Ok((MonthCounts::new(), 0)),
+        }
+    }
+
+    async fn put_over(&self, item: Item, expected: u64) -> Result<(), StoreError> {
+        let put = put_over(&self.table, item, expected);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(put.get_item().clone())
+            .set_condition_expression(put.get_condition_expression().clone())
+            .set_expression_attribute_names(put.get_expression_attribute_names().clone())
+            .set_expression_attribute_values(put.get_expression_attribute_values().clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::VersionConflict),
+            Err(e) => Err(backend(e)),
         }
     }
 }
@@ -211,13 +250,24 @@ impl ReportStore for DynamoStore {
                     .map_err(|e| build_failed("a report marker", e))?,
             )
             .build()];
-        // Each day it touches: its total as read, plus the change, over that revision.
+        // Each month it touches: its days as read, plus the change, over that revision.
+        let mut months: BTreeMap<String, Vec<(ReportDay, &Counts)>> = BTreeMap::new();
         for (day, delta) in &w.delta.days {
-            let (mut counts, rev) = self.day_total(w.tenant, *day).await?;
-            counts.add_all(delta, 1);
-            let put = put_over(&self.table, day_item(w.tenant, *day, &counts, rev + 1), rev)
+            months
+                .entry(keys::report_month_sk(*day))
+                .or_default()
+                .push((*day, delta));
+        }
+        for (sk, deltas) in months {
+            let (mut days, rev) = self.month_total(w.tenant, &sk).await?;
+            for (day, delta) in deltas {
+                let counts = days.entry(day_of_month(day)).or_default();
+                counts.add_all(delta, 1);
+            }
+            days.retain(|_, c| !c.is_empty());
+            let put = put_over(&self.table, month_item(w.tenant, &sk, &days, rev + 1), rev)
                 .build()
-                .map_err(|e| build_failed("a report day", e))?;
+                .map_err(|e| build_failed("a report month", e))?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
         // The queue counts, and the CSRs' latest names.
@@ -264,13 +314,15 @@ impl ReportStore for DynamoStore {
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
             .expression_attribute_values(":pk", s(keys::report_pk(tenant)))
-            .expression_attribute_values(":from", s(keys::report_day_sk(range.from)))
-            .expression_attribute_values(":to", s(keys::report_day_sk(range.to)));
+            .expression_attribute_values(":from", s(keys::report_month_sk(range.from)))
+            .expression_attribute_values(":to", s(keys::report_month_sk(range.to)));
         let mut days = Vec::new();
         for item in self.all_pages(q).await? {
-            if let Some(day) = day_of(&item) {
-                days.push((day, decode_day(&item)?));
-            }
+            days.extend(
+                decode_month(&item)?
+                    .into_iter()
+                    .filter(|(day, _)| *day >= range.from && *day <= range.to),
+            );
         }
         Ok(days)
     }
@@ -381,56 +433,89 @@ impl ReportRebuildStore for DynamoStore {
     }
 
     async fn stored_totals(&self, tenant: &TenantId) -> Result<StoredTotals, StoreError> {
-        let days = self
+        let months = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :day)")
+            .key_condition_expression("pk = :pk AND begins_with(sk, :month)")
             .expression_attribute_values(":pk", s(keys::report_pk(tenant)))
-            .expression_attribute_values(":day", s(keys::REPORT_DAY_PREFIX))
+            .expression_attribute_values(":month", s(keys::REPORT_MONTH_PREFIX))
             .consistent_read(true);
         let mut totals = StoredTotals::default();
-        for item in self.all_pages(days).await? {
-            if let Some(day) = day_of(&item) {
-                totals.days.push((day, decode_day(&item)?, rev_of(&item)));
+        for item in self.all_pages(months).await? {
+            if let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) {
+                totals.revisions.insert(sk.clone(), rev_of(&item));
             }
+            totals.days.extend(decode_month(&item)?);
         }
         if let Some(item) = self
             .get_consistent(keys::report_pk(tenant), keys::REPORT_QUEUE_SK)
             .await?
         {
-            totals.queue = (decode_now(&item).queue, rev_of(&item));
+            totals.queue = decode_now(&item).queue;
+            totals
+                .revisions
+                .insert(keys::REPORT_QUEUE_SK.into(), rev_of(&item));
         }
         Ok(totals)
     }
 
-    async fn replace_day(
+    async fn repair_totals(
         &self,
         tenant: &TenantId,
-        day: ReportDay,
-        counts: &Counts,
-        expected: u64,
-    ) -> Result<(), StoreError> {
-        let item = day_item(tenant, day, counts, expected + 1);
-        let put = put_over(&self.table, item, expected);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(put.get_item().clone())
-            .set_condition_expression(put.get_condition_expression().clone())
-            .set_expression_attribute_names(put.get_expression_attribute_names().clone())
-            .set_expression_attribute_values(put.get_expression_attribute_values().clone())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Err(StoreError::VersionConflict),
-            Err(e) => Err(backend(e)),
+        read: &StoredTotals,
+        days: &BTreeMap<ReportDay, Counts>,
+        queue: QueueCounts,
+    ) -> Result<Repaired, StoreError> {
+        let mut repaired = Repaired::default();
+        // Each month with a day that differs, written whole over the revision it was read at.
+        let by_month = |days: &BTreeMap<ReportDay, Counts>| {
+            let mut months: BTreeMap<String, MonthCounts> = BTreeMap::new();
+            for (day, counts) in days.iter().filter(|(_, c)| !c.is_empty()) {
+                months
+                    .entry(keys::report_month_sk(*day))
+                    .or_default()
+                    .insert(day_of_month(*day), counts.clone());
+            }
+            months
+        };
+        let (have, want) = (by_month(&read.days), by_month(days));
+        let empty = MonthCounts::new();
+        let touched: std::collections::BTreeSet<&String> = have.keys().chain(want.keys()).collect();
+        for sk in touched {
+            let (had, wanted) = (
+                have.get(sk).unwrap_or(&empty),
+                want.get(sk).unwrap_or(&empty),
+            );
+            if had == wanted {
+                continue;
+            }
+            let rev = read.revisions.get(sk).copied().unwrap_or(0);
+            self.put_over(month_item(tenant, sk, wanted, rev + 1), rev)
+                .await?;
+            repaired.days += had
+                .keys()
+                .chain(wanted.keys())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .filter(|d| had.get(*d) != wanted.get(*d))
+                .count();
         }
+        if read.queue != queue {
+            let expected = read
+                .revisions
+                .get(keys::REPORT_QUEUE_SK)
+                .copied()
+                .unwrap_or(0);
+            self.replace_queue(tenant, queue, expected).await?;
+            repaired.queue = true;
+        }
+        Ok(repaired)
     }
+}
 
-    /// Sets the counts (the names stay) over revision `expected`.
+impl DynamoStore {
+    /// Sets the queue counts (the names stay) over revision `expected`.
     async fn replace_queue(
         &self,
         tenant: &TenantId,
@@ -472,17 +557,19 @@ mod tests {
     use crate::domain::report::{Counter, CsrCounter};
 
     #[test]
-    fn a_day_total_and_the_names_read_back_as_written() {
+    fn a_month_of_totals_and_the_names_read_back_as_written() {
         let tenant = TenantId::parse("t", "t-1").unwrap();
-        let day = ReportDay::parse("day", "2026-11-01").unwrap();
+        let day = ReportDay::parse("day", "2026-11-05").unwrap();
         let user = UserId::parse("sub", "u-7").unwrap();
         let counts = Counts::from_iter([
             (Counter::Flagged, 3),
             (Counter::Csr(user.clone(), CsrCounter::Actions), 5),
         ]);
-        let item = day_item(&tenant, day, &counts, 4);
-        assert_eq!(day_of(&item), Some(day));
-        assert_eq!(decode_day(&item).unwrap(), counts);
+        let sk = keys::report_month_sk(day);
+        assert_eq!(sk, "MONTH#2026-11");
+        let month: MonthCounts = [(day_of_month(day), counts.clone())].into_iter().collect();
+        let item = month_item(&tenant, &sk, &month, 4);
+        assert_eq!(decode_month(&item).unwrap(), vec![(day, counts)]);
         assert_eq!(rev_of(&item), 4);
         let mut now: Item = HashMap::new();
         now.insert("open".into(), n(3));

@@ -120,6 +120,15 @@ impl ReportQuery {
         Ok(query)
     }
 
+    /// The period when the request names both ends (it was checked when parsed): no need to
+    /// know what today is.
+    pub fn named_range(self) -> Option<ReportRange> {
+        match (self.from, self.to) {
+            (Some(from), Some(to)) => Some(ReportRange { from, to }),
+            _ => None,
+        }
+    }
+
     /// The period, with `today` in the business's zone: `to` defaults to today and `from` to
     /// the 30 days ending at `to`; at most 366 days, `from` not after `to`.
     pub fn range(self, today: ReportDay) -> Result<ReportRange, FieldError> {
@@ -284,17 +293,44 @@ impl Counts {
         if n == 0 {
             return;
         }
-        let slot = self.0.entry(c.clone()).or_insert(0);
-        *slot = slot.saturating_add(n);
-        if *slot == 0 {
-            self.0.remove(&c);
+        match self.0.entry(c) {
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                let total = slot.get().saturating_add(n);
+                if total == 0 {
+                    slot.remove();
+                } else {
+                    slot.insert(total);
+                }
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(n);
+            }
         }
     }
 
     /// Adds every count of `other`, times `sign`.
     pub fn add_all(&mut self, other: &Counts, sign: i64) {
         for (c, n) in &other.0 {
-            self.add(c.clone(), n * sign);
+            self.add_to(c, n * sign, Counter::clone);
+        }
+    }
+
+    /// Adds `n` to `c`'s count; `owned` makes the key only when `c` is new (a CSR's counter
+    /// holds a user id: a year's report adds up ~25,000 counts).
+    fn add_to(&mut self, c: &Counter, n: i64, owned: impl FnOnce(&Counter) -> Counter) {
+        if n == 0 {
+            return;
+        }
+        match self.0.get_mut(c) {
+            Some(slot) => {
+                *slot = slot.saturating_add(n);
+                if *slot == 0 {
+                    self.0.remove(c);
+                }
+            }
+            None => {
+                self.0.insert(owned(c), n);
+            }
         }
     }
 
@@ -308,12 +344,19 @@ impl Counts {
 }
 
 impl FromIterator<(Counter, i64)> for Counts {
+    /// Sorted, repeats added up, zeros dropped, then built in one pass (what a stored day's
+    /// counts read back as: already in order).
     fn from_iter<I: IntoIterator<Item = (Counter, i64)>>(iter: I) -> Self {
-        let mut counts = Counts::default();
-        for (c, n) in iter {
-            counts.add(c, n);
+        let mut entries: Vec<(Counter, i64)> = iter.into_iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut merged: Vec<(Counter, i64)> = Vec::with_capacity(entries.len());
+        for (c, n) in entries {
+            match merged.last_mut() {
+                Some((last, total)) if *last == c => *total = total.saturating_add(n),
+                _ => merged.push((c, n)),
+            }
         }
-        counts
+        Counts(merged.into_iter().filter(|(_, n)| *n != 0).collect())
     }
 }
 

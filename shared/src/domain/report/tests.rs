@@ -390,34 +390,30 @@ fn a_summary_adds_up_its_days_and_derives_the_rates() {
     let days = vec![
         (
             day("2026-11-01"),
-            day_with(
-                &[
-                    (Counter::Flagged, 6),
-                    (Counter::Reviewed, 4),
-                    (d(LeadStatus::BookedByScl), 1),
-                    (d(LeadStatus::NotALead), 1),
-                    (Counter::RevenueCents, 100_000),
-                    (Counter::FirstActionMinutes(10), 3),
-                    (Counter::FirstActionMinutes(100), 1),
-                    (Counter::Csr(user("u-1"), CsrCounter::Actions), 5),
-                    (Counter::Csr(user("u-1"), CsrCounter::BookedByScl), 1),
-                ],
-            ),
+            day_with(&[
+                (Counter::Flagged, 6),
+                (Counter::Reviewed, 4),
+                (d(LeadStatus::BookedByScl), 1),
+                (d(LeadStatus::NotALead), 1),
+                (Counter::RevenueCents, 100_000),
+                (Counter::FirstActionMinutes(10), 3),
+                (Counter::FirstActionMinutes(100), 1),
+                (Counter::Csr(user("u-1"), CsrCounter::Actions), 5),
+                (Counter::Csr(user("u-1"), CsrCounter::BookedByScl), 1),
+            ]),
         ),
         (
             day("2026-11-03"),
-            day_with(
-                &[
-                    (Counter::Flagged, 4),
-                    (Counter::Reviewed, 2),
-                    (d(LeadStatus::BookedByScl), 1),
-                    (d(LeadStatus::BookedElsewhere), 1),
-                    (Counter::RevenueCents, 45_050),
-                    (Counter::FirstActionMinutes(20), 2),
-                    (Counter::Csr(user("u-2"), CsrCounter::Actions), 7),
-                    (Counter::Csr(user("u-2"), CsrCounter::NotALead), 1),
-                ],
-            ),
+            day_with(&[
+                (Counter::Flagged, 4),
+                (Counter::Reviewed, 2),
+                (d(LeadStatus::BookedByScl), 1),
+                (d(LeadStatus::BookedElsewhere), 1),
+                (Counter::RevenueCents, 45_050),
+                (Counter::FirstActionMinutes(20), 2),
+                (Counter::Csr(user("u-2"), CsrCounter::Actions), 7),
+                (Counter::Csr(user("u-2"), CsrCounter::NotALead), 1),
+            ]),
         ),
         // Outside the period: ignored.
         (day("2026-11-04"), day_with(&[(Counter::Flagged, 99)])),
