@@ -82,18 +82,26 @@ pub struct CsrRow {
     pub not_a_lead: i64,
 }
 
-/// One day's figures.
+/// One day's figures. The JSON's `by_day` has the day, `flagged` and `booked_by_scl` (the
+/// contract's; a year of them is most of the answer), the CSV every count.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DayRow {
     pub day: ReportDay,
     pub flagged: i64,
+    #[serde(skip)]
     pub reviewed: i64,
+    #[serde(skip)]
     pub called_back: i64,
     pub booked_by_scl: i64,
+    #[serde(skip)]
     pub booked_elsewhere: i64,
+    #[serde(skip)]
     pub not_a_lead: i64,
+    #[serde(skip)]
     pub not_following_up: i64,
+    #[serde(skip)]
     pub not_able_to_save: i64,
+    #[serde(skip)]
     pub revenue_booked_by_scl: Cents,
     #[serde(skip)]
     first_action: BTreeMap<u32, i64>,
