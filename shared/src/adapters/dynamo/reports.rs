@@ -147,7 +147,9 @@ impl DynamoStore {
         }
     }
 
-    async fn put_over(&self, item: Item, expected: u64) -> Result<(), StoreError> {
+    /// `item` put on its own (not in a transaction) over revision `expected`, with the same
+    /// condition a transaction's `put_over` carries.
+    async fn put_at_revision(&self, item: Item, expected: u64) -> Result<(), StoreError> {
         let put = put_over(&self.table, item, expected);
         let result = self
             .client
@@ -491,7 +493,7 @@ impl ReportRebuildStore for DynamoStore {
                 continue;
             }
             let rev = read.revisions.get(sk).copied().unwrap_or(0);
-            self.put_over(month_item(tenant, sk, wanted, rev + 1), rev)
+            self.put_at_revision(month_item(tenant, sk, wanted, rev + 1), rev)
                 .await?;
             repaired.days += had
                 .keys()
