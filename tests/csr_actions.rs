@@ -184,12 +184,25 @@ async fn call_back_needs_a_caller_id_then_counts_attempts_and_publishes() {
     assert_eq!(r.body["status"], "call_back_attempted");
     assert_eq!(r.body["tab"], "open");
     assert_eq!(r.body["callback_attempts"], 1);
+    // The CSR (scl.view only) is told what to call from and leave on voicemail.
+    assert_eq!(
+        r.body["callback"],
+        json!({"caller_id": "+15125550000", "voicemail_callback_number": "+15125550001"})
+    );
     let r = app.act("POST", CALLBACK, &id, "").await;
     assert_eq!(r.body["callback_attempts"], 2, "every attempt counts");
     assert_eq!(r.body["version"], 3);
+    // Without a voicemail number of its own the business leaves its caller ID.
+    app.put_settings(json!({"voicemail_callback_number": null}))
+        .await;
+    let r = app.act("POST", CALLBACK, &id, "").await;
+    assert_eq!(
+        r.body["callback"]["voicemail_callback_number"],
+        "+15125550000"
+    );
 
-    let mut events = app.published("CallbackRequested", 2).await;
-    assert_eq!(events.len(), 2, "{events:?}");
+    let mut events = app.published("CallbackRequested", 3).await;
+    assert_eq!(events.len(), 3, "{events:?}");
     events.sort_by_key(|e| e.message["attempt"].as_u64());
     let msg = &events[0].message;
     assert_eq!(msg["attempt"], 1);

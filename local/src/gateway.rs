@@ -28,6 +28,8 @@ pub struct Gateway {
     pub functions: BTreeMap<String, Arc<FunctionPool>>,
     pub jwt_secret: String,
     pub faults: crate::faults::Faults,
+    /// The CSR console and its dev sign-in, when the stack serves them.
+    pub console: Option<crate::console::Console>,
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -135,6 +137,17 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         }
     }
     let Some((route, path_parameters)) = matched else {
+        if let Some(console) = gw.console.as_ref() {
+            if console.claims_request(&method, &path, req.headers()) {
+                let headers = req.headers().clone();
+                let body = to_bytes(req.into_body(), 64 * 1024)
+                    .await
+                    .unwrap_or_default();
+                return console
+                    .serve(&method, &path, &raw_query, &headers, &body)
+                    .await;
+            }
+        }
         if allowed.is_empty() {
             return error(StatusCode::NOT_FOUND, "not_found", "No such route.");
         }

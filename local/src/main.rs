@@ -42,6 +42,7 @@ async fn main() -> Result<()> {
         api_addr,
         invoke_addr,
         jwt_secret: secret.clone(),
+        console_dir: Some(root.join("web/dist")),
     })
     .await?;
 

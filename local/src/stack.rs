@@ -38,6 +38,8 @@ pub struct StackConfig {
     pub api_addr: SocketAddr,
     pub invoke_addr: SocketAddr,
     pub jwt_secret: String,
+    /// The built CSR console (`web/dist`) to serve at `/`, with the dev sign-in.
+    pub console_dir: Option<PathBuf>,
 }
 
 pub struct Stack {
@@ -164,6 +166,10 @@ impl Stack {
             functions,
             jwt_secret: cfg.jwt_secret.clone(),
             faults,
+            console: cfg
+                .console_dir
+                .clone()
+                .map(|dir| crate::console::Console::new(dir, cfg.jwt_secret.clone())),
         });
         let api = tokio::net::TcpListener::bind(cfg.api_addr)
             .await

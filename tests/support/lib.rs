@@ -561,6 +561,7 @@ pub async fn start_stack_from(
         api_addr: any,
         invoke_addr: any,
         jwt_secret: jwt_secret.into(),
+        console_dir: Some(root.join("web/dist")),
     })
     .await
     .expect("stack starts (binaries built? `cargo build --bins`)")

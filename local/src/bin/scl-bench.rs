@@ -279,6 +279,7 @@ async fn start_logging_to(
         api_addr: any,
         invoke_addr: any,
         jwt_secret: secret.to_owned(),
+        console_dir: None,
     })
     .await
     .context("starting the stack (emulators running? binaries built?)")

@@ -69,12 +69,19 @@ where
     )
     .await?;
     let version = Some(outcome.lead.version);
-    match outcome.note {
-        Some(note) => Ok(json(201, &note, version)),
-        None => Ok(json(
-            200,
-            &LeadView::new(&outcome.lead, crate::domain::lead::now_millis()),
-            version,
-        )),
+    let lead = LeadView::new(&outcome.lead, crate::domain::lead::now_millis());
+    match (outcome.note, outcome.calling) {
+        (Some(note), _) => Ok(json(201, &note, version)),
+        (None, Some(callback)) => Ok(json(200, &CallbackView { lead, callback }, version)),
+        (None, None) => Ok(json(200, &lead, version)),
     }
+}
+
+/// A call-back's answer: the lead, and the numbers the CSR calls from and leaves on voicemail
+/// (readable with `scl.view`, which settings are not).
+#[derive(serde::Serialize)]
+struct CallbackView<'a> {
+    #[serde(flatten)]
+    lead: LeadView<'a>,
+    callback: crate::service::actions::CallingNumbers,
 }

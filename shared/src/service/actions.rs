@@ -56,6 +56,29 @@ pub struct ActionOutcome {
     pub note: Option<Note>,
     /// False when the lead already was where the action would put it (200, unchanged).
     pub changed: bool,
+    /// For a call-back: the numbers the CSR calls from and leaves on voicemail.
+    pub calling: Option<CallingNumbers>,
+}
+
+/// What a CSR calling back needs to know: the caller ID the customer sees, and the number to
+/// leave on voicemail (the caller ID when the business set none).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CallingNumbers {
+    pub caller_id: crate::domain::PhoneNumber,
+    pub voicemail_callback_number: crate::domain::PhoneNumber,
+}
+
+impl CallingNumbers {
+    fn for_action(action: &CsrAction, settings: &TenantSettings) -> Option<CallingNumbers> {
+        let caller_id = settings.callback_caller_id.clone()?;
+        matches!(action, CsrAction::CallBack).then(|| CallingNumbers {
+            voicemail_callback_number: settings
+                .voicemail_callback_number
+                .clone()
+                .unwrap_or_else(|| caller_id.clone()),
+            caller_id,
+        })
+    }
 }
 
 fn domain_action(a: &CsrAction) -> Action {
@@ -233,6 +256,7 @@ where
                     lead,
                     note: None,
                     changed: false,
+                    calling: CallingNumbers::for_action(action, settings),
                 })
             }
         };
@@ -253,6 +277,7 @@ where
             lead: change.lead,
             note: change.note,
             changed: true,
+            calling: CallingNumbers::for_action(action, settings),
         })
     })
     .await

@@ -1,0 +1,154 @@
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { Link } from "../components/Link.tsx";
+import { Notice } from "../components/Notice.tsx";
+import { StatusBadge } from "../components/StatusBadge.tsx";
+import { ApiError } from "../lib/api.ts";
+import { useApp } from "../lib/context.ts";
+import { formatDateTime, formatDuration, formatPhone } from "../lib/format.ts";
+import { useAutoRefresh } from "../lib/refresh.ts";
+import type { LeadDetail } from "../lib/types.ts";
+import { Actions } from "./review/Actions.tsx";
+import { History } from "./review/History.tsx";
+import { Notes } from "./review/Notes.tsx";
+import { Transcript } from "./review/Transcript.tsx";
+
+/** The review window: everything about one lead, and what a CSR can do with it. */
+export function Review(props: { id: string }) {
+  const { api, refreshSeconds } = useApp();
+  const [lead, setLead] = useState<LeadDetail | null>(null);
+  const [problem, setProblem] = useState<ApiError | null>(null);
+  // Shown after a reload that another person's change caused.
+  const [notice, setNotice] = useState<{ kind: "error" | "success" | "info"; text: string } | null>(null);
+
+  const load = useCallback(
+    () =>
+      api
+        .lead(props.id)
+        .then((l) => {
+          setLead((old) => (old && old.version === l.version && old.id === l.id ? old : l));
+          setProblem(null);
+          return l;
+        })
+        .catch((e: unknown) => {
+          if (e instanceof ApiError) setProblem(e);
+          return null;
+        }),
+    [api, props.id],
+  );
+  useEffect(() => {
+    setLead(null);
+    setNotice(null);
+    void load();
+  }, [load]);
+  useAutoRefresh(() => void load(), refreshSeconds);
+
+  if (problem && !lead) {
+    return (
+      <section class="panel">
+        <h1>Lead</h1>
+        <Notice kind="error">
+          {problem.status === 404 ? "There is no such lead in your business." : `Could not load the lead: ${problem.message}`}
+        </Notice>
+        <p>
+          <Link to="/queue/open">Back to the queue</Link>
+        </p>
+      </section>
+    );
+  }
+  if (!lead) return <p class="loading">Loading the lead…</p>;
+
+  const { call, customer } = lead;
+  return (
+    <article class="review" aria-labelledby="lead-title">
+      <div class="review-head">
+        <Link to={`/queue/${lead.tab}`} class="back">
+          ← {lead.tab === "open" ? "Open" : lead.tab === "cold" ? "Cold" : "Done"} queue
+        </Link>
+        <h1 id="lead-title">
+          {customer.name ?? "Unknown caller"} <span class="phone-big">{formatPhone(customer.phone)}</span>
+        </h1>
+        <StatusBadge status={lead.status} label={lead.status_label} />
+      </div>
+      {notice && <Notice kind={notice.kind}>{notice.text}</Notice>}
+      <div class="review-grid">
+        <div class="review-main">
+          <section class="panel" aria-labelledby="details-title">
+            <h2 id="details-title">Call</h2>
+            <dl class="details">
+              <dt>Phone</dt>
+              <dd>{formatPhone(customer.phone)}</dd>
+              <dt>Date and time</dt>
+              <dd>
+                <time dateTime={call.started_at}>{formatDateTime(call.started_at)}</time> ({formatDuration(call.duration_seconds)})
+              </dd>
+              <dt>Reason</dt>
+              <dd>{call.call_reason ?? "—"}</dd>
+              <dt>Agent</dt>
+              <dd>{call.agent_name ?? call.agent_id ?? "—"}</dd>
+              <dt>Customer / location</dt>
+              <dd>
+                {customer.customer_id ?? "no customer"} / {customer.location_id ?? "no location"}
+              </dd>
+              <dt>Calls from this number</dt>
+              <dd>{lead.calls_count}</dd>
+              <dt>Call-back attempts</dt>
+              <dd>{lead.callback_attempts}</dd>
+            </dl>
+            <h3>Agent's notes</h3>
+            <p class="csr-notes">{call.csr_notes ?? "No notes were taken on the call."}</p>
+            <h3>
+              Summary{" "}
+              {lead.summary_is_generated && (
+                <span class="tag" title="Written by Second Chance Leads from the transcript, not by a person">
+                  Machine-generated
+                </span>
+              )}
+            </h3>
+            <p class="summary">{lead.summary}</p>
+            <h3>Why this call was flagged</h3>
+            <ul class="reasons">
+              {lead.detection.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+            <p class="muted">Detection score {lead.detection.score.toFixed(2)}</p>
+            <h3>Recording</h3>
+            {call.recording_url ? (
+              <audio controls preload="none" src={call.recording_url} aria-label="Call recording">
+                <a href={call.recording_url}>Download the recording</a>
+              </audio>
+            ) : (
+              <p class="muted">No recording for this call.</p>
+            )}
+          </section>
+          <Transcript lead={lead} />
+        </div>
+        <aside class="review-side" aria-label="Actions, notes and history">
+          <Actions
+            lead={lead}
+            onChanged={(l, message) => {
+              setLead((old) => (old ? { ...old, ...l } : old));
+              setNotice(message ? { kind: "success", text: message } : null);
+              void load();
+            }}
+            onConflict={() => {
+              void load().then(() => {
+                setNotice({
+                  kind: "error",
+                  text: "Someone else changed this lead while you were looking at it. It has been reloaded with their change: check it and try again.",
+                });
+              });
+            }}
+          />
+          <Notes
+            lead={lead}
+            onAdded={() => {
+              void load();
+            }}
+          />
+          <History lead={lead} />
+        </aside>
+      </div>
+    </article>
+  );
+}
