@@ -125,6 +125,19 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         )
             .into_response();
     }
+    // The console first: a browser navigating to a console address (some, like /settings,
+    // are API paths too) gets the console; an API client's request goes on to the routes.
+    if let Some(console) = gw.console.as_ref() {
+        if console.claims_request(&method, &path, req.headers()) {
+            let headers = req.headers().clone();
+            let body = to_bytes(req.into_body(), 64 * 1024)
+                .await
+                .unwrap_or_default();
+            return console
+                .serve(&method, &path, &raw_query, &headers, &body)
+                .await;
+        }
+    }
     let mut matched = None;
     let mut allowed: Vec<&str> = Vec::new();
     for route in &gw.routes {
@@ -137,17 +150,6 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         }
     }
     let Some((route, path_parameters)) = matched else {
-        if let Some(console) = gw.console.as_ref() {
-            if console.claims_request(&method, &path, req.headers()) {
-                let headers = req.headers().clone();
-                let body = to_bytes(req.into_body(), 64 * 1024)
-                    .await
-                    .unwrap_or_default();
-                return console
-                    .serve(&method, &path, &raw_query, &headers, &body)
-                    .await;
-            }
-        }
         if allowed.is_empty() {
             return error(StatusCode::NOT_FOUND, "not_found", "No such route.");
         }

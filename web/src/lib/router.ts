@@ -24,10 +24,16 @@ export function useLocation(): Location {
   const [loc, setLoc] = useState(read);
   useEffect(() => {
     const update = () => {
-      setLoc(read());
+      setLoc((old) => {
+        const now = read();
+        return old.path === now.path && old.search.toString() === now.search.toString() ? old : now;
+      });
     };
     window.addEventListener("popstate", update);
     window.addEventListener(EVENT, update);
+    // A child's effect may have navigated before this listener existed (effects run
+    // children first): catch up.
+    update();
     return () => {
       window.removeEventListener("popstate", update);
       window.removeEventListener(EVENT, update);

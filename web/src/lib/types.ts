@@ -20,14 +20,15 @@ export const MANUAL_STATUSES: readonly LeadStatus[] = [
   "not_a_lead",
 ];
 
+/** The labels the API gives (`status_label`), ServiceTitan's words. */
 export const STATUS_LABELS: Record<LeadStatus, string> = {
   new: "New",
-  call_back_attempted: "Call Back Attempted",
-  not_able_to_save: "Not Able to Save",
-  not_following_up: "Not Following Up",
-  not_a_lead: "Not a Lead",
-  booked_by_scl: "Booked by SCL",
-  booked_elsewhere: "Booked Elsewhere",
+  call_back_attempted: "Lead - Call Back Attempted",
+  not_able_to_save: "Lead - Not able to save",
+  not_following_up: "Lead - Not following up",
+  not_a_lead: "Reviewed - Not a Lead",
+  booked_by_scl: "Job booked by SCL",
+  booked_elsewhere: "Job booked elsewhere",
 };
 
 /** The statuses each tab lists (the `status` filter must live in the tab). */

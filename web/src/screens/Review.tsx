@@ -126,8 +126,8 @@ export function Review(props: { id: string }) {
         <aside class="review-side" aria-label="Actions, notes and history">
           <Actions
             lead={lead}
-            onChanged={(l, message) => {
-              setLead((old) => (old ? { ...old, ...l } : old));
+            onChanged={(_, message) => {
+              // The detail (history, notes) comes from a fresh read of the changed lead.
               setNotice(message ? { kind: "success", text: message } : null);
               void load();
             }}

@@ -22,7 +22,8 @@ function who(h: HistoryEntry): string {
 
 /** The lead's history, newest first. */
 export function History(props: { lead: LeadDetail }) {
-  const entries = [...props.lead.history].reverse();
+  // Newest first, whatever order the API lists them in (ties keep their order).
+  const entries = [...props.lead.history].sort((a, b) => b.at.localeCompare(a.at));
   return (
     <section class="panel" aria-labelledby="history-title">
       <h2 id="history-title">History</h2>

@@ -52,7 +52,9 @@ export function Notes(props: { lead: LeadDetail; onAdded: () => void }) {
         <p class="muted">No notes yet.</p>
       ) : (
         <ul class="notes">
-          {lead.notes.map((n) => (
+          {[...lead.notes]
+            .sort((a, b) => b.created_at.localeCompare(a.created_at))
+            .map((n) => (
             <li key={n.id}>
               <p>{n.text}</p>
               <div class="muted">
