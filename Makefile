@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR ?= never
 # Every Lambda function's package (one crate per function under functions/).
 FUNCTION_PACKAGES := $(notdir $(wildcard functions/*))
 
-.PHONY: help tools dev test chaos fuzz package bench release-functions train fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help tools web web-check dev test chaos fuzz package bench release-functions train fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
@@ -33,7 +33,16 @@ build:
 train:
 	cargo run -q --bin scl-train
 
-dev: tools build
+# The CSR console (web/): type-checked, built into web/dist (the local stack serves it at /),
+# its size budget checked.
+web: tools
+	cd web && npm run --silent build
+
+# The console's lint and unit tests; its browser tests run in `cargo test` (tests/console.rs).
+web-check: tools
+	cd web && npm run --silent lint && npm run --silent test:unit
+
+dev: tools build web
 	@scripts/dev.sh
 
 fmt-check:
@@ -46,7 +55,7 @@ lint-template: tools
 	.local/venv/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- infra/template.yaml
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 .local/venv-sam/bin/sam validate --lint --template-file infra/template.yaml
 
-test: tools fmt-check clippy lint-template build
+test: tools fmt-check clippy lint-template web-check web build
 	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
 	@set -o pipefail; \
 	SCL_TEST_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
@@ -55,7 +64,7 @@ test: tools fmt-check clippy lint-template build
 	cargo test --workspace --no-fail-fast -- --nocapture 2>&1 | tee .local/test.log; \
 	rc=$$?; scripts/emulators.sh stop; \
 	awk '/^test result:/ {p+=$$4; f+=$$6} END {printf "%d passed, %d failed\n", p, f}' .local/test.log; \
-	grep -E '^(detection|chaos|api fuzz)' .local/test.log || true; \
+	grep -E '^(detection|chaos|api fuzz)|^  [0-9]+ (passed|failed) \(' .local/test.log || true; \
 	exit $$rc
 
 # The chaos run at full size (tests/chaos.rs; `make test` runs it small); uses the test ports.

@@ -15,10 +15,27 @@ SAM_CLI_VERSION=1.170.0             # sam validate; ships AWS's Lambda Runtime I
 
 say() { printf '\033[1m[tools]\033[0m %s\n' "$*"; }
 
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
+# Debian's Chromium drives the console's browser tests (web/e2e; Playwright's library is
+# pointed at it, so no browser is downloaded).
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's chromium (the console's browser tests)"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# The console's packages (web/), exactly as web/package-lock.json pins them; reinstalled when
+# the lockfile changes.
+WEB_STAMP=$ROOT/web/node_modules/.lock-$(sha256sum web/package-lock.json | cut -c1-16)
+if [ ! -f "$WEB_STAMP" ]; then
+  say "installing the console's packages (npm ci in web/)"
+  (cd web && npm ci --silent --no-audit --no-fund >/dev/null)
+  touch "$WEB_STAMP"
+fi
+
 # Java runs DynamoDB Local.
 if ! command -v java >/dev/null 2>&1; then
   say "java not found: installing default-jre-headless"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq default-jre-headless >/dev/null
 fi
 
