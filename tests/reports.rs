@@ -232,6 +232,18 @@ async fn a_scripted_set_of_leads_gives_exactly_the_expected_report_and_csv_throu
     .await;
     assert_eq!(checked, json!({"differences": []}));
 
+    // The queue's tab counts: 4 still open, 6 done (2 + 1 booked, 2 Not a Lead, 1 not
+    // following up), none cold; another business's are its own.
+    let counts = get_json(&http, &format!("{api}/reports/queue"), &sam).await;
+    assert_eq!(counts, json!({"open": 4, "cold": 0, "done": 6}));
+    let resp = http
+        .get(format!("{api}/reports/queue?tab=open"))
+        .bearer_auth(&sam)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400, "it takes no parameters");
+
     // Bad periods are refused naming the field; another business sees none of these figures.
     for (query, field) in [
         ("from=2026-11-02&to=2026-11-01", "from"),
@@ -254,6 +266,8 @@ async fn a_scripted_set_of_leads_gives_exactly_the_expected_report_and_csv_throu
     let theirs = get_json(&http, &url, &other).await;
     assert_eq!(theirs["flagged"], 0, "{theirs}");
     assert_eq!(theirs["open_now"], 0, "{theirs}");
+    let theirs = get_json(&http, &format!("{api}/reports/queue"), &other).await;
+    assert_eq!(theirs, json!({"open": 0, "cold": 0, "done": 0}));
     let resp = http.get(&url).send().await.unwrap();
     assert_eq!(resp.status(), 401);
 }
@@ -479,6 +493,24 @@ async fn randomised_run(seed: u64) {
         leads.len() as i64,
         "every lead in exactly one status: {}",
         r.body
+    );
+    // The tab counts: Open and Cold as the report has them, Done the rest.
+    let counts = app.call("GET", "/reports/queue").send().await;
+    assert_eq!(counts.status, 200, "{}", counts.body);
+    let done: i64 = [
+        "booked_by_scl",
+        "booked_elsewhere",
+        "not_a_lead",
+        "not_following_up",
+        "not_able_to_save",
+    ]
+    .iter()
+    .map(|k| r.body[*k].as_i64().unwrap())
+    .sum();
+    assert_eq!(
+        counts.body,
+        json!({"open": r.body["open_now"], "cold": r.body["cold_now"], "done": done}),
+        "seed {seed:#x}"
     );
     println!("seed {seed:#x}: {} leads, report {}", leads.len(), r.body);
 }

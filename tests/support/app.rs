@@ -281,7 +281,7 @@ impl TestApp {
             ("POST", "/calls/{call_id}/promote") => {
                 promote_call::handle(&promote_call::State { store: store() }, req).await
             }
-            ("GET", "/reports/summary" | "/reports/summary.csv") => {
+            ("GET", "/reports/summary" | "/reports/summary.csv" | "/reports/queue") => {
                 reports::handle(&reports::State { store: store() }, req).await
             }
             (_, "/detection/stats" | "/detection/adaptation") => {

@@ -49,6 +49,12 @@ test("a new call appears in the queue by itself, newest first, with what a CSR s
   await expect(first).toContainText("New");
   await expect(first).toContainText("min ago");
   await expect(rows.nth(1)).toHaveAttribute("data-lead-id", older);
+  // The tabs count their leads (kept by the report stream, so they may lag a refresh).
+  await expect(async () => {
+    await waitForRefresh(page);
+    await expect(page.locator('[data-tab-count="open"]')).toHaveText(/^, 2 leads$/, { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(page.locator('[data-tab-count="done"]')).toHaveText(/^, 0 leads$/);
 
   // The status filter offers only the tab's statuses.
   const options = await page.getByLabel("Status").locator("option").allTextContents();
@@ -364,4 +370,8 @@ test("a reload on any console address shows the console, never API JSON", async 
     await page.reload();
     await expect(page.getByRole("navigation", { name: "Console" })).toBeVisible();
   }
+  // A notification's link ({AppBaseUrl}/leads/{id}, also the API's path) opens the lead.
+  await page.goto(`/leads/${lead}`);
+  await expect(page).toHaveURL(new RegExp(`/review/${lead}$`));
+  await expect(page.getByRole("heading", { name: "Transcript" })).toBeVisible();
 });

@@ -37,6 +37,11 @@ function Screen() {
       </Page>
     );
   }
+  // Notification emails and SMS link to {AppBaseUrl}/leads/{id}.
+  const linked = match("/leads/:id", path);
+  if (linked?.id) {
+    return <Redirect to={`/review/${encodeURIComponent(linked.id)}`} />;
+  }
   const review = match("/review/:id", path);
   if (review?.id) {
     return (

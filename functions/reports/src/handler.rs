@@ -1,7 +1,7 @@
 //! `ReportsFunction`: `GET /reports/summary` and `GET /reports/summary.csv` - what the queue
 //! recovered over a period, per day and per CSR, from the totals the table's stream keeps
 //! (docs/api.md, Reports): the settings, then one Query of the period's days and one read of
-//! the queue counts.
+//! the queue counts; and `GET /reports/queue`, the queue's tab counts now (one read).
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use scl_shared::adapters::DynamoStore;
@@ -9,7 +9,7 @@ use scl_shared::api::{self, ApiError, Caller, Scope};
 use scl_shared::domain::lead::now_millis;
 use scl_shared::domain::report::ReportQuery;
 use scl_shared::ports::{ReportStore, SettingsStore};
-use scl_shared::service::reports::summary;
+use scl_shared::service::reports::{queue_counts, summary};
 use tracing::Instrument;
 
 pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
@@ -27,6 +27,11 @@ async fn report<S: ReportStore + SettingsStore>(
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     let caller = Caller::authorize(req, Scope::View)?;
+    if req.uri().path().ends_with("/reports/queue") {
+        api::reject_query_params(req, &[])?;
+        let counts = queue_counts(&state.store, &caller.tenant_id).await?;
+        return Ok(api::json(200, &counts, None));
+    }
     let params = req.query_string_parameters();
     let query = ReportQuery::from_query(params.iter())?;
     let report = summary(&state.store, &caller.tenant_id, query, now_millis()).await?;

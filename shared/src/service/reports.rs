@@ -81,6 +81,14 @@ pub enum ReportError {
 /// `GET /reports/summary`: one Query of the period's months, one read of the queue counts and
 /// names, and the settings (the business's zone; what today is, when the request leaves an end
 /// to it) — all three at once when the request names both ends.
+/// How many leads each of the queue's tabs lists now (`GET /reports/queue`): one read.
+pub async fn queue_counts<S: ReportStore>(
+    store: &S,
+    tenant: &TenantId,
+) -> Result<QueueCounts, ReportError> {
+    Ok(store.report_now(tenant).await?.queue)
+}
+
 pub async fn summary<S: ReportStore + SettingsStore>(
     store: &S,
     tenant: &TenantId,

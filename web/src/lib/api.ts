@@ -95,6 +95,11 @@ export class Api {
     return this.json("GET", `/leads?${q.toString()}`);
   }
 
+  /** How many leads each tab lists now. */
+  queueCounts(): Promise<Record<Tab, number>> {
+    return this.json("GET", "/reports/queue");
+  }
+
   lead(id: string): Promise<LeadDetail> {
     return this.json("GET", `/leads/${encodeURIComponent(id)}`);
   }

@@ -39,6 +39,7 @@ export function Queue(props: { tab: Tab; status: string | null; cursor: string |
   const [page, setPage] = useState<{ key: string; items: Lead[]; next: string | null } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [refreshedAt, setRefreshedAt] = useState<Date | null>(null);
+  const [counts, setCounts] = useState<Record<Tab, number> | null>(null);
   // The cursors of the pages before this one, to page back (kept while paging forward).
   const previous = useRef<string[]>([]);
   const key = `${tab}|${status ?? ""}|${cursor ?? ""}`;
@@ -53,6 +54,13 @@ export function Queue(props: { tab: Tab; status: string | null; cursor: string |
       })
       .catch((e: unknown) => {
         setProblem((e as ApiError).message);
+      });
+    api
+      .queueCounts()
+      .then(setCounts)
+      .catch(() => {
+        // The tabs just show no counts; the list says what went wrong, if anything.
+        setCounts(null);
       });
   }, [api, tab, status, cursor, key]);
   useEffect(load, [load]);
@@ -78,6 +86,13 @@ export function Queue(props: { tab: Tab; status: string | null; cursor: string |
             <li key={t}>
               <Link to={queueUrl(t, null, null)} current={t === tab} class="tab">
                 {TAB_LABELS[t]}
+                {counts && (
+                  <span class="count" data-tab-count={t}>
+                    <span class="visually-hidden">, </span>
+                    {counts[t].toLocaleString()}
+                    <span class="visually-hidden">{counts[t] === 1 ? " lead" : " leads"}</span>
+                  </span>
+                )}
               </Link>
             </li>
           ))}

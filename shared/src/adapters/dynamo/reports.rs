@@ -84,6 +84,7 @@ fn decode_now(item: &Item) -> ReportNow {
         queue: QueueCounts {
             open: number(item, "open"),
             cold: number(item, "cold"),
+            done: number(item, "done"),
         },
         ..ReportNow::default()
     };
@@ -282,10 +283,12 @@ impl ReportStore for DynamoStore {
                 .expression_attribute_names("#rev", REV)
                 .expression_attribute_names("#open", "open")
                 .expression_attribute_names("#cold", "cold")
+                .expression_attribute_names("#done", "done")
                 .expression_attribute_values(":entity", s(ENTITY_REPORT_QUEUE))
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":open", n(w.delta.queue.open))
-                .expression_attribute_values(":cold", n(w.delta.queue.cold));
+                .expression_attribute_values(":cold", n(w.delta.queue.cold))
+                .expression_attribute_values(":done", n(w.delta.queue.done));
             for (i, (user, name)) in w.delta.names.iter().enumerate() {
                 sets.push(format!("#n{i} = :n{i}"));
                 update = update
@@ -294,7 +297,7 @@ impl ReportStore for DynamoStore {
             }
             let update = update
                 .update_expression(format!(
-                    "SET {} ADD #rev :one, #open :open, #cold :cold",
+                    "SET {} ADD #rev :one, #open :open, #cold :cold, #done :done",
                     sets.join(", ")
                 ))
                 .build()
@@ -530,13 +533,17 @@ impl DynamoStore {
             .table_name(&self.table)
             .key("pk", s(keys::report_pk(tenant)))
             .key("sk", s(keys::REPORT_QUEUE_SK))
-            .update_expression("SET entity = :entity, #open = :open, #cold = :cold, #rev = :next")
+            .update_expression(
+                "SET entity = :entity, #open = :open, #cold = :cold, #done = :done, #rev = :next",
+            )
             .expression_attribute_names("#open", "open")
             .expression_attribute_names("#cold", "cold")
+            .expression_attribute_names("#done", "done")
             .expression_attribute_names("#rev", REV)
             .expression_attribute_values(":entity", s(ENTITY_REPORT_QUEUE))
             .expression_attribute_values(":open", n(queue.open))
             .expression_attribute_values(":cold", n(queue.cold))
+            .expression_attribute_values(":done", n(queue.done))
             .expression_attribute_values(":next", AttributeValue::N((expected + 1).to_string()));
         update = if expected == 0 {
             update.condition_expression("attribute_not_exists(pk)")
@@ -577,7 +584,14 @@ mod tests {
         now.insert("open".into(), n(3));
         now.insert(format!("{NAME_PREFIX}u-7"), s("Sam"));
         let read = decode_now(&now);
-        assert_eq!(read.queue, QueueCounts { open: 3, cold: 0 });
+        assert_eq!(
+            read.queue,
+            QueueCounts {
+                open: 3,
+                cold: 0,
+                done: 0
+            }
+        );
         assert_eq!(read.names[&user], "Sam");
     }
 }

@@ -162,12 +162,14 @@ impl LeadFigures {
         }
     }
 
-    /// This lead's part of the queue counts.
+    /// This lead's part of the queue counts: one in the tab that lists it (a counted lead in
+    /// no open status is Done).
     pub fn queue(&self) -> QueueCounts {
+        let one = QueueCounts::default();
         match self.listed {
-            Some(ListedTab::Open) => QueueCounts { open: 1, cold: 0 },
-            Some(ListedTab::Cold) => QueueCounts { open: 0, cold: 1 },
-            None => QueueCounts::default(),
+            Some(ListedTab::Open) => QueueCounts { open: 1, ..one },
+            Some(ListedTab::Cold) => QueueCounts { cold: 1, ..one },
+            None => QueueCounts { done: 1, ..one },
         }
     }
 }

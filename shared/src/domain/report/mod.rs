@@ -368,12 +368,14 @@ pub struct ReportNow {
     pub names: BTreeMap<UserId, String>,
 }
 
-/// The business's open-status leads as the queue lists them now: in Open, and in Cold. A
-/// lead whose cold time passed is counted in Cold once the minute's cold sweep has moved it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// The business's leads as the queue's tabs list them now: Open, Cold and Done (the console's
+/// tab counts). A lead whose cold time passed is counted in Cold once the minute's cold sweep
+/// has moved it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct QueueCounts {
     pub open: i64,
     pub cold: i64,
+    pub done: i64,
 }
 
 impl QueueCounts {
@@ -388,6 +390,7 @@ impl std::ops::Sub for QueueCounts {
         QueueCounts {
             open: self.open - o.open,
             cold: self.cold - o.cold,
+            done: self.done - o.done,
         }
     }
 }
@@ -396,5 +399,6 @@ impl std::ops::AddAssign for QueueCounts {
     fn add_assign(&mut self, o: QueueCounts) {
         self.open += o.open;
         self.cold += o.cold;
+        self.done += o.done;
     }
 }

@@ -168,7 +168,14 @@ fn an_untouched_lead_is_flagged_and_open_and_nothing_else() {
     );
     let f = LeadFigures::of(&lead, &[created], Tab::Open, day("2026-11-01"));
     assert_eq!(f.counts, [(Counter::Flagged, 1)].into_iter().collect());
-    assert_eq!(f.queue(), QueueCounts { open: 1, cold: 0 });
+    assert_eq!(
+        f.queue(),
+        QueueCounts {
+            open: 1,
+            cold: 0,
+            done: 0
+        }
+    );
     let cold = LeadFigures::of(&lead, &[], Tab::Cold, day("2026-11-01"));
     assert_eq!(cold.listed, Some(ListedTab::Cold));
 }
@@ -333,7 +340,15 @@ fn a_dismissal_reopened_counts_in_the_current_status_only_and_credits_who_set_no
         day("2026-11-01"),
     );
     let delta = FiguresDelta::between(Some(&dismissed_figures), &reopened);
-    assert_eq!(delta.queue, QueueCounts { open: 1, cold: 0 });
+    // From Done back to Open.
+    assert_eq!(
+        delta.queue,
+        QueueCounts {
+            open: 1,
+            cold: 0,
+            done: -1
+        }
+    );
     let (d, counts) = &delta.days[0];
     assert_eq!(*d, day("2026-11-01"));
     assert_eq!(counts.get(&Counter::Disposition(LeadStatus::NotALead)), -1);
@@ -419,7 +434,11 @@ fn a_summary_adds_up_its_days_and_derives_the_rates() {
         (day("2026-11-04"), day_with(&[(Counter::Flagged, 99)])),
     ];
     let now = ReportNow {
-        queue: QueueCounts { open: 3, cold: 2 },
+        queue: QueueCounts {
+            open: 3,
+            cold: 2,
+            done: 0,
+        },
         names: [("u-1", "Sam, \"the closer\""), ("u-2", "=cmd")]
             .into_iter()
             .map(|(u, n)| (user(u), n.to_owned()))
