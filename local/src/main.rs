@@ -53,6 +53,7 @@ async fn main() -> Result<()> {
     println!(
         r#"
 Second Chance Leads local stack is ready.
+  CSR console  http://{api}/   (sign in as any business, user and permissions)
   HTTP API     http://{api}   (GET /health needs no token)
   Invoke API   http://{invoke}/2015-03-31/functions/{{FunctionName}}/invocations
   DynamoDB     {ddb} (table {table})

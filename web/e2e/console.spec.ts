@@ -4,7 +4,7 @@
 
 import { expect, test } from "@playwright/test";
 import type { Page } from "@playwright/test";
-import { api, sendBooking, sendCall, setUp, seriousViolations, shot, signIn, token, uniquePhone, uniqueTenant } from "./support.ts";
+import { api, sendBooking, sendCall, sendNearMiss, setUp, seriousViolations, shot, signIn, token, uniquePhone, uniqueTenant } from "./support.ts";
 
 /** A transcript where the customer asks the price twice. */
 const TRANSCRIPT = [
@@ -358,6 +358,77 @@ test("every screen passes an axe-core scan with no serious or critical violation
   await expect(page.getByLabel("Caller ID for call-backs")).toHaveValue("+15125550000");
   await scan("settings");
   expect(problems).toEqual([]);
+});
+
+test("a near miss can be promoted into the queue", async ({ page }) => {
+  const tenant = uniqueTenant("near");
+  const phone = uniquePhone();
+  const callId = await sendNearMiss(tenant, phone);
+  await signIn(page, { tenant, scopes: ["scl.view"] });
+  await page.getByRole("link", { name: "Near misses" }).click();
+  const row = page.locator("table.queue tbody tr").filter({ hasText: `(${phone.slice(2, 5)}) ${phone.slice(5, 8)}-${phone.slice(8)}` });
+  await expect(row).toHaveCount(1);
+  await shot(page, "near-misses");
+  await row.getByRole("button", { name: /^Promote/ }).click();
+  await expect(page).toHaveURL(/\/review\/[0-9A-Z]{26}$/);
+  await expect(page.locator(".history li").first()).toContainText("Promoted from near misses");
+  // Promoted once: the API refuses a second promotion of the call.
+  const again = await api(token(tenant, "u-1", "scl.view"), "POST", `/calls/${callId}/promote`, {});
+  expect(again.status).toBe(409);
+});
+
+test("reports show the period's figures and charts, and download as CSV", async ({ page }) => {
+  const tenant = uniqueTenant("reports");
+  await setUp(tenant, CALLING);
+  const phone = uniquePhone();
+  const lead = await sendCall(tenant, { from_number: phone });
+  await sendCall(tenant, { from_number: uniquePhone() });
+  await api(token(tenant, "u-1", "scl.view", "Sam Carter"), "POST", `/leads/${lead}/callback`, {});
+  await sendBooking(tenant, phone, { scl_lead_id: lead, job_value: "325.50" });
+  await signIn(page, { tenant, scopes: ["scl.view"] });
+  const tile = (label: string) => page.locator(".tile").filter({ has: page.getByText(label, { exact: true }) }).locator("dd");
+  // The report stream counts within a second or so; reload until it has.
+  await expect(async () => {
+    await page.goto("/reports");
+    await expect(tile("Booked by SCL")).toHaveText("1", { timeout: 1500 });
+  }).toPass({ timeout: 20_000 });
+  await expect(tile("Flagged")).toHaveText("2");
+  await expect(tile("Revenue booked by SCL")).toHaveText("$325.50");
+  await expect(tile("Conversion")).toHaveText("50.0%");
+  await expect(page.getByRole("img", { name: "Leads flagged and booked by SCL per day" })).toBeVisible();
+  await expect(page.locator("table").filter({ hasText: "Sam Carter" })).toContainText("Sam Carter");
+  await shot(page, "reports");
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Download CSV" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^scl-report-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
+  const stream = await file.createReadStream();
+  let csv = "";
+  for await (const chunk of stream) csv += String(chunk);
+  expect(csv.split("\r\n")[0]).toMatch(/^row,day,user_id,name,flagged,/);
+  expect(csv).toContain("csr,,u-1,Sam Carter,");
+  // A period the API refuses says which end is wrong.
+  await page.getByLabel("From").fill("2020-01-01");
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page.getByRole("alert")).toContainText("from");
+  await expect(page.getByLabel("From")).toHaveAttribute("aria-invalid", "true");
+});
+
+test("on a tablet the review window stacks and every action stays reachable", async ({ page }) => {
+  const tenant = uniqueTenant("tablet");
+  await setUp(tenant, CALLING);
+  const lead = await sendCall(tenant, { transcript: TRANSCRIPT });
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await signIn(page, { tenant });
+  await shot(page, "tablet-queue");
+  await page.goto(`/review/${lead}`);
+  await expect(page.getByRole("heading", { name: "Transcript" })).toBeVisible();
+  // Nothing is wider than the screen: no sideways scrolling.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.getByRole("button", { name: "Call Customer Back" }).click();
+  await expect(page.locator(".caller-id")).toBeVisible();
+  await shot(page, "tablet-review");
 });
 
 test("a reload on any console address shows the console, never API JSON", async ({ page }) => {

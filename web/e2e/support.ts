@@ -77,6 +77,36 @@ export async function sendCall(tenant: string, patch: Record<string, unknown> = 
   return String(out.lead_id);
 }
 
+/**
+ * A call that passes every gate but scores just under the threshold (a customer asking about an
+ * existing job): a near miss, not a lead. Its call id.
+ */
+export async function sendNearMiss(tenant: string, phone: string): Promise<string> {
+  const e = sample("call-completed.json");
+  const ended = Date.now() - 20 * 60_000;
+  const callId = `call-${randomUUID()}`;
+  e.id = randomUUID();
+  e.detail = {
+    ...e.detail,
+    tenant_id: tenant,
+    call_id: callId,
+    from_number: phone,
+    started_at: iso(ended - 252_000),
+    ended_at: iso(ended),
+    call_reason: null,
+    csr_notes: null,
+    transcript: [
+      { speaker: "agent", start_ms: 0, text: "Thanks for calling." },
+      { speaker: "customer", start_ms: 2000, text: "Hi, I'm just checking when my technician is coming, the appointment was at two." },
+      { speaker: "agent", start_ms: 6000, text: "He's running a little late, about twenty minutes." },
+      { speaker: "customer", start_ms: 9000, text: "Okay. Also, while he's here, could he look at the noise our dryer makes?" },
+    ],
+  };
+  const out = await invoke("IngestCallFunction", e);
+  expect(out.outcome, JSON.stringify(out)).not.toBe("created");
+  return callId;
+}
+
 /** The booking system's JobBooked for `phone` (events/job-booked.json). */
 export async function sendBooking(tenant: string, phone: string, extra: Record<string, unknown> = {}): Promise<void> {
   const e = sample("job-booked.json");
