@@ -60,6 +60,14 @@ function toBody(f: Form): Record<string, unknown> {
   };
 }
 
+/** A recipient's text fields: the API's name, the label, the input type. */
+const RECIPIENT_FIELDS: readonly [keyof Omit<Recipient, "channels">, string, string][] = [
+  ["user_id", "User id", "text"],
+  ["name", "Name", "text"],
+  ["email", "Email", "email"],
+  ["phone", "Mobile for SMS", "tel"],
+];
+
 const ZONES: string[] = (() => {
   try {
     return Intl.supportedValuesOf("timeZone");
@@ -252,26 +260,22 @@ export function Settings() {
           {form.recipients.length === 0 && <p class="muted">Nobody yet.</p>}
           {form.recipients.map((r, i) => (
             <div class="recipient" key={i} role="group" aria-label={`Recipient ${i + 1}`}>
-              <Field field={`recipients[${i}].user_id`} label="User id" error={error}>
-                {(id, d, inv) => (
-                  <input id={id} type="text" value={r.user_id} aria-invalid={inv || undefined} aria-describedby={d} onInput={(e) => { setRecipient(i, { user_id: (e.target as HTMLInputElement).value }); }} />
-                )}
-              </Field>
-              <Field field={`recipients[${i}].name`} label="Name" error={error}>
-                {(id, d, inv) => (
-                  <input id={id} type="text" value={r.name ?? ""} aria-invalid={inv || undefined} aria-describedby={d} onInput={(e) => { setRecipient(i, { name: (e.target as HTMLInputElement).value }); }} />
-                )}
-              </Field>
-              <Field field={`recipients[${i}].email`} label="Email" error={error}>
-                {(id, d, inv) => (
-                  <input id={id} type="email" value={r.email ?? ""} aria-invalid={inv || undefined} aria-describedby={d} onInput={(e) => { setRecipient(i, { email: (e.target as HTMLInputElement).value }); }} />
-                )}
-              </Field>
-              <Field field={`recipients[${i}].phone`} label="Mobile for SMS" error={error}>
-                {(id, d, inv) => (
-                  <input id={id} type="tel" value={r.phone ?? ""} aria-invalid={inv || undefined} aria-describedby={d} onInput={(e) => { setRecipient(i, { phone: (e.target as HTMLInputElement).value }); }} />
-                )}
-              </Field>
+              {RECIPIENT_FIELDS.map(([key, label, type]) => (
+                <Field key={key} field={`recipients[${i}].${key}`} label={label} error={error}>
+                  {(id, d, inv) => (
+                    <input
+                      id={id}
+                      type={type}
+                      value={r[key] ?? ""}
+                      aria-invalid={inv || undefined}
+                      aria-describedby={d}
+                      onInput={(e) => {
+                        setRecipient(i, { [key]: (e.target as HTMLInputElement).value });
+                      }}
+                    />
+                  )}
+                </Field>
+              ))}
               <fieldset class="inline">
                 <legend>Channels</legend>
                 {(["in_app", "email", "sms"] as Channel[]).map((c) => (
