@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR ?= never
 # Every Lambda function's package (one crate per function under functions/).
 FUNCTION_PACKAGES := $(notdir $(wildcard functions/*))
 
-.PHONY: help tools web web-check dev test chaos fuzz package bench release-functions train fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help tools web web-check bench-console dev test chaos fuzz package bench release-functions train fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
@@ -18,6 +18,7 @@ help:
 	@echo "make package - sam build of every function for arm64 (cargo-lambda + zig), with sizes"
 	@echo "make bench - latency, cold start and memory of the real binaries on the local stack,"
 	@echo "             and the detector's scoring and the read path's CPU (criterion, release build)"
+	@echo "make bench-console - the console paging through 1,000 leads in Chromium (figures only)"
 	@echo "make train - fit the lead detector on model/corpus/train.txt and write its weights"
 	@echo "make chaos - the full fault-injection run (1,000 calls, 200 bookings, 300 CSR actions)"
 	@echo "make fuzz  - a longer schemathesis run of infra/openapi.yaml against the local stack"
@@ -95,6 +96,19 @@ emulators-stop:
 
 package: tools
 	@scripts/package.sh
+
+# The console paging through a large Open tab in Chromium against the local stack (debug
+# binaries; web/e2e/paging.bench.ts); prints its figures. Uses the test ports.
+bench-console: tools build web
+	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
+	@set -o pipefail; \
+	SCL_ROOT=$(CURDIR) SCL_API_ADDR=127.0.0.1:13000 SCL_INVOKE_ADDR=127.0.0.1:13001 \
+	SCL_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) SCL_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
+	target/debug/scl-local > .local/bench-console-stack.log 2>&1 & stack=$$!; \
+	for i in $$(seq 120); do curl -sf http://127.0.0.1:13000/health >/dev/null && break; sleep 1; done; \
+	(cd web && SCL_CONSOLE_URL=http://127.0.0.1:13000 SCL_INVOKE_URL=http://127.0.0.1:13001 \
+	  npx --no-install playwright test --project bench) 2>&1 | tee target/bench-console.txt; \
+	rc=$$?; kill $$stack; scripts/emulators.sh stop; exit $$rc
 
 # The functions and lambda_runtime's hello world in the release profile, for the cold-start
 # table. Only those packages, so Cargo unifies features across them alone: the local stack's
