@@ -27,7 +27,7 @@ fn openapi_paths_are_exactly_the_templates_routes() {
         }
     }
     assert_eq!(routes, documented);
-    assert_eq!(routes.len(), 18);
+    assert_eq!(routes.len(), 19);
     // Scopes: everything scl.view except /settings and /detection/*.
     for f in &template.functions {
         for r in &f.routes {
