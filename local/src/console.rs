@@ -24,6 +24,10 @@ use crate::jwt::{self, DevClaims};
 pub const CLIENT_ID: &str = "scl-console";
 /// Where the dev provider lives on the gateway.
 pub const OIDC_PREFIX: &str = "/dev/oidc";
+/// The console's Content-Security-Policy, as the CloudFront distribution sends it (infra/
+/// template.yaml, ConsoleHeadersPolicy) but for one origin: scripts, styles and API calls from
+/// the console's own origin only; recordings from wherever the phone platform keeps them.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src https: http:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 /// How long a dev token lasts: a working day.
 const TOKEN_TTL_SECONDS: i64 = 8 * 3600;
 /// How long an authorization code may wait for its exchange.
@@ -199,6 +203,10 @@ impl Console {
                 };
                 if let Ok(v) = cache.parse() {
                     resp.headers_mut().insert(header::CACHE_CONTROL, v);
+                }
+                if let Ok(v) = CONTENT_SECURITY_POLICY.parse() {
+                    resp.headers_mut()
+                        .insert(header::CONTENT_SECURITY_POLICY, v);
                 }
                 resp
             }

@@ -4,7 +4,21 @@
 
 import { expect, test } from "@playwright/test";
 import type { Page } from "@playwright/test";
-import { api, sendBooking, sendCall, sendNearMiss, setUp, seriousViolations, shot, signIn, token, uniquePhone, uniqueTenant } from "./support.ts";
+import {
+  api,
+  cspViolations,
+  sendBooking,
+  sendCall,
+  sendNearMiss,
+  setUp,
+  seriousViolations,
+  shot,
+  signIn,
+  token,
+  uniquePhone,
+  uniqueTenant,
+  watchCsp,
+} from "./support.ts";
 
 /** A transcript where the customer asks the price twice. */
 const TRANSCRIPT = [
@@ -15,6 +29,14 @@ const TRANSCRIPT = [
   { speaker: "agent", start_ms: 15000, text: "It's $89, waived if you do the repair." },
   { speaker: "customer", start_ms: 19000, text: "Okay, let me think about it and call you back. The price seems fair." },
 ];
+
+// Every test runs under the console's Content-Security-Policy and fails on a violation.
+test.beforeEach(({ page }) => {
+  watchCsp(page);
+});
+test.afterEach(({ page }) => {
+  expect(cspViolations(page)).toEqual([]);
+});
 
 const CALLING = { callback_caller_id: "+15125550000", voicemail_callback_number: "+15125550001" };
 
@@ -68,6 +90,7 @@ test("review a lead: details, machine summary, recording, transcript search high
   await signIn(page, { tenant });
   await openLead(page, lead);
   await expect(page).toHaveURL(new RegExp(`/review/${lead}$`));
+  await expect(page.getByRole("heading", { name: /^Every call from this number/ })).toHaveCount(0);
   await expect(page.getByText("Machine-generated")).toBeVisible();
   await expect(page.locator("audio")).toHaveAttribute("src", /^https:\/\//);
   await expect(page.locator(".csr-notes")).not.toBeEmpty();
@@ -94,6 +117,12 @@ test("review a lead: details, machine summary, recording, transcript search high
   await page.getByRole("button", { name: "Previous match" }).click();
   await expect(page.getByText(`Match 1 of ${total}`)).toBeVisible();
   await shot(page, "review");
+
+  // The same number calls again: one lead, both calls listed, newest first.
+  expect(await sendCall(tenant, { transcript: TRANSCRIPT, call_reason: "Second try" }, 1, "attached")).toBe(lead);
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Every call from this number (2)" })).toBeVisible();
+  await expect(page.locator(".calls li").first()).toContainText("Second try");
 
   await page.getByLabel("Search the transcript").fill("zebra crossing");
   await page.getByLabel("Search the transcript").press("Enter");

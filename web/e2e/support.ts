@@ -59,8 +59,17 @@ function iso(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
-/** A qualifying call (the repository's sample, events/call-completed.json) ended `minutesAgo` ago; its lead id. */
-export async function sendCall(tenant: string, patch: Record<string, unknown> = {}, minutesAgo = 10): Promise<string> {
+/**
+ * A qualifying call (the repository's sample, events/call-completed.json) ended `minutesAgo`
+ * ago; its lead id. `outcome` is what ingestion must answer: a new lead, or a call attached to
+ * the number's open lead.
+ */
+export async function sendCall(
+  tenant: string,
+  patch: Record<string, unknown> = {},
+  minutesAgo = 10,
+  outcome: "created" | "attached" = "created",
+): Promise<string> {
   const e = sample("call-completed.json");
   const ended = Date.now() - minutesAgo * 60_000;
   e.id = randomUUID();
@@ -73,7 +82,7 @@ export async function sendCall(tenant: string, patch: Record<string, unknown> = 
     ...patch,
   };
   const out = await invoke("IngestCallFunction", e);
-  expect(out.outcome, JSON.stringify(out)).toBe("created");
+  expect(out.outcome, JSON.stringify(out)).toBe(outcome);
   return String(out.lead_id);
 }
 
@@ -144,6 +153,24 @@ export async function setUp(tenant: string, settings: Record<string, unknown>): 
   expect(r.status, JSON.stringify(r.body)).toBe(200);
 }
 
+const refusals = new WeakMap<Page, string[]>();
+
+/**
+ * Records every Content-Security-Policy refusal the page reports, across navigations (the local
+ * stack sends the console's CSP); `cspViolations` reads them.
+ */
+export function watchCsp(page: Page): void {
+  const seen: string[] = [];
+  refusals.set(page, seen);
+  page.on("console", (m) => {
+    if (m.type() === "error" && m.text().includes("Content Security Policy")) seen.push(m.text());
+  });
+}
+
+export function cspViolations(page: Page): string[] {
+  return refusals.get(page) ?? [];
+}
+
 /** A screenshot of the page as it is, for the run's record (test-results/screenshots/). */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
@@ -159,7 +186,9 @@ interface AxeViolation {
 
 /** axe-core's scan of the page as it is: the serious and critical violations. */
 export async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: path.resolve(import.meta.dirname, "../node_modules/axe-core/axe.min.js") });
+  // Evaluated through the browser's debugging protocol, which the console's CSP (scripts from
+  // its own origin only) does not govern; a <script> tag would be refused, rightly.
+  await page.evaluate(readFileSync(path.resolve(import.meta.dirname, "../node_modules/axe-core/axe.min.js"), "utf8"));
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
     const r = await axe.run(document, { resultTypes: ["violations"] });

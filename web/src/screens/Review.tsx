@@ -122,6 +122,23 @@ export function Review(props: { id: string }) {
             )}
           </section>
           <Transcript lead={lead} />
+          {lead.calls.length > 1 && (
+            <section class="panel" aria-labelledby="calls-title">
+              <h2 id="calls-title">Every call from this number ({lead.calls.length})</h2>
+              <ul class="calls">
+                {[...lead.calls]
+                  .sort((a, b) => b.started_at.localeCompare(a.started_at))
+                  .map((c) => (
+                    <li key={c.call_id}>
+                      <time dateTime={c.started_at}>{formatDateTime(c.started_at)}</time> ({formatDuration(c.duration_seconds)})
+                      {c.call_reason ? ` — ${c.call_reason}` : ""}
+                      {c.agent_name ? `, with ${c.agent_name}` : ""}
+                      {c.call_id === call.call_id && <span class="tag">shown above</span>}
+                    </li>
+                  ))}
+              </ul>
+            </section>
+          )}
         </div>
         <aside class="review-side" aria-label="Actions, notes and history">
           <Actions
