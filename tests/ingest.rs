@@ -324,3 +324,46 @@ async fn simultaneous_calls_from_a_new_number_make_one_lead_with_both_calls() {
         assert_eq!(lead["calls_count"], 2, "{lead}");
     }
 }
+
+#[tokio::test]
+async fn a_business_with_second_chance_leads_turned_off_gets_no_leads_and_none_later() {
+    let app = TestApp::new().await;
+    let off = app.put_settings(json!({"enabled": false})).await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert_eq!(off.body["enabled"], false);
+    let call = call_completed(app.tenant(), "call-off", json!({}));
+    let out = app.ingest(&call).await;
+    assert_eq!(out["outcome"], "disabled", "{out}");
+    assert_eq!(all_tabs_count(&app).await, 0);
+
+    // Turning it on does not bring the call back: its redelivery is a duplicate.
+    let on = app.put_settings(json!({"enabled": true})).await;
+    assert_eq!(on.body["enabled"], true);
+    assert_eq!(app.ingest(&call).await["outcome"], "duplicate");
+    assert_eq!(all_tabs_count(&app).await, 0);
+    // New calls are decided again.
+    let out = app
+        .ingest(&call_completed(app.tenant(), "call-on", json!({})))
+        .await;
+    assert_eq!(out["outcome"], "created", "{out}");
+
+    // Bad values change nothing and name the field.
+    for (body, field) in [
+        (json!({"enabled": "no"}), "enabled"),
+        (
+            json!({"after_call_work_minutes": 61}),
+            "after_call_work_minutes",
+        ),
+        (
+            json!({"after_call_work_minutes": 1.5}),
+            "after_call_work_minutes",
+        ),
+    ] {
+        let r = app.put_settings(body).await;
+        r.assert_error(400, "validation_failed");
+        assert_eq!(r.body["error"]["field"], field);
+    }
+    let settings = app.call("GET", "/settings").admin().send().await;
+    assert_eq!(settings.body["enabled"], true);
+    assert_eq!(settings.body["after_call_work_minutes"], 5);
+}

@@ -292,6 +292,14 @@ test("an scl.view user cannot open settings; an administrator's bad value is sho
   await expect(callerId).toBeFocused();
   await expect(admin.locator("#s-callback-caller-id-error")).toBeVisible();
   await shot(admin, "settings-error");
+  // The wrap-up time's bad value is shown on its own field too.
+  const wrapUp = admin.getByLabel("After Call Work Time (minutes)");
+  await expect(wrapUp).toHaveValue("5");
+  await wrapUp.fill("90");
+  await admin.getByRole("button", { name: "Save settings" }).click();
+  await expect(wrapUp).toHaveAttribute("aria-invalid", "true");
+  await expect(admin.locator("#s-after-call-work-minutes-error")).toContainText("0 to 60");
+  await wrapUp.fill("0");
   await callerId.fill("(512) 555-0000");
   await admin.getByRole("button", { name: "Add a recipient" }).click();
   const recipient = admin.getByRole("group", { name: "Recipient 1" });
@@ -305,6 +313,8 @@ test("an scl.view user cannot open settings; an administrator's bad value is sho
   await admin.getByRole("button", { name: "Save settings" }).click();
   await expect(admin.getByText("Settings saved.")).toBeVisible();
   await expect(callerId).toHaveValue("+15125550000");
+  await expect(wrapUp).toHaveValue("0");
+  await expect(admin.getByLabel("Find Second Chance Leads for this business")).toBeChecked();
   await shot(admin, "settings");
 });
 

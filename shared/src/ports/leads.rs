@@ -36,6 +36,9 @@ pub enum DecisionKind {
     NotALead,
     /// Passed every gate but scored under the threshold: kept as a near miss.
     NearMiss,
+    /// The business had Second Chance Leads turned off (settings `enabled: false`): nothing
+    /// was created, and turning it on later does not bring the call back.
+    Disabled,
 }
 
 /// A lead and everything written with it, in one transaction.

@@ -44,6 +44,8 @@ pub enum IngestOutcome {
         score: f64,
         reasons: Vec<String>,
     },
+    /// The business has Second Chance Leads turned off: recorded, nothing created.
+    Disabled,
     /// The event was invalid; it was filed for an operator, nothing else was written.
     Rejected {
         error: RejectionError,
@@ -72,6 +74,9 @@ async fn process<S: IngestStore>(
 ) -> Result<IngestOutcome, StoreError> {
     // The business's learned adjustment comes with the settings, in the same request.
     let (settings, adjustment) = store.detection_context(&call.tenant_id).await?;
+    if !settings.enabled {
+        return disabled(store, call, now).await;
+    }
     match qualify(call, &settings, &adjustment) {
         Verdict::Excluded { reason } => excluded(store, call, reason, now).await,
         Verdict::NearMiss(a) => near_miss(store, call, a, now).await,
@@ -137,6 +142,25 @@ async fn excluded<S: IngestStore>(
         Ok(()) => {
             info!(?reasons, "call is not a lead");
             Ok(IngestOutcome::NotALead { reasons })
+        }
+        Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
+        Err(e) => Err(e),
+    }
+}
+
+/// The business turned Second Chance Leads off: the call is recorded as decided, so a
+/// redelivery (or the switch turned back on) never makes it a lead.
+async fn disabled<S: IngestStore>(
+    store: &S,
+    call: &CallCompleted,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
+    let reasons = vec!["Second Chance Leads is turned off for this business".to_owned()];
+    let d = decision(call, DecisionKind::Disabled, None, None, reasons, now);
+    match store.record_decision(&d).await {
+        Ok(()) => {
+            info!("business disabled: call recorded, nothing created");
+            Ok(IngestOutcome::Disabled)
         }
         Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
         Err(e) => Err(e),

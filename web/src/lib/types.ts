@@ -150,6 +150,8 @@ export interface Recipient {
 }
 
 export interface Settings {
+  enabled: boolean;
+  after_call_work_minutes: number;
   timezone: string;
   cold_after_days: number;
   quiet_hours: { start: string; end: string } | null;

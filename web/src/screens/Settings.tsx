@@ -11,6 +11,8 @@ export function fieldId(field: string): string {
 }
 
 interface Form {
+  enabled: boolean;
+  after_call_work_minutes: string;
   timezone: string;
   cold_after_days: string;
   quiet: boolean;
@@ -25,6 +27,8 @@ interface Form {
 
 function toForm(s: SettingsT): Form {
   return {
+    enabled: s.enabled,
+    after_call_work_minutes: String(s.after_call_work_minutes),
     timezone: s.timezone,
     cold_after_days: String(s.cold_after_days),
     quiet: s.quiet_hours !== null,
@@ -43,6 +47,8 @@ function toBody(f: Form): Record<string, unknown> {
   const num = (v: string) => (/^\d+$/.test(v.trim()) ? Number(v.trim()) : v);
   const optional = (v: string) => (v.trim() === "" ? null : v.trim());
   return {
+    enabled: f.enabled,
+    after_call_work_minutes: num(f.after_call_work_minutes),
     timezone: f.timezone.trim(),
     cold_after_days: num(f.cold_after_days),
     quiet_hours: f.quiet ? { start: f.quiet_start, end: f.quiet_end } : null,
@@ -172,6 +178,34 @@ export function Settings() {
     <section aria-labelledby="settings-title">
       <h1 id="settings-title">Settings</h1>
       <form class="settings" onSubmit={save} noValidate>
+        <fieldset>
+          <legend>Second Chance Leads</legend>
+          <div class="field">
+            <label>
+              <input
+                id={fieldId("enabled")}
+                type="checkbox"
+                checked={form.enabled}
+                aria-describedby="enabled-hint"
+                onChange={(e) => {
+                  set({ enabled: (e.target as HTMLInputElement).checked });
+                }}
+              />{" "}
+              Find Second Chance Leads for this business
+            </label>
+            <p id="enabled-hint" class="hint">
+              While off, calls are recorded as decided “disabled” and nothing is created; turning it on does not bring them back.
+            </p>
+          </div>
+          <Field
+            field="after_call_work_minutes"
+            label="After Call Work Time (minutes)"
+            hint="How long after a call ends to wait before deciding, so a job booked during the agent's wrap-up keeps the call out of the queue (0–60)."
+            error={error}
+          >
+            {(id, d, inv) => text("after_call_work_minutes", id, d, inv, "number")}
+          </Field>
+        </fieldset>
         <fieldset>
           <legend>Calling back</legend>
           <Field field="callback_caller_id" label="Caller ID for call-backs" hint="The number customers see when a CSR calls back." error={error}>

@@ -1,6 +1,7 @@
 //! A tenant's settings (docs/api.md, Routes). Every field is a type that can only hold a valid value;
 //! `SettingsUpdate` is a partial `PUT /settings` body, applied over the current settings.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -15,6 +16,57 @@ use super::zone::Zone;
 pub const DEFAULT_MIN_CALL_SECONDS: u32 = 60;
 pub const MAX_MIN_CALL_SECONDS: u32 = 3_600;
 pub const MAX_RECIPIENTS: usize = 500;
+
+/// How long after a call ends Second Chance Leads waits before deciding whether it is a lead
+/// (0–60 minutes, default 5): the agent's wrap-up — booking the job, classifying the call —
+/// counts first, so a job booked then keeps the call out of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct AfterCallWork(u32);
+
+impl AfterCallWork {
+    pub const DEFAULT: AfterCallWork = AfterCallWork(5);
+    pub const MAX_MINUTES: u32 = 60;
+
+    pub fn new(minutes: u32) -> Result<Self, FieldError> {
+        if minutes <= Self::MAX_MINUTES {
+            Ok(AfterCallWork(minutes))
+        } else {
+            Err(FieldError::new(
+                "after_call_work_minutes",
+                "must be a whole number of minutes from 0 to 60",
+            ))
+        }
+    }
+
+    pub fn minutes(self) -> u32 {
+        self.0
+    }
+
+    /// When a call that ended at `ended_at` is decided.
+    pub fn decide_at(self, ended_at: DateTime<Utc>) -> DateTime<Utc> {
+        ended_at + chrono::Duration::minutes(i64::from(self.0))
+    }
+}
+
+impl Default for AfterCallWork {
+    fn default() -> Self {
+        AfterCallWork::DEFAULT
+    }
+}
+
+impl TryFrom<u32> for AfterCallWork {
+    type Error = FieldError;
+    fn try_from(v: u32) -> Result<Self, Self::Error> {
+        AfterCallWork::new(v)
+    }
+}
+
+impl From<AfterCallWork> for u32 {
+    fn from(v: AfterCallWork) -> u32 {
+        v.0
+    }
+}
 
 /// An IANA time zone name (`America/Chicago`).
 ///
@@ -176,6 +228,11 @@ pub struct Recipient {
 /// Everything a tenant can configure. Unset values fall back to the product defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TenantSettings {
+    /// The business's switch: while false, calls are decided `disabled` and create nothing.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub after_call_work_minutes: AfterCallWork,
     #[serde(default = "default_timezone")]
     pub timezone: TimeZoneName,
     #[serde(default)]
@@ -194,6 +251,10 @@ pub struct TenantSettings {
     pub recipients: Vec<Recipient>,
 }
 
+fn enabled_by_default() -> bool {
+    true
+}
+
 fn default_timezone() -> TimeZoneName {
     TimeZoneName("America/Chicago".to_owned())
 }
@@ -205,6 +266,8 @@ fn default_min_call_seconds() -> u32 {
 impl Default for TenantSettings {
     fn default() -> Self {
         TenantSettings {
+            enabled: true,
+            after_call_work_minutes: AfterCallWork::DEFAULT,
             timezone: default_timezone(),
             cold_after_days: ColdAfterDays::default(),
             quiet_hours: None,
@@ -239,6 +302,8 @@ impl<T> Patch<T> {
 /// A validated `PUT /settings` body.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingsUpdate {
+    pub enabled: Option<bool>,
+    pub after_call_work_minutes: Option<AfterCallWork>,
     pub timezone: Option<TimeZoneName>,
     pub cold_after_days: Option<ColdAfterDays>,
     pub quiet_hours: Patch<QuietHours>,
@@ -255,6 +320,16 @@ fn patch_phone(field: &str, raw: Option<Option<String>>) -> Result<Patch<PhoneNu
         Some(None) => Ok(Patch::Clear),
         Some(Some(s)) => PhoneNumber::parse_field(field, &s).map(Patch::Set),
     }
+}
+
+/// A field that may be left out but, when given, must hold a value (`null` is refused, naming
+/// the field): `enabled` must be a boolean, not "nothing".
+fn not_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// Distinguishes an absent field from an explicit `null`.
@@ -290,6 +365,10 @@ impl SettingsUpdate {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Raw {
+            #[serde(default, deserialize_with = "not_null")]
+            enabled: Option<bool>,
+            #[serde(default, deserialize_with = "not_null")]
+            after_call_work_minutes: Option<u32>,
             #[serde(default)]
             timezone: Option<String>,
             #[serde(default)]
@@ -372,6 +451,11 @@ impl SettingsUpdate {
             }
         };
         Ok(SettingsUpdate {
+            enabled: raw.enabled,
+            after_call_work_minutes: raw
+                .after_call_work_minutes
+                .map(AfterCallWork::new)
+                .transpose()?,
             timezone: raw
                 .timezone
                 .map(|t| TimeZoneName::parse("timezone", &t))
@@ -391,6 +475,12 @@ impl SettingsUpdate {
 
     /// The settings after this update; omitted fields keep their value.
     pub fn apply(self, mut s: TenantSettings) -> TenantSettings {
+        if let Some(v) = self.enabled {
+            s.enabled = v;
+        }
+        if let Some(v) = self.after_call_work_minutes {
+            s.after_call_work_minutes = v;
+        }
         if let Some(v) = self.timezone {
             s.timezone = v;
         }

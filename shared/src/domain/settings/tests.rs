@@ -44,6 +44,48 @@ fn every_field_is_validated_and_named() {
         "recipients[1].user_id"
     );
     assert_eq!(err(json!({"colour": "red"})), "colour");
+    assert_eq!(err(json!({"enabled": "yes"})), "enabled");
+    assert_eq!(err(json!({"enabled": null})), "enabled");
+    assert_eq!(
+        err(json!({"after_call_work_minutes": 61})),
+        "after_call_work_minutes"
+    );
+    assert_eq!(
+        err(json!({"after_call_work_minutes": -1})),
+        "after_call_work_minutes"
+    );
+    assert_eq!(
+        err(json!({"after_call_work_minutes": 2.5})),
+        "after_call_work_minutes"
+    );
+    assert_eq!(
+        err(json!({"after_call_work_minutes": "5"})),
+        "after_call_work_minutes"
+    );
+}
+
+#[test]
+fn a_business_is_on_with_five_minutes_of_wrap_up_until_it_says_otherwise() {
+    let defaults = TenantSettings::default();
+    assert!(defaults.enabled);
+    assert_eq!(defaults.after_call_work_minutes.minutes(), 5);
+    // Settings stored before these fields existed read back with the defaults.
+    let stored: TenantSettings = serde_json::from_value(json!({"cold_after_days": 4})).unwrap();
+    assert!(stored.enabled);
+    assert_eq!(stored.after_call_work_minutes, AfterCallWork::DEFAULT);
+    let off = SettingsUpdate::parse(&json!({"enabled": false, "after_call_work_minutes": 0}))
+        .unwrap()
+        .apply(stored);
+    assert!(!off.enabled);
+    assert_eq!(off.after_call_work_minutes.minutes(), 0);
+    let sixty = SettingsUpdate::parse(&json!({"after_call_work_minutes": 60})).unwrap();
+    let ended = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        sixty.apply(off).after_call_work_minutes.decide_at(ended),
+        ended + chrono::Duration::hours(1)
+    );
 }
 
 #[test]
