@@ -10,7 +10,7 @@ use crate::domain::detection::adaptation::{Adjustment, CountedLabel, Learning};
 use crate::domain::lead::{CallInfo, HistoryEntry, Lead, Note, TranscriptSegment};
 use crate::domain::near_miss::{NearMiss, NearMissEntry};
 use crate::domain::settings::TenantSettings;
-use crate::domain::{LeadId, TenantId};
+use crate::domain::{CallId, JobId, LeadId, TenantId};
 use crate::ports::CallDecision;
 
 use super::keys;
@@ -204,6 +204,38 @@ pub struct NoteItem {
     pub entity: String,
     pub note: Note,
 }
+
+/// A qualifying call waiting for its After Call Work Time to end, at the call's marker key
+/// (so its decision, written over it, ends the wait) and in the sparse `DecideDue` index.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingCallItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub tenant_id: TenantId,
+    pub call_id: CallId,
+    /// When the decision is due (sortable time); its presence marks the call as waiting.
+    pub decide_at: String,
+    pub gsi5pk: String,
+    pub gsi5sk: String,
+    /// The event's `detail` as it arrived (JSON).
+    pub detail: String,
+    pub expires_at: i64,
+}
+
+pub const ENTITY_CALL_PENDING: &str = "call_pending";
+
+/// A booking's marker in its number's (and customer's) partition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BookedMarkerItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub job_id: JobId,
+    pub expires_at: i64,
+}
+
+pub const ENTITY_BOOKED_MARKER: &str = "booked_marker";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallDecisionItem {

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::{CallId, JobId, LeadId, TenantId, UserId};
+use crate::domain::ids::{CallId, CrmId, JobId, LeadId, TenantId, UserId};
 use crate::domain::notification::NotificationId;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::report::ReportDay;
@@ -152,24 +152,20 @@ pub fn status_partition(tenant: &TenantId, status: LeadStatus, bucket: Bucket) -
 pub const COLD_DUE_PARTITIONS: u32 = 16;
 
 pub fn cold_due_partition_of(tenant: &TenantId) -> String {
-    // FNV-1a: stable across builds and platforms (the partition is stored).
-    let hash = tenant.as_str().bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    cold_due_partition(hash % COLD_DUE_PARTITIONS)
+    cold_due_partition(fnv1a(tenant.as_str()) % COLD_DUE_PARTITIONS)
 }
 
 pub fn cold_due_partition(n: u32) -> String {
     format!("COLD_DUE#{n:02}")
 }
 
-/// Ordered by the moment the lead turns Cold; `cold_due_upto(now)` ends the due range.
+/// Ordered by the moment the lead turns Cold; `due_upto(now)` ends the due range.
 pub fn cold_due_sk(cold_at: DateTime<Utc>, lead: &LeadId) -> String {
     format!("{}#{lead}", sortable_time(cold_at))
 }
 
-/// Every `cold_due_sk` of a lead due at `now` sorts at or before this.
-pub fn cold_due_upto(now: DateTime<Utc>) -> String {
+/// Every `cold_due_sk` (and `decide_due_sk`) due at `now` sorts at or before this.
+pub fn due_upto(now: DateTime<Utc>) -> String {
     format!("{}#~", sortable_time(now))
 }
 
@@ -207,6 +203,48 @@ pub fn report_lead_sk(lead: &LeadId) -> String {
 /// In a lead's partition, one Query over `HISTORY_FIRST..=LEAD_SK` reads its history and the
 /// lead, and none of its calls (`CALL#`), transcripts (`LEAD#TX#`) or notes (`NOTE#`).
 pub const HISTORY_FIRST: &str = "HIST#";
+
+/// Calls waiting for their decision are spread over this many partitions of the sparse
+/// `DecideDue` index, by call; the one-minute drain Queries each for what is due.
+pub const INDEX_DECIDE_DUE: &str = "DecideDue";
+pub const DECIDE_DUE_PARTITIONS: u32 = 16;
+
+/// FNV-1a: stable across builds and platforms (partitions are stored).
+fn fnv1a(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+pub fn decide_due_partition_of(tenant: &TenantId, call: &CallId) -> String {
+    decide_due_partition(fnv1a(&format!("{tenant}#{call}")) % DECIDE_DUE_PARTITIONS)
+}
+
+pub fn decide_due_partition(n: u32) -> String {
+    format!("DECIDE_DUE#{n:02}")
+}
+
+/// Ordered by when the decision is due; `due_upto(now)` ends the due range.
+pub fn decide_due_sk(decide_at: DateTime<Utc>, tenant: &TenantId, call: &CallId) -> String {
+    format!("{}#{tenant}#{call}", sortable_time(decide_at))
+}
+
+/// A booking's marker in the number's and the customer's partitions, by when it was booked,
+/// so a call's decision finds the jobs booked since the call with one Query each.
+pub const BOOKED_PREFIX: &str = "BOOKED#";
+
+pub fn booked_sk(booked_at: DateTime<Utc>, job: &JobId) -> String {
+    format!("{BOOKED_PREFIX}{}#{job}", sortable_time(booked_at))
+}
+
+/// Every `booked_sk` at or after `since` sorts at or after this.
+pub fn booked_from(since: DateTime<Utc>) -> String {
+    format!("{BOOKED_PREFIX}{}", sortable_time(since))
+}
+
+pub fn customer_partition(tenant: &TenantId, customer: &CrmId) -> String {
+    format!("TENANT#{tenant}#CUSTOMER#{customer}")
+}
 
 /// The number's claim: which lead its next qualifying call belongs to.
 pub fn phone_claim_pk(tenant: &TenantId, phone: &PhoneNumber) -> String {

@@ -10,7 +10,7 @@ use crate::domain::booking::JobBooked;
 use crate::domain::detection::adaptation::Adjustment;
 use crate::domain::near_miss::NearMiss;
 use crate::domain::settings::TenantSettings;
-use crate::domain::{FieldError, Lead, LeadId, PhoneNumber, TenantId, TranscriptSegment};
+use crate::domain::{CrmId, FieldError, Lead, LeadId, PhoneNumber, TenantId, TranscriptSegment};
 
 /// A near miss and everything written with it, in one transaction.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,11 +84,40 @@ pub trait IngestStore: SettingsStore + RejectedEventStore {
         expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Records a call that did not become a lead; `AlreadyProcessed` if already recorded.
+    /// Records a call that did not become a lead; `AlreadyProcessed` if already decided (a
+    /// call waiting for its decision is not decided yet).
     fn record_decision(
         &self,
         decision: &CallDecision,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps a qualifying call until its decision is due; `AlreadyProcessed` if the call was
+    /// seen before (waiting or decided).
+    fn defer_call(&self, call: &PendingCall)
+        -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records `decision` only if the call is waiting for it: true if it was.
+    fn settle_pending(
+        &self,
+        decision: &CallDecision,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Whether a job was booked for this number, or this customer, at or after `since` (a
+    /// booking stored before this read).
+    fn booked_since(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        customer: Option<&CrmId>,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Calls whose decision is due at `now`, every business's, at most `limit`.
+    fn due_calls(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<PendingCall>, StoreError>> + Send;
 }
 
 /// Where invalid events are filed for an operator to inspect and replay.

@@ -39,6 +39,20 @@ pub enum DecisionKind {
     /// The business had Second Chance Leads turned off (settings `enabled: false`): nothing
     /// was created, and turning it on later does not bring the call back.
     Disabled,
+    /// A job for the caller's number or customer was booked (or the call re-sent as booked)
+    /// during the After Call Work Time: no lead, no notification.
+    BookedDuringWrapUp,
+}
+
+/// A qualifying call waiting for its After Call Work Time to end: its event, kept until the
+/// decision is due (docs/data-model.md, Calls waiting for their decision).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingCall {
+    pub tenant_id: TenantId,
+    pub call_id: crate::domain::CallId,
+    pub decide_at: DateTime<Utc>,
+    /// The event's `detail`, as it arrived.
+    pub detail: serde_json::Value,
 }
 
 /// A lead and everything written with it, in one transaction.

@@ -1,12 +1,17 @@
 //! Call ingestion: `CallCompleted` -> rejected, not a lead, near miss, new lead, or a call
 //! attached to the caller's open lead. Idempotent on (tenant, call_id).
+//!
+//! A call that would be a lead is decided only once the business's After Call Work Time has
+//! passed since it ended: until then it waits (`defer_call`), and the one-minute drain
+//! (`decide_due_calls`) decides it. A job booked for the number or the customer meanwhile, or
+//! the call re-sent as booked, makes it `booked_during_wrap_up`: no lead, no notification.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use tracing::{info, Instrument};
 
-use crate::domain::call_event::CallCompleted;
+use crate::domain::call_event::{CallCompleted, Outcome};
 use crate::domain::detection::{Assessment, Detection};
 use crate::domain::events::LeadCreated;
 use crate::domain::lead::{Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
@@ -15,7 +20,8 @@ use crate::domain::qualification::{qualify, Verdict};
 use crate::domain::settings::TenantSettings;
 use crate::domain::{summary, LeadId, LeadStatus};
 use crate::ports::{
-    CallDecision, DecisionKind, IngestStore, LeadWrite, NearMissWrite, PhoneClaim, StoreError,
+    CallDecision, DecisionKind, IngestStore, LeadWrite, NearMissWrite, PendingCall, PhoneClaim,
+    StoreError,
 };
 use crate::service::events::parse_or_file;
 use crate::service::events::RejectionError;
@@ -46,6 +52,13 @@ pub enum IngestOutcome {
     },
     /// The business has Second Chance Leads turned off: recorded, nothing created.
     Disabled,
+    /// Waiting for the After Call Work Time to end; decided at `decide_at` (within a minute).
+    Pending {
+        #[serde(with = "crate::domain::timestamp")]
+        decide_at: DateTime<Utc>,
+    },
+    /// A job was booked for the caller during the wrap-up: no lead.
+    BookedDuringWrapUp,
     /// The event was invalid; it was filed for an operator, nothing else was written.
     Rejected {
         error: RejectionError,
@@ -63,13 +76,75 @@ pub async fn ingest_call<S: IngestStore>(
             Err(error) => return Ok(IngestOutcome::Rejected { error }),
         };
     let span = tracing::info_span!("call", tenant_id = %call.tenant_id, call_id = %call.call_id);
-    process(store, &call, now).instrument(span).await
+    let detail = event.get("detail").cloned().unwrap_or_default();
+    process(store, &call, &detail, Arrival::Event, now)
+        .instrument(span)
+        .await
+}
+
+/// How many waiting calls one drain decides; the next minute's run takes the rest.
+pub const DRAIN_BATCH: usize = 500;
+
+/// What one run of the drain did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DrainReport {
+    pub decided: usize,
+    /// Calls that could not be decided now (they stay waiting; the next run tries again).
+    pub failed: usize,
+}
+
+/// Decides every call whose After Call Work Time has ended (the one-minute schedule).
+pub async fn decide_due_calls<S: IngestStore>(
+    store: &S,
+    now: DateTime<Utc>,
+) -> Result<DrainReport, StoreError> {
+    let mut report = DrainReport::default();
+    for pending in store.due_calls(now, DRAIN_BATCH).await? {
+        let span =
+            tracing::info_span!("call", tenant_id = %pending.tenant_id, call_id = %pending.call_id);
+        let decided = async {
+            // The event was valid when it arrived; the same parser reads it back.
+            let call = CallCompleted::from_detail(&pending.detail)
+                .map_err(|e| StoreError::Corrupt(format!("a waiting call: {}", e.field)))?;
+            process(store, &call, &pending.detail, Arrival::Due, now).await
+        }
+        .instrument(span.clone())
+        .await;
+        match decided {
+            Ok(outcome) => {
+                report.decided += 1;
+                span.in_scope(|| {
+                    info!(
+                        ?outcome,
+                        late_ms = (now - pending.decide_at).num_milliseconds(),
+                        "waiting call decided"
+                    )
+                });
+            }
+            Err(e) => {
+                report.failed += 1;
+                span.in_scope(
+                    || tracing::warn!(error = %e, "waiting call not decided; next run retries"),
+                );
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Whether the call just arrived, or its wait is over (the drain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    Event,
+    Due,
 }
 
 /// Qualifies a valid call and records the outcome.
 async fn process<S: IngestStore>(
     store: &S,
     call: &CallCompleted,
+    detail: &Value,
+    arrival: Arrival,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
     // The business's learned adjustment comes with the settings, in the same request.
@@ -77,31 +152,121 @@ async fn process<S: IngestStore>(
     if !settings.enabled {
         return disabled(store, call, now).await;
     }
+    // The call re-sent as booked while it waits: the agent booked the job in the wrap-up.
+    if call.outcome == Outcome::Booked && arrival == Arrival::Event {
+        let d = decision(
+            call,
+            DecisionKind::BookedDuringWrapUp,
+            None,
+            None,
+            vec!["the call was re-sent as booked during the wrap-up".to_owned()],
+            now,
+        );
+        if store.settle_pending(&d).await? {
+            info!("call booked during wrap-up (re-sent as booked)");
+            return Ok(IngestOutcome::BookedDuringWrapUp);
+        }
+    }
     match qualify(call, &settings, &adjustment) {
         Verdict::Excluded { reason } => excluded(store, call, reason, now).await,
         Verdict::NearMiss(a) => near_miss(store, call, a, now).await,
-        // A CSR changing the lead this call attaches to, or another call from the number making
-        // or finding its lead first, means reading again and deciding again.
         Verdict::Lead(a) => {
-            let (a, settings) = (&a, &settings);
-            retry_on_conflict(move |_| async move {
-                let caller = store
-                    .caller_lead(&call.tenant_id, &call.from_number)
-                    .await?;
-                let attempt = match caller.open {
-                    None => create(store, call, settings, a.clone(), caller.claim, now).await,
-                    Some(lead) => {
-                        attach(store, lead, call, settings, a.clone(), caller.claim, now).await
-                    }
-                };
-                match attempt {
-                    Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
-                    other => other,
+            let wrap_up = settings.after_call_work_minutes;
+            if wrap_up.minutes() > 0 {
+                let decide_at = wrap_up.decide_at(call.ended_at);
+                if arrival == Arrival::Event && now < decide_at {
+                    return defer(store, call, detail, decide_at).await;
                 }
-            })
-            .await
+                let booked = store
+                    .booked_since(
+                        &call.tenant_id,
+                        &call.from_number,
+                        call.customer_id.as_ref(),
+                        call.started_at,
+                    )
+                    .await?;
+                if booked {
+                    return booked_during_wrap_up(store, call, now).await;
+                }
+            }
+            lead(store, call, &settings, a, now).await
         }
     }
+}
+
+/// Keeps the call until its decision is due.
+async fn defer<S: IngestStore>(
+    store: &S,
+    call: &CallCompleted,
+    detail: &Value,
+    decide_at: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
+    let pending = PendingCall {
+        tenant_id: call.tenant_id.clone(),
+        call_id: call.call_id.clone(),
+        decide_at,
+        detail: detail.clone(),
+    };
+    match store.defer_call(&pending).await {
+        Ok(()) => {
+            info!(%decide_at, "call waits for the After Call Work Time");
+            Ok(IngestOutcome::Pending { decide_at })
+        }
+        Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
+        Err(e) => Err(e),
+    }
+}
+
+/// A job was booked for the caller since the call: recorded, nothing created.
+async fn booked_during_wrap_up<S: IngestStore>(
+    store: &S,
+    call: &CallCompleted,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
+    let reasons = vec!["a job was booked for the caller during the wrap-up".to_owned()];
+    let d = decision(
+        call,
+        DecisionKind::BookedDuringWrapUp,
+        None,
+        None,
+        reasons,
+        now,
+    );
+    match store.record_decision(&d).await {
+        Ok(()) => {
+            info!("call booked during wrap-up");
+            Ok(IngestOutcome::BookedDuringWrapUp)
+        }
+        Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
+        Err(e) => Err(e),
+    }
+}
+
+/// A new lead, or the call attached to the number's open lead.
+async fn lead<S: IngestStore>(
+    store: &S,
+    call: &CallCompleted,
+    settings: &TenantSettings,
+    a: Assessment,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
+    // A CSR changing the lead this call attaches to, or another call from the number making
+    // or finding its lead first, means reading again and deciding again.
+    let (a, settings) = (&a, settings);
+    retry_on_conflict(move |_| async move {
+        let caller = store
+            .caller_lead(&call.tenant_id, &call.from_number)
+            .await?;
+        let attempt = match caller.open {
+            None => create(store, call, settings, a.clone(), caller.claim, now).await,
+            Some(lead) => attach(store, lead, call, settings, a.clone(), caller.claim, now).await,
+        };
+        match attempt {
+            Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
+            other => other,
+        }
+    })
+    .await
 }
 
 fn decision(

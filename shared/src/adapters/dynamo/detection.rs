@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{
     backend, build_failed, decision_item, decode, encode, entity_of, put, s, transcript_puts,
-    DynamoStore, Item, ItemRole, LeadCondition, NOT_EXISTS,
+    DynamoStore, Item, ItemRole, LeadCondition, NOT_EXISTS, UNDECIDED,
 };
 use crate::adapters::items::*;
 use crate::adapters::keys;
@@ -101,7 +101,7 @@ impl DynamoStore {
             put(
                 &self.table,
                 encode(&decision_item(&w.decision))?,
-                Some(NOT_EXISTS),
+                Some(UNDECIDED),
             )?,
             put(
                 &self.table,

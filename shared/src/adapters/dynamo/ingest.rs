@@ -1,13 +1,19 @@
 //! `IngestStore`: what ingestion reads and writes.
 
+use chrono::{DateTime, Duration, Utc};
+
 use super::*;
 use crate::domain::detection::adaptation::Adjustment;
 use crate::domain::settings::TenantSettings;
-use crate::domain::{PhoneNumber, TenantId};
+use crate::domain::{CrmId, PhoneNumber, TenantId};
 use crate::ports::{
-    CallDecision, CallerLead, IngestStore, LeadCommands, LeadWrite, NearMissWrite, PhoneClaim,
-    StoreError,
+    CallDecision, CallerLead, IngestStore, LeadCommands, LeadWrite, NearMissWrite, PendingCall,
+    PhoneClaim, StoreError,
 };
+
+/// A waiting call outlives its longest possible wait by far: if the drain stopped for days, an
+/// operator still finds the call (and the drain decides it when it runs again).
+const PENDING_TTL_DAYS: i64 = 14;
 
 impl IngestStore for DynamoStore {
     async fn detection_context(
@@ -63,11 +69,125 @@ impl IngestStore for DynamoStore {
 
     async fn record_decision(&self, decision: &CallDecision) -> Result<(), StoreError> {
         match self
-            .put_if_absent(encode(&decision_item(decision))?)
+            .put_when(encode(&decision_item(decision))?, UNDECIDED)
             .await?
         {
             true => Ok(()),
             false => Err(StoreError::AlreadyProcessed),
         }
+    }
+
+    async fn defer_call(&self, call: &PendingCall) -> Result<(), StoreError> {
+        let item = encode(&PendingCallItem {
+            pk: keys::call_marker_pk(&call.tenant_id, &call.call_id),
+            sk: keys::CALL_MARKER_SK.into(),
+            entity: ENTITY_CALL_PENDING.into(),
+            tenant_id: call.tenant_id.clone(),
+            call_id: call.call_id.clone(),
+            decide_at: keys::sortable_time(call.decide_at),
+            gsi5pk: keys::decide_due_partition_of(&call.tenant_id, &call.call_id),
+            gsi5sk: keys::decide_due_sk(call.decide_at, &call.tenant_id, &call.call_id),
+            detail: call.detail.to_string(),
+            expires_at: (call.decide_at + Duration::days(PENDING_TTL_DAYS)).timestamp(),
+        })?;
+        match self.put_if_absent(item).await? {
+            true => Ok(()),
+            false => Err(StoreError::AlreadyProcessed),
+        }
+    }
+
+    async fn settle_pending(&self, decision: &CallDecision) -> Result<bool, StoreError> {
+        self.put_when(
+            encode(&decision_item(decision))?,
+            "attribute_exists(decide_at)",
+        )
+        .await
+    }
+
+    async fn booked_since(
+        &self,
+        tenant: &TenantId,
+        phone: &PhoneNumber,
+        customer: Option<&CrmId>,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let by_phone = self.any_booked(keys::phone_claim_pk(tenant, phone), since);
+        let by_customer = async {
+            match customer {
+                Some(c) => {
+                    self.any_booked(keys::customer_partition(tenant, c), since)
+                        .await
+                }
+                None => Ok(false),
+            }
+        };
+        let (phone, customer) = futures_util::future::try_join(by_phone, by_customer).await?;
+        Ok(phone || customer)
+    }
+
+    async fn due_calls(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingCall>, StoreError> {
+        let mut due = Vec::new();
+        for n in 0..keys::DECIDE_DUE_PARTITIONS {
+            let mut start = None;
+            loop {
+                let remaining = limit.saturating_sub(due.len());
+                if remaining == 0 {
+                    return Ok(due);
+                }
+                let out = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(keys::INDEX_DECIDE_DUE)
+                    .key_condition_expression("gsi5pk = :pk AND gsi5sk <= :due")
+                    .expression_attribute_values(":pk", s(keys::decide_due_partition(n)))
+                    .expression_attribute_values(":due", s(keys::due_upto(now)))
+                    .limit(i32::try_from(remaining).unwrap_or(i32::MAX))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(backend)?;
+                for item in out.items.unwrap_or_default() {
+                    let p = decode::<PendingCallItem>(item)?;
+                    due.push(PendingCall {
+                        tenant_id: p.tenant_id,
+                        call_id: p.call_id,
+                        decide_at: DateTime::parse_from_rfc3339(&p.decide_at)
+                            .map_or(now, |t| t.with_timezone(&Utc)),
+                        detail: serde_json::from_str(&p.detail)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    });
+                }
+                start = out.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(due)
+    }
+}
+
+impl DynamoStore {
+    /// Whether the partition holds a booking marker at or after `since` (one item read).
+    async fn any_booked(&self, pk: String, since: DateTime<Utc>) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":from", s(keys::booked_from(since)))
+            .expression_attribute_values(":to", s(format!("{}~", keys::BOOKED_PREFIX)))
+            .consistent_read(true)
+            .limit(1)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.count > 0)
     }
 }

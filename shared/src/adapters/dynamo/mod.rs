@@ -127,12 +127,17 @@ impl DynamoStore {
 
     /// Puts an item unless its key exists; `false` when it did (a redelivery or a repeat).
     pub(crate) async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
+        self.put_when(item, NOT_EXISTS).await
+    }
+
+    /// Puts `item` if `condition` holds: false (nothing written) if it does not.
+    pub(crate) async fn put_when(&self, item: Item, condition: &str) -> Result<bool, StoreError> {
         match self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression(NOT_EXISTS)
+            .condition_expression(condition)
             .send()
             .await
         {
@@ -186,7 +191,7 @@ impl DynamoStore {
                         .map_err(|e| build_failed("a transaction item", e))?,
                 )
                 .build(),
-            _ => put(&self.table, decision, Some(NOT_EXISTS))?,
+            _ => put(&self.table, decision, Some(UNDECIDED))?,
         }];
         let lead_item = encode(&LeadItem::new(lead, lead.updated_at))?;
         items.push(match lead_condition {

@@ -246,7 +246,7 @@ impl DynamoStore {
             .index_name(keys::INDEX_COLD_DUE)
             .key_condition_expression("gsi4pk = :pk AND gsi4sk <= :due")
             .expression_attribute_values(":pk", s(keys::cold_due_partition_of(tenant)))
-            .expression_attribute_values(":due", s(keys::cold_due_upto(now)))
+            .expression_attribute_values(":due", s(keys::due_upto(now)))
             .expression_attribute_values(":tenant", s(tenant.to_string()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
         q = project_lead_row(q);
@@ -283,7 +283,7 @@ impl ColdSweep for DynamoStore {
                 .index_name(keys::INDEX_COLD_DUE)
                 .key_condition_expression("gsi4pk = :pk AND gsi4sk <= :due")
                 .expression_attribute_values(":pk", s(keys::cold_due_partition(n)))
-                .expression_attribute_values(":due", s(keys::cold_due_upto(now)));
+                .expression_attribute_values(":due", s(keys::due_upto(now)));
             for item in self.all_pages(q).await? {
                 let row = decode::<LeadItem>(item)?;
                 if row.lead.tab(now) != Tab::Cold {

@@ -99,6 +99,10 @@ pub(crate) fn phone_claim_put(
 
 pub(crate) const NOT_EXISTS: &str = "attribute_not_exists(pk)";
 
+/// A call's decision may be written where there is none yet, or over the call's wait for it
+/// (a waiting call's marker has `decide_at`; a decided one has not).
+pub(crate) const UNDECIDED: &str = "attribute_not_exists(pk) OR attribute_exists(decide_at)";
+
 pub(crate) enum LeadCondition {
     New,
     Version(u64),
