@@ -163,6 +163,9 @@ async fn an_untouched_old_lead_is_cold_not_open() {
     let old = app.create(&call_completed(app.tenant(), "old", json!({"started_at": days_ago(10), "ended_at": days_ago(10), "duration_seconds": 300, "from_number": "+15125550301"})),
     )
     .await;
+    // Ended just now: decided at once with no After Call Work Time.
+    app.put_settings(json!({"after_call_work_minutes": 0}))
+        .await;
     let fresh = app.create(&call_completed(app.tenant(), "fresh", json!({"started_at": days_ago(0), "ended_at": days_ago(0), "from_number": "+15125550302"}))).await;
     let open: Vec<Value> = app.list("tab=open").await["items"]
         .as_array()

@@ -170,6 +170,7 @@ async fn a_scripted_set_of_leads_gives_exactly_the_expected_report_and_csv_throu
             "conversion_rate": 0.2, "detection_precision": 0.667,
             "minutes_to_first_action": "checked above",
             "revenue_booked_by_scl": "1775.50",
+            "booked_during_wrap_up": 0,
             "by_csr": [
                 {"user_id": "u-1", "name": "Sam", "actions": 4, "called_back": 2, "booked_by_scl": 1, "not_a_lead": 1},
                 {"user_id": "u-2", "name": "Kim", "actions": 2, "called_back": 2, "booked_by_scl": 1, "not_a_lead": 0},
@@ -210,12 +211,12 @@ async fn a_scripted_set_of_leads_gives_exactly_the_expected_report_and_csv_throu
             .collect()
     };
     let expected: Vec<Vec<String>> = [
-        "row,day,user_id,name,flagged,reviewed,called_back,booked_by_scl,booked_elsewhere,not_a_lead,not_following_up,not_able_to_save,revenue_booked_by_scl,conversion_rate,detection_precision,m,m,actions,open_now,cold_now".to_owned(),
-        format!("day,{day},,,10,6,4,2,1,2,1,0,1775.50,0.2,0.667,m,m,,,"),
-        "total,,,,10,6,4,2,1,2,1,0,1775.50,0.2,0.667,m,m,,4,0".to_owned(),
-        "csr,,u-1,Sam,,,2,1,,1,,,,,,m,m,4,,".to_owned(),
-        "csr,,u-2,Kim,,,2,1,,0,,,,,,m,m,2,,".to_owned(),
-        "csr,,u-3,Lee,,,0,0,,1,,,,,,m,m,2,,".to_owned(),
+        "row,day,user_id,name,flagged,reviewed,called_back,booked_by_scl,booked_elsewhere,not_a_lead,not_following_up,not_able_to_save,revenue_booked_by_scl,conversion_rate,detection_precision,m,m,actions,open_now,cold_now,booked_during_wrap_up".to_owned(),
+        format!("day,{day},,,10,6,4,2,1,2,1,0,1775.50,0.2,0.667,m,m,,,,0"),
+        "total,,,,10,6,4,2,1,2,1,0,1775.50,0.2,0.667,m,m,,4,0,0".to_owned(),
+        "csr,,u-1,Sam,,,2,1,,1,,,,,,m,m,4,,,".to_owned(),
+        "csr,,u-2,Kim,,,2,1,,0,,,,,,m,m,2,,,".to_owned(),
+        "csr,,u-3,Lee,,,0,0,,1,,,,,,m,m,2,,,".to_owned(),
     ]
     .iter()
     .map(|l| l.split(',').map(str::to_owned).collect())

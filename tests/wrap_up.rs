@@ -98,6 +98,16 @@ impl<'a> Business<'a> {
         all
     }
 
+    /// The business's report for the last 30 days.
+    async fn summary(&self) -> Value {
+        get_json(
+            &self.http,
+            &format!("{}/reports/summary", self.api),
+            &self.admin,
+        )
+        .await
+    }
+
     /// The call's decision as stored (`None` while it waits or was never seen).
     async fn decision(&self, call_id: &str) -> Option<String> {
         let table = self.stack.resolved.names["LeadsTable"].clone();
@@ -256,4 +266,32 @@ async fn calls_wait_for_the_wrap_up_and_a_job_booked_meanwhile_keeps_them_out_of
         emails_to(&booked_email).await.is_empty(),
         "nothing sent for a call booked in the wrap-up"
     );
+
+    // The reports count the calls kept out of the queue, each once, on the day it ended.
+    for b in [&booked, &resent, &customer] {
+        let counted = eventually(30, || async {
+            b.summary().await["booked_during_wrap_up"] == 1
+        })
+        .await;
+        assert!(counted.is_some(), "{}: {}", b.tenant, b.summary().await);
+        let s = b.summary().await;
+        assert_eq!(s["flagged"], 0, "{s}");
+    }
+    let s = unbooked.summary().await;
+    assert_eq!(s["flagged"], 1, "{s}");
+    assert_eq!(s["booked_during_wrap_up"], 0, "{s}");
+    let csv = booked
+        .http
+        .get(format!("{}/reports/summary.csv", booked.api))
+        .bearer_auth(&booked.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",booked_during_wrap_up"), "{header}");
+    let total = csv.lines().find(|l| l.starts_with("total,")).unwrap();
+    assert!(total.ends_with(",1"), "{total}");
 }

@@ -801,7 +801,8 @@ async fn burst(b: &Bench, secret: &str) -> Result<String> {
         .http
         .put(format!("{}/settings", b.api))
         .bearer_auth(&admin)
-        .json(&json!({"recipients": [{"user_id": "csr-1", "email": email, "channels": ["in_app", "email"]}]}))
+        // No After Call Work Time: the burst measures the pipeline, not the wrap-up wait.
+        .json(&json!({"after_call_work_minutes": 0, "recipients": [{"user_id": "csr-1", "email": email, "channels": ["in_app", "email"]}]}))
         .send()
         .await?;
     if !resp.status().is_success() {

@@ -36,6 +36,8 @@ pub const ENTITY_LABEL: &str = "detection_label";
 pub const ENTITY_REPORT_MONTH: &str = "report_month";
 pub const ENTITY_REPORT_QUEUE: &str = "report_queue";
 pub const ENTITY_REPORT_LEAD: &str = "report_lead";
+pub const ENTITY_REPORT_WRAP_UP: &str = "report_wrap_up";
+pub const ENTITY_REPORT_WRAP_UP_CALL: &str = "report_wrap_up_call";
 
 /// Call decisions expire after 90 days: long after any redelivery (EventBridge retries for at
 /// most 24 hours), short enough not to keep personal data about non-leads forever.

@@ -196,6 +196,25 @@ pub fn report_month_sk(day: ReportDay) -> String {
     format!("{REPORT_MONTH_PREFIX}{}", day.date().format("%Y-%m"))
 }
 
+/// A month's count of calls booked during the wrap-up (`d01`..`d31`), apart from the month's
+/// lead totals so a rebuild of those (from the leads) leaves it be.
+pub const REPORT_WRAP_UP_PREFIX: &str = "WRAPUP#";
+
+pub fn report_wrap_up_month_sk(day: ReportDay) -> String {
+    format!("{REPORT_WRAP_UP_PREFIX}{}", day.date().format("%Y-%m"))
+}
+
+/// The marker that a call's wrap-up booking is counted (`WRAPUP#CALL#..` sorts after every
+/// `WRAPUP#<yyyy-mm>`, so a period's Query never reads markers).
+pub fn report_wrap_up_call_sk(call: &CallId) -> String {
+    format!("{REPORT_WRAP_UP_PREFIX}CALL#{call}")
+}
+
+/// The attribute of a month item holding `day`'s count.
+pub fn report_wrap_up_day_attr(day: ReportDay) -> String {
+    day.date().format("d%d").to_string()
+}
+
 pub fn report_lead_sk(lead: &LeadId) -> String {
     format!("{REPORT_LEAD_PREFIX}{lead}")
 }
@@ -240,6 +259,11 @@ pub fn booked_sk(booked_at: DateTime<Utc>, job: &JobId) -> String {
 /// Every `booked_sk` at or after `since` sorts at or after this.
 pub fn booked_from(since: DateTime<Utc>) -> String {
     format!("{BOOKED_PREFIX}{}", sortable_time(since))
+}
+
+/// Every `booked_sk` at or before `until` sorts at or before this.
+pub fn booked_upto(until: DateTime<Utc>) -> String {
+    format!("{BOOKED_PREFIX}{}#~", sortable_time(until))
 }
 
 pub fn customer_partition(tenant: &TenantId, customer: &CrmId) -> String {

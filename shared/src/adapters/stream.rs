@@ -3,7 +3,10 @@
 
 use serde_json::Value;
 
-use super::items::{BookingItem, LeadItem, OutboxItem, ENTITY_BOOKING, ENTITY_LEAD, ENTITY_OUTBOX};
+use super::items::{
+    BookingItem, CallDecisionItem, LeadItem, OutboxItem, ENTITY_BOOKING, ENTITY_CALL_DECISION,
+    ENTITY_LEAD, ENTITY_OUTBOX,
+};
 use crate::domain::events::PendingEvent;
 use crate::ports::{StreamRecord, TableChange};
 
@@ -69,6 +72,9 @@ fn change(record: &Value) -> Result<TableChange, String> {
                     payload: o.payload,
                 })
             })
+            .map_err(|e| e.to_string()),
+        (_, ENTITY_CALL_DECISION) => serde_dynamo::from_item::<_, CallDecisionItem>(new)
+            .map(|d| TableChange::CallDecided(Box::new(d.decision)))
             .map_err(|e| e.to_string()),
         (_, ENTITY_LEAD) => {
             let before = match image(record, "OldImage")? {

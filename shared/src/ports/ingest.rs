@@ -102,14 +102,15 @@ pub trait IngestStore: SettingsStore + RejectedEventStore {
         decision: &CallDecision,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Whether a job was booked for this number, or this customer, at or after `since` (a
-    /// booking stored before this read).
-    fn booked_since(
+    /// Whether a job was booked for this number, or this customer, from `since` to `until`
+    /// (a booking stored before this read).
+    fn booked_between(
         &self,
         tenant: &TenantId,
         phone: &PhoneNumber,
         customer: Option<&CrmId>,
         since: DateTime<Utc>,
+        until: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Calls whose decision is due at `now`, every business's, at most `limit`.

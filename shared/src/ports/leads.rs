@@ -25,6 +25,10 @@ pub struct CallDecision {
     pub reasons: Vec<String>,
     pub score: Option<f64>,
     pub decided_at: DateTime<Utc>,
+    /// When the call ended (the day a wrap-up booking counts on in the reports); absent on
+    /// decisions stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_ended_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -60,6 +60,15 @@ pub trait ReportStore: Send + Sync {
         w: FiguresWrite<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Adds one call decided `booked_during_wrap_up` to `day`'s count, once per call: a
+    /// repeated record writes nothing.
+    fn count_wrap_up(
+        &self,
+        tenant: &TenantId,
+        call: &crate::domain::CallId,
+        day: ReportDay,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// The counts of the days of `range` that have any (one Query).
     fn report_days(
         &self,

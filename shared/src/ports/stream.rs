@@ -17,6 +17,8 @@ pub enum TableChange {
     },
     /// An event written to the outbox with the change that caused it.
     EventPending(PendingEvent),
+    /// A call's decision written (the reports count `booked_during_wrap_up`).
+    CallDecided(Box<super::CallDecision>),
     /// Anything else the mapping passed on.
     Other,
 }

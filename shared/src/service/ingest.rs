@@ -177,12 +177,19 @@ async fn process<S: IngestStore>(
                 if arrival == Arrival::Event && now < decide_at {
                     return defer(store, call, detail, decide_at).await;
                 }
+                // The wrap-up: from the call's start to its decision (a late event's wrap-up
+                // ended before it arrived; a job booked after that is a booking like any other).
+                let until = match arrival {
+                    Arrival::Due => now,
+                    Arrival::Event => decide_at,
+                };
                 let booked = store
-                    .booked_since(
+                    .booked_between(
                         &call.tenant_id,
                         &call.from_number,
                         call.customer_id.as_ref(),
                         call.started_at,
+                        until,
                     )
                     .await?;
                 if booked {
@@ -285,6 +292,7 @@ fn decision(
         reasons,
         score: detection.map(|d| d.score),
         decided_at: now,
+        call_ended_at: Some(call.ended_at),
     }
 }
 

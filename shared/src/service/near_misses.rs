@@ -53,6 +53,7 @@ pub async fn promote<S: NearMissStore>(
                 reasons: vec![format!("promoted by {}", actor.user_id)],
                 score: Some(lead.detection.score),
                 decided_at: now,
+                call_ended_at: Some(lead.call.ended_at),
             },
             events: vec![LeadCreated::of(&lead)],
             // A promoted lead does not take over the number's claim.

@@ -81,6 +81,18 @@ pub enum ReportError {
 /// `GET /reports/summary`: one Query of the period's months, one read of the queue counts and
 /// names, and the settings (the business's zone; what today is, when the request leaves an end
 /// to it) — all three at once when the request names both ends.
+/// A call decided `booked_during_wrap_up` counts once, on the day it ended in the business's
+/// zone (the day a lead made of it would have counted on).
+pub async fn count_wrap_up<S: ReportStore + SettingsStore>(
+    store: &S,
+    d: &crate::ports::CallDecision,
+) -> Result<(), StoreError> {
+    let settings = store.settings(&d.tenant_id).await?;
+    let at = d.call_ended_at.unwrap_or(d.decided_at);
+    let day = ReportDay::of(at, &settings.timezone.tz());
+    store.count_wrap_up(&d.tenant_id, &d.call_id, day).await
+}
+
 /// How many leads each of the queue's tabs lists now (`GET /reports/queue`): one read.
 pub async fn queue_counts<S: ReportStore>(
     store: &S,

@@ -9,13 +9,13 @@ use serde::Serialize;
 use tracing::{error, Instrument};
 
 use crate::ports::{
-    EventPublisher, LeadCommands, LearningStore, NotificationStore, Notifier, ReportStore,
-    SettingsStore, StreamRecord, TableChange,
+    DecisionKind, EventPublisher, LeadCommands, LearningStore, NotificationStore, Notifier,
+    ReportStore, SettingsStore, StreamRecord, TableChange,
 };
 use crate::service::bookings::apply_booking;
 use crate::service::learning::record_label;
 use crate::service::notify::{notify_new_lead, NotifyConfig};
-use crate::service::reports::count_lead;
+use crate::service::reports::{count_lead, count_wrap_up};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BatchItemFailure {
@@ -218,9 +218,11 @@ pub async fn handle_label_batch<S: LearningStore>(
 
 /// The tenant part of a lead's key (`TENANT#t` of `TENANT#t#LEAD#id`).
 fn tenant_key(r: &StreamRecord) -> Option<&str> {
-    r.item_key
-        .as_deref()
-        .map(|k| k.split_once("#LEAD#").map_or(k, |(tenant, _)| tenant))
+    r.item_key.as_deref().map(|k| {
+        k.split_once("#LEAD#")
+            .or_else(|| k.split_once("#CALL#"))
+            .map_or(k, |(tenant, _)| tenant)
+    })
 }
 
 /// Lead inserts and changes -> the business's report totals. Every record counts the lead as
@@ -232,8 +234,14 @@ pub async fn handle_report_batch<S: ReportStore + SettingsStore>(
     records: &[StreamRecord],
 ) -> BatchResponse {
     for_each_record_by(records, tenant_key, |change| async move {
-        if let TableChange::LeadWritten { after, .. } = change {
-            count_lead(store, &after.tenant_id, &after.id).await?;
+        match change {
+            TableChange::LeadWritten { after, .. } => {
+                count_lead(store, &after.tenant_id, &after.id).await?;
+            }
+            TableChange::CallDecided(d) if d.decision == DecisionKind::BookedDuringWrapUp => {
+                count_wrap_up(store, d).await?;
+            }
+            _ => {}
         }
         Ok(())
     })

@@ -201,6 +201,7 @@ export interface ReportSummary {
   detection_precision: number | null;
   minutes_to_first_action: { median: number | null; p90: number | null };
   revenue_booked_by_scl: string;
+  booked_during_wrap_up: number;
   by_csr: { user_id: string; name: string | null; actions: number; called_back: number; booked_by_scl: number; not_a_lead: number }[];
   by_day: { day: string; flagged: number; booked_by_scl: number }[];
 }

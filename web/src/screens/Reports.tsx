@@ -190,6 +190,7 @@ export function Reports(props: { from: string | null; to: string | null }) {
                 ["Detection precision", formatPercent(report.detection_precision)],
                 ["First action, median", minutes(report.minutes_to_first_action.median)],
                 ["First action, 90th percentile", minutes(report.minutes_to_first_action.p90)],
+                ["Booked during wrap-up", String(report.booked_during_wrap_up)],
                 ["Open now", String(report.open_now)],
                 ["Cold now", String(report.cold_now)],
               ] as const

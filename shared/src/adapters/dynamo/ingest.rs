@@ -104,18 +104,19 @@ impl IngestStore for DynamoStore {
         .await
     }
 
-    async fn booked_since(
+    async fn booked_between(
         &self,
         tenant: &TenantId,
         phone: &PhoneNumber,
         customer: Option<&CrmId>,
         since: DateTime<Utc>,
+        until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let by_phone = self.any_booked(keys::phone_claim_pk(tenant, phone), since);
+        let by_phone = self.any_booked(keys::phone_claim_pk(tenant, phone), since, until);
         let by_customer = async {
             match customer {
                 Some(c) => {
-                    self.any_booked(keys::customer_partition(tenant, c), since)
+                    self.any_booked(keys::customer_partition(tenant, c), since, until)
                         .await
                 }
                 None => Ok(false),
@@ -173,8 +174,13 @@ impl IngestStore for DynamoStore {
 }
 
 impl DynamoStore {
-    /// Whether the partition holds a booking marker at or after `since` (one item read).
-    async fn any_booked(&self, pk: String, since: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// Whether the partition holds a booking marker from `since` to `until` (one item read).
+    async fn any_booked(
+        &self,
+        pk: String,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let out = self
             .client
             .query()
@@ -182,7 +188,7 @@ impl DynamoStore {
             .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
             .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":from", s(keys::booked_from(since)))
-            .expression_attribute_values(":to", s(format!("{}~", keys::BOOKED_PREFIX)))
+            .expression_attribute_values(":to", s(keys::booked_upto(until)))
             .consistent_read(true)
             .limit(1)
             .send()

@@ -71,6 +71,7 @@ pub(crate) fn encode(month: &MonthCounts) -> Vec<u8> {
                 Counter::Reviewed => out.push(2),
                 Counter::CalledBack => out.push(3),
                 Counter::RevenueCents => out.push(4),
+                Counter::BookedDuringWrapUp => out.push(5),
                 Counter::Disposition(s) => {
                     let i = LeadStatus::ALL.iter().position(|x| x == s).unwrap_or(0);
                     out.push(0x10 + i as u8);
@@ -150,6 +151,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<MonthCounts, String> {
                 2 => Counter::Reviewed,
                 3 => Counter::CalledBack,
                 4 => Counter::RevenueCents,
+                5 => Counter::BookedDuringWrapUp,
                 0x10..=0x1f => Counter::Disposition(
                     *LeadStatus::ALL
                         .get(usize::from(tag - 0x10))
@@ -187,6 +189,7 @@ mod tests {
             Just(Counter::Reviewed),
             Just(Counter::CalledBack),
             Just(Counter::RevenueCents),
+            Just(Counter::BookedDuringWrapUp),
             prop::sample::select(LeadStatus::ALL.to_vec()).prop_map(Counter::Disposition),
             any::<u32>().prop_map(Counter::FirstActionMinutes),
             (user, prop::sample::select(CSR_KINDS.to_vec())).prop_map(|(u, k)| Counter::Csr(u, k)),

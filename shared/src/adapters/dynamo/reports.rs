@@ -49,6 +49,24 @@ fn rev_of(item: &Item) -> u64 {
     u64::try_from(number(item, REV)).unwrap_or(0)
 }
 
+/// A wrap-up month item's days and their counts (`d01`..`d31`).
+fn decode_wrap_up_month(item: &Item) -> Vec<(ReportDay, i64)> {
+    let Some(month) = item
+        .get("sk")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|sk| sk.strip_prefix(keys::REPORT_WRAP_UP_PREFIX))
+    else {
+        return Vec::new();
+    };
+    (1..=31)
+        .filter_map(|d| {
+            let count = number(item, &format!("d{d:02}"));
+            let day = ReportDay::parse("day", &format!("{month}-{d:02}")).ok()?;
+            (count != 0).then_some((day, count))
+        })
+        .collect()
+}
+
 /// A month item's days and their counts.
 fn decode_month(item: &Item) -> Result<Vec<(ReportDay, Counts)>, StoreError> {
     let Some(month) = item
@@ -308,28 +326,90 @@ impl ReportStore for DynamoStore {
             .await
     }
 
+    async fn count_wrap_up(
+        &self,
+        tenant: &TenantId,
+        call: &crate::domain::CallId,
+        day: ReportDay,
+    ) -> Result<(), StoreError> {
+        let pk = keys::report_pk(tenant);
+        let marker = Put::builder()
+            .table_name(&self.table)
+            .item("pk", s(pk.clone()))
+            .item("sk", s(keys::report_wrap_up_call_sk(call)))
+            .item("entity", s(ENTITY_REPORT_WRAP_UP_CALL))
+            // A stream record is redelivered for at most a day.
+            .item(
+                "expires_at",
+                n((crate::domain::lead::now_millis() + chrono::Duration::days(2)).timestamp()),
+            )
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| build_failed("a transaction item", e))?;
+        let add = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(keys::report_wrap_up_month_sk(day)))
+            .update_expression("SET entity = :entity ADD #day :one")
+            .expression_attribute_names("#day", keys::report_wrap_up_day_attr(day))
+            .expression_attribute_values(":entity", s(ENTITY_REPORT_WRAP_UP))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(|e| build_failed("a transaction item", e))?;
+        let items = vec![
+            TransactWriteItem::builder().put(marker).build(),
+            TransactWriteItem::builder().update(add).build(),
+        ];
+        match self
+            .transact(items, ItemRole::DoneMarker, ItemRole::Versioned)
+            .await
+        {
+            Err(StoreError::AlreadyProcessed) => Ok(()),
+            other => other,
+        }
+    }
+
     async fn report_days(
         &self,
         tenant: &TenantId,
         range: ReportRange,
     ) -> Result<Vec<(ReportDay, Counts)>, StoreError> {
-        let q = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", s(keys::report_pk(tenant)))
-            .expression_attribute_values(":from", s(keys::report_month_sk(range.from)))
-            .expression_attribute_values(":to", s(keys::report_month_sk(range.to)));
-        let mut days = Vec::new();
-        for item in self.all_pages(q).await? {
-            days.extend(
-                decode_month(&item)?
-                    .into_iter()
-                    .filter(|(day, _)| *day >= range.from && *day <= range.to),
-            );
+        let months = |from: String, to: String| {
+            self.client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(keys::report_pk(tenant)))
+                .expression_attribute_values(":from", s(from))
+                .expression_attribute_values(":to", s(to))
+        };
+        // The lead totals and the wrap-up counts of the period's months, read together.
+        let (totals, wrap_ups) = futures_util::future::try_join(
+            self.all_pages(months(
+                keys::report_month_sk(range.from),
+                keys::report_month_sk(range.to),
+            )),
+            self.all_pages(months(
+                keys::report_wrap_up_month_sk(range.from),
+                keys::report_wrap_up_month_sk(range.to),
+            )),
+        )
+        .await?;
+        let mut days: BTreeMap<ReportDay, Counts> = BTreeMap::new();
+        for item in &totals {
+            days.extend(decode_month(item)?);
         }
-        Ok(days)
+        for item in &wrap_ups {
+            for (day, count) in decode_wrap_up_month(item) {
+                let mut c = Counts::default();
+                c.add(crate::domain::report::Counter::BookedDuringWrapUp, count);
+                days.entry(day).or_default().add_all(&c, 1);
+            }
+        }
+        Ok(days
+            .into_iter()
+            .filter(|(day, _)| *day >= range.from && *day <= range.to)
+            .collect())
     }
 
     async fn report_now(&self, tenant: &TenantId) -> Result<ReportNow, StoreError> {

@@ -216,6 +216,9 @@ pub enum Counter {
     /// `figures::minutes_bucket` keeps them).
     FirstActionMinutes(u32),
     Csr(UserId, CsrCounter),
+    /// Calls decided `booked_during_wrap_up`: a job booked during the After Call Work Time
+    /// kept them from becoming leads (counted on the day they were decided).
+    BookedDuringWrapUp,
 }
 
 impl Counter {
@@ -231,6 +234,7 @@ impl Counter {
             Counter::RevenueCents => "revenue_cents".into(),
             Counter::FirstActionMinutes(m) => format!("first_action_minutes/{m}"),
             Counter::Csr(user, c) => format!("{}/{user}", c.name()),
+            Counter::BookedDuringWrapUp => "booked_during_wrap_up".into(),
         }
     }
 
@@ -242,6 +246,7 @@ impl Counter {
                 "reviewed" => Some(Counter::Reviewed),
                 "called_back" => Some(Counter::CalledBack),
                 "revenue_cents" => Some(Counter::RevenueCents),
+                "booked_during_wrap_up" => Some(Counter::BookedDuringWrapUp),
                 _ => None,
             },
             Some(("status", s)) => LeadStatus::parse("status", s)

@@ -104,6 +104,8 @@ pub struct DayRow {
     #[serde(skip)]
     pub revenue_booked_by_scl: Cents,
     #[serde(skip)]
+    pub booked_during_wrap_up: i64,
+    #[serde(skip)]
     first_action: BTreeMap<u32, i64>,
 }
 
@@ -121,6 +123,7 @@ impl DayRow {
             not_following_up: d(LeadStatus::NotFollowingUp),
             not_able_to_save: d(LeadStatus::NotAbleToSave),
             revenue_booked_by_scl: Cents(c.get(&Counter::RevenueCents)),
+            booked_during_wrap_up: c.get(&Counter::BookedDuringWrapUp),
             first_action: c
                 .iter()
                 .filter_map(|(k, n)| match k {
@@ -178,6 +181,8 @@ pub struct Summary {
     pub detection_precision: Option<f64>,
     pub minutes_to_first_action: FirstActionMinutes,
     pub revenue_booked_by_scl: Cents,
+    /// Calls kept out of the queue because their job was booked during the wrap-up.
+    pub booked_during_wrap_up: i64,
     pub by_csr: Vec<CsrRow>,
     pub by_day: Vec<DayRow>,
     /// The period's counts as one row (the CSV's `total`).
@@ -253,6 +258,7 @@ impl Summary {
             detection_precision: all.detection_precision(),
             minutes_to_first_action: FirstActionMinutes::of(&all.first_action),
             revenue_booked_by_scl: all.revenue_booked_by_scl,
+            booked_during_wrap_up: all.booked_during_wrap_up,
             by_csr,
             by_day,
             total: all,
@@ -263,7 +269,7 @@ impl Summary {
     /// a `total` row for the period (with the rates, minutes to first action and the queue
     /// now), then one `csr` row per CSR.
     pub fn to_csv(&self) -> String {
-        const HEADER: &str = "row,day,user_id,name,flagged,reviewed,called_back,booked_by_scl,booked_elsewhere,not_a_lead,not_following_up,not_able_to_save,revenue_booked_by_scl,conversion_rate,detection_precision,minutes_to_first_action_median,minutes_to_first_action_p90,actions,open_now,cold_now";
+        const HEADER: &str = "row,day,user_id,name,flagged,reviewed,called_back,booked_by_scl,booked_elsewhere,not_a_lead,not_following_up,not_able_to_save,revenue_booked_by_scl,conversion_rate,detection_precision,minutes_to_first_action_median,minutes_to_first_action_p90,actions,open_now,cold_now,booked_during_wrap_up";
         let mut out = String::with_capacity(128 * (self.by_day.len() + self.by_csr.len() + 2));
         out.push_str(HEADER);
         out.push_str("\r\n");
@@ -290,14 +296,18 @@ impl Summary {
         };
         for r in &self.by_day {
             counts_row(&mut out, "day", &r.day.to_string(), r);
-            out.push_str(",,\r\n");
+            let _ = write!(out, ",,,{}\r\n", r.booked_during_wrap_up);
         }
         counts_row(&mut out, "total", "", &self.total);
-        let _ = write!(out, ",{},{}\r\n", self.open_now, self.cold_now);
+        let _ = write!(
+            out,
+            ",{},{},{}\r\n",
+            self.open_now, self.cold_now, self.total.booked_during_wrap_up
+        );
         for c in &self.by_csr {
             let _ = write!(
                 out,
-                "csr,,{},{},,,{},{},,{},,,,,,,,{},,\r\n",
+                "csr,,{},{},,,{},{},,{},,,,,,,,{},,,\r\n",
                 csv_field(c.user_id.as_str()),
                 csv_field(c.name.as_deref().unwrap_or("")),
                 c.called_back,

@@ -428,6 +428,7 @@ fn a_summary_adds_up_its_days_and_derives_the_rates() {
                 (Counter::FirstActionMinutes(20), 2),
                 (Counter::Csr(user("u-2"), CsrCounter::Actions), 7),
                 (Counter::Csr(user("u-2"), CsrCounter::NotALead), 1),
+                (Counter::BookedDuringWrapUp, 2),
             ]),
         ),
         // Outside the period: ignored.
@@ -462,6 +463,7 @@ fn a_summary_adds_up_its_days_and_derives_the_rates() {
     assert_eq!(s.minutes_to_first_action.p90, Some(100.0));
     assert_eq!(s.revenue_booked_by_scl.to_string(), "1450.50");
     assert_eq!((s.open_now, s.cold_now), (3, 2));
+    assert_eq!(s.booked_during_wrap_up, 2);
     assert_eq!(
         s.by_day.len(),
         3,
@@ -473,6 +475,7 @@ fn a_summary_adds_up_its_days_and_derives_the_rates() {
 
     let json = serde_json::to_value(&s).unwrap();
     assert_eq!(json["revenue_booked_by_scl"], "1450.50");
+    assert_eq!(json["booked_during_wrap_up"], 2);
     assert_eq!(json["by_day"][0]["day"], "2026-11-01");
     assert_eq!(json["by_csr"][0]["not_a_lead"], 1);
     assert!(json.get("total").is_none());
@@ -494,21 +497,25 @@ fn a_summary_adds_up_its_days_and_derives_the_rates() {
             .count()
     };
     for l in &lines {
-        assert_eq!(fields(l), 20, "{l}");
+        assert_eq!(fields(l), 21, "{l}");
     }
     assert!(
-        lines[1].starts_with("day,2026-11-01,,,6,4,0,1,0,1,0,0,1000.00,0.167,0.5,10,100,,,"),
+        lines[1].starts_with("day,2026-11-01,,,6,4,0,1,0,1,0,0,1000.00,0.167,0.5,10,100,,,,0"),
         "{}",
         lines[1]
     );
     assert_eq!(
         lines[4],
-        "total,,,,10,6,0,2,1,1,0,0,1450.50,0.2,0.75,15,100,,3,2"
+        "total,,,,10,6,0,2,1,1,0,0,1450.50,0.2,0.75,15,100,,3,2,2"
     );
-    assert_eq!(lines[5], "csr,,u-2,'=cmd,,,0,0,,1,,,,,,,,7,,");
+    assert_eq!(
+        lines[3],
+        "day,2026-11-03,,,4,2,0,1,1,0,0,0,450.50,0.25,1,20,20,,,,2"
+    );
+    assert_eq!(lines[5], "csr,,u-2,'=cmd,,,0,0,,1,,,,,,,,7,,,");
     assert_eq!(
         lines[6],
-        "csr,,u-1,\"Sam, \"\"the closer\"\"\",,,0,1,,0,,,,,,,,5,,"
+        "csr,,u-1,\"Sam, \"\"the closer\"\"\",,,0,1,,0,,,,,,,,5,,,"
     );
 }
 
