@@ -295,3 +295,85 @@ async fn calls_wait_for_the_wrap_up_and_a_job_booked_meanwhile_keeps_them_out_of
     let total = csv.lines().find(|l| l.starts_with("total,")).unwrap();
     assert!(total.ends_with(",1"), "{total}");
 }
+
+#[tokio::test]
+async fn a_drain_that_fails_part_way_loses_nothing_and_decides_each_call_once() {
+    let stack = start_stack("wrap-up-faults", "test-secret").await;
+    let email = unique_email("faults");
+    let b = Business::new(
+        &stack,
+        "t-faults",
+        json!({"after_call_work_minutes": 1,
+               "recipients": [{"user_id": "u-1", "email": email, "channels": ["email"]}]}),
+    )
+    .await;
+    let calls: Vec<String> = (0..6).map(|i| format!("call-f{i}")).collect();
+    for id in &calls {
+        let out = b
+            .send(&b.call(id, &unique_phone(), Duration::seconds(50), json!({})))
+            .await;
+        assert_eq!(out["outcome"], "pending", "{out}");
+    }
+    // Due ten seconds from now; then runs of the drain, as the schedule delivers them (an
+    // operator replaying a run sends the same), while DynamoDB fails.
+    tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+    let drain = || async {
+        let tick = json!({"version": "0", "id": unique("tick"), "detail-type": "Scheduled Event",
+                          "source": "aws.events", "account": "123456789012",
+                          "time": rfc3339_seconds(Utc::now()), "region": "us-east-1",
+                          "resources": [], "detail": {}});
+        invoke_json(&b.http, &b.ingest, &tick).await
+    };
+    let faults = |error: f64| {
+        let mut plan = scl_local::faults::FaultPlan::new();
+        plan.insert(
+            "dynamodb".into(),
+            scl_local::faults::ServiceFaults {
+                error,
+                ..Default::default()
+            },
+        );
+        stack.faults().set(plan);
+    };
+    // Every DynamoDB call failing: the run fails, and nothing is decided or lost.
+    faults(1.0);
+    let out = drain().await;
+    assert!(out.get("decided").is_none(), "the run failed: {out}");
+    faults(0.0);
+    for id in &calls {
+        assert_eq!(b.decision(id).await, None, "{id} still waits");
+    }
+    // A third of them failing: runs get part of the way.
+    faults(0.3);
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        runs.push(drain().await);
+    }
+    faults(0.0);
+    println!("wrap-up under faults: drain runs {runs:?}");
+    let out = drain().await;
+    assert_eq!(out["failed"], 0, "{out}");
+
+    // Every call is decided, once: a lead each, one email each.
+    for id in &calls {
+        assert_eq!(
+            b.decision(id).await.as_deref(),
+            Some("lead_created"),
+            "{id}"
+        );
+    }
+    let leads = b.leads().await;
+    assert_eq!(leads.len(), calls.len(), "{leads:?}");
+    assert!(leads.iter().all(|l| l["calls_count"] == 1));
+    eventually(60, || async {
+        emails_to(&email).await.len() >= calls.len()
+    })
+    .await
+    .expect("every lead's recipient is emailed");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(
+        emails_to(&email).await.len(),
+        calls.len(),
+        "one email per lead"
+    );
+}
