@@ -113,12 +113,13 @@ pub trait IngestStore: SettingsStore + RejectedEventStore {
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Calls whose decision is due at `now`, every business's, at most `limit`.
+    /// Calls whose decision is due at `now`, every business's, at most `limit`. A partition
+    /// that cannot be read is skipped (and counted); an error only if none could be read.
     fn due_calls(
         &self,
         now: DateTime<Utc>,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<PendingCall>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<DueCalls, StoreError>> + Send;
 }
 
 /// Where invalid events are filed for an operator to inspect and replay.

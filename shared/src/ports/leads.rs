@@ -48,6 +48,14 @@ pub enum DecisionKind {
     BookedDuringWrapUp,
 }
 
+/// What one read of the due calls found: the calls, and how many index partitions could not be
+/// read this time (their calls wait for the next run).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DueCalls {
+    pub calls: Vec<PendingCall>,
+    pub unread_partitions: usize,
+}
+
 /// A qualifying call waiting for its After Call Work Time to end: its event, kept until the
 /// decision is due (docs/data-model.md, Calls waiting for their decision).
 #[derive(Debug, Clone, PartialEq)]

@@ -91,6 +91,8 @@ pub struct DrainReport {
     pub decided: usize,
     /// Calls that could not be decided now (they stay waiting; the next run tries again).
     pub failed: usize,
+    /// Index partitions that could not be read now (their calls wait for the next run).
+    pub unread_partitions: usize,
 }
 
 /// Decides every call whose After Call Work Time has ended (the one-minute schedule).
@@ -98,8 +100,12 @@ pub async fn decide_due_calls<S: IngestStore>(
     store: &S,
     now: DateTime<Utc>,
 ) -> Result<DrainReport, StoreError> {
-    let mut report = DrainReport::default();
-    for pending in store.due_calls(now, DRAIN_BATCH).await? {
+    let due = store.due_calls(now, DRAIN_BATCH).await?;
+    let mut report = DrainReport {
+        unread_partitions: due.unread_partitions,
+        ..DrainReport::default()
+    };
+    for pending in due.calls {
         let span =
             tracing::info_span!("call", tenant_id = %pending.tenant_id, call_id = %pending.call_id);
         let decided = async {

@@ -7,8 +7,8 @@ use crate::domain::detection::adaptation::Adjustment;
 use crate::domain::settings::TenantSettings;
 use crate::domain::{CrmId, PhoneNumber, TenantId};
 use crate::ports::{
-    CallDecision, CallerLead, IngestStore, LeadCommands, LeadWrite, NearMissWrite, PendingCall,
-    PhoneClaim, StoreError,
+    CallDecision, CallerLead, DueCalls, IngestStore, LeadCommands, LeadWrite, NearMissWrite,
+    PendingCall, PhoneClaim, StoreError,
 };
 
 /// A waiting call outlives its longest possible wait by far: if the drain stopped for days, an
@@ -126,54 +126,73 @@ impl IngestStore for DynamoStore {
         Ok(phone || customer)
     }
 
-    async fn due_calls(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<PendingCall>, StoreError> {
-        let mut due = Vec::new();
+    async fn due_calls(&self, now: DateTime<Utc>, limit: usize) -> Result<DueCalls, StoreError> {
+        let mut due = DueCalls::default();
+        let mut last_error = None;
         for n in 0..keys::DECIDE_DUE_PARTITIONS {
-            let mut start = None;
-            loop {
-                let remaining = limit.saturating_sub(due.len());
-                if remaining == 0 {
-                    return Ok(due);
-                }
-                let out = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(keys::INDEX_DECIDE_DUE)
-                    .key_condition_expression("gsi5pk = :pk AND gsi5sk <= :due")
-                    .expression_attribute_values(":pk", s(keys::decide_due_partition(n)))
-                    .expression_attribute_values(":due", s(keys::due_upto(now)))
-                    .limit(i32::try_from(remaining).unwrap_or(i32::MAX))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(backend)?;
-                for item in out.items.unwrap_or_default() {
-                    let p = decode::<PendingCallItem>(item)?;
-                    due.push(PendingCall {
-                        tenant_id: p.tenant_id,
-                        call_id: p.call_id,
-                        decide_at: DateTime::parse_from_rfc3339(&p.decide_at)
-                            .map_or(now, |t| t.with_timezone(&Utc)),
-                        detail: serde_json::from_str(&p.detail)
-                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    });
-                }
-                start = out.last_evaluated_key;
-                if start.is_none() {
-                    break;
+            if due.calls.len() >= limit {
+                break;
+            }
+            let remaining = limit - due.calls.len();
+            match self.due_in_partition(n, now, remaining).await {
+                Ok(calls) => due.calls.extend(calls),
+                Err(e) => {
+                    tracing::warn!(partition = n, error = %e, "a due-calls partition could not be read; the next run retries it");
+                    due.unread_partitions += 1;
+                    last_error = Some(e);
                 }
             }
         }
-        Ok(due)
+        match last_error {
+            Some(e) if due.unread_partitions == keys::DECIDE_DUE_PARTITIONS as usize => Err(e),
+            _ => Ok(due),
+        }
     }
 }
 
 impl DynamoStore {
+    /// The calls due at `now` in one `DecideDue` partition, at most `limit`.
+    async fn due_in_partition(
+        &self,
+        n: u32,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingCall>, StoreError> {
+        let mut calls = Vec::new();
+        let mut start = None;
+        while calls.len() < limit {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::INDEX_DECIDE_DUE)
+                .key_condition_expression("gsi5pk = :pk AND gsi5sk <= :due")
+                .expression_attribute_values(":pk", s(keys::decide_due_partition(n)))
+                .expression_attribute_values(":due", s(keys::due_upto(now)))
+                .limit(i32::try_from(limit - calls.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items.unwrap_or_default() {
+                let p = decode::<PendingCallItem>(item)?;
+                calls.push(PendingCall {
+                    tenant_id: p.tenant_id,
+                    call_id: p.call_id,
+                    decide_at: DateTime::parse_from_rfc3339(&p.decide_at)
+                        .map_or(now, |t| t.with_timezone(&Utc)),
+                    detail: serde_json::from_str(&p.detail)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                });
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(calls)
+    }
+
     /// Whether the partition holds a booking marker from `since` to `until` (one item read).
     async fn any_booked(
         &self,
