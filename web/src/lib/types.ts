@@ -1,4 +1,4 @@
-// The API's shapes (CONTRACT.md §3, §4, §8, §9; docs/api.md), as the console reads them.
+// The API's shapes (docs/api.md and infra/openapi.yaml), as the console reads them.
 
 export type Tab = "open" | "cold" | "done";
 
