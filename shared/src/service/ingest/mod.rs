@@ -27,6 +27,9 @@ use crate::service::events::parse_or_file;
 use crate::service::events::RejectionError;
 use crate::service::retry::retry_on_conflict;
 
+mod drain;
+pub use drain::{decide_due_calls, DrainReport, DRAIN_BATCH};
+
 pub const DETAIL_TYPE: &str = "CallCompleted";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,62 +85,6 @@ pub async fn ingest_call<S: IngestStore>(
         .await
 }
 
-/// How many waiting calls one drain decides; the next minute's run takes the rest.
-pub const DRAIN_BATCH: usize = 500;
-
-/// What one run of the drain did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DrainReport {
-    pub decided: usize,
-    /// Calls that could not be decided now (they stay waiting; the next run tries again).
-    pub failed: usize,
-    /// Index partitions that could not be read now (their calls wait for the next run).
-    pub unread_partitions: usize,
-}
-
-/// Decides every call whose After Call Work Time has ended (the one-minute schedule).
-pub async fn decide_due_calls<S: IngestStore>(
-    store: &S,
-    now: DateTime<Utc>,
-) -> Result<DrainReport, StoreError> {
-    let due = store.due_calls(now, DRAIN_BATCH).await?;
-    let mut report = DrainReport {
-        unread_partitions: due.unread_partitions,
-        ..DrainReport::default()
-    };
-    for pending in due.calls {
-        let span =
-            tracing::info_span!("call", tenant_id = %pending.tenant_id, call_id = %pending.call_id);
-        let decided = async {
-            // The event was valid when it arrived; the same parser reads it back.
-            let call = CallCompleted::from_detail(&pending.detail)
-                .map_err(|e| StoreError::Corrupt(format!("a waiting call: {}", e.field)))?;
-            process(store, &call, &pending.detail, Arrival::Due, now).await
-        }
-        .instrument(span.clone())
-        .await;
-        match decided {
-            Ok(outcome) => {
-                report.decided += 1;
-                span.in_scope(|| {
-                    info!(
-                        ?outcome,
-                        late_ms = (now - pending.decide_at).num_milliseconds(),
-                        "waiting call decided"
-                    )
-                });
-            }
-            Err(e) => {
-                report.failed += 1;
-                span.in_scope(
-                    || tracing::warn!(error = %e, "waiting call not decided; next run retries"),
-                );
-            }
-        }
-    }
-    Ok(report)
-}
-
 /// Whether the call just arrived, or its wait is over (the drain).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arrival {
@@ -156,7 +103,18 @@ async fn process<S: IngestStore>(
     // The business's learned adjustment comes with the settings, in the same request.
     let (settings, adjustment) = store.detection_context(&call.tenant_id).await?;
     if !settings.enabled {
-        return disabled(store, call, now).await;
+        // Recorded as decided, so a redelivery (or the switch turned back on) never makes the
+        // call a lead.
+        let why = "Second Chance Leads is turned off for this business".to_owned();
+        return decided_without_lead(
+            store,
+            call,
+            DecisionKind::Disabled,
+            why,
+            IngestOutcome::Disabled,
+            now,
+        )
+        .await;
     }
     // The call re-sent as booked while it waits: the agent booked the job in the wrap-up.
     if call.outcome == Outcome::Booked && arrival == Arrival::Event {
@@ -174,7 +132,12 @@ async fn process<S: IngestStore>(
         }
     }
     match qualify(call, &settings, &adjustment) {
-        Verdict::Excluded { reason } => excluded(store, call, reason, now).await,
+        Verdict::Excluded { reason } => {
+            let outcome = IngestOutcome::NotALead {
+                reasons: vec![reason.clone()],
+            };
+            decided_without_lead(store, call, DecisionKind::NotALead, reason, outcome, now).await
+        }
         Verdict::NearMiss(a) => near_miss(store, call, a, now).await,
         Verdict::Lead(a) => {
             let wrap_up = settings.after_call_work_minutes;
@@ -199,7 +162,10 @@ async fn process<S: IngestStore>(
                     )
                     .await?;
                 if booked {
-                    return booked_during_wrap_up(store, call, now).await;
+                    let why = "a job was booked for the caller during the wrap-up".to_owned();
+                    let outcome = IngestOutcome::BookedDuringWrapUp;
+                    let kind = DecisionKind::BookedDuringWrapUp;
+                    return decided_without_lead(store, call, kind, why, outcome, now).await;
                 }
             }
             lead(store, call, &settings, a, now).await
@@ -224,31 +190,6 @@ async fn defer<S: IngestStore>(
         Ok(()) => {
             info!(%decide_at, "call waits for the After Call Work Time");
             Ok(IngestOutcome::Pending { decide_at })
-        }
-        Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
-        Err(e) => Err(e),
-    }
-}
-
-/// A job was booked for the caller since the call: recorded, nothing created.
-async fn booked_during_wrap_up<S: IngestStore>(
-    store: &S,
-    call: &CallCompleted,
-    now: DateTime<Utc>,
-) -> Result<IngestOutcome, StoreError> {
-    let reasons = vec!["a job was booked for the caller during the wrap-up".to_owned()];
-    let d = decision(
-        call,
-        DecisionKind::BookedDuringWrapUp,
-        None,
-        None,
-        reasons,
-        now,
-    );
-    match store.record_decision(&d).await {
-        Ok(()) => {
-            info!("call booked during wrap-up");
-            Ok(IngestOutcome::BookedDuringWrapUp)
         }
         Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
         Err(e) => Err(e),
@@ -302,44 +243,22 @@ fn decision(
     }
 }
 
-async fn excluded<S: IngestStore>(
+/// Records a decision that creates nothing (a gate excluded the call, the business is turned
+/// off, a job was booked during the wrap-up) and answers `outcome`; a redelivery finds the
+/// decision and answers `duplicate`.
+async fn decided_without_lead<S: IngestStore>(
     store: &S,
     call: &CallCompleted,
+    kind: DecisionKind,
     reason: String,
+    outcome: IngestOutcome,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
-    let reasons = vec![reason];
-    let d = decision(
-        call,
-        DecisionKind::NotALead,
-        None,
-        None,
-        reasons.clone(),
-        now,
-    );
+    let d = decision(call, kind, None, None, vec![reason], now);
     match store.record_decision(&d).await {
         Ok(()) => {
-            info!(?reasons, "call is not a lead");
-            Ok(IngestOutcome::NotALead { reasons })
-        }
-        Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
-        Err(e) => Err(e),
-    }
-}
-
-/// The business turned Second Chance Leads off: the call is recorded as decided, so a
-/// redelivery (or the switch turned back on) never makes it a lead.
-async fn disabled<S: IngestStore>(
-    store: &S,
-    call: &CallCompleted,
-    now: DateTime<Utc>,
-) -> Result<IngestOutcome, StoreError> {
-    let reasons = vec!["Second Chance Leads is turned off for this business".to_owned()];
-    let d = decision(call, DecisionKind::Disabled, None, None, reasons, now);
-    match store.record_decision(&d).await {
-        Ok(()) => {
-            info!("business disabled: call recorded, nothing created");
-            Ok(IngestOutcome::Disabled)
+            info!(decision = ?kind, reasons = ?d.reasons, "call decided: nothing created");
+            Ok(outcome)
         }
         Err(StoreError::AlreadyProcessed) => Ok(IngestOutcome::Duplicate),
         Err(e) => Err(e),
