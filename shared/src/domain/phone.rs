@@ -239,41 +239,63 @@ mod tests {
         assert!(!format!("{p:?}").contains("5125550100"));
     }
 
-    /// The library's own numbering plan, whole (its `metadata.bin`, found through `cargo
-    /// metadata`): what the bundled plan is cut from and what `e164` must agree with.
+    /// The library's own numbering plan, whole: the `metadata.bin` its compilation read. rustc's
+    /// dep-info for the linked rlibphonenumber (`rlibphonenumber-<hash>.d`, beside this test
+    /// binary in `target/<profile>/deps/`) names every file that compilation included, so the file
+    /// is found without running cargo: `cargo metadata` resolves every platform's dependencies and,
+    /// offline, fails on a machine whose cargo cache holds only this host's.
     fn library_plan() -> PhoneMetadataCollection {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = std::process::Command::new(cargo)
-            .args(["metadata", "--offline", "--format-version", "1"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let manifest = meta["packages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "rlibphonenumber")
-            .and_then(|p| p["manifest_path"].as_str())
-            .unwrap();
-        let file =
-            std::path::Path::new(manifest).with_file_name("src/generated/metadata/metadata.bin");
-        PhoneMetadataCollection::decode(&*std::fs::read(&file).unwrap()).unwrap()
+        let file = library_metadata_file();
+        let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        PhoneMetadataCollection::decode(&*bytes).unwrap()
     }
 
-    static LIBRARY: LazyLock<PhoneNumberUtil> =
-        LazyLock::new(|| PhoneNumberUtil::new_for_metadata(library_plan()).unwrap());
+    /// The newest rlibphonenumber dep-info in this test binary's folder that names an existing
+    /// `metadata.bin` (an older one may outlive an upgrade of the library).
+    fn library_metadata_file() -> std::path::PathBuf {
+        let exe = std::env::current_exe().unwrap();
+        let deps = exe.parent().unwrap();
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(deps).unwrap().flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with("rlibphonenumber-") && name.ends_with(".d")) {
+                continue;
+            }
+            let Ok(dep_info) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            // One `path:` line per file read; make escapes a space in a path as `\ `.
+            let metadata = dep_info
+                .lines()
+                .filter_map(|line| line.strip_suffix(':'))
+                .map(|path| std::path::PathBuf::from(path.replace("\\ ", " ")))
+                .find(|path| path.ends_with("src/generated/metadata/metadata.bin"));
+            if let (Some(path), Ok(meta)) = (metadata, entry.metadata()) {
+                if path.is_file() {
+                    found.push((meta.modified().unwrap(), path));
+                }
+            }
+        }
+        found
+            .into_iter()
+            .max()
+            .map(|(_, path)| path)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no rlibphonenumber dep-info naming its metadata.bin in {}",
+                    deps.display()
+                )
+            })
+    }
 
-    /// A number read by the library's whole plan: what `e164` must always answer.
+    /// A number read by the library as linked (its global instance, over the whole plan compiled
+    /// into it): what `e164` must always answer.
     fn e164_by_library(raw: &str) -> Option<String> {
-        let parsed = LIBRARY.parse(raw, Some(Region::US)).ok()?;
-        LIBRARY.is_valid_number(&parsed).then(|| {
-            LIBRARY
+        let library = &*rlibphonenumber::PHONE_NUMBER_UTIL;
+        let parsed = library.parse(raw, Some(Region::US)).ok()?;
+        library.is_valid_number(&parsed).then(|| {
+            library
                 .format(&parsed, PhoneNumberFormat::E164)
                 .into_owned()
         })
