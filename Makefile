@@ -29,7 +29,7 @@ tools:
 build:
 	cargo build --workspace --bins
 
-# Fits the detector's weights (shared/src/domain/detection/weights.rs) from the training
+# Fits the detector's weights (shared/detection/src/weights.rs) from the training
 # split and prints cross-validated figures; see model/README.md.
 train:
 	cargo run -q --bin scl-train

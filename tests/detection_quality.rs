@@ -10,12 +10,11 @@
 
 use std::collections::BTreeSet;
 
+use scl_detection::adaptation::Adjustment;
+use scl_detection::{score_call, Speaker, Strictness};
 use scl_model::corpus::{self, Call};
 use scl_model::fit::HYPER;
 use scl_model::metrics::Confusion;
-use scl_shared::domain::detection::adaptation::Adjustment;
-use scl_shared::domain::detection::{assess, Strictness};
-use scl_shared::domain::lead::Speaker;
 
 fn load() -> (Vec<Call>, Vec<Call>) {
     let train = corpus::load(&scl_model::train_path()).expect("training split");
@@ -75,11 +74,7 @@ fn frozen_test_precision_and_recall_are_at_least_090() {
     let (_, test) = load();
     let scores: Vec<f64> = test
         .iter()
-        .map(|c| {
-            assess(&c.transcript, &c.extra(), None, &Adjustment::default())
-                .detection
-                .score
-        })
+        .map(|c| score_call(&c.utterances(), &c.extra(), &Adjustment::default()).score)
         .collect();
     let labels: Vec<bool> = test.iter().map(|c| c.is_lead).collect();
     for level in [
@@ -106,6 +101,6 @@ fn the_shipped_weights_are_what_make_train_fits_from_the_training_split() {
     let shipped = std::fs::read_to_string(scl_model::weights_path()).expect("weights file");
     assert!(
         fitted == shipped,
-        "shared/src/domain/detection/weights.rs is not what the corpus and features give: run `make train`"
+        "shared/detection/src/weights.rs is not what the corpus and features give: run `make train`"
     );
 }

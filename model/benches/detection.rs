@@ -5,29 +5,33 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use scl_shared::domain::detection::adaptation::Adjustment;
-use scl_shared::domain::detection::{assess, features, lexicon, preload};
-use scl_shared::domain::lead::TranscriptSegment;
+use scl_detection::adaptation::Adjustment;
+use scl_detection::{features, lexicon, preload, score_call, Utterance};
+use scl_model::corpus::Segment;
 
 /// 20 segments: the training split's calls, concatenated until there are 20.
-fn twenty_segments() -> Vec<TranscriptSegment> {
+fn twenty_segments() -> Vec<Segment> {
     let calls = scl_model::corpus::load(&scl_model::train_path()).expect("training split");
-    let mut segments: Vec<TranscriptSegment> = calls
+    let segments: Vec<Segment> = calls
         .iter()
         .filter(|c| c.trade == "plumbing")
         .flat_map(|c| c.transcript.clone())
         .take(20)
         .collect();
-    for (i, s) in segments.iter_mut().enumerate() {
-        s.start_ms = i as u64 * 4000;
-    }
     assert_eq!(segments.len(), 20);
     segments
 }
 
 fn bench(c: &mut Criterion) {
     preload();
-    let transcript = twenty_segments();
+    let segments = twenty_segments();
+    let transcript: Vec<Utterance> = segments
+        .iter()
+        .map(|s| Utterance {
+            speaker: s.speaker,
+            text: &s.text,
+        })
+        .collect();
     let extra = [
         "Water heater leaking",
         "Customer will call back after talking to spouse",
@@ -41,15 +45,15 @@ fn bench(c: &mut Criterion) {
     taught.weights.insert("leak".into(), -1.0);
 
     c.bench_function("score one call (20 segments)", |b| {
-        b.iter(|| assess(black_box(&transcript), black_box(&extra), None, &none))
+        b.iter(|| score_call(black_box(&transcript), black_box(&extra), &none))
     });
     c.bench_function("score one call (20 segments), 300 learned words", |b| {
-        b.iter(|| assess(black_box(&transcript), black_box(&extra), None, &taught))
+        b.iter(|| score_call(black_box(&transcript), black_box(&extra), &taught))
     });
     c.bench_function("extract features only (20 segments)", |b| {
         b.iter(|| features::extract(black_box(&transcript), black_box(&extra)))
     });
-    // The matcher's tables are compiled into the binary (shared/build.rs): nothing to build
+    // The matcher's tables are compiled into the binary (shared/detection/build.rs): nothing to build
     // at start.
     println!("lexicon phrases: {}", lexicon::phrase_count());
 }

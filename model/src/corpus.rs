@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use scl_shared::domain::lead::{Speaker, TranscriptSegment};
+use scl_detection::{Speaker, Utterance};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
@@ -14,7 +14,14 @@ pub struct Call {
     pub kind: String,
     pub reason: Option<String>,
     pub notes: Option<String>,
-    pub transcript: Vec<TranscriptSegment>,
+    pub transcript: Vec<Segment>,
+}
+
+/// One line of a corpus call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub speaker: Speaker,
+    pub text: String,
 }
 
 impl Call {
@@ -23,6 +30,17 @@ impl Call {
         [self.reason.as_deref(), self.notes.as_deref()]
             .into_iter()
             .flatten()
+            .collect()
+    }
+
+    /// The transcript as the detector reads it.
+    pub fn utterances(&self) -> Vec<Utterance<'_>> {
+        self.transcript
+            .iter()
+            .map(|s| Utterance {
+                speaker: s.speaker,
+                text: &s.text,
+            })
             .collect()
     }
 }
@@ -103,10 +121,8 @@ pub fn parse(path_name: &str, text: &str) -> Result<Vec<Call>, CorpusError> {
             }
             _ => return Err(err(line_no, "unknown line tag")),
         };
-        let start_ms = call.transcript.len() as u64 * 4000;
-        call.transcript.push(TranscriptSegment {
+        call.transcript.push(Segment {
             speaker,
-            start_ms,
             text: rest,
         });
     }
@@ -144,7 +160,6 @@ mod tests {
         assert!(calls[0].is_lead && !calls[1].is_lead);
         assert_eq!(calls[0].extra(), vec!["AC out"]);
         assert_eq!(calls[0].transcript[1].speaker, Speaker::Customer);
-        assert_eq!(calls[0].transcript[1].start_ms, 4000);
     }
 
     #[test]

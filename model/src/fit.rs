@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use scl_shared::domain::detection::features::{CallFeatures, Sign, FEATURES, N_FEATURES};
-use scl_shared::domain::detection::model::{logistic, ngram_scale, Weights};
+use scl_detection::features::{CallFeatures, Sign, FEATURES, N_FEATURES};
+use scl_detection::model::{logistic, ngram_scale, Weights};
 
 /// A corpus call as the fit sees it.
 #[derive(Debug, Clone)]

@@ -1,10 +1,10 @@
 //! Fits and measures the lead detector (`make train`, and the quality test in `make test`).
 //!
 //! - `corpus`: the labelled calls in `model/corpus/` (`train.txt` to fit, `test.txt` frozen).
-//! - `fit`: logistic regression over the detector's own features (`scl_shared`'s
-//!   `detection::features`), so what is fitted is exactly what ships.
+//! - `fit`: logistic regression over the detector's own features (`scl_detection`'s
+//!   `features`), so what is fitted is exactly what ships.
 //! - `metrics`: precision, recall and the calibration of the strictness thresholds.
-//! - Cross-validation here; `render` writes `shared/src/domain/detection/weights.rs`.
+//! - Cross-validation here; `render` writes `shared/detection/src/weights.rs`.
 
 pub mod corpus;
 pub mod fit;
@@ -13,8 +13,8 @@ pub mod metrics;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use scl_shared::domain::detection::features::{self, FEATURES};
-use scl_shared::domain::detection::model::{Thresholds, Weights};
+use scl_detection::features::{self, FEATURES};
+use scl_detection::model::{Thresholds, Weights};
 
 use corpus::Call;
 use fit::{fit, score, Example, Hyper};
@@ -41,14 +41,14 @@ pub fn test_path() -> PathBuf {
 }
 
 pub fn weights_path() -> PathBuf {
-    repo_root().join("shared/src/domain/detection/weights.rs")
+    repo_root().join("shared/detection/src/weights.rs")
 }
 
 pub fn examples(calls: &[Call]) -> Vec<Example> {
     calls
         .iter()
         .map(|c| Example {
-            features: features::extract(&c.transcript, &c.extra()),
+            features: features::extract(&c.utterances(), &c.extra()),
             is_lead: c.is_lead,
         })
         .collect()

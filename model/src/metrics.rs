@@ -1,6 +1,6 @@
 //! Precision, recall and where to put the thresholds.
 
-use scl_shared::domain::detection::model::Thresholds;
+use scl_detection::model::Thresholds;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Confusion {

@@ -1,5 +1,5 @@
 //! `make train`: fits the lead detector on model/corpus/train.txt and writes the weights file
-//! the detector compiles in (shared/src/domain/detection/weights.rs). Prints cross-validated
+//! the detector compiles in (shared/detection/src/weights.rs). Prints cross-validated
 //! quality on the training split. It never reads the frozen test split.
 
 use std::process::ExitCode;
@@ -11,9 +11,8 @@ use scl_model::metrics::Confusion;
 /// `scl-train --explain 'C: my furnace is blowing cold air | A: we can come at 2'`: how the
 /// current weights score one call, feature by feature (for feature work on the training split).
 fn explain(call: &str) {
-    use scl_shared::domain::detection::{adaptation::Adjustment, assess, features, model};
-    use scl_shared::domain::lead::{Speaker, TranscriptSegment};
-    let transcript: Vec<TranscriptSegment> = call
+    use scl_detection::{adaptation::Adjustment, features, model, score_call, Speaker, Utterance};
+    let transcript: Vec<Utterance> = call
         .split('|')
         .filter_map(|part| {
             let (who, text) = part.trim().split_once(':')?;
@@ -22,10 +21,9 @@ fn explain(call: &str) {
             } else {
                 Speaker::Customer
             };
-            Some(TranscriptSegment {
+            Some(Utterance {
                 speaker,
-                start_ms: 0,
-                text: text.trim().to_owned(),
+                text: text.trim(),
             })
         })
         .collect();
@@ -41,12 +39,12 @@ fn explain(call: &str) {
         "  {:<24} {:+.3}\n  {:<24} {:+.3}",
         "n-grams", b.ngrams, "bias", b.bias
     );
-    let a = assess(&transcript, &[], None, &Adjustment::default());
+    let a = score_call(&transcript, &[], &Adjustment::default());
     println!(
         "score {:.3} (balanced threshold {:.3}); reasons: {:?}",
-        a.detection.score,
+        a.score,
         model::MODEL.thresholds.balanced,
-        a.detection.reasons
+        a.reasons
     );
 }
 
@@ -85,7 +83,7 @@ fn main() -> ExitCode {
             let predicted = *s >= t.balanced;
             c.add(predicted, call.is_lead);
             if predicted != call.is_lead {
-                let on: Vec<&str> = scl_shared::domain::detection::features::FEATURES
+                let on: Vec<&str> = scl_detection::features::FEATURES
                     .iter()
                     .filter(|f| e.features.values[f.index()] > 0.0)
                     .map(|f| f.name())

@@ -2,12 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Speaker {
-    Agent,
-    Customer,
-}
+/// Who spoke: the detector's own type, so a transcript reaches it without conversion.
+pub use scl_detection::Speaker;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TranscriptSegment {

@@ -8,6 +8,11 @@
 //! (`adaptation`) shifts it within bounds. Every call keeps the strongest contributions as
 //! reasons a CSR can read, and the version of the model that scored it.
 
+//!
+//! A crate of its own, with nothing of AWS, Lambda or storage in it: the functions link it
+//! through `scl-shared`'s domain, and the trainer (`model/`) fits and measures exactly this code
+//! without compiling the rest, optimised even in test builds.
+
 pub mod adaptation;
 pub mod features;
 pub mod lexicon;
@@ -17,27 +22,22 @@ mod weights;
 
 use serde::{Deserialize, Serialize};
 
-use super::call_event::PlatformClassification;
-use super::transcript::TranscriptSegment;
 use adaptation::Adjustment;
 use model::{logistic, MODEL};
 
-/// The detector's verdict on one call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Detection {
-    pub score: f64,
-    pub reasons: Vec<String>,
-    /// Which fitted model scored the call (leads scored before models were versioned say
-    /// `phrases-v1`).
-    #[serde(default = "first_model_version")]
-    pub model_version: String,
-    /// The phone platform's own classification, when it sent one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<PlatformClassification>,
+/// Who said a part of the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    Agent,
+    Customer,
 }
 
-fn first_model_version() -> String {
-    "phrases-v1".to_owned()
+/// One part of what was said: who said it and the words, as the transcript has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Utterance<'a> {
+    pub speaker: Speaker,
+    pub text: &'a str,
 }
 
 /// How strict detection is (an administrator's setting): the score a call must reach.
@@ -64,10 +64,13 @@ impl Strictness {
     }
 }
 
-/// A scored call: the verdict, and the distinctive words its labels will teach from.
+/// A scored call: the score, the reasons, the model that scored it, and the distinctive words
+/// its labels will teach from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assessment {
-    pub detection: Detection,
+pub struct Verdict {
+    pub score: f64,
+    pub reasons: Vec<String>,
+    pub model_version: &'static str,
     pub terms: Vec<String>,
 }
 
@@ -83,30 +86,26 @@ fn learning_terms(candidates: Vec<String>) -> Vec<String> {
 
 /// Scores a call. `extra` carries other free text about the call (reason, CSR notes);
 /// `adjustment` is what the business's feedback taught (empty for none).
-pub fn assess(
-    transcript: &[TranscriptSegment],
+pub fn score_call(
+    transcript: &[Utterance<'_>],
     extra: &[&str],
-    platform: Option<PlatformClassification>,
     adjustment: &Adjustment,
-) -> Assessment {
+) -> Verdict {
     let f = features::extract(transcript, extra);
     let breakdown = MODEL.weights.breakdown(&f);
     let terms = learning_terms(f.candidate_terms.clone());
     let adjusted = adjustment.logit_for(&terms);
     let score = (logistic(breakdown.logit() + adjusted) * 1000.0).round() / 1000.0;
-    Assessment {
-        detection: Detection {
-            score,
-            reasons: model::reasons(&breakdown, &f, adjusted),
-            model_version: MODEL.version.to_owned(),
-            platform,
-        },
+    Verdict {
+        score,
+        reasons: model::reasons(&breakdown, &f, adjusted),
+        model_version: MODEL.version,
         terms,
     }
 }
 
 /// Loads the model now (in `main`), not in the first call scored. (The lexicons' matcher needs
-/// no loading: its tables are compiled into the binary, `shared/build.rs`.)
+/// no loading: its tables are compiled into the binary, `shared/detection/build.rs`.)
 pub fn preload() {
     std::sync::LazyLock::force(&MODEL);
 }
@@ -119,32 +118,25 @@ pub fn opportunity_signals_in(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::lead::Speaker;
 
-    fn say(lines: &[(Speaker, &str)]) -> Vec<TranscriptSegment> {
+    fn say<'a>(lines: &[(Speaker, &'a str)]) -> Vec<Utterance<'a>> {
         lines
             .iter()
-            .enumerate()
-            .map(|(i, (speaker, t))| TranscriptSegment {
-                speaker: *speaker,
-                start_ms: i as u64 * 1000,
-                text: (*t).to_owned(),
-            })
+            .map(|&(speaker, text)| Utterance { speaker, text })
             .collect()
     }
 
     #[test]
     fn a_priced_repair_request_is_a_lead_with_reasons_and_a_model_version() {
-        let a = assess(
+        let a = score_call(
             &say(&[
                 (Speaker::Customer, "My AC stopped cooling last night."),
                 (Speaker::Customer, "How much would it cost to come out?"),
             ]),
             &[],
-            None,
             &Adjustment::default(),
         );
-        let d = a.detection;
+        let d = a;
         assert!(d.score >= Strictness::Balanced.threshold(), "{d:?}");
         assert!(
             d.reasons.contains(&"caller asked about price".to_owned()),
@@ -160,16 +152,14 @@ mod tests {
 
     #[test]
     fn a_wrong_number_is_not_a_lead_whatever_else_is_said() {
-        let d = assess(
+        let d = score_call(
             &say(&[(
                 Speaker::Customer,
                 "Sorry, wrong number. I wanted a price on pizza.",
             )]),
             &[],
-            None,
             &Adjustment::default(),
-        )
-        .detection;
+        );
         assert!(d.score < Strictness::Lenient.threshold(), "{d:?}");
         assert!(
             d.reasons
@@ -184,31 +174,29 @@ mod tests {
             Speaker::Customer,
             "How much to pump a septic tank? Can you come Friday?",
         )]);
-        let plain = assess(&t, &[], None, &Adjustment::default());
+        let plain = score_call(&t, &[], &Adjustment::default());
         let mut adj = Adjustment::default();
         for term in &plain.terms {
             adj.weights.insert(term.clone(), -adaptation::TERM_CAP);
         }
-        let taught = assess(&t, &[], None, &adj);
-        assert!(taught.detection.score < plain.detection.score);
+        let taught = score_call(&t, &[], &adj);
+        assert!(taught.score < plain.score);
         assert!(taught
-            .detection
             .reasons
             .contains(&"your team marked similar calls Not a Lead".to_owned()));
     }
 
     #[test]
     fn reasons_never_quote_the_transcript() {
-        let a = assess(
+        let a = score_call(
             &say(&[(
                 Speaker::Customer,
                 "My zxqv furnace is leaking on Mrs Smith's carpet, call 512 555 0100",
             )]),
             &[],
-            None,
             &Adjustment::default(),
         );
-        for r in &a.detection.reasons {
+        for r in &a.reasons {
             assert!(
                 !r.contains("zxqv") && !r.contains("Smith") && !r.contains("555"),
                 "{r}"

@@ -1,5 +1,5 @@
 //! Compiles the detector's lexicons into the matcher's tables at build time
-//! (`src/domain/detection/lexicon/mod.rs` reads them), so that no function builds them when it
+//! (`src/lexicon/mod.rs` reads them), so that no function builds them when it
 //! starts: expanding the 12,070 phrases and stemming their words took IngestCallFunction's
 //! cold start from ~2.5 ms to ~13 ms (BENCHMARKS.md, Cold starts). The phrases go through the
 //! same pipeline as transcripts (`text.rs`), compiled in here from the crate's own source.
@@ -15,22 +15,22 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
-#[path = "src/domain/detection/text.rs"]
+#[path = "src/text.rs"]
 #[allow(dead_code)]
 mod text;
 
-#[path = "src/domain/detection/lexicon/kinds.rs"]
+#[path = "src/lexicon/kinds.rs"]
 #[allow(dead_code)]
 mod kinds;
 
-#[path = "src/domain/detection/lexicon/compile.rs"]
+#[path = "src/lexicon/compile.rs"]
 #[allow(dead_code)]
 mod compile;
 
-#[path = "src/domain/detection/lexicon/equipment.rs"]
+#[path = "src/lexicon/equipment.rs"]
 mod equipment;
 
-#[path = "src/domain/detection/lexicon/phrases.rs"]
+#[path = "src/lexicon/phrases.rs"]
 mod phrases;
 
 use compile::Elem;
@@ -70,7 +70,7 @@ fn main() {
         "lexicon/equipment.rs",
         "lexicon/phrases.rs",
     ] {
-        println!("cargo:rerun-if-changed=src/domain/detection/{file}");
+        println!("cargo:rerun-if-changed=src/{file}");
     }
 
     // Every phrase, in the lexicons' order (equipment first): a sentence's hits come out in

@@ -3,7 +3,7 @@
 
 use super::lexicon::{self, Category, Hit, Lex};
 use super::text::{self, Sentence};
-use crate::domain::transcript::{Speaker, TranscriptSegment};
+use crate::{Speaker, Utterance};
 
 mod catalog;
 mod ngrams;
@@ -86,7 +86,7 @@ impl Analysed {
 }
 
 /// Extracts a call's features. `extra` is other text about the call (reason, CSR notes).
-pub fn extract(transcript: &[TranscriptSegment], extra: &[&str]) -> CallFeatures {
+pub fn extract(transcript: &[Utterance<'_>], extra: &[&str]) -> CallFeatures {
     let mut sentences: Vec<Analysed> = Vec::new();
     let mut caller_words = 0usize;
     let mut ngrams = Vec::new();
@@ -97,7 +97,7 @@ pub fn extract(transcript: &[TranscriptSegment], extra: &[&str]) -> CallFeatures
                 Speaker::Customer => Side::Caller,
                 Speaker::Agent => Side::Agent,
             };
-            (side, s.text.as_str())
+            (side, s.text)
         })
         .chain(extra.iter().map(|t| (Side::Notes, *t)));
     for (segment, (side, raw)) in texts.enumerate() {

@@ -1,17 +1,15 @@
 use super::*;
 
 fn call(lines: &[(&str, &str)]) -> CallFeatures {
-    let t: Vec<TranscriptSegment> = lines
+    let t: Vec<Utterance> = lines
         .iter()
-        .enumerate()
-        .map(|(i, (who, text))| TranscriptSegment {
-            speaker: if *who == "A" {
+        .map(|&(who, text)| Utterance {
+            speaker: if who == "A" {
                 Speaker::Agent
             } else {
                 Speaker::Customer
             },
-            start_ms: i as u64 * 1000,
-            text: (*text).to_owned(),
+            text,
         })
         .collect();
     extract(&t, &[])
