@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR ?= never
 # Every Lambda function's package (one crate per function under functions/).
 FUNCTION_PACKAGES := $(notdir $(wildcard functions/*))
 
-.PHONY: help tools web web-check bench-console dev test chaos fuzz package bench release-functions train fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help tools web web-check bench-console dev test chaos fuzz package bench release-functions train eval detection-eval fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
@@ -19,7 +19,8 @@ help:
 	@echo "make bench - latency, cold start and memory of the real binaries on the local stack,"
 	@echo "             and the detector's scoring and the read path's CPU (criterion, release build)"
 	@echo "make bench-console - the console paging through 1,000 leads in Chromium (figures only)"
-	@echo "make train - fit the lead detector on model/corpus/train.txt and write its weights"
+	@echo "make train - fit the lead detector on model/corpus/writers/ and write its weights"
+	@echo "make eval  - the detector's quality on calls it was not fitted on (model/EVALUATIONS.md)"
 	@echo "make chaos - the full fault-injection run (1,000 calls, 200 bookings, 300 CSR actions)"
 	@echo "make fuzz  - a longer schemathesis run of infra/openapi.yaml against the local stack"
 
@@ -29,10 +30,15 @@ tools:
 build:
 	cargo build --workspace --bins
 
-# Fits the detector's weights (shared/detection/src/weights.rs) from the training
-# split and prints cross-validated figures; see model/README.md.
+# Fits the detector's weights (shared/detection/src/weights.rs, hashed_weights.bin) from the
+# training writers; see model/README.md.
 train:
 	cargo run -q --bin scl-train
+
+# The detector's quality on calls it was not fitted on: leave one writer out, leave one trade
+# family out, the blind split; recorded in model/EVALUATIONS.md, failing below the floors.
+eval:
+	cargo run -q --bin scl-eval
 
 # The CSR console (web/): type-checked, built into web/dist (the local stack serves it at /),
 # its size budget checked.
@@ -56,7 +62,11 @@ lint-template: tools
 	.local/venv/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- infra/template.yaml
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 .local/venv-sam/bin/sam validate --lint --template-file infra/template.yaml
 
-test: tools fmt-check clippy lint-template web-check web build
+# The evaluation `make eval` records, without recording it: fails below the floors.
+detection-eval:
+	@set -o pipefail; cargo run -q --bin scl-eval -- --no-record 2>&1 | tee .local/detection-eval.log
+
+test: tools fmt-check clippy lint-template web-check web build detection-eval
 	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
 	@set -o pipefail; \
 	SCL_TEST_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
@@ -65,7 +75,7 @@ test: tools fmt-check clippy lint-template web-check web build
 	cargo test --workspace --no-fail-fast -- --nocapture 2>&1 | tee .local/test.log; \
 	rc=$$?; scripts/emulators.sh stop; \
 	awk '/^test result:/ {p+=$$4; f+=$$6} END {printf "%d passed, %d failed\n", p, f}' .local/test.log; \
-	grep -E '^(detection|chaos|api fuzz)|^  [0-9]+ (passed|failed) \(' .local/test.log || true; \
+	grep -hE '^(detection|chaos|api fuzz)|^  [0-9]+ (passed|failed) \(' .local/test.log .local/detection-eval.log || true; \
 	exit $$rc
 
 # The chaos run at full size (tests/chaos.rs; `make test` runs it small); uses the test ports.

@@ -1,6 +1,7 @@
 //! `make bench`: how long the detector takes to score one call, in a release build.
-//! The call is 20 segments from the training split (a long call's worth of speech); scoring
-//! is feature extraction, the fitted model, reasons, and the business's adjustment.
+//! The call is the first training call of 20 turns or more, cut to its first 20 segments (a
+//! long call's worth of speech); scoring is feature extraction, the fitted model, reasons with
+//! their evidence, and the business's adjustment.
 
 use std::hint::black_box;
 
@@ -9,17 +10,14 @@ use scl_detection::adaptation::Adjustment;
 use scl_detection::{features, lexicon, preload, score_call, Utterance};
 use scl_model::corpus::Segment;
 
-/// 20 segments: the training split's calls, concatenated until there are 20.
+/// 20 segments of a real long call.
 fn twenty_segments() -> Vec<Segment> {
-    let calls = scl_model::corpus::load(&scl_model::train_path()).expect("training split");
-    let segments: Vec<Segment> = calls
+    let calls = scl_model::training_calls().expect("the training writers' calls");
+    let call = calls
         .iter()
-        .filter(|c| c.trade == "plumbing")
-        .flat_map(|c| c.transcript.clone())
-        .take(20)
-        .collect();
-    assert_eq!(segments.len(), 20);
-    segments
+        .find(|c| c.turns() >= 20)
+        .expect("a call of 20 turns or more");
+    call.transcript[..20].to_vec()
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,17 +1,29 @@
-//! The labelled corpus (model/corpus/*.txt): realistic calls to home-services businesses, each
-//! labelled lead or not. See model/README.md for the format and the labelling rules.
+//! The labelled corpus: realistic calls to home-services businesses, each labelled lead or not,
+//! one file per writer (model/corpus/BRIEF.md is what every writer was given; model/README.md
+//! says how the files are used).
+//!
+//! A file starts with `# writer: <id>` and `# style: <style family>` comments; each call is
+//! `=== id | trade | label | kind`, optional `reason:` and `notes:` lines, and one line per turn:
+//! `A:` the agent, `C:` the caller, `?:` a segment speech recognition could not attribute.
 
 use std::path::Path;
 
 use scl_detection::{Speaker, Utterance};
 
+use crate::trades::{family_of, Family};
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub id: String,
     pub trade: String,
+    pub family: Family,
     pub is_lead: bool,
-    /// What kind of call it is ("repair", "warranty-installed", "realtor"...), for reports.
+    /// What kind of call it is ("price check, comparing", "reschedule existing job"...), in the
+    /// writer's words, for reports. Never a feature.
     pub kind: String,
+    /// Who wrote the call, and in which style family (the file's header).
+    pub writer: String,
+    pub style: String,
     pub reason: Option<String>,
     pub notes: Option<String>,
     pub transcript: Vec<Segment>,
@@ -43,6 +55,10 @@ impl Call {
             })
             .collect()
     }
+
+    pub fn turns(&self) -> usize {
+        self.transcript.len()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,18 +76,46 @@ pub enum CorpusError {
     },
 }
 
-/// Parses one corpus file.
+fn fnv(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// The role a platform gives segments it could not attribute: whatever channel it defaults to,
+/// the same for every such segment of a call. Which one is not knowable, so it is taken from a
+/// hash of the call's id: half the calls one way, half the other, the same on every run.
+fn unattributed_role(call_id: &str) -> Speaker {
+    if fnv(call_id).is_multiple_of(2) {
+        Speaker::Customer
+    } else {
+        Speaker::Agent
+    }
+}
+
+/// Parses one corpus file. `path_name` names it in errors.
 pub fn parse(path_name: &str, text: &str) -> Result<Vec<Call>, CorpusError> {
     let err = |line: usize, message: &str| CorpusError::Format {
         path: path_name.to_owned(),
         line,
         message: message.to_owned(),
     };
+    let mut writer = String::new();
+    let mut style = String::new();
     let mut calls: Vec<Call> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
         let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
+        if let Some(comment) = line.strip_prefix('#') {
+            let comment = comment.trim();
+            if let Some(w) = comment.strip_prefix("writer:") {
+                writer = w.trim().to_owned();
+            } else if let Some(s) = comment.strip_prefix("style:") {
+                style = s.trim().to_owned();
+            }
+            continue;
+        }
+        if line.is_empty() {
             continue;
         }
         if let Some(header) = line.strip_prefix("===") {
@@ -84,14 +128,26 @@ pub fn parse(path_name: &str, text: &str) -> Result<Vec<Call>, CorpusError> {
                 "not_lead" => false,
                 _ => return Err(err(line_no, "the label is `lead` or `not_lead`")),
             };
+            let Some(family) = family_of(trade) else {
+                return Err(err(
+                    line_no,
+                    "unknown trade (model/corpus/BRIEF.md lists them)",
+                ));
+            };
+            if writer.is_empty() {
+                return Err(err(line_no, "a call before the `# writer:` line"));
+            }
             if calls.iter().any(|c| c.id == id) {
                 return Err(err(line_no, "duplicate call id"));
             }
             calls.push(Call {
                 id: id.to_owned(),
                 trade: trade.to_owned(),
+                family,
                 is_lead,
                 kind: kind.to_owned(),
+                writer: writer.clone(),
+                style: style.clone(),
                 reason: None,
                 notes: None,
                 transcript: Vec::new(),
@@ -104,13 +160,14 @@ pub fn parse(path_name: &str, text: &str) -> Result<Vec<Call>, CorpusError> {
         let (tag, rest) = line.split_once(':').ok_or_else(|| {
             err(
                 line_no,
-                "a line is `A: ...`, `C: ...`, `reason: ...` or `notes: ...`",
+                "a line is `A: ...`, `C: ...`, `?: ...`, `reason: ...` or `notes: ...`",
             )
         })?;
         let rest = rest.trim().to_owned();
-        let speaker = match tag {
+        let speaker = match tag.trim() {
             "A" => Speaker::Agent,
             "C" => Speaker::Customer,
+            "?" => unattributed_role(&call.id),
             "reason" => {
                 call.reason = Some(rest);
                 continue;
@@ -145,31 +202,75 @@ pub fn load(path: &Path) -> Result<Vec<Call>, CorpusError> {
     parse(&name, &text)
 }
 
+/// Every `*.txt` file of a folder, in name order, as one list of calls; ids must be unique
+/// across the files.
+pub fn load_dir(dir: &Path) -> Result<Vec<Call>, CorpusError> {
+    let read_err = |source| CorpusError::Read {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    let mut calls: Vec<Call> = Vec::new();
+    for file in files {
+        for call in load(&file)? {
+            if calls.iter().any(|c| c.id == call.id) {
+                return Err(CorpusError::Format {
+                    path: file.display().to_string(),
+                    line: 0,
+                    message: format!("call id {} is used in another file", call.id),
+                });
+            }
+            calls.push(call);
+        }
+    }
+    Ok(calls)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const FILE: &str = "# writer: w09\n# style: terse calls\n\
+        === w09-0001 | hvac | lead | repair\nreason: AC out\nA: Hello.\nC: It broke.\n\n\
+        === w09-0002 | septic | not_lead | billing\n?: My bill.\n?: Paid.\n";
+
     #[test]
-    fn calls_parse_with_reason_notes_and_speakers() {
-        let calls = parse(
-            "x",
-            "# comment\n=== a-1 | hvac | lead | repair\nreason: AC out\nA: Hello.\nC: It broke.\n\n=== a-2 | hvac | not_lead | billing\nC: My bill.\n",
-        )
-        .unwrap();
+    fn calls_parse_with_writer_style_family_reason_and_speakers() {
+        let calls = parse("x", FILE).unwrap();
         assert_eq!(calls.len(), 2);
         assert!(calls[0].is_lead && !calls[1].is_lead);
         assert_eq!(calls[0].extra(), vec!["AC out"]);
         assert_eq!(calls[0].transcript[1].speaker, Speaker::Customer);
+        assert_eq!(
+            (calls[1].writer.as_str(), calls[1].style.as_str()),
+            ("w09", "terse calls")
+        );
+        assert_eq!(calls[1].family, Family::Plumbing);
+        // Unattributed segments of one call all get the same role.
+        assert_eq!(
+            calls[1].transcript[0].speaker,
+            calls[1].transcript[1].speaker
+        );
     }
 
     #[test]
     fn malformed_lines_name_their_line() {
-        let e = parse("x", "=== a | b | maybe | k\n").unwrap_err();
-        assert!(e.to_string().contains("line 1"), "{e}");
+        let e = parse("x", "# writer: w1\n=== a | hvac | maybe | k\n").unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
         assert!(
-            parse("x", "=== a | b | lead | k\n").is_err(),
+            parse("x", "# writer: w1\n=== a | hvac | lead | k\n").is_err(),
             "no transcript"
         );
-        assert!(parse("x", "=== a | b | lead | k\nQ: hi\n").is_err());
+        assert!(parse("x", "# writer: w1\n=== a | hvac | lead | k\nQ: hi\n").is_err());
+        assert!(parse("x", "# writer: w1\n=== a | spaceships | lead | k\nC: hi\n").is_err());
+        assert!(
+            parse("x", "=== a | hvac | lead | k\nC: hi\n").is_err(),
+            "no writer"
+        );
     }
 }

@@ -1,29 +1,38 @@
-//! Fits and measures the lead detector (`make train`, and the quality test in `make test`).
+//! Fits and measures the lead detector (`make train`, `make eval`, and the fast evaluation in
+//! `make test`).
 //!
-//! - `corpus`: the labelled calls in `model/corpus/` (`train.txt` to fit, `test.txt` frozen).
+//! - `corpus`: the labelled calls, one file per writer (`model/corpus/writers/`), and the blind
+//!   split (`model/corpus/blind/`), which only the evaluation opens (`eval`).
+//! - `trades`: the trade families, for per-family figures and for holding a family out.
 //! - `fit`: logistic regression over the detector's own features (`scl_detection`'s
 //!   `features`), so what is fitted is exactly what ships.
-//! - `metrics`: precision, recall and the calibration of the strictness thresholds.
-//! - Cross-validation here; `render` writes `shared/detection/src/weights.rs`.
+//! - `metrics`: precision, recall, the strictness thresholds and the probability calibration.
+//! - Grouped cross-validation here: calls are held out a writer (or a trade family) at a time,
+//!   so a score never comes from a model that saw its writer's wording.
+//! - `render` writes `shared/detection/src/weights.rs` and its hashed-weights table.
 
 pub mod corpus;
+pub mod eval;
 pub mod fit;
 pub mod metrics;
+pub mod trades;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use scl_detection::features::{self, FEATURES};
-use scl_detection::model::{Thresholds, Weights};
+use scl_detection::model::{Calibration, Thresholds, Weights};
 
 use corpus::Call;
-use fit::{fit, score, Example, Hyper};
-use metrics::{calibrate, Confusion};
+use fit::{fit, logit, Example, Hyper};
+use metrics::{calibrate_probability, calibrate_thresholds};
 
-pub const FOLDS: usize = 5;
 /// A word used by at least this share of the training calls is too common for per-business
 /// learning to learn from.
 pub const COMMON_TERM_SHARE: f64 = 0.04;
+/// The inner cross-validation that calibrates a held-out model: the other writers dealt into
+/// this many groups.
+pub const INNER_GROUPS: usize = 4;
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,26 +41,38 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-pub fn train_path() -> PathBuf {
-    repo_root().join("model/corpus/train.txt")
+/// The training corpus: every writer's file.
+pub fn writers_dir() -> PathBuf {
+    repo_root().join("model/corpus/writers")
 }
 
-pub fn test_path() -> PathBuf {
-    repo_root().join("model/corpus/test.txt")
+/// The blind split: opened by `eval` alone.
+pub(crate) fn blind_dir() -> PathBuf {
+    repo_root().join("model/corpus/blind")
 }
 
 pub fn weights_path() -> PathBuf {
     repo_root().join("shared/detection/src/weights.rs")
 }
 
+pub fn hashed_weights_path() -> PathBuf {
+    repo_root().join("shared/detection/src/hashed_weights.bin")
+}
+
+/// The training corpus, loaded.
+pub fn training_calls() -> Result<Vec<Call>, corpus::CorpusError> {
+    corpus::load_dir(&writers_dir())
+}
+
+pub fn example(c: &Call) -> Example {
+    Example {
+        features: features::extract(&c.utterances(), &c.extra()),
+        is_lead: c.is_lead,
+    }
+}
+
 pub fn examples(calls: &[Call]) -> Vec<Example> {
-    calls
-        .iter()
-        .map(|c| Example {
-            features: features::extract(&c.utterances(), &c.extra()),
-            is_lead: c.is_lead,
-        })
-        .collect()
+    calls.iter().map(example).collect()
 }
 
 fn fnv(s: &str) -> u32 {
@@ -60,96 +81,172 @@ fn fnv(s: &str) -> u32 {
     })
 }
 
-/// Stratified folds: within each label, calls ordered by a hash of their id and dealt round
-/// robin, so every fold has about the same share of leads and the split never depends on file
-/// order.
-pub fn folds(calls: &[Call], k: usize) -> Vec<usize> {
-    let mut fold = vec![0; calls.len()];
-    for label in [true, false] {
-        let mut ids: Vec<(u32, usize)> = calls
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.is_lead == label)
-            .map(|(i, c)| (fnv(&c.id), i))
-            .collect();
-        ids.sort();
-        for (n, (_, i)) in ids.into_iter().enumerate() {
-            fold[i] = n % k;
-        }
-    }
-    fold
+/// Which group each call belongs to, for cross-validation that holds a whole group out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Groups {
+    pub of: Vec<usize>,
+    pub names: Vec<String>,
 }
 
-/// Scores of each example from weights fitted without its fold.
-pub fn out_of_fold_scores(
-    examples: &[Example],
-    fold: &[usize],
-    k: usize,
-    hyper: Hyper,
-) -> Vec<f64> {
-    let mut scores = vec![0.0; examples.len()];
-    for f in 0..k {
+impl Groups {
+    fn from_keys(keys: Vec<String>) -> Self {
+        let mut names: Vec<String> = keys.clone();
+        names.sort();
+        names.dedup();
+        let of = keys
+            .iter()
+            .map(|k| names.iter().position(|n| n == k).unwrap_or(0))
+            .collect();
+        Groups { of, names }
+    }
+
+    /// One group per writer: leave-one-writer-out.
+    pub fn by_writer(calls: &[Call]) -> Self {
+        Self::from_keys(calls.iter().map(|c| c.writer.clone()).collect())
+    }
+
+    /// One group per trade family: leave-one-family-out.
+    pub fn by_family(calls: &[Call]) -> Self {
+        Self::from_keys(calls.iter().map(|c| c.family.name().to_owned()).collect())
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// These groups dealt into at most `k` (each group whole, ordered by a hash of its name).
+    pub fn merged(&self, k: usize) -> Groups {
+        let mut order: Vec<(u32, usize)> = self
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (fnv(n), i))
+            .collect();
+        order.sort();
+        let k = k.min(self.len()).max(1);
+        let mut to = vec![0; self.len()];
+        for (n, (_, g)) in order.into_iter().enumerate() {
+            to[g] = n % k;
+        }
+        Groups {
+            of: self.of.iter().map(|&g| to[g]).collect(),
+            names: (0..k).map(|i| format!("merged-{i}")).collect(),
+        }
+    }
+}
+
+/// Out-of-group logits: each call scored by weights fitted without its group.
+pub fn out_of_group_logits(examples: &[Example], groups: &Groups, hyper: Hyper) -> Vec<f64> {
+    let mut logits = vec![0.0; examples.len()];
+    for g in 0..groups.len() {
         let train: Vec<&Example> = examples
             .iter()
-            .zip(fold)
-            .filter(|(_, g)| **g != f)
+            .zip(&groups.of)
+            .filter(|(_, h)| **h != g)
             .map(|(e, _)| e)
             .collect();
+        if train.len() == examples.len() {
+            continue;
+        }
         let w = fit(&train, hyper);
         for (i, e) in examples.iter().enumerate() {
-            if fold[i] == f {
-                scores[i] = score(&w, &e.features);
+            if groups.of[i] == g {
+                logits[i] = logit(&w, &e.features);
             }
         }
     }
-    scores
+    logits
 }
 
-/// Cross-validated quality at the `balanced` threshold, nested so nothing scored was seen:
-/// for each outer fold, the threshold is calibrated on inner cross-validation of the other
-/// folds and the weights are fitted on those folds only.
-pub fn nested_cross_validation(
-    calls: &[Call],
+/// A model as the detector uses it: weights, the calibration of their logits, thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibrated {
+    pub weights: Weights,
+    pub calibration: Calibration,
+    pub thresholds: Thresholds,
+}
+
+impl Calibrated {
+    pub fn score(&self, e: &Example) -> f64 {
+        self.calibration
+            .probability(logit(&self.weights, &e.features))
+    }
+}
+
+/// Fits on `examples` and calibrates on their own out-of-group logits (`groups`): the
+/// probability calibration and the thresholds never see a score from a model that was fitted
+/// on the call it scores.
+pub fn fit_calibrated(examples: &[Example], groups: &Groups, hyper: Hyper) -> Calibrated {
+    let oog = out_of_group_logits(examples, groups, hyper);
+    let labels: Vec<bool> = examples.iter().map(|e| e.is_lead).collect();
+    let calibration = calibrate_probability(&oog, &labels);
+    let scores: Vec<f64> = oog.iter().map(|&z| calibration.probability(z)).collect();
+    let thresholds = calibrate_thresholds(&scores, &labels);
+    let weights = fit(&examples.iter().collect::<Vec<_>>(), hyper);
+    Calibrated {
+        weights,
+        calibration,
+        thresholds,
+    }
+}
+
+/// Scores of every call from a model that never saw its group, calibrated without it too:
+/// for each group, a model is fitted and calibrated (over the other groups, `INNER_GROUPS`
+/// inner groups) on the rest, then scores the group. Returns each call's score and the
+/// thresholds its model used.
+pub fn held_out_scores(
     examples: &[Example],
-    k: usize,
+    groups: &Groups,
     hyper: Hyper,
-) -> Confusion {
-    let fold = folds(calls, k);
-    let mut total = Confusion::default();
-    for f in 0..k {
-        let inner_idx: Vec<usize> = (0..calls.len()).filter(|&i| fold[i] != f).collect();
-        let inner_calls: Vec<Call> = inner_idx.iter().map(|&i| calls[i].clone()).collect();
-        let inner_examples: Vec<Example> = inner_idx.iter().map(|&i| examples[i].clone()).collect();
-        let inner_fold = folds(&inner_calls, k);
-        let inner_scores = out_of_fold_scores(&inner_examples, &inner_fold, k, hyper);
-        let labels: Vec<bool> = inner_examples.iter().map(|e| e.is_lead).collect();
-        let threshold = calibrate(&inner_scores, &labels).balanced;
-        let w = fit(&inner_examples.iter().collect::<Vec<_>>(), hyper);
-        for i in (0..calls.len()).filter(|&i| fold[i] == f) {
-            total.add(
-                score(&w, &examples[i].features) >= threshold,
-                examples[i].is_lead,
-            );
+) -> Vec<(f64, Thresholds)> {
+    let none = Thresholds {
+        lenient: 0.5,
+        balanced: 0.5,
+        strict: 0.5,
+    };
+    let mut out = vec![(0.0, none); examples.len()];
+    for g in 0..groups.len() {
+        let inner_idx: Vec<usize> = (0..examples.len()).filter(|&i| groups.of[i] != g).collect();
+        if inner_idx.len() == examples.len() {
+            continue;
+        }
+        let inner: Vec<Example> = inner_idx.iter().map(|&i| examples[i].clone()).collect();
+        let inner_groups = Groups {
+            of: inner_idx.iter().map(|&i| groups.of[i]).collect(),
+            names: groups.names.clone(),
+        }
+        .compacted()
+        .merged(INNER_GROUPS);
+        let model = fit_calibrated(&inner, &inner_groups, hyper);
+        for i in (0..examples.len()).filter(|&i| groups.of[i] == g) {
+            out[i] = (model.score(&examples[i]), model.thresholds);
         }
     }
-    total
+    out
 }
 
-/// The model fitted on the training split, with its calibrated thresholds.
+impl Groups {
+    /// The same grouping without the names no call uses.
+    fn compacted(&self) -> Groups {
+        let keys = self.of.iter().map(|&g| self.names[g].clone()).collect();
+        Groups::from_keys(keys)
+    }
+}
+
+/// The model fitted on the whole training corpus, calibrated on leave-one-writer-out scores.
 pub struct Trained {
-    pub weights: Weights,
-    pub thresholds: Thresholds,
+    pub model: Calibrated,
     pub common_terms: Vec<String>,
     pub calls: usize,
 }
 
 pub fn train(calls: &[Call], hyper: Hyper) -> Trained {
     let examples = examples(calls);
-    let fold = folds(calls, FOLDS);
-    let oof = out_of_fold_scores(&examples, &fold, FOLDS, hyper);
-    let labels: Vec<bool> = examples.iter().map(|e| e.is_lead).collect();
-    let thresholds = calibrate(&oof, &labels);
-    let weights = fit(&examples.iter().collect::<Vec<_>>(), hyper);
+    let model = fit_calibrated(&examples, &Groups::by_writer(calls), hyper);
     let mut df: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &examples {
         for t in &e.features.candidate_terms {
@@ -163,8 +260,7 @@ pub fn train(calls: &[Call], hyper: Hyper) -> Trained {
         .map(|(t, _)| t.to_owned())
         .collect();
     Trained {
-        weights,
-        thresholds,
+        model,
         common_terms,
         calls: calls.len(),
     }
@@ -175,51 +271,60 @@ fn round(x: f64, places: i32) -> f64 {
     (x * p).round() / p
 }
 
-/// The weights file the detector compiles in.
-pub fn render(t: &Trained) -> String {
+/// The weights file the detector compiles in, and the hashed-weights table beside it.
+pub fn render(t: &Trained) -> (String, Vec<u8>) {
+    let w = &t.model.weights;
+    let (table, scale) = fit::quantise(&w.hashed);
     let mut body = String::new();
     body.push_str(&format!(
         "pub const BIAS: f32 = {:?};\n",
-        round(t.weights.bias, 4) as f32
+        round(w.bias, 4) as f32
     ));
+    let c = t.model.calibration;
+    body.push_str(&format!(
+        "pub const CALIBRATION: [f32; 2] = [{:?}, {:?}];\n",
+        round(c.slope, 4) as f32,
+        round(c.intercept, 4) as f32
+    ));
+    let th = t.model.thresholds;
     body.push_str(&format!(
         "pub const THRESHOLDS: [f32; 3] = [{:?}, {:?}, {:?}];\n",
-        round(t.thresholds.lenient, 3) as f32,
-        round(t.thresholds.balanced, 3) as f32,
-        round(t.thresholds.strict, 3) as f32
+        round(th.lenient, 3) as f32,
+        round(th.balanced, 3) as f32,
+        round(th.strict, 3) as f32
     ));
     body.push_str(&format!(
         "pub const FEATURE_WEIGHTS: [(&str, f32); {}] = [\n",
         FEATURES.len()
     ));
-    for (f, w) in FEATURES.iter().zip(t.weights.features.iter()) {
+    for (f, x) in FEATURES.iter().zip(w.features.iter()) {
         body.push_str(&format!(
             "    ({:?}, {:?}),\n",
             f.name(),
-            round(*w, 4) as f32
+            round(*x, 4) as f32
         ));
     }
     body.push_str("];\n");
-    body.push_str("pub const NGRAM_WEIGHTS: &[(u32, f32)] = &[\n");
-    for (h, w) in &t.weights.ngrams {
-        let w = round(*w, 4);
-        if w != 0.0 {
-            body.push_str(&format!("    ({h}, {:?}),\n", w as f32));
-        }
-    }
-    body.push_str("];\n");
+    body.push_str(&format!(
+        "/// One signed byte per hashed bucket (`hashed_weights.bin`), times this.\npub const HASHED_SCALE: f32 = {:?};\n",
+        scale as f32
+    ));
     body.push_str("pub const COMMON_TERMS: &[&str] = &[\n");
     for term in &t.common_terms {
         body.push_str(&format!("    {term:?},\n"));
     }
     body.push_str("];\n");
-    let version = format!("lr-{}-{:08x}", t.calls, fnv(&body));
-    format!(
-        "// @generated by `make train` (model/src/bin/scl-train.rs) from model/corpus/train.txt.\n\
+    let table_hash = table.iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    });
+    let version = format!("lr-{}-{:08x}", t.calls, fnv(&body) ^ table_hash);
+    let text = format!(
+        "// @generated by `make train` (model/src/bin/scl-train.rs) from model/corpus/writers/.\n\
          // Do not edit by hand: change the corpus or the features, then run `make train`.\n\
          // Fitted numbers may happen to be near a constant (1.0472 ~ pi/3): not a typo.\n\
          #![allow(clippy::approx_constant)]\n\
          \n\
          pub const MODEL_VERSION: &str = {version:?};\n{body}"
-    )
+    );
+    (text, table)
 }

@@ -1,6 +1,6 @@
 //! Precision, recall and where to put the thresholds.
 
-use scl_detection::model::Thresholds;
+use scl_detection::model::{Calibration, Thresholds};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Confusion {
@@ -108,7 +108,7 @@ fn shift_logit(p: f64, by: f64) -> f64 {
 ///   best F0.5 (precision weighted over recall) — never below `balanced`;
 /// - `lenient`: the highest threshold that keeps 98% of the leads, never above `balanced`;
 /// - and `lenient` and `strict` at least one logit either side of `balanced`.
-pub fn calibrate(scores: &[f64], labels: &[bool]) -> Thresholds {
+pub fn calibrate_thresholds(scores: &[f64], labels: &[bool]) -> Thresholds {
     let cands = candidates(scores);
     let f1s: Vec<f64> = cands
         .iter()
@@ -168,6 +168,55 @@ pub fn calibrate(scores: &[f64], labels: &[bool]) -> Thresholds {
     }
 }
 
+/// The share of leads among the calls the detector really sees (answered, unbooked, long
+/// enough): about a third (model/corpus/BRIEF.md's realistic mix is written at that rate).
+pub const REALISTIC_LEAD_RATE: f64 = 1.0 / 3.0;
+
+/// Platt scaling of held-out logits (`p = σ(slope·z + intercept)`, fitted by Newton's method
+/// on Platt's smoothed targets), its intercept then moved from the corpus's lead rate to
+/// `REALISTIC_LEAD_RATE`, so a score reads as the chance that a call like it is a lead.
+pub fn calibrate_probability(logits: &[f64], labels: &[bool]) -> Calibration {
+    let positives = labels.iter().filter(|l| **l).count() as f64;
+    let negatives = labels.len() as f64 - positives;
+    if positives == 0.0 || negatives == 0.0 {
+        return Calibration::IDENTITY;
+    }
+    let hi = (positives + 1.0) / (positives + 2.0);
+    let lo = 1.0 / (negatives + 2.0);
+    let (mut a, mut b) = (1.0f64, 0.0f64);
+    for _ in 0..50 {
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
+        for (&z, &l) in logits.iter().zip(labels) {
+            let t = if l { hi } else { lo };
+            let p = 1.0 / (1.0 + (-(a * z + b)).exp());
+            let d = p - t;
+            let w = p * (1.0 - p);
+            ga += d * z;
+            gb += d;
+            haa += w * z * z;
+            hab += w * z;
+            hbb += w;
+        }
+        let det = haa * hbb - hab * hab;
+        if det.abs() < 1e-12 {
+            break;
+        }
+        let da = (hbb * ga - hab * gb) / det;
+        let db = (haa * gb - hab * ga) / det;
+        a -= da;
+        b -= db;
+        if da.abs() + db.abs() < 1e-10 {
+            break;
+        }
+    }
+    let rate = positives / labels.len() as f64;
+    let odds = |p: f64| (p / (1.0 - p)).ln();
+    Calibration {
+        slope: a,
+        intercept: b + odds(REALISTIC_LEAD_RATE) - odds(rate),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,10 +238,28 @@ mod tests {
     }
 
     #[test]
+    fn platt_scaling_recovers_a_known_calibration_and_moves_to_the_realistic_rate() {
+        // Logits whose true probability is σ(0.5 z), labels drawn deterministically from it.
+        let mut logits = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..4000 {
+            let z = (i % 200) as f64 / 20.0 - 5.0;
+            let p = 1.0 / (1.0 + (-0.5 * z).exp());
+            let u = ((i as u64 * 2_654_435_761) % 10_000) as f64 / 10_000.0;
+            logits.push(z);
+            labels.push(u < p);
+        }
+        let c = calibrate_probability(&logits, &labels);
+        assert!((c.slope - 0.5).abs() < 0.08, "{c:?}");
+        // The corpus is half leads; at a third, even odds become 1:2.
+        assert!((c.probability(0.0) - 1.0 / 3.0).abs() < 0.05, "{c:?}");
+    }
+
+    #[test]
     fn calibration_orders_the_levels_and_balanced_separates_clean_data() {
         let scores = [0.1, 0.2, 0.3, 0.45, 0.6, 0.7, 0.8, 0.9];
         let labels = [false, false, false, true, false, true, true, true];
-        let t = calibrate(&scores, &labels);
+        let t = calibrate_thresholds(&scores, &labels);
         assert!(t.lenient < t.balanced && t.balanced < t.strict, "{t:?}");
         let c = Confusion::at(&scores, &labels, t.strict);
         assert!(c.precision() >= STRICT_PRECISION);

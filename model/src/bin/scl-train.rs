@@ -1,15 +1,17 @@
-//! `make train`: fits the lead detector on model/corpus/train.txt and writes the weights file
-//! the detector compiles in (shared/detection/src/weights.rs). Prints cross-validated
-//! quality on the training split. It never reads the frozen test split.
+//! `make train`: fits the lead detector on every training writer's calls (model/corpus/writers/)
+//! and writes what the detector compiles in (shared/detection/src/weights.rs and
+//! hashed_weights.bin). It never reads the blind split.
+//!
+//! `scl-train --misses` also lists the training calls leave-one-writer-out gets wrong, with the
+//! features that were on (for feature work on the training writers); `--explain 'C: ... | A:
+//! ...'` shows how the current weights score one call, feature by feature.
 
 use std::process::ExitCode;
 
-use scl_model::corpus;
+use scl_detection::features::FEATURES;
 use scl_model::fit::HYPER;
-use scl_model::metrics::Confusion;
+use scl_model::{corpus, Groups};
 
-/// `scl-train --explain 'C: my furnace is blowing cold air | A: we can come at 2'`: how the
-/// current weights score one call, feature by feature (for feature work on the training split).
 fn explain(call: &str) {
     use scl_detection::{adaptation::Adjustment, features, model, score_call, Speaker, Utterance};
     let transcript: Vec<Utterance> = call
@@ -29,15 +31,12 @@ fn explain(call: &str) {
         .collect();
     let f = features::extract(&transcript, &[]);
     let b = model::MODEL.weights.breakdown(&f);
-    for feat in features::FEATURES
-        .iter()
-        .filter(|x| f.values[x.index()] > 0.0)
-    {
+    for feat in FEATURES.iter().filter(|x| f.values[x.index()] > 0.0) {
         println!("  {:<24} {:+.3}", feat.name(), b.features[feat.index()]);
     }
     println!(
         "  {:<24} {:+.3}\n  {:<24} {:+.3}",
-        "n-grams", b.ngrams, "bias", b.bias
+        "hashed n-grams", b.hashed, "bias", b.bias
     );
     let a = score_call(&transcript, &[], &Adjustment::default());
     println!(
@@ -45,7 +44,31 @@ fn explain(call: &str) {
         a.score,
         model::MODEL.thresholds.balanced,
         a.reasons
+            .iter()
+            .map(|r| r.text.as_str())
+            .collect::<Vec<_>>()
     );
+}
+
+fn misses(calls: &[corpus::Call]) {
+    let examples = scl_model::examples(calls);
+    let scored = scl_model::held_out_scores(&examples, &Groups::by_writer(calls), HYPER);
+    for ((call, (score, t)), e) in calls.iter().zip(&scored).zip(&examples) {
+        if (*score >= t.balanced) != call.is_lead {
+            let on: Vec<&str> = FEATURES
+                .iter()
+                .filter(|f| e.features.values[f.index()] > 0.0)
+                .map(|f| f.name())
+                .collect();
+            println!(
+                "  miss {} ({}, {}) score {score:.3}: {}",
+                call.id,
+                call.kind,
+                if call.is_lead { "lead" } else { "not_lead" },
+                on.join(" ")
+            );
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -54,7 +77,7 @@ fn main() -> ExitCode {
         explain(args.get(i + 1).map(String::as_str).unwrap_or(""));
         return ExitCode::SUCCESS;
     }
-    let calls = match corpus::load(&scl_model::train_path()) {
+    let calls = match scl_model::training_calls() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -62,54 +85,26 @@ fn main() -> ExitCode {
         }
     };
     let leads = calls.iter().filter(|c| c.is_lead).count();
-    println!("training split: {} calls, {} leads", calls.len(), leads);
-    let examples = scl_model::examples(&calls);
-    let cv = scl_model::nested_cross_validation(&calls, &examples, scl_model::FOLDS, HYPER);
-    println!(
-        "nested {}-fold cross-validation at balanced: {cv}",
-        scl_model::FOLDS
-    );
+    println!("training writers: {} calls, {} leads", calls.len(), leads);
+    if args.iter().any(|a| a == "--misses") {
+        misses(&calls);
+    }
     let trained = scl_model::train(&calls, HYPER);
-    let t = trained.thresholds;
+    let t = trained.model.thresholds;
     println!(
-        "thresholds: lenient {:.3}, balanced {:.3}, strict {:.3}",
-        t.lenient, t.balanced, t.strict
+        "thresholds: lenient {:.3}, balanced {:.3}, strict {:.3}; calibration {:?}",
+        t.lenient, t.balanced, t.strict, trained.model.calibration
     );
-    if std::env::args().any(|a| a == "--misses") {
-        let fold = scl_model::folds(&calls, scl_model::FOLDS);
-        let oof = scl_model::out_of_fold_scores(&examples, &fold, scl_model::FOLDS, HYPER);
-        let mut c = Confusion::default();
-        for ((call, s), e) in calls.iter().zip(&oof).zip(&examples) {
-            let predicted = *s >= t.balanced;
-            c.add(predicted, call.is_lead);
-            if predicted != call.is_lead {
-                let on: Vec<&str> = scl_detection::features::FEATURES
-                    .iter()
-                    .filter(|f| e.features.values[f.index()] > 0.0)
-                    .map(|f| f.name())
-                    .collect();
-                println!(
-                    "  miss {} ({}, {}) score {s:.3}: {}",
-                    call.id,
-                    call.kind,
-                    if call.is_lead { "lead" } else { "not_lead" },
-                    on.join(" ")
-                );
-            }
+    let (text, table) = scl_model::render(&trained);
+    for (path, bytes) in [
+        (scl_model::weights_path(), text.as_bytes()),
+        (scl_model::hashed_weights_path(), table.as_slice()),
+    ] {
+        if let Err(e) = std::fs::write(&path, bytes) {
+            eprintln!("{}: {e}", path.display());
+            return ExitCode::FAILURE;
         }
-        println!("out-of-fold at balanced: {c}");
+        println!("wrote {} ({} bytes)", path.display(), bytes.len());
     }
-    let text = scl_model::render(&trained);
-    let path = scl_model::weights_path();
-    if let Err(e) = std::fs::write(&path, &text) {
-        eprintln!("{}: {e}", path.display());
-        return ExitCode::FAILURE;
-    }
-    println!(
-        "wrote {} ({} n-gram weights, {} bytes)",
-        path.display(),
-        trained.weights.ngrams.len(),
-        text.len()
-    );
     ExitCode::SUCCESS
 }

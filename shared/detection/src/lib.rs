@@ -23,7 +23,8 @@ mod weights;
 use serde::{Deserialize, Serialize};
 
 use adaptation::Adjustment;
-use model::{logistic, MODEL};
+use features::{CallFeatures, Span};
+use model::{logistic, Extra, Reason, MODEL};
 
 /// Who said a part of the call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,12 +65,12 @@ impl Strictness {
     }
 }
 
-/// A scored call: the score, the reasons, the model that scored it, and the distinctive words
-/// its labels will teach from.
+/// A scored call: the score, the reasons with their evidence, the model that scored it, and
+/// the distinctive words its labels will teach from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub score: f64,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     pub model_version: &'static str,
     pub terms: Vec<String>,
 }
@@ -94,14 +95,95 @@ pub fn score_call(
     let f = features::extract(transcript, extra);
     let breakdown = MODEL.weights.breakdown(&f);
     let terms = learning_terms(f.candidate_terms.clone());
-    let adjusted = adjustment.logit_for(&terms);
-    let score = (logistic(breakdown.logit() + adjusted) * 1000.0).round() / 1000.0;
+    let base = MODEL.calibration.logit(breakdown.logit());
+    let strict = Strictness::Strict.threshold();
+    let shift = adaptation::bounded_shift(adjustment, &terms, base, logit_of(strict));
+    let mut score = (logistic(base + shift) * 1000.0).round() / 1000.0;
+    if base + shift >= logit_of(strict) - 1e-9 {
+        // Held at the strict threshold: rounding the score must not take it under.
+        score = score.max((strict * 1000.0).ceil() / 1000.0);
+    }
+    let explained = Extra {
+        adjustment: shift,
+        adjustment_evidence: if shift == 0.0 {
+            Vec::new()
+        } else {
+            adjustment_evidence(transcript, adjustment)
+        },
+        wording_for: wording_evidence(transcript, &f, true),
+        wording_against: wording_evidence(transcript, &f, false),
+    };
     Verdict {
         score,
-        reasons: model::reasons(&breakdown, &f, adjusted),
+        reasons: model::reasons(&breakdown, &f, MODEL.calibration.slope, &explained),
         model_version: MODEL.version,
         terms,
     }
+}
+
+fn logit_of(p: f64) -> f64 {
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
+    (p / (1.0 - p)).ln()
+}
+
+/// Places kept for the wording's and the adjustment's evidence.
+const WORD_EVIDENCE: usize = 3;
+
+/// The words whose n-grams weigh most for a lead (`for_lead`) or against one: each word's own
+/// buckets summed (speaker-tagged word, speaker-free word, its character n-grams).
+fn wording_evidence(transcript: &[Utterance<'_>], f: &CallFeatures, for_lead: bool) -> Vec<Span> {
+    if f.hashed.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(f64, Span)> = Vec::new();
+    for (segment, u) in transcript.iter().enumerate() {
+        for clause in text::clauses(u.text) {
+            for i in 0..clause.stems.len() {
+                let w: f64 = features::word_buckets(u.speaker == Speaker::Agent, &clause, i)
+                    .into_iter()
+                    .map(|b| MODEL.weights.hashed.get(b))
+                    .sum();
+                let w = if for_lead { w } else { -w };
+                if w > 0.0 {
+                    let (from, to) = clause.spans[i];
+                    scored.push((w, Span { segment, from, to }));
+                }
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut out: Vec<Span> = Vec::new();
+    for (_, span) in scored {
+        if out.len() == WORD_EVIDENCE {
+            break;
+        }
+        if !out.contains(&span) {
+            out.push(span);
+        }
+    }
+    out
+}
+
+/// The caller's words that the business's adjustment weighs.
+fn adjustment_evidence(transcript: &[Utterance<'_>], adjustment: &Adjustment) -> Vec<Span> {
+    let mut out = Vec::new();
+    for (segment, u) in transcript.iter().enumerate() {
+        if u.speaker != Speaker::Customer {
+            continue;
+        }
+        for clause in text::clauses(u.text) {
+            for (i, w) in clause.stems.iter().enumerate() {
+                let pair = clause.stems.get(i + 1).map(|next| format!("{w} {next}"));
+                let hit = adjustment.weights.contains_key(w)
+                    || pair.is_some_and(|p| adjustment.weights.contains_key(&p));
+                if hit && out.len() < WORD_EVIDENCE {
+                    let (from, to) = clause.spans[i];
+                    out.push(Span { segment, from, to });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Loads the model now (in `main`), not in the first call scored. (The lexicons' matcher needs
@@ -119,6 +201,10 @@ pub fn opportunity_signals_in(text: &str) -> usize {
 mod tests {
     use super::*;
 
+    fn has(v: &Verdict, text: &str) -> bool {
+        v.reasons.iter().any(|r| r.text == text)
+    }
+
     fn say<'a>(lines: &[(Speaker, &'a str)]) -> Vec<Utterance<'a>> {
         lines
             .iter()
@@ -126,26 +212,44 @@ mod tests {
             .collect()
     }
 
+    /// The text a span covers.
+    fn said<'a>(call: &[Utterance<'a>], span: &Span) -> String {
+        call[span.segment]
+            .text
+            .chars()
+            .skip(span.from as usize)
+            .take((span.to - span.from) as usize)
+            .collect()
+    }
+
     #[test]
-    fn a_priced_repair_request_is_a_lead_with_reasons_and_a_model_version() {
-        let a = score_call(
-            &say(&[
-                (Speaker::Customer, "My AC stopped cooling last night."),
-                (Speaker::Customer, "How much would it cost to come out?"),
-            ]),
-            &[],
-            &Adjustment::default(),
-        );
-        let d = a;
+    fn a_priced_repair_request_is_a_lead_with_reasons_their_evidence_and_a_model_version() {
+        let call = say(&[
+            (Speaker::Customer, "My AC stopped cooling last night."),
+            (Speaker::Customer, "How much would it cost to come out?"),
+        ]);
+        let d = score_call(&call, &[], &Adjustment::default());
         assert!(d.score >= Strictness::Balanced.threshold(), "{d:?}");
+        let problem = d
+            .reasons
+            .iter()
+            .find(|r| r.text == "caller described a heating or cooling problem")
+            .expect("the problem is a reason");
+        let places: Vec<String> = problem.evidence.iter().map(|s| said(&call, s)).collect();
+        assert!(places.contains(&"stopped cooling".to_owned()), "{places:?}");
+        assert!(places.contains(&"AC".to_owned()), "{places:?}");
+        // Every reason points at the call, and the price question is among what was shown.
+        let everything: Vec<String> = d
+            .reasons
+            .iter()
+            .flat_map(|r| r.evidence.iter().map(|s| said(&call, s)))
+            .collect();
+        assert!(d.reasons.iter().all(|r| !r.evidence.is_empty()), "{d:?}");
         assert!(
-            d.reasons.contains(&"caller asked about price".to_owned()),
-            "{d:?}"
-        );
-        assert!(
-            d.reasons
-                .contains(&"caller described a heating or cooling problem".to_owned()),
-            "{d:?}"
+            everything
+                .iter()
+                .any(|t| t.contains("much") || t.contains("cost")),
+            "{everything:?}"
         );
         assert_eq!(d.model_version, MODEL.version);
     }
@@ -161,11 +265,7 @@ mod tests {
             &Adjustment::default(),
         );
         assert!(d.score < Strictness::Lenient.threshold(), "{d:?}");
-        assert!(
-            d.reasons
-                .contains(&"caller reached a wrong number".to_owned()),
-            "{d:?}"
-        );
+        assert!(has(&d, "caller reached a wrong number"), "{d:?}");
     }
 
     #[test]
@@ -181,9 +281,7 @@ mod tests {
         }
         let taught = score_call(&t, &[], &adj);
         assert!(taught.score < plain.score);
-        assert!(taught
-            .reasons
-            .contains(&"your team marked similar calls Not a Lead".to_owned()));
+        assert!(has(&taught, "your team marked similar calls Not a Lead"));
     }
 
     #[test]
@@ -196,7 +294,7 @@ mod tests {
             &[],
             &Adjustment::default(),
         );
-        for r in &a.reasons {
+        for r in a.reasons.iter().map(|r| &r.text) {
             assert!(
                 !r.contains("zxqv") && !r.contains("Smith") && !r.contains("555"),
                 "{r}"

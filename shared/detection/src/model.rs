@@ -1,18 +1,69 @@
-//! The fitted logistic model: a weight per named feature, weights for hashed word n-grams, and
-//! the thresholds of the three strictness levels. The weights compiled into the detector are
-//! in `weights.rs`, written by `make train`; the trainer builds other `Weights` while it fits.
+//! The fitted logistic model: a weight per named feature, a weight per hashed n-gram bucket,
+//! the calibration that turns its logit into a probability, and the thresholds of the three
+//! strictness levels. The weights compiled into the detector are in `weights.rs` and
+//! `hashed_weights.bin`, written by `make train`; the trainer builds other `Weights` while it
+//! fits.
 
 use std::sync::LazyLock;
 
-use super::features::{CallFeatures, Feature, FEATURES, N_FEATURES};
+use super::features::{CallFeatures, Feature, Span, FEATURES, HASH_BUCKETS, N_FEATURES};
 use super::weights;
+
+/// The hashed n-grams' weights: one per bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HashedWeights {
+    /// As the trainer fits them.
+    Dense(Vec<f32>),
+    /// As shipped: one signed byte per bucket, times `scale`.
+    Quantised { table: &'static [u8], scale: f32 },
+}
+
+impl HashedWeights {
+    pub fn zero() -> Self {
+        HashedWeights::Dense(vec![0.0; HASH_BUCKETS])
+    }
+
+    pub fn get(&self, bucket: u32) -> f64 {
+        let b = bucket as usize;
+        match self {
+            HashedWeights::Dense(w) => w.get(b).copied().map_or(0.0, f64::from),
+            HashedWeights::Quantised { table, scale } => table
+                .get(b)
+                .map_or(0.0, |&q| f64::from(q as i8) * f64::from(*scale)),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weights {
     pub bias: f64,
     pub features: [f64; N_FEATURES],
-    /// (n-gram hash, weight), sorted by hash.
-    pub ngrams: Vec<(u32, f64)>,
+    pub hashed: HashedWeights,
+}
+
+/// Turns the model's logit into the probability that the call is a lead among calls that pass
+/// the gates, at the lead rate such calls really have (model/README.md, Calibration): Platt
+/// scaling fitted on held-out logits, its intercept moved from the corpus's lead rate to the
+/// realistic one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibration {
+    pub slope: f64,
+    pub intercept: f64,
+}
+
+impl Calibration {
+    pub const IDENTITY: Calibration = Calibration {
+        slope: 1.0,
+        intercept: 0.0,
+    };
+
+    pub fn logit(&self, z: f64) -> f64 {
+        self.slope * z + self.intercept
+    }
+
+    pub fn probability(&self, z: f64) -> f64 {
+        logistic(self.logit(z))
+    }
 }
 
 /// Scores at or above which a call is a lead, per strictness level.
@@ -27,6 +78,7 @@ pub struct Thresholds {
 pub struct Model {
     pub version: &'static str,
     pub weights: Weights,
+    pub calibration: Calibration,
     pub thresholds: Thresholds,
     /// Words too common in calls of every kind to teach anything about one business.
     pub common_terms: &'static [&'static str],
@@ -46,10 +98,14 @@ pub static MODEL: LazyLock<Model> = LazyLock::new(|| {
         weights: Weights {
             bias: f64::from(weights::BIAS),
             features,
-            ngrams: weights::NGRAM_WEIGHTS
-                .iter()
-                .map(|&(h, w)| (h, f64::from(w)))
-                .collect(),
+            hashed: HashedWeights::Quantised {
+                table: HASHED_TABLE,
+                scale: weights::HASHED_SCALE,
+            },
+        },
+        calibration: Calibration {
+            slope: f64::from(weights::CALIBRATION[0]),
+            intercept: f64::from(weights::CALIBRATION[1]),
         },
         thresholds: Thresholds {
             lenient: f64::from(weights::THRESHOLDS[0]),
@@ -60,23 +116,20 @@ pub static MODEL: LazyLock<Model> = LazyLock::new(|| {
     }
 });
 
-/// Where a call's score comes from, in logit units.
+static HASHED_TABLE: &[u8] = include_bytes!("hashed_weights.bin");
+
+/// Where a call's score comes from, in logit units (before calibration).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Breakdown {
     pub bias: f64,
     pub features: [f64; N_FEATURES],
-    pub ngrams: f64,
+    pub hashed: f64,
 }
 
 impl Breakdown {
     pub fn logit(&self) -> f64 {
-        self.bias + self.features.iter().sum::<f64>() + self.ngrams
+        self.bias + self.features.iter().sum::<f64>() + self.hashed
     }
-}
-
-/// The n-gram vector is scaled to unit length, so long calls do not score high for being long.
-pub fn ngram_scale(count: usize) -> f64 {
-    1.0 / (count.max(1) as f64).sqrt()
 }
 
 impl Weights {
@@ -84,15 +137,8 @@ impl Weights {
         Weights {
             bias: 0.0,
             features: [0.0; N_FEATURES],
-            ngrams: Vec::new(),
+            hashed: HashedWeights::zero(),
         }
-    }
-
-    fn ngram_weight(&self, hash: u32) -> f64 {
-        self.ngrams
-            .binary_search_by_key(&hash, |&(h, _)| h)
-            .map(|i| self.ngrams[i].1)
-            .unwrap_or(0.0)
     }
 
     pub fn breakdown(&self, f: &CallFeatures) -> Breakdown {
@@ -100,12 +146,15 @@ impl Weights {
         for (i, c) in features.iter_mut().enumerate() {
             *c = self.features[i] * f64::from(f.values[i]);
         }
-        let ngrams = f.ngrams.iter().map(|&h| self.ngram_weight(h)).sum::<f64>()
-            * ngram_scale(f.ngrams.len());
+        let hashed = f
+            .hashed
+            .iter()
+            .map(|&(b, v)| self.hashed.get(b) * f64::from(v))
+            .sum::<f64>();
         Breakdown {
             bias: self.bias,
             features,
-            ngrams,
+            hashed,
         }
     }
 }
@@ -114,7 +163,26 @@ pub fn logistic(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
-/// Reasons shown for a feature only when it moved the score at least this much (logits).
+/// A reason a CSR reads, and where in the call it was said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    pub text: String,
+    pub evidence: Vec<Span>,
+}
+
+/// What moved a call's score besides the named features, with where it was said.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extra {
+    /// The business's learned adjustment (logits) and the words that matched it.
+    pub adjustment: f64,
+    pub adjustment_evidence: Vec<Span>,
+    /// The words that carried the hashed n-grams' weight, for or against.
+    pub wording_for: Vec<Span>,
+    pub wording_against: Vec<Span>,
+}
+
+/// Reasons shown for a feature only when it moved the score at least this much (calibrated
+/// logits).
 const REASON_FOR: f64 = 0.5;
 const REASON_AGAINST: f64 = -0.75;
 const MAX_REASONS_FOR: usize = 4;
@@ -124,28 +192,42 @@ const WORDING_REASON: f64 = 1.0;
 /// A business's learned adjustment worth mentioning.
 const ADJUSTMENT_REASON: f64 = 0.5;
 
-/// The strongest contributions, in words a CSR understands: what spoke for a lead first, then
-/// what spoke against it.
-pub fn reasons(b: &Breakdown, f: &CallFeatures, adjustment: f64) -> Vec<String> {
+/// The strongest contributions, in words a CSR understands, each with where it was said: what
+/// spoke for a lead first, then what spoke against it. `slope` turns the model's logits into
+/// the calibrated ones the thresholds are in.
+pub fn reasons(b: &Breakdown, f: &CallFeatures, slope: f64, extra: &Extra) -> Vec<Reason> {
+    let reason = |feat: Feature| Reason {
+        text: feat.reason(f.category).to_owned(),
+        evidence: f.evidence[feat.index()].clone(),
+    };
     let mut ranked: Vec<(Feature, f64)> = FEATURES
         .iter()
-        .map(|&feat| (feat, b.features[feat.index()]))
+        .map(|&feat| (feat, b.features[feat.index()] * slope))
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let mut out: Vec<String> = ranked
+    let mut out: Vec<Reason> = ranked
         .iter()
         .filter(|(_, c)| *c >= REASON_FOR)
         .take(MAX_REASONS_FOR)
-        .map(|(feat, _)| feat.reason(f.category).to_owned())
+        .map(|(feat, _)| reason(*feat))
         .collect();
-    if b.ngrams >= WORDING_REASON {
-        out.push("the caller's wording is like that of earlier leads".into());
+    if b.hashed * slope >= WORDING_REASON {
+        out.push(Reason {
+            text: "the call's wording is like that of earlier leads".into(),
+            evidence: extra.wording_for.clone(),
+        });
     }
-    if adjustment >= ADJUSTMENT_REASON {
-        out.push("your team treated similar calls as leads".into());
+    if extra.adjustment >= ADJUSTMENT_REASON {
+        out.push(Reason {
+            text: "your team treated similar calls as leads".into(),
+            evidence: extra.adjustment_evidence.clone(),
+        });
     }
-    if adjustment <= -ADJUSTMENT_REASON {
-        out.push("your team marked similar calls Not a Lead".into());
+    if extra.adjustment <= -ADJUSTMENT_REASON {
+        out.push(Reason {
+            text: "your team marked similar calls Not a Lead".into(),
+            evidence: extra.adjustment_evidence.clone(),
+        });
     }
     out.extend(
         ranked
@@ -153,13 +235,19 @@ pub fn reasons(b: &Breakdown, f: &CallFeatures, adjustment: f64) -> Vec<String> 
             .rev()
             .filter(|(_, c)| *c <= REASON_AGAINST)
             .take(MAX_REASONS_AGAINST)
-            .map(|(feat, _)| feat.reason(f.category).to_owned()),
+            .map(|(feat, _)| reason(*feat)),
     );
-    if b.ngrams <= -WORDING_REASON {
-        out.push("the caller's wording is like that of calls that were not leads".into());
+    if b.hashed * slope <= -WORDING_REASON {
+        out.push(Reason {
+            text: "the call's wording is like that of calls that were not leads".into(),
+            evidence: extra.wording_against.clone(),
+        });
     }
     if out.is_empty() {
-        out.push("no clear sign of a sales opportunity".into());
+        out.push(Reason {
+            text: "no clear sign of a sales opportunity".into(),
+            evidence: Vec::new(),
+        });
     }
     out
 }
@@ -178,10 +266,10 @@ mod tests {
         for (i, (name, _)) in weights::FEATURE_WEIGHTS.iter().enumerate() {
             assert_eq!(*name, FEATURES[i].name(), "run `make train`");
         }
-        let hashes: Vec<u32> = weights::NGRAM_WEIGHTS.iter().map(|p| p.0).collect();
-        assert!(
-            hashes.windows(2).all(|w| w[0] < w[1]),
-            "n-gram weights must be sorted"
+        assert_eq!(
+            HASHED_TABLE.len(),
+            HASH_BUCKETS,
+            "the hashed table was fitted for another number of buckets: run `make train`"
         );
         let t = MODEL.thresholds;
         assert!(t.lenient < t.balanced && t.balanced < t.strict, "{t:?}");

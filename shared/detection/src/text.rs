@@ -35,14 +35,21 @@ fn is_sentence_end(c: char) -> bool {
     matches!(c, '.' | '?' | '!' | ';' | '\n' | ',' | ':')
 }
 
-/// Splits text into sentences of raw (folded, lower-case) words.
-fn raw_sentences(text: &str) -> Vec<Vec<String>> {
+/// A raw (folded, lower-case) word and where it is in the original text: `[from, to)` in
+/// characters, the unit the API's highlight ranges use.
+type RawWord = (String, u32, u32);
+
+/// Splits text into sentences of raw words with their character spans.
+fn raw_sentences(text: &str) -> Vec<Vec<RawWord>> {
     let mut sentences = Vec::new();
-    let mut words: Vec<String> = Vec::new();
+    let mut words: Vec<RawWord> = Vec::new();
     let mut word = String::new();
-    let mut chars = text.chars().filter_map(fold).peekable();
-    while let Some(c) = chars.next() {
-        let next = chars.peek().copied();
+    let mut word_from = 0u32;
+    // `fold` gives one character for each, so positions in the folded text are positions in
+    // the original.
+    let mut chars = text.chars().filter_map(fold).zip(0u32..).peekable();
+    while let Some((c, at)) = chars.next() {
+        let next = chars.peek().map(|&(n, _)| n);
         let in_word = c.is_ascii_alphanumeric()
             || c == '$'
             // An apostrophe inside a word ("don't").
@@ -53,10 +60,13 @@ fn raw_sentences(text: &str) -> Vec<Vec<String>> {
                 && word.chars().all(|w| w.is_ascii_digit() || w == '$')
                 && next.is_some_and(|n| n.is_ascii_digit()));
         if in_word {
+            if word.is_empty() {
+                word_from = at;
+            }
             word.push(c);
         } else {
             if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
+                words.push((std::mem::take(&mut word), word_from, at));
             }
             if is_sentence_end(c) && !words.is_empty() {
                 sentences.push(std::mem::take(&mut words));
@@ -64,7 +74,8 @@ fn raw_sentences(text: &str) -> Vec<Vec<String>> {
         }
     }
     if !word.is_empty() {
-        words.push(word);
+        let end = word_from + word.chars().count() as u32;
+        words.push((word, word_from, end));
     }
     if !words.is_empty() {
         sentences.push(words);
@@ -163,11 +174,31 @@ const KEEP_FINAL_E: &[&str] = &[
     "here", "there", "where", "were", "one", "none", "done", "gone",
 ];
 
+/// Words whose stem would be another word with another meaning: "sinking" (a foundation
+/// settling) is not "sink" (a basin), "siding" (cladding) is not "side", "closing" (a house
+/// sale) is not "close", "building" (a structure) is not "build", "opening" (a free slot) is
+/// not "open". They stay whole.
+const KEEP_WHOLE: &[&str] = &[
+    "sinking",
+    "siding",
+    "sidings",
+    "closing",
+    "closings",
+    "building",
+    "buildings",
+    "opening",
+    "openings",
+];
+
 /// A light stemmer: plural and verb endings, and a final silent `e`, are removed, so the
 /// forms of a word share one stem. Words of three letters or fewer are kept as they are.
 pub fn stem(word: &str) -> String {
     let n = word.len();
-    if n <= 3 || !word.is_ascii() || word.bytes().any(|b| b.is_ascii_digit()) {
+    if n <= 3
+        || !word.is_ascii()
+        || word.bytes().any(|b| b.is_ascii_digit())
+        || KEEP_WHOLE.contains(&word)
+    {
         return word.to_owned();
     }
     let mut s = if let Some(base) = word.strip_suffix("ies").filter(|_| n > 4) {
@@ -199,22 +230,41 @@ pub fn stem(word: &str) -> String {
     s
 }
 
-/// Text as sentences of stems.
-pub fn sentences(text: &str) -> Vec<Sentence> {
+/// A clause of a text: its words as stems (what the lexicons match), as spelled out before
+/// stemming (what the character n-grams read), and where each came from in the text. A
+/// contraction spelled out ("won't" -> "will not") gives words that share its span.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Clause {
+    pub stems: Sentence,
+    pub surface: Vec<String>,
+    pub spans: Vec<(u32, u32)>,
+}
+
+/// Text as clauses.
+pub fn clauses(text: &str) -> Vec<Clause> {
     raw_sentences(text)
         .into_iter()
         .map(|words| {
-            let mut expanded = Vec::with_capacity(words.len() + 4);
-            for w in &words {
+            let mut clause = Clause::default();
+            let mut expanded = Vec::with_capacity(4);
+            for (w, from, to) in &words {
+                expanded.clear();
                 expand(w, &mut expanded);
+                for e in expanded.drain(..).filter(|e| !e.is_empty()) {
+                    clause.stems.push(stem(&e));
+                    clause.surface.push(e);
+                    clause.spans.push((*from, *to));
+                }
             }
-            expanded
-                .iter()
-                .filter(|w| !w.is_empty())
-                .map(|w| stem(w))
-                .collect()
+            clause
         })
+        .filter(|c| !c.stems.is_empty())
         .collect()
+}
+
+/// Text as sentences of stems.
+pub fn sentences(text: &str) -> Vec<Sentence> {
+    clauses(text).into_iter().map(|c| c.stems).collect()
 }
 
 /// Is this stem a number, a price or an amount ("79", "$79", "1,500" arrives as "1" "500")?
@@ -269,6 +319,28 @@ mod tests {
         assert_eq!(s.len(), 6);
         assert_eq!(s[0], vec!["cuanto", "cuesta"]);
         assert_eq!(s[1], vec!["no", "funciona"]);
+    }
+
+    #[test]
+    fn words_that_would_collide_stay_whole() {
+        assert_ne!(stem("sinking"), stem("sink"));
+        assert_ne!(stem("siding"), stem("side"));
+        assert_ne!(stem("opening"), stem("open"));
+    }
+
+    #[test]
+    fn clauses_keep_each_words_place_in_the_text() {
+        let text = "¿Cuánto? It won't drain, the sink's full";
+        let c = clauses(text);
+        assert_eq!(c.len(), 3);
+        let chars: Vec<char> = text.chars().collect();
+        let at = |(f, t): (u32, u32)| chars[f as usize..t as usize].iter().collect::<String>();
+        assert_eq!(at(c[0].spans[0]), "Cuánto");
+        assert_eq!(c[1].stems, vec!["it", "will", "not", "drain"]);
+        assert_eq!(at(c[1].spans[1]), "won't");
+        assert_eq!(c[1].spans[1], c[1].spans[2]);
+        assert_eq!(at(c[2].spans[1]), "sink's");
+        assert_eq!(c[2].surface[1], "sink");
     }
 
     #[test]

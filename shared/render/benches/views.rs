@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use scl_shared::adapters::dynamo::{decode_lead, decode_lead_row, decode_transcript_chunk};
 use scl_shared::adapters::items::{LeadItem, TranscriptChunkItem, LEAD_ROW_ATTRIBUTES};
 use scl_shared::api::view::{LeadDetailView, LeadView, PageView};
-use scl_shared::domain::detection::Detection;
+use scl_shared::domain::detection::{Detection, Evidence, EvidenceField, EvidenceSpan};
 use scl_shared::domain::lead::{
     Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, LeadDetail, NewLead, Note,
     Transcript, TranscriptSegment,
@@ -57,6 +57,7 @@ fn realistic_lead(i: usize) -> Lead {
         detection: Detection {
             score: 0.0,
             reasons: vec![],
+            evidence: vec![],
             model_version: String::new(),
             platform: None,
         },
@@ -72,6 +73,20 @@ fn realistic_lead(i: usize) -> Lead {
             "The caller put off deciding".into(),
             "No job was booked on the call".into(),
         ],
+        // Where each of the first four reasons was said: two places each, as scoring keeps.
+        evidence: (0..4)
+            .map(|r| Evidence {
+                reason: format!("reason {r}"),
+                spans: (0..2)
+                    .map(|k| EvidenceSpan {
+                        field: EvidenceField::Transcript,
+                        segment_index: Some(r * 2 + k),
+                        start: 4,
+                        end: 21,
+                    })
+                    .collect(),
+            })
+            .collect(),
         model_version: "2026-11-25.1".into(),
         platform: None,
     };

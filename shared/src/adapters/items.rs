@@ -1,7 +1,7 @@
 //! The shapes of stored items. Index and condition attributes (`status`, `version`,
 //! `cold_at`, `gsi*`) sit at the top level; the domain value is nested under its own name.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -297,12 +297,17 @@ pub struct AdjustmentItem {
     /// every reader of the stream.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub weights: BTreeMap<String, f64>,
+    /// The words backed by enough labels to un-flag a call the base model is sure of (a string
+    /// set; absent when empty, and in items written before it existed).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub strong: BTreeSet<String>,
 }
 
 impl AdjustmentItem {
     pub fn adjustment(self) -> Adjustment {
         Adjustment {
             weights: self.weights,
+            strong: self.strong,
         }
     }
 }

@@ -301,6 +301,7 @@ pub fn sample_lead(phone: &str) -> Lead {
             detection: Detection {
                 score: 0.9,
                 reasons: vec![],
+                evidence: vec![],
                 model_version: "test".into(),
                 platform: None,
             },

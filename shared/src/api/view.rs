@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::detection::Detection;
+use crate::domain::call_event::PlatformClassification;
+use crate::domain::detection::{Detection, Evidence};
 use crate::domain::lead::{
     Booking, CallInfo, HistoryEntry, Lead, LeadDetail, Note, TranscriptSegment,
 };
@@ -26,6 +27,31 @@ pub struct CustomerView<'a> {
     pub location_id: Option<&'a str>,
 }
 
+/// A lead's detection as the API shows it: the evidence of its reasons only in the detail view
+/// (a queue page does not carry it for 50 leads).
+#[derive(Debug, Serialize)]
+pub struct DetectionView<'a> {
+    pub score: f64,
+    pub reasons: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<&'a [Evidence]>,
+    pub model_version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<&'a PlatformClassification>,
+}
+
+impl<'a> DetectionView<'a> {
+    fn new(d: &'a Detection, with_evidence: bool) -> Self {
+        DetectionView {
+            score: d.score,
+            reasons: &d.reasons,
+            evidence: with_evidence.then_some(d.evidence.as_slice()),
+            model_version: &d.model_version,
+            platform: d.platform.as_ref(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct LeadView<'a> {
     pub id: LeadId,
@@ -37,7 +63,7 @@ pub struct LeadView<'a> {
     pub call: &'a CallInfo,
     pub summary: &'a str,
     pub summary_is_generated: bool,
-    pub detection: &'a Detection,
+    pub detection: DetectionView<'a>,
     pub calls_count: u32,
     pub callback_attempts: u32,
     #[serde(with = "crate::domain::timestamp")]
@@ -66,7 +92,7 @@ impl<'a> LeadView<'a> {
             call: &lead.call,
             summary: &lead.summary,
             summary_is_generated: lead.summary_is_generated,
-            detection: &lead.detection,
+            detection: DetectionView::new(&lead.detection, false),
             calls_count: lead.calls_count,
             callback_attempts: lead.callback_attempts,
             last_activity_at: lead.last_activity_at,
@@ -90,8 +116,10 @@ pub struct LeadDetailView<'a> {
 
 impl<'a> LeadDetailView<'a> {
     pub fn new(d: &'a LeadDetail, now: DateTime<Utc>) -> Self {
+        let mut lead = LeadView::new(&d.lead, now);
+        lead.detection = DetectionView::new(&d.lead.detection, true);
         LeadDetailView {
-            lead: LeadView::new(&d.lead, now),
+            lead,
             transcript: &d.transcript.segments,
             transcript_truncated: d.transcript.truncated,
             notes: &d.notes,

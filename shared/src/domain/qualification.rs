@@ -3,7 +3,7 @@
 
 use super::call_event::{CallCompleted, Direction, Outcome};
 use super::detection::adaptation::Adjustment;
-use super::detection::{assess, Assessment};
+use super::detection::{assess, Assessment, CallText};
 use super::settings::TenantSettings;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,13 +53,12 @@ pub fn qualify(
         ));
     }
 
-    let extra: Vec<&str> = [call.call_reason.as_deref(), call.csr_notes.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
     let mut assessment = assess(
         &call.transcript,
-        &extra,
+        CallText {
+            call_reason: call.call_reason.as_deref(),
+            csr_notes: call.csr_notes.as_deref(),
+        },
         call.classification.clone(),
         adjustment,
     );
@@ -78,6 +77,7 @@ pub fn qualify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::detection::EvidenceField;
     use serde_json::json;
 
     fn call(patch: serde_json::Value) -> CallCompleted {
@@ -103,7 +103,30 @@ mod tests {
         ) {
             Verdict::Lead(a) => {
                 let d = a.detection;
-                assert!(d.reasons.contains(&"caller asked about price".to_owned()));
+                assert!(d
+                    .reasons
+                    .contains(&"caller described a plumbing problem".to_owned()));
+                // The detector's reasons come with where they were said in the transcript.
+                let text = "My water heater is leaking. How much to replace it?";
+                let problem = d
+                    .evidence
+                    .iter()
+                    .find(|e| e.reason == "caller described a plumbing problem")
+                    .expect("its evidence");
+                let said: Vec<String> = problem
+                    .spans
+                    .iter()
+                    .map(|s| {
+                        assert_eq!(s.field, EvidenceField::Transcript);
+                        assert_eq!(s.segment_index, Some(0));
+                        text.chars()
+                            .skip(s.start as usize)
+                            .take((s.end - s.start) as usize)
+                            .collect()
+                    })
+                    .collect();
+                assert!(said.contains(&"leaking".to_owned()), "{said:?}");
+                assert!(said.contains(&"water heater".to_owned()), "{said:?}");
                 assert!(d.reasons.contains(&"no job booked".to_owned()));
                 assert!(d.reasons.contains(&"call lasted 4m 12s".to_owned()));
             }

@@ -11,9 +11,11 @@
 //! capped at `TOTAL_CAP`. So a plumber whose CSRs keep dismissing "septic pumping" calls stops
 //! getting them flagged, words shared by its real leads stay neutral (their labels disagree),
 //! one careless CSR cannot teach anything alone, and no business can switch detection off:
-//! a call with strong evidence of a sale still scores above the threshold.
+//! a call the base model scores at the strict threshold or above is never pushed below it
+//! (`bounded_shift`), unless the call shares a word that at least `STRONG_LABELS` consistent
+//! labels from at least `MIN_LABELLERS` people marked Not a Lead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +24,8 @@ pub const MIN_LABELLERS: usize = 2;
 pub const AGREEMENT: f64 = 0.8;
 pub const TERM_CAP: f64 = 1.5;
 pub const TOTAL_CAP: f64 = 4.0;
+/// Consistent labels a word needs before it may un-flag a call the base model is sure of.
+pub const STRONG_LABELS: u32 = 8;
 /// Words tracked per business; the least used are forgotten first.
 pub const MAX_TRACKED_TERMS: usize = 400;
 /// The label givers remembered per word and label (enough to tell one from several).
@@ -35,11 +39,14 @@ pub enum Label {
     NotALead,
 }
 
-/// The adjustment ingestion applies: the active words and their weights (logits).
+/// The adjustment ingestion applies: the active words and their weights (logits), and which of
+/// them are backed by `STRONG_LABELS` consistent labels.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Adjustment {
     #[serde(default)]
     pub weights: BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub strong: BTreeSet<String>,
 }
 
 impl Adjustment {
@@ -57,6 +64,25 @@ impl Adjustment {
     }
 }
 
+/// The shift of a call's logit the business's adjustment may make, given the base model's
+/// (calibrated) logit and the strict threshold's: the adjustment as it is, except that a call
+/// at or above the strict threshold is not pushed below it unless one of its words is backed
+/// by `STRONG_LABELS` consistent Not a Lead labels.
+pub fn bounded_shift(adjustment: &Adjustment, terms: &[String], base: f64, strict: f64) -> f64 {
+    let shift = adjustment.logit_for(terms);
+    if shift >= 0.0 || base < strict {
+        return shift;
+    }
+    let strongly_unwanted = terms.iter().any(|t| {
+        adjustment.strong.contains(t) && adjustment.weights.get(t).is_some_and(|w| *w < 0.0)
+    });
+    if strongly_unwanted {
+        shift
+    } else {
+        shift.max(strict - base)
+    }
+}
+
 /// How one word was labelled at one business.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermEvidence {
@@ -69,6 +95,11 @@ pub struct TermEvidence {
 }
 
 impl TermEvidence {
+    /// At least `STRONG_LABELS` labels, agreeing, from at least `MIN_LABELLERS` people.
+    fn strong(&self) -> bool {
+        self.weight().is_some() && self.lead.max(self.not_a_lead) >= STRONG_LABELS
+    }
+
     fn weight(&self) -> Option<f64> {
         let n = self.lead + self.not_a_lead;
         if n < MIN_LABELS {
@@ -248,6 +279,12 @@ impl Learning {
                 .terms
                 .iter()
                 .filter_map(|(t, e)| e.weight().map(|w| (t.clone(), w)))
+                .collect(),
+            strong: self
+                .terms
+                .iter()
+                .filter(|(_, e)| e.strong())
+                .map(|(t, _)| t.clone())
                 .collect(),
         }
     }

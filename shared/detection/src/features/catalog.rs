@@ -55,6 +55,7 @@ features! {
     Vendor => "vendor",
     Applicant => "applicant",
     ThirdParty => "third_party",
+    Commercial => "commercial",
     Renter => "renter",
     Survey => "survey",
     Robocall => "robocall",
@@ -89,7 +90,7 @@ impl Feature {
             | WrongNumber | Competitor | Resolved | Parts | AgentNotOffered | AgentNeedsOwner => {
                 Some(Sign::AgainstALead)
             }
-            Equipment | AgentDiagnosed | Warranty | CallerBrief => None,
+            Equipment | AgentDiagnosed | Warranty | CallerBrief | Commercial => None,
         }
     }
 
@@ -137,9 +138,8 @@ impl Feature {
             Complaint => "a complaint about earlier work",
             Vendor => "caller was selling something to the business",
             Applicant => "caller asked about a job with the company",
-            ThirdParty => {
-                "caller represents another party (realtor, adjuster, inspector, property manager)"
-            }
+            ThirdParty => "caller represents another party (realtor, adjuster, inspector)",
+            Commercial => "caller speaks for a business or property with several units",
             Renter => "caller is a renter who cannot authorise work",
             Survey => "the call was a survey",
             Robocall => "automated call or spam",

@@ -1,7 +1,7 @@
 //! The distinctive words of what the caller said: what per-business learning counts.
 
 use super::super::text;
-use super::{Analysed, MAX_TERMS_PER_CALL};
+use super::MAX_TERMS_PER_CALL;
 
 /// Words that say nothing about what the call is about.
 const STOPWORDS: &[&str] = &[
@@ -208,21 +208,22 @@ fn is_content(word: &str) -> bool {
     word.len() >= 3 && !text::is_number(word) && !STOPWORDS.contains(&word)
 }
 
-/// The caller's distinctive words and adjacent word pairs, first use first.
-pub(super) fn candidate_terms(sentences: &[Analysed]) -> Vec<String> {
+/// The caller's distinctive words and adjacent word pairs, first use first, from the caller's
+/// clauses as stems.
+pub(super) fn candidate_terms<'a>(clauses: impl Iterator<Item = &'a [String]>) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     let add = |t: String, terms: &mut Vec<String>| {
         if terms.len() < MAX_TERMS_PER_CALL && !terms.contains(&t) {
             terms.push(t);
         }
     };
-    for s in sentences.iter().filter(|s| s.caller_side()) {
-        for (i, w) in s.words.iter().enumerate() {
+    for words in clauses {
+        for (i, w) in words.iter().enumerate() {
             if !is_content(w) {
                 continue;
             }
             add(w.clone(), &mut terms);
-            if let Some(next) = s.words.get(i + 1).filter(|n| is_content(n)) {
+            if let Some(next) = words.get(i + 1).filter(|n| is_content(n)) {
                 add(format!("{w} {next}"), &mut terms);
             }
         }

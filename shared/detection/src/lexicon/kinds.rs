@@ -79,6 +79,8 @@ pub enum Lex {
     Vendor,
     Applicant,
     ThirdParty,
+    /// A business, a landlord of several units, an association: often a buyer of work.
+    Commercial,
     Renter,
     Survey,
     Robocall,

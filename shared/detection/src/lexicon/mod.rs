@@ -88,6 +88,9 @@ pub struct Hit {
     pub end: usize,
     /// A negation ("not", "no", "never", "stopped"...) shortly before it.
     pub negated: bool,
+    /// Where the negation starts when there is one ("stopped" in "stopped cooling"), else
+    /// `start`: the words that together say it.
+    pub said_from: usize,
 }
 
 const NEGATORS: &[&str] = &[
@@ -97,18 +100,26 @@ const NEGATORS: &[&str] = &[
 /// Words that, before a function, mean it does not happen ("stopped cooling").
 const FUNCTION_NEGATORS: &[&str] = &["stop", "quit", "fail", "refus"];
 
-fn negated_before(words: &[String], start: usize, lex: Lex) -> bool {
+/// Words that start a new clause: a negation before one does not reach past it ("it's not
+/// the furnace, the AC is leaking"; "no heat and the pipe burst"; "no sé pero gotea").
+const CLAUSE_BREAKS: &[&str] = &[
+    "but", "and", "so", "because", "cause", "since", "though", "although", "then", "now", "pero",
+    "y", "porque", "entonce", "aunque", "ahora",
+];
+
+/// The position of a negation shortly before `start`, in the same clause.
+fn negated_before(words: &[String], start: usize, lex: Lex) -> Option<usize> {
     let from = start.saturating_sub(4);
-    for w in words[from..start].iter().rev() {
-        if w == "but" || w == "pero" {
-            return false;
+    for (at, w) in words[from..start].iter().enumerate().rev() {
+        if CLAUSE_BREAKS.contains(&w.as_str()) {
+            return None;
         }
         let w = w.as_str();
         if NEGATORS.contains(&w) || (lex == Lex::Function && FUNCTION_NEGATORS.contains(&w)) {
-            return true;
+            return Some(from + at);
         }
     }
-    false
+    None
 }
 
 /// Every phrase in a sentence. Equipment found inside a longer equipment phrase ("heater" in
@@ -128,6 +139,7 @@ pub fn find(words: &[String]) -> Vec<Hit> {
                     start: i,
                     end,
                     negated: false,
+                    said_from: i,
                 });
             }
         }
@@ -150,11 +162,25 @@ pub fn find(words: &[String]) -> Vec<Hit> {
             || h.start == 0
             || !QUESTION_AUXILIARIES.contains(&words[h.start - 1].as_str())
     });
+    // A fee is not a fault: "trip charge", "service call", "surge protector" name things, not
+    // something wrong.
+    hits.retain(|h| {
+        h.lex != Lex::Fault
+            || !words
+                .get(h.end)
+                .is_some_and(|next| NOT_A_FAULT_BEFORE.contains(&next.as_str()))
+    });
     for h in &mut hits {
-        h.negated = negated_before(words, h.start, h.lex);
+        if let Some(at) = negated_before(words, h.start, h.lex) {
+            h.negated = true;
+            h.said_from = at;
+        }
     }
     hits
 }
+
+/// Words after which a fault word names a thing rather than a fault.
+const NOT_A_FAULT_BEFORE: &[&str] = &["charg", "fee", "rat", "protector", "cost"];
 
 const QUESTION_AUXILIARIES: &[&str] = &["do", "doe", "can", "could", "would", "will"];
 

@@ -284,7 +284,8 @@ pub(super) const PHRASES: &[(Lex, &[&str])] = &[
         "(job|position|career) (opening|openings|posting|listing|available|you posted|open)",
         "looking for (work|a job|employment)",
         "(the|a) position (you|is)",
-        "(still open|journeyman|years experience|years of experience|indeed|craigslist|trabajo|empleo)",
+        "(still open|journeyman|years experience|years of experience|indeed|craigslist|empleo)",
+        "(busco|buscando|necesito|solicitar|pedir|aplicar para|hay|tienen|ofrecen) (trabajo|chamba|empleo)",
     ]),
     (Lex::ThirdParty, &[
         "(realtor|real estate agent|realty|listing agent|buyers agent|buyer's agent|title company|appraiser)",
@@ -294,9 +295,13 @@ pub(super) const PHRASES: &[(Lex, &[&str])] = &[
         "(claim number|the insured|independent adjuster|field adjuster|desk adjuster)",
         "(representing|represent|on behalf of) ~ (buyer|seller|owner|client|homeowner|tenant|insured|association)",
         "(inspector|home inspector|building department|city inspector|permit office|county inspector)",
+        "i am the (adjuster|inspector|agent|realtor)",
+    ]),
+    (Lex::Commercial, &[
         "(property manager|property management|management company|hoa|homeowners association|landlord association)",
-        "(our|the) (units|unit|tenants)",
-        "i am the (adjuster|inspector|property manager|agent|realtor)",
+        "(our|the|my) (units|unit|tenants|tenant|properties|buildings|building|complex|facility|store|restaurant|office|warehouse|church|school|plant)",
+        "(purchase order|po number|vendor packet|certificate of insurance|bid|bids|rfp|board approval|the board|facilities manager|facility manager)",
+        "(commercial|multi unit|multifamily|apartment complex|strip mall|business owner|our business|my business)",
     ]),
     (Lex::Renter, &[
         "(i|we) (rent|lease|am renting|are renting)",
@@ -306,7 +311,9 @@ pub(super) const PHRASES: &[(Lex, &[&str])] = &[
         "(the|my) owner (has|needs|would need|must|will have|has to|would have) to",
         "(he|she|they) (has|needs|have) to approve",
         "(can not|cannot|not allowed to) (authorize|approve|sign off|pay for)",
-        "(i just rent|alquilo|rento|el dueno)",
+        "(i just rent|alquilo|rento|soy inquilino|no soy el dueno|no soy la duena)",
+        "(preguntar|consultar|hablar con|llamar a) (al|a la|el|la) (dueno|duena|landlord)",
+        "el (dueno|landlord) (tiene que|tendria que|debe|decide)",
     ]),
     (Lex::Survey, &[
         "(survey|a few questions|short questions|some questions|on a scale of|satisfaction|research group)",

@@ -312,6 +312,7 @@ impl LearningStore for DynamoStore {
     async fn save_learning(&self, c: &LearningChange) -> Result<(), StoreError> {
         let tenant_pk = keys::tenant_pk(&c.tenant_id);
         let version = c.expected_version + 1;
+        let adjustment = c.learning.adjustment();
         let mut items = vec![
             versioned_put(
                 &self.table,
@@ -332,7 +333,8 @@ impl LearningStore for DynamoStore {
                     sk: keys::ADJUSTMENT_SK.into(),
                     entity: ENTITY_ADJUSTMENT.into(),
                     version,
-                    weights: c.learning.adjustment().weights,
+                    weights: adjustment.weights,
+                    strong: adjustment.strong,
                 })?,
                 None,
             )?,
