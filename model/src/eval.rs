@@ -18,7 +18,7 @@ use scl_detection::adaptation::Adjustment;
 use scl_detection::{score_call, Strictness};
 
 use crate::corpus::{self, Call, CorpusError};
-use crate::fit::{Example, HYPER};
+use crate::fit::{Example, Hyper};
 use crate::metrics::{Confusion, REALISTIC_LEAD_RATE};
 use crate::trades::FAMILIES;
 use crate::{examples, held_out_scores, Groups};
@@ -123,7 +123,7 @@ pub enum Scope {
 }
 
 /// Runs the measurements, printing as it goes.
-pub fn run(scope: Scope) -> Result<Report, CorpusError> {
+pub fn run(scope: Scope, hyper: Hyper, inner: usize) -> Result<Report, CorpusError> {
     let mut r = Report::default();
     let calls = crate::training_calls()?;
     let examples: Vec<Example> = examples(&calls);
@@ -143,7 +143,7 @@ pub fn run(scope: Scope) -> Result<Report, CorpusError> {
     ));
 
     // Leave one writer out.
-    let by_writer = held_out_scores(&examples, &writers, HYPER);
+    let by_writer = held_out_scores(&examples, &writers, hyper, inner);
     for level in [
         Strictness::Lenient,
         Strictness::Balanced,
@@ -173,7 +173,7 @@ pub fn run(scope: Scope) -> Result<Report, CorpusError> {
 
     // Leave one trade family out.
     let families = Groups::by_family(&calls);
-    let by_family = held_out_scores(&examples, &families, HYPER);
+    let by_family = held_out_scores(&examples, &families, hyper, inner);
     let unseen = predictions(&by_family, Strictness::Balanced);
     let c = total(&calls, &unseen);
     r.line(format!(

@@ -11,6 +11,7 @@
 //!   so a score never comes from a model that saw its writer's wording.
 //! - `render` writes `shared/detection/src/weights.rs` and its hashed-weights table.
 
+pub mod augment;
 pub mod corpus;
 pub mod eval;
 pub mod fit;
@@ -31,8 +32,9 @@ use metrics::{calibrate_probability, calibrate_thresholds};
 /// learning to learn from.
 pub const COMMON_TERM_SHARE: f64 = 0.04;
 /// The inner cross-validation that calibrates a held-out model: the other writers dealt into
-/// this many groups.
+/// this many groups (`make eval`); `make test`'s faster run deals them into `INNER_GROUPS_FAST`.
 pub const INNER_GROUPS: usize = 4;
+pub const INNER_GROUPS_FAST: usize = 2;
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -65,9 +67,11 @@ pub fn training_calls() -> Result<Vec<Call>, corpus::CorpusError> {
 }
 
 pub fn example(c: &Call) -> Example {
+    let noisy = augment::noisy(c);
     Example {
         features: features::extract(&c.utterances(), &c.extra()),
         is_lead: c.is_lead,
+        noisy: Some(features::extract(&noisy.utterances(), &noisy.extra())),
     }
 }
 
@@ -195,13 +199,14 @@ pub fn fit_calibrated(examples: &[Example], groups: &Groups, hyper: Hyper) -> Ca
 }
 
 /// Scores of every call from a model that never saw its group, calibrated without it too:
-/// for each group, a model is fitted and calibrated (over the other groups, `INNER_GROUPS`
-/// inner groups) on the rest, then scores the group. Returns each call's score and the
+/// for each group, a model is fitted and calibrated (over the other groups, dealt into
+/// `inner_groups` groups) on the rest, then scores the group. Returns each call's score and the
 /// thresholds its model used.
 pub fn held_out_scores(
     examples: &[Example],
     groups: &Groups,
     hyper: Hyper,
+    inner_groups: usize,
 ) -> Vec<(f64, Thresholds)> {
     let none = Thresholds {
         lenient: 0.5,
@@ -215,13 +220,13 @@ pub fn held_out_scores(
             continue;
         }
         let inner: Vec<Example> = inner_idx.iter().map(|&i| examples[i].clone()).collect();
-        let inner_groups = Groups {
+        let calibration_groups = Groups {
             of: inner_idx.iter().map(|&i| groups.of[i]).collect(),
             names: groups.names.clone(),
         }
         .compacted()
-        .merged(INNER_GROUPS);
-        let model = fit_calibrated(&inner, &inner_groups, hyper);
+        .merged(inner_groups);
+        let model = fit_calibrated(&inner, &calibration_groups, hyper);
         for i in (0..examples.len()).filter(|&i| groups.of[i] == g) {
             out[i] = (model.score(&examples[i]), model.thresholds);
         }

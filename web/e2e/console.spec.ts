@@ -131,6 +131,45 @@ test("review a lead: details, machine summary, recording, transcript search high
   await expect(marks).toHaveCount(0);
 });
 
+test("why a call was flagged: a click on a reason shows where the transcript says it", async ({ page }) => {
+  const tenant = uniqueTenant("evidence");
+  const lead = await sendCall(tenant, { transcript: TRANSCRIPT });
+  // The API places every detector reason in the call; gate reasons have no place.
+  const detail = (await api(token(tenant, "u-1", "scl.view"), "GET", `/leads/${lead}`)).body as {
+    detection: { reasons: string[]; evidence: { reason: string; spans: { field: string; segment_index?: number; start: number; end: number }[] }[] };
+  };
+  const placed = detail.detection.evidence.filter((e) => e.spans.some((s) => s.field === "transcript"));
+  expect(placed.length).toBeGreaterThanOrEqual(2);
+  for (const e of detail.detection.evidence) expect(detail.detection.reasons).toContain(e.reason);
+  const said = (s: { segment_index?: number; start: number; end: number }) =>
+    Array.from(TRANSCRIPT[s.segment_index ?? 0].text)
+      .slice(s.start, s.end)
+      .join("");
+
+  await signIn(page, { tenant });
+  await openLead(page, lead);
+  // Every place is underlined in the transcript, whichever reason it belongs to.
+  await expect(page.locator(".segments .evidence").first()).toBeVisible();
+  for (const e of placed) {
+    const button = page.getByRole("button", { name: e.reason, exact: true });
+    await button.click();
+    await expect(button).toHaveAttribute("aria-pressed", "true");
+    const first = e.spans.find((s) => s.field === "transcript");
+    if (!first) continue;
+    const focused = page.locator(".segments .evidence.focused");
+    // The reason's first place is picked out (its words, perhaps cut by another reason's)...
+    await expect(focused.first()).toBeInViewport();
+    const shown = (await focused.allTextContents()).join("");
+    expect(shown).toContain(said(first).split(" ")[0]);
+    // ... and only its places: another reason's words are not picked out with it.
+    expect(shown.length).toBeLessThanOrEqual(e.spans.reduce((n, s) => n + (s.end - s.start), 0));
+  }
+  // The gate reasons are plain text, not links.
+  await expect(page.getByRole("button", { name: "no job booked" })).toHaveCount(0);
+  await expect(page.locator(".reasons li", { hasText: "no job booked" })).toBeVisible();
+  await shot(page, "review-evidence");
+});
+
 test("add a note copied to the customer; it shows in notes and history", async ({ page }) => {
   const tenant = uniqueTenant("note");
   const lead = await sendCall(tenant);

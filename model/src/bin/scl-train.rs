@@ -52,7 +52,12 @@ fn explain(call: &str) {
 
 fn misses(calls: &[corpus::Call]) {
     let examples = scl_model::examples(calls);
-    let scored = scl_model::held_out_scores(&examples, &Groups::by_writer(calls), HYPER);
+    let scored = scl_model::held_out_scores(
+        &examples,
+        &Groups::by_writer(calls),
+        HYPER,
+        scl_model::INNER_GROUPS,
+    );
     for ((call, (score, t)), e) in calls.iter().zip(&scored).zip(&examples) {
         if (*score >= t.balanced) != call.is_lead {
             let on: Vec<&str> = FEATURES

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { countHighlights, splitHighlights } from "./highlight.ts";
+import { countHighlights, splitHighlights, splitMarks } from "./highlight.ts";
 
 test("every range becomes a numbered mark, in order, with the text between kept", () => {
   const pieces = splitHighlights("The price, the PRICE.", [[15, 20], [4, 9]], 3);
@@ -27,4 +27,29 @@ test("overlapping and out-of-range ranges are clipped, never thrown", () => {
   ]);
   expect(countHighlights("abc", [[5, 9]])).toBe(0);
   expect(splitHighlights("", [], 0)).toEqual([{ text: "", match: null }]);
+});
+
+test("evidence and search marks cut the text together, each piece knowing both", () => {
+  // "stopped cooling" is reason 0's evidence, "AC" reason 1's; the search found "cooling".
+  const pieces = splitMarks("My AC stopped cooling.", [[14, 21]], 0, [
+    { start: 6, end: 21, reason: 0 },
+    { start: 3, end: 5, reason: 1 },
+  ]);
+  expect(pieces).toEqual([
+    { text: "My ", match: null, reasons: [] },
+    { text: "AC", match: null, reasons: [1] },
+    { text: " ", match: null, reasons: [] },
+    { text: "stopped ", match: null, reasons: [0] },
+    { text: "cooling", match: 0, reasons: [0] },
+    { text: ".", match: null, reasons: [] },
+  ]);
+});
+
+test("overlapping evidence of two reasons, and ranges past the end, are clipped", () => {
+  expect(splitMarks("abcdef", [], 0, [{ start: 1, end: 4, reason: 2 }, { start: 3, end: 99, reason: 0 }])).toEqual([
+    { text: "a", match: null, reasons: [] },
+    { text: "bc", match: null, reasons: [2] },
+    { text: "d", match: null, reasons: [0, 2] },
+    { text: "ef", match: null, reasons: [0] },
+  ]);
 });

@@ -75,13 +75,35 @@ export interface Lead {
   call: CallInfo;
   summary: string;
   summary_is_generated: boolean;
-  detection: { score: number; reasons: string[]; model_version?: string };
+  detection: Detection;
   calls_count: number;
   callback_attempts: number;
   last_activity_at: string;
   created_at: string;
   updated_at: string;
   booking: Booking | null;
+}
+
+/** Where one of the detector's reasons was said: characters `[start, end)` of a transcript
+ * segment, the call reason or the CSR's notes. */
+export interface EvidenceSpan {
+  field: "transcript" | "call_reason" | "csr_notes";
+  segment_index?: number;
+  start: number;
+  end: number;
+}
+
+export interface Evidence {
+  reason: string;
+  spans: EvidenceSpan[];
+}
+
+export interface Detection {
+  score: number;
+  reasons: string[];
+  /** Detail view only. */
+  evidence?: Evidence[];
+  model_version?: string;
 }
 
 export interface TranscriptSegment {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { Link } from "../components/Link.tsx";
 import { Notice } from "../components/Notice.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
@@ -6,11 +6,30 @@ import { ApiError } from "../lib/api.ts";
 import { useApp } from "../lib/context.ts";
 import { formatDateTime, formatDuration, formatPhone } from "../lib/format.ts";
 import { useAutoRefresh } from "../lib/refresh.ts";
+import type { ReasonRange } from "../lib/highlight.ts";
 import type { LeadDetail } from "../lib/types.ts";
 import { Actions } from "./review/Actions.tsx";
 import { History } from "./review/History.tsx";
 import { Notes } from "./review/Notes.tsx";
 import { Transcript } from "./review/Transcript.tsx";
+import type { Focus } from "./review/Transcript.tsx";
+
+/** The transcript ranges of each reason's evidence, by segment (reasons by their index). */
+function evidenceBySegment(lead: LeadDetail): Map<number, ReasonRange[]> {
+  const out = new Map<number, ReasonRange[]>();
+  for (const e of lead.detection.evidence ?? []) {
+    const reason = lead.detection.reasons.indexOf(e.reason);
+    if (reason < 0) continue;
+    for (const s of e.spans) {
+      // Spans past a truncated transcript's end have nothing to mark.
+      if (s.field !== "transcript" || s.segment_index === undefined || s.segment_index >= lead.transcript.length) continue;
+      const list = out.get(s.segment_index) ?? [];
+      list.push({ start: s.start, end: s.end, reason });
+      out.set(s.segment_index, list);
+    }
+  }
+  return out;
+}
 
 /** The review window: everything about one lead, and what a CSR can do with it. */
 export function Review(props: { id: string }) {
@@ -19,6 +38,8 @@ export function Review(props: { id: string }) {
   const [problem, setProblem] = useState<ApiError | null>(null);
   // Shown after a reload that another person's change caused.
   const [notice, setNotice] = useState<{ kind: "error" | "success" | "info"; text: string } | null>(null);
+  const [focus, setFocus] = useState<Focus | null>(null);
+  const evidence = useMemo(() => (lead ? evidenceBySegment(lead) : new Map<number, ReasonRange[]>()), [lead]);
 
   const load = useCallback(
     () =>
@@ -38,6 +59,7 @@ export function Review(props: { id: string }) {
   useEffect(() => {
     setLead(null);
     setNotice(null);
+    setFocus(null);
     void load();
   }, [load]);
   useAutoRefresh(() => void load(), refreshSeconds);
@@ -107,9 +129,28 @@ export function Review(props: { id: string }) {
             <p class="summary">{lead.summary}</p>
             <h3>Why this call was flagged</h3>
             <ul class="reasons">
-              {lead.detection.reasons.map((r) => (
-                <li key={r}>{r}</li>
-              ))}
+              {lead.detection.reasons.map((r, i) => {
+                const shown = [...evidence.values()].some((ranges) => ranges.some((e) => e.reason === i));
+                return (
+                  <li key={r}>
+                    {shown ? (
+                      <button
+                        type="button"
+                        class={focus?.reason === i ? "reason-link focused" : "reason-link"}
+                        aria-pressed={focus?.reason === i}
+                        title="Show where in the transcript"
+                        onClick={() => {
+                          setFocus({ reason: i, asked: Date.now() });
+                        }}
+                      >
+                        {r}
+                      </button>
+                    ) : (
+                      r
+                    )}
+                  </li>
+                );
+              })}
             </ul>
             <p class="muted">Detection score {lead.detection.score.toFixed(2)}</p>
             <h3>Recording</h3>
@@ -121,7 +162,7 @@ export function Review(props: { id: string }) {
               <p class="muted">No recording for this call.</p>
             )}
           </section>
-          <Transcript lead={lead} />
+          <Transcript lead={lead} evidence={evidence} focus={focus} />
           {lead.calls.length > 1 && (
             <section class="panel" aria-labelledby="calls-title">
               <h2 id="calls-title">Every call from this number ({lead.calls.length})</h2>

@@ -3,13 +3,24 @@ import { Notice } from "../../components/Notice.tsx";
 import type { ApiError } from "../../lib/api.ts";
 import { useApp } from "../../lib/context.ts";
 import { formatOffset } from "../../lib/format.ts";
-import { countHighlights, splitHighlights } from "../../lib/highlight.ts";
+import { countHighlights, splitMarks } from "../../lib/highlight.ts";
+import type { ReasonRange } from "../../lib/highlight.ts";
 import type { LeadDetail, SearchMatch } from "../../lib/types.ts";
 
-/** The speaker-labelled, time-stamped transcript, with a search that marks every match. */
-export function Transcript(props: { lead: LeadDetail }) {
+/** A reason the CSR asked to see, and which time they asked (so asking again scrolls again). */
+export interface Focus {
+  reason: number;
+  asked: number;
+}
+
+/**
+ * The speaker-labelled, time-stamped transcript, with a search that marks every match, and the
+ * places that produced each of the detector's reasons underlined (`evidence`, ranges by segment);
+ * `focus` picks one reason out and scrolls to where it was first said.
+ */
+export function Transcript(props: { lead: LeadDetail; evidence: Map<number, ReasonRange[]>; focus: Focus | null }) {
   const { api } = useApp();
-  const { lead } = props;
+  const { lead, evidence, focus } = props;
   const [query, setQuery] = useState("");
   const [result, setResult] = useState<{ q: string; matches: SearchMatch[] } | null>(null);
   const [current, setCurrent] = useState(0);
@@ -37,6 +48,12 @@ export function Transcript(props: { lead: LeadDetail }) {
     setResult(null);
     setQuery("");
   }, [lead.id]);
+
+  useEffect(() => {
+    if (!focus) return;
+    const el = list.current?.querySelector<HTMLElement>(`.evidence[data-reasons~="${focus.reason}"]`);
+    el?.scrollIntoView({ block: "center", behavior: "smooth" });
+  }, [focus]);
 
   const search = (e: Event) => {
     e.preventDefault();
@@ -104,21 +121,34 @@ export function Transcript(props: { lead: LeadDetail }) {
         <ol class="segments" ref={list}>
           {lead.transcript.map((seg, i) => {
             const hit = bySegment.segments.get(i);
-            const pieces = hit ? splitHighlights(seg.text, hit.ranges, hit.first) : [{ text: seg.text, match: null }];
+            const pieces = splitMarks(seg.text, hit?.ranges ?? [], hit?.first ?? 0, evidence.get(i) ?? []);
             return (
               <li key={i} class={`segment speaker-${seg.speaker}`}>
                 <span class="speaker">{seg.speaker === "agent" ? "Agent" : "Customer"}</span>
                 <span class="offset">{formatOffset(seg.start_ms)}</span>
                 <p>
-                  {pieces.map((p, j) =>
-                    p.match === null ? (
-                      p.text
-                    ) : (
-                      <mark key={j} data-match={p.match} class={p.match === current ? "current" : undefined}>
-                        {p.text}
-                      </mark>
-                    ),
-                  )}
+                  {pieces.map((p, j) => {
+                    const text =
+                      p.match === null ? (
+                        p.text
+                      ) : (
+                        <mark key={j} data-match={p.match} class={p.match === current ? "current" : undefined}>
+                          {p.text}
+                        </mark>
+                      );
+                    if (p.reasons.length === 0) return text;
+                    const focused = focus !== null && p.reasons.includes(focus.reason);
+                    return (
+                      <span
+                        key={`e${j}`}
+                        class={focused ? "evidence focused" : "evidence"}
+                        data-reasons={p.reasons.join(" ")}
+                        title={`Why flagged: ${p.reasons.map((r) => lead.detection.reasons[r]).join("; ")}`}
+                      >
+                        {text}
+                      </span>
+                    );
+                  })}
                 </p>
               </li>
             );
