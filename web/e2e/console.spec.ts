@@ -142,7 +142,7 @@ test("why a call was flagged: a click on a reason shows where the transcript say
   expect(placed.length).toBeGreaterThanOrEqual(2);
   for (const e of detail.detection.evidence) expect(detail.detection.reasons).toContain(e.reason);
   const said = (s: { segment_index?: number; start: number; end: number }) =>
-    Array.from(TRANSCRIPT[s.segment_index ?? 0].text)
+    Array.from(TRANSCRIPT[s.segment_index ?? 0]?.text ?? "")
       .slice(s.start, s.end)
       .join("");
 

@@ -81,9 +81,9 @@ export function splitMarks(
   }
   const points = [...cuts].sort((a, b) => a - b);
   const pieces: MarkedPiece[] = [];
-  for (let i = 0; i + 1 < points.length; i++) {
-    const [start, end] = [points[i], points[i + 1]];
-    if (end <= start) continue;
+  for (const [i, start] of points.entries()) {
+    const end = points[i + 1];
+    if (end === undefined || end <= start) continue;
     const match = matches.find((m) => m.start <= start && end <= m.end)?.n ?? null;
     const reasons = [...new Set(evidence.filter((e) => clip(e.start) <= start && end <= clip(e.end)).map((e) => e.reason))].sort(
       (a, b) => a - b,
