@@ -15,6 +15,7 @@ const CASES: &[(&str, &str, &str)] = &[
         "call-completed.json",
         "outcome=created",
     ),
+    ("DecideDueCallsFunction", "schedule.json", "decided"),
     ("ListLeadsFunction", "list-leads.json", "status=200"),
     ("GetLeadFunction", "get-lead.json", "status=404"),
     (
@@ -105,6 +106,7 @@ async fn every_bootstrap_answers_its_sample_under_the_runtime_emulator() {
             "no_failures" => out["batchItemFailures"] == serde_json::json!([]),
             "flushed" => out.get("due").is_some(),
             "swept" => out["moved"].is_u64(),
+            "decided" => out["decided"].is_u64(),
             "rebuilt" => out["leads"].is_u64(),
             // Every figure the stream counted adds up, after the samples above.
             "checked" => out["differences"] == serde_json::json!([]),

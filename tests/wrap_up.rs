@@ -1,7 +1,7 @@
 //! After Call Work Time and the business's switch (docs/api.md, Settings; docs/data-model.md,
 //! Calls waiting for their decision), through the local stack with the real binaries: calls
 //! through the Invoke API as EventBridge delivers them, bookings likewise, the decision made by
-//! IngestCallFunction's one-minute schedule, the queue and settings through the gateway.
+//! DecideDueCallsFunction's one-minute schedule, the queue and settings through the gateway.
 //! Every business below runs at once, so the whole file waits about two minutes, once.
 
 use std::time::Instant;
@@ -15,6 +15,7 @@ struct Business<'a> {
     http: reqwest::Client,
     api: String,
     ingest: String,
+    decide_due: String,
     booking: String,
     tenant: String,
     admin: String,
@@ -30,6 +31,7 @@ impl<'a> Business<'a> {
             http: reqwest::Client::new(),
             api: format!("http://{}", stack.api_addr),
             ingest: invoke_url(stack, "IngestCallFunction"),
+            decide_due: invoke_url(stack, "DecideDueCallsFunction"),
             booking: invoke_url(stack, "IngestBookingFunction"),
             admin: jwt::mint(&claims, "test-secret").unwrap(),
             tenant,
@@ -322,7 +324,7 @@ async fn a_drain_that_fails_part_way_loses_nothing_and_decides_each_call_once() 
                           "source": "aws.events", "account": "123456789012",
                           "time": rfc3339_seconds(Utc::now()), "region": "us-east-1",
                           "resources": [], "detail": {}});
-        invoke_json(&b.http, &b.ingest, &tick).await
+        invoke_json(&b.http, &b.decide_due, &tick).await
     };
     let faults = |error: f64| {
         let mut plan = scl_local::faults::FaultPlan::new();

@@ -3,7 +3,7 @@
 //! weights, bit for bit, on the same platform.
 
 use scl_detection::features::{CallFeatures, Sign, FEATURES, HASH_BUCKETS, N_FEATURES};
-use scl_detection::model::{logistic, HashedWeights, Weights};
+use scl_detection::model::{code_of, logistic, HashedWeights, Weights};
 
 /// A corpus call as the fit sees it.
 #[derive(Debug, Clone)]
@@ -198,10 +198,14 @@ pub fn fit(examples: &[&Example], hyper: Hyper) -> Weights {
     }
     let mut features = [0.0; N_FEATURES];
     features.copy_from_slice(&w[1..OFFSET]);
+    // What is evaluated is what ships: the buckets on their 4-bit codebook.
+    let (table, levels) = quantise(&HashedWeights::Dense(
+        w[OFFSET..].iter().map(|&x| x as f32).collect(),
+    ));
     Weights {
         bias: w[0],
         features,
-        hashed: HashedWeights::Dense(w[OFFSET..].iter().map(|&x| x as f32).collect()),
+        hashed: dequantise(&table, &levels),
     }
 }
 
@@ -210,18 +214,127 @@ pub fn logit(w: &Weights, f: &CallFeatures) -> f64 {
     w.breakdown(f).logit()
 }
 
-/// The hashed weights as shipped: one signed byte per bucket and the scale that multiplies
-/// them (the largest weight maps to ±127).
-pub fn quantise(hashed: &HashedWeights) -> (Vec<u8>, f64) {
+/// How many values a shipped hashed weight can take: a 4-bit code per bucket.
+pub const LEVELS: usize = 16;
+
+/// The hashed weights as shipped: a 4-bit code per bucket, two to a byte (the even bucket in
+/// the low half), and the 16 values the codes stand for. The values are a codebook fitted to
+/// the weights (Lloyd's algorithm, one dimension: each value the mean of the weights nearest
+/// it), one of them exactly zero, where the buckets no call used stay. Weights that already
+/// take at most 16 values (a fit's own output, see `fit`) come back exactly.
+pub fn quantise(hashed: &HashedWeights) -> (Vec<u8>, [f32; LEVELS]) {
     let weights: Vec<f64> = (0..HASH_BUCKETS as u32).map(|b| hashed.get(b)).collect();
-    let max = weights.iter().fold(0.0f64, |m, w| m.max(w.abs()));
-    if max == 0.0 {
-        return (vec![0; HASH_BUCKETS], 0.0);
-    }
-    let scale = max / 127.0;
+    let levels = codebook(&weights);
+    let code = |w: f64| {
+        levels
+            .iter()
+            .enumerate()
+            .min_by(|a, b| {
+                (f64::from(*a.1) - w)
+                    .abs()
+                    .total_cmp(&(f64::from(*b.1) - w).abs())
+            })
+            .map_or(0, |(i, _)| i as u8)
+    };
     let table = weights
-        .iter()
-        .map(|w| ((w / scale).round().clamp(-127.0, 127.0) as i8) as u8)
+        .chunks(2)
+        .map(|pair| code(pair[0]) | pair.get(1).map_or(0, |&w| code(w) << 4))
         .collect();
-    (table, scale)
+    (table, levels)
+}
+
+/// The 16 shipped values for these weights (index 0 is zero).
+fn codebook(weights: &[f64]) -> [f32; LEVELS] {
+    let mut nonzero: Vec<f64> = weights.iter().copied().filter(|w| *w != 0.0).collect();
+    nonzero.sort_by(f64::total_cmp);
+    let mut distinct = nonzero.clone();
+    distinct.dedup();
+    let mut levels = [0.0f32; LEVELS];
+    if distinct.len() < LEVELS {
+        for (l, w) in levels[1..].iter_mut().zip(&distinct) {
+            *l = *w as f32;
+        }
+        return levels;
+    }
+    // Start at evenly spaced quantiles, then move each value to the mean of the weights
+    // nearest it (zero stays: the weights nearest it are rounded to nothing).
+    let n = nonzero.len();
+    let mut centres: Vec<f64> = (0..LEVELS - 1)
+        .map(|i| nonzero[((2 * i + 1) * n / (2 * (LEVELS - 1))).min(n - 1)])
+        .collect();
+    for _ in 0..100 {
+        let mut sums = vec![(0.0f64, 0usize); centres.len()];
+        for &w in &nonzero {
+            let (best, d) = centres
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i, (c - w).abs()))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap_or((0, f64::INFINITY));
+            if d < w.abs() {
+                sums[best].0 += w;
+                sums[best].1 += 1;
+            }
+        }
+        let moved: Vec<f64> = centres
+            .iter()
+            .zip(&sums)
+            .map(|(c, &(s, k))| if k == 0 { *c } else { s / k as f64 })
+            .collect();
+        if moved == centres {
+            break;
+        }
+        centres = moved;
+    }
+    centres.sort_by(f64::total_cmp);
+    for (l, c) in levels[1..].iter_mut().zip(&centres) {
+        *l = *c as f32;
+    }
+    levels
+}
+
+/// The weights a bucket table and its codebook give back, as the trainer holds them.
+pub fn dequantise(table: &[u8], levels: &[f32; LEVELS]) -> HashedWeights {
+    HashedWeights::Dense(
+        (0..HASH_BUCKETS)
+            .map(|b| code_of(table, b).map_or(0.0, |code| levels[usize::from(code)]))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_table_gives_back_what_it_was_made_from_once_quantised() {
+        let weights: Vec<f32> = (0..HASH_BUCKETS)
+            .map(|b| match b % 7 {
+                0 => 0.0,
+                k => ((b * 31 % 1000) as f32 / 1000.0 - 0.5) * k as f32,
+            })
+            .collect();
+        let (table, levels) = quantise(&HashedWeights::Dense(weights.clone()));
+        assert_eq!(table.len(), HASH_BUCKETS / 2);
+        assert_eq!(levels[0], 0.0);
+        let once = dequantise(&table, &levels);
+        // Unused buckets stay exactly zero, and weights land near their values: the weights
+        // span -3..3 (15 evenly spaced values would be 0.4 apart, a mean error of 0.1).
+        let errors: Vec<f64> = (0..HASH_BUCKETS as u32)
+            .map(|b| {
+                let (w, q) = (f64::from(weights[b as usize]), once.get(b));
+                if w == 0.0 {
+                    assert_eq!(q, 0.0);
+                }
+                (w - q).abs()
+            })
+            .collect();
+        let mean = errors.iter().sum::<f64>() / errors.len() as f64;
+        let max = errors.iter().copied().fold(0.0f64, f64::max);
+        assert!(mean < 0.1 && max < 0.5, "mean {mean}, max {max}");
+        // Quantising what was quantised changes nothing, so `make train` can write what the
+        // fit returned.
+        let (again, levels_again) = quantise(&once);
+        assert_eq!((again, levels_again), (table, levels));
+    }
 }

@@ -279,7 +279,7 @@ fn round(x: f64, places: i32) -> f64 {
 /// The weights file the detector compiles in, and the hashed-weights table beside it.
 pub fn render(t: &Trained) -> (String, Vec<u8>) {
     let w = &t.model.weights;
-    let (table, scale) = fit::quantise(&w.hashed);
+    let (table, levels) = fit::quantise(&w.hashed);
     let mut body = String::new();
     body.push_str(&format!(
         "pub const BIAS: f32 = {:?};\n",
@@ -311,8 +311,9 @@ pub fn render(t: &Trained) -> (String, Vec<u8>) {
     }
     body.push_str("];\n");
     body.push_str(&format!(
-        "/// One signed byte per hashed bucket (`hashed_weights.bin`), times this.\npub const HASHED_SCALE: f32 = {:?};\n",
-        scale as f32
+        "/// What each hashed bucket's 4-bit code in `hashed_weights.bin` stands for.\npub const HASHED_LEVELS: [f32; {}] = {:?};\n",
+        levels.len(),
+        levels
     ));
     body.push_str("pub const COMMON_TERMS: &[&str] = &[\n");
     for term in &t.common_terms {

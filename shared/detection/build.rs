@@ -9,8 +9,15 @@
 //! - `WORD_TEXT`, `WORD_END`: every distinct word of every phrase, sorted, concatenated;
 //! - `FIRST_WORDS` (word ids, sorted) with `FIRST_START`: the phrases starting with each word;
 //!   then `NUMBER_PHRASES` and `MONEY_PHRASES`, the ranges starting with `#num` / `#money`;
-//! - `PHRASE_LEX`, `PHRASE_REST` (16-bit offsets into `REST`): each phrase's kind and the elements
-//!   after its first, as word ids or the wildcard codes below.
+//! - `FIRST_REST`, `NUMBER_REST`, `MONEY_REST`: where in `REST` each of those runs of phrases
+//!   starts;
+//! - `PHRASE_LEX` (a byte) and `PHRASE_LEN` (half a byte): each phrase's kind and how many bytes
+//!   of `REST` its elements after the first take. They lie in `REST` one phrase after another,
+//!   each element (a word id or one of the wildcard codes below) written as its rank in
+//!   `REST_ALPHABET`, one byte for the 240 most frequent and two for the rest. A phrase is only
+//!   ever read while walking its run, so no per-phrase offset is stored. These tables are in
+//!   every IngestCall bootstrap: as 16-bit elements with a 16-bit offset per phrase they took
+//!   about 46 KB more (BENCHMARKS.md, Deployment artifacts).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -42,6 +49,9 @@ const ANY: u16 = u16::MAX;
 const GAP: u16 = u16::MAX - 1;
 const NUMBER: u16 = u16::MAX - 2;
 const MONEY: u16 = u16::MAX - 3;
+/// In `REST`, a byte below this is an element's rank in `REST_ALPHABET`; one at or above it
+/// starts a two-byte rank.
+const SHORT: u8 = 240;
 
 /// `static NAME: [TY; N] = [items],` sixteen items a line.
 fn table<T: std::fmt::Display>(out: &mut String, name: &str, ty: &str, items: &[T]) {
@@ -125,12 +135,11 @@ fn main() {
     let mut first_words: Vec<u16> = Vec::new();
     let mut first_start: Vec<usize> = Vec::new();
     let mut lexes: Vec<Lex> = Vec::new();
-    let mut rest_start: Vec<usize> = vec![0];
-    let mut rest: Vec<u16> = Vec::new();
+    // Each phrase's elements after its first, as codes.
+    let mut rests: Vec<Vec<u16>> = Vec::new();
     let mut push = |lex: Lex, elems: &[Elem], lexes: &mut Vec<Lex>| {
         lexes.push(lex);
-        rest.extend(elems[1..].iter().map(code));
-        rest_start.push(rest.len());
+        rests.push(elems[1..].iter().map(code).collect());
     };
     for (word, lex, elems) in &by_word {
         if first_words.last() != Some(&id[word.as_str()]) {
@@ -149,6 +158,48 @@ fn main() {
         push(*lex, elems, &mut lexes);
     }
     let end = lexes.len();
+    assert!(end <= usize::from(u16::MAX), "phrase numbers outgrew u16");
+
+    // The codes that follow a phrase's first word are few (a few hundred distinct words and
+    // the wildcards): each is written as its rank by frequency, in one byte for the SHORT most
+    // frequent and two for the others.
+    let mut frequency: HashMap<u16, usize> = HashMap::new();
+    for c in rests.iter().flatten() {
+        *frequency.entry(*c).or_default() += 1;
+    }
+    let mut alphabet: Vec<u16> = frequency.keys().copied().collect();
+    alphabet.sort_by_key(|c| (std::cmp::Reverse(frequency[c]), *c));
+    let short = usize::from(SHORT);
+    assert!(
+        alphabet.len() <= short + (256 - short) * 256,
+        "too many distinct elements for REST's coding"
+    );
+    let rank: HashMap<u16, usize> = alphabet.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let mut rest: Vec<u8> = Vec::new();
+    let mut rest_at: Vec<usize> = Vec::with_capacity(end + 1);
+    let mut lens: Vec<usize> = Vec::with_capacity(end);
+    for r in &rests {
+        rest_at.push(rest.len());
+        for c in r {
+            match rank[c] {
+                i if i < short => rest.push(i as u8),
+                i => rest.extend([(short + (i - short) / 256) as u8, ((i - short) % 256) as u8]),
+            }
+        }
+        lens.push(rest.len() - rest_at[rest_at.len() - 1]);
+    }
+    rest_at.push(rest.len());
+    // Two lengths to a byte, the even phrase's in the low half.
+    assert!(
+        lens.iter().all(|&n| n < 16),
+        "a phrase outgrew a half-byte's length"
+    );
+    let packed_lens: Vec<usize> = lens
+        .chunks(2)
+        .map(|pair| pair[0] | pair.get(1).map_or(0, |n| n << 4))
+        .collect();
+    let first_rest: Vec<usize> = first_start.iter().map(|&p| rest_at[p]).collect();
+    let (number_rest, money_rest) = (rest_at[numbers], rest_at[money]);
 
     let mut word_end = Vec::new();
     let mut text_all = String::new();
@@ -156,10 +207,14 @@ fn main() {
         text_all.push_str(w);
         word_end.push(text_all.len());
     }
-    // Offsets into REST fit 16 bits (checked): 24 KB less of every IngestCall bootstrap.
+    // Offsets into REST and WORD_TEXT fit 16 bits (checked).
     assert!(
         rest.len() <= usize::from(u16::MAX),
         "REST outgrew u16 offsets"
+    );
+    assert!(
+        text_all.len() <= usize::from(u16::MAX),
+        "WORD_TEXT outgrew u16 offsets"
     );
     let mut out = String::new();
     let _ = writeln!(
@@ -174,22 +229,27 @@ fn main() {
     ] {
         let _ = writeln!(out, "const {name}: u16 = {code};");
     }
+    let _ = writeln!(out, "const SHORT: u8 = {SHORT};");
     let _ = writeln!(out, "static WORD_TEXT: &str = {text_all:?};");
-    table(&mut out, "WORD_END", "u32", &word_end);
+    table(&mut out, "WORD_END", "u16", &word_end);
     table(&mut out, "FIRST_WORDS", "u16", &first_words);
-    table(&mut out, "FIRST_START", "u32", &first_start);
+    table(&mut out, "FIRST_START", "u16", &first_start);
+    table(&mut out, "FIRST_REST", "u16", &first_rest);
     let _ = writeln!(
         out,
-        "const NUMBER_PHRASES: std::ops::Range<usize> = {numbers}..{money};"
+        "const NUMBER_PHRASES: std::ops::Range<usize> = {numbers}..{money};\n\
+         const NUMBER_REST: usize = {number_rest};"
     );
     let _ = writeln!(
         out,
-        "const MONEY_PHRASES: std::ops::Range<usize> = {money}..{end};"
+        "const MONEY_PHRASES: std::ops::Range<usize> = {money}..{end};\n\
+         const MONEY_REST: usize = {money_rest};"
     );
     let lex_paths: Vec<String> = lexes.iter().map(|l| lex_path(*l)).collect();
     table(&mut out, "PHRASE_LEX", "Lex", &lex_paths);
-    table(&mut out, "PHRASE_REST", "u16", &rest_start);
-    table(&mut out, "REST", "u16", &rest);
+    table(&mut out, "PHRASE_LEN", "u8", &packed_lens);
+    table(&mut out, "REST", "u8", &rest);
+    table(&mut out, "REST_ALPHABET", "u16", &alphabet);
 
     let dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".to_owned());
     let path = std::path::Path::new(&dir).join("lexicon_tables.rs");

@@ -234,6 +234,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("NotifyFunction", "dynamodb-lead-insert.json"),
     ("FlushHeldSmsFunction", "schedule.json"),
     ("ColdSweepFunction", "cold-sweep.json"),
+    ("DecideDueCallsFunction", "schedule.json"),
     ("NotificationsFunction", "notifications.json"),
     ("MarkNotificationReadFunction", "notification-read.json"),
     ("NearMissesFunction", "near-misses.json"),

@@ -278,6 +278,9 @@ mod tests {
         let mut adj = Adjustment::default();
         for term in &plain.terms {
             adj.weights.insert(term.clone(), -adaptation::TERM_CAP);
+            // Labelled often and consistently enough to move even a sure call (the bound on
+            // weaker learning has tests of its own, in adaptation).
+            adj.strong.insert(term.clone());
         }
         let taught = score_call(&t, &[], &adj);
         assert!(taught.score < plain.score);

@@ -14,8 +14,12 @@ use super::weights;
 pub enum HashedWeights {
     /// As the trainer fits them.
     Dense(Vec<f32>),
-    /// As shipped: one signed byte per bucket, times `scale`.
-    Quantised { table: &'static [u8], scale: f32 },
+    /// As shipped: a 4-bit code per bucket, two to a byte (the even bucket in the low half),
+    /// and the value each code stands for.
+    Quantised {
+        table: &'static [u8],
+        levels: &'static [f32; 16],
+    },
 }
 
 impl HashedWeights {
@@ -27,11 +31,22 @@ impl HashedWeights {
         let b = bucket as usize;
         match self {
             HashedWeights::Dense(w) => w.get(b).copied().map_or(0.0, f64::from),
-            HashedWeights::Quantised { table, scale } => table
-                .get(b)
-                .map_or(0.0, |&q| f64::from(q as i8) * f64::from(*scale)),
+            HashedWeights::Quantised { table, levels } => {
+                code_of(table, b).map_or(0.0, |code| f64::from(levels[usize::from(code)]))
+            }
         }
     }
+}
+
+/// Bucket `b`'s 4-bit code in a shipped table: two to a byte, the even bucket in the low half.
+pub fn code_of(table: &[u8], b: usize) -> Option<u8> {
+    table.get(b / 2).map(|&byte| {
+        if b.is_multiple_of(2) {
+            byte & 0x0f
+        } else {
+            byte >> 4
+        }
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +115,7 @@ pub static MODEL: LazyLock<Model> = LazyLock::new(|| {
             features,
             hashed: HashedWeights::Quantised {
                 table: HASHED_TABLE,
-                scale: weights::HASHED_SCALE,
+                levels: &weights::HASHED_LEVELS,
             },
         },
         calibration: Calibration {
@@ -267,7 +282,7 @@ mod tests {
             assert_eq!(*name, FEATURES[i].name(), "run `make train`");
         }
         assert_eq!(
-            HASHED_TABLE.len(),
+            HASHED_TABLE.len() * 2,
             HASH_BUCKETS,
             "the hashed table was fitted for another number of buckets: run `make train`"
         );

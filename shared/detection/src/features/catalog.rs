@@ -67,6 +67,8 @@ features! {
     AgentNeedsOwner => "agent_needs_owner",
     CallerBrief => "caller_brief",
     NeedAndQuestion => "need_and_question",
+    PlainNeed => "plain_need",
+    NoOpportunity => "no_opportunity",
 }
 
 pub const N_FEATURES: usize = FEATURES.len();
@@ -84,12 +86,11 @@ impl Feature {
             ProblemWithEquipment | Problem | WantsWork | AsksForService | AsksPrice
             | AsksAvailability | Comparing | Defers | ChecksWithPayer | PriceObjection | Urgent
             | AgentQuoted | AgentOfferedVisit | AgentOfferedSlot | AgentOfferedPlan
-            | AgentAskedToBook | NeedAndQuestion => Some(Sign::ForALead),
+            | AgentAskedToBook | NeedAndQuestion | PlainNeed => Some(Sign::ForALead),
             ExistingWork | AgentFoundExisting | WarrantyOnOwnWork | Billing | Membership
             | Complaint | Vendor | Applicant | ThirdParty | Renter | Survey | Robocall
-            | WrongNumber | Competitor | Resolved | Parts | AgentNotOffered | AgentNeedsOwner => {
-                Some(Sign::AgainstALead)
-            }
+            | WrongNumber | Competitor | Resolved | Parts | AgentNotOffered | AgentNeedsOwner
+            | NoOpportunity => Some(Sign::AgainstALead),
             Equipment | AgentDiagnosed | Warranty | CallerBrief | Commercial => None,
         }
     }
@@ -151,6 +152,8 @@ impl Feature {
             AgentNeedsOwner => "agent needs the property owner's approval",
             CallerBrief => "caller said very little",
             NeedAndQuestion => "caller described what they need and asked about price or timing",
+            PlainNeed => "caller described a need, and nothing says it is anything but new work",
+            NoOpportunity => "nobody described a need, asked for work or quoted a price",
         }
     }
 }

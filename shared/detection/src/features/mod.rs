@@ -370,6 +370,43 @@ pub fn extract(transcript: &[Utterance<'_>], extra: &[&str]) -> CallFeatures {
         found.set(Feature::NeedAndQuestion, at);
     }
 
+    // A need with nothing at all against a sale: how a plain lead reads, however few its words.
+    // And the reverse: a call where nobody speaks of a need, work, a price or a visit.
+    let against = FEATURES
+        .iter()
+        .any(|f| f.sign() == Some(Sign::AgainstALead) && found.on(*f));
+    let need_or_ask = [
+        Feature::ProblemWithEquipment,
+        Feature::Problem,
+        Feature::WantsWork,
+        Feature::AsksForService,
+        Feature::AsksPrice,
+        Feature::AsksAvailability,
+    ]
+    .into_iter()
+    .find(|f| found.on(*f));
+    match need_or_ask {
+        Some(need) if !against => {
+            let at: Vec<Span> = found.evidence[need.index()].clone();
+            found.set(Feature::PlainNeed, at);
+        }
+        None if ![
+            Feature::AgentQuoted,
+            Feature::AgentOfferedVisit,
+            Feature::AgentOfferedSlot,
+            Feature::AgentDiagnosed,
+            Feature::Comparing,
+            Feature::Defers,
+            Feature::ChecksWithPayer,
+        ]
+        .into_iter()
+        .any(|f| found.on(f)) =>
+        {
+            found.set(Feature::NoOpportunity, []);
+        }
+        _ => {}
+    }
+
     CallFeatures {
         values: found.values,
         hashed: hashed.finish(),

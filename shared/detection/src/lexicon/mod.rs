@@ -30,21 +30,48 @@ include!(concat!(env!("OUT_DIR"), "/lexicon_tables.rs"));
 /// The word with id `id` (an index into the sorted word list).
 fn word(id: u16) -> &'static str {
     let i = usize::from(id);
-    let start = if i == 0 { 0 } else { WORD_END[i - 1] as usize };
-    &WORD_TEXT[start..WORD_END[i] as usize]
+    let start = if i == 0 {
+        0
+    } else {
+        usize::from(WORD_END[i - 1])
+    };
+    &WORD_TEXT[start..usize::from(WORD_END[i])]
+}
+
+/// The phrases `phrases` (one run of the tables: those starting with one word, with a
+/// number or with an amount), whose coded elements after the first start at `REST[rest_at]`
+/// one phrase after another: each phrase's number and those elements.
+fn run(
+    phrases: std::ops::Range<usize>,
+    mut rest_at: usize,
+) -> impl Iterator<Item = (usize, &'static [u8])> {
+    phrases.map(move |p| {
+        let from = rest_at;
+        rest_at += usize::from((PHRASE_LEN[p / 2] >> (4 * (p % 2))) & 0x0f);
+        (p, &REST[from..rest_at])
+    })
+}
+
+/// The first element of a phrase's coded elements, and the ones after it.
+fn next_elem(coded: &[u8]) -> Option<(u16, &[u8])> {
+    let (&b, tail) = coded.split_first()?;
+    if b < SHORT {
+        return Some((REST_ALPHABET[usize::from(b)], tail));
+    }
+    let (&low, tail) = tail.split_first()?;
+    let rank = usize::from(SHORT) + usize::from(b - SHORT) * 256 + usize::from(low);
+    Some((REST_ALPHABET[rank], tail))
 }
 
 /// The phrases whose first element is the word `w`.
-fn phrases_starting_with(w: &str) -> std::ops::Range<usize> {
+fn phrases_starting_with(w: &str) -> impl Iterator<Item = (usize, &'static [u8])> {
     match FIRST_WORDS.binary_search_by(|&id| word(id).cmp(w)) {
-        Ok(i) => FIRST_START[i] as usize..FIRST_START[i + 1] as usize,
-        Err(_) => 0..0,
+        Ok(i) => run(
+            usize::from(FIRST_START[i])..usize::from(FIRST_START[i + 1]),
+            usize::from(FIRST_REST[i]),
+        ),
+        Err(_) => run(0..0, 0),
     }
-}
-
-/// The elements of phrase `p` after its first.
-fn rest_of(p: usize) -> &'static [u16] {
-    &REST[PHRASE_REST[p] as usize..PHRASE_REST[p + 1] as usize]
 }
 
 /// How many phrases the lexicons compiled to (the tables are built with the crate).
@@ -61,9 +88,9 @@ fn elem_matches(e: u16, w: &str) -> bool {
     }
 }
 
-/// The end (exclusive) of the longest match of `elems` at `words[at..]`.
-fn match_at(elems: &[u16], words: &[String], at: usize) -> Option<usize> {
-    let Some((&first, rest)) = elems.split_first() else {
+/// The end (exclusive) of the longest match of the coded elements `elems` at `words[at..]`.
+fn match_at(elems: &[u8], words: &[String], at: usize) -> Option<usize> {
+    let Some((first, rest)) = next_elem(elems) else {
         return Some(at);
     };
     if first == GAP {
@@ -132,8 +159,11 @@ pub fn find(words: &[String]) -> Vec<Hit> {
             true if w.starts_with('$') => (NUMBER_PHRASES, MONEY_PHRASES),
             true => (NUMBER_PHRASES, 0..0),
         };
-        for p in phrases_starting_with(w).chain(numbers).chain(money) {
-            if let Some(end) = match_at(rest_of(p), words, i + 1) {
+        let phrases = phrases_starting_with(w)
+            .chain(run(numbers, NUMBER_REST))
+            .chain(run(money, MONEY_REST));
+        for (p, rest) in phrases {
+            if let Some(end) = match_at(rest, words, i + 1) {
                 hits.push(Hit {
                     lex: PHRASE_LEX[p],
                     start: i,

@@ -30,21 +30,40 @@ fn phrases_in_tables() -> Vec<(Lex, Vec<compile::Elem>)> {
         MONEY => Elem::Money,
         id => Elem::Word(word(id).to_owned()),
     };
+    let decoded = |mut coded: &[u8]| {
+        let mut elems = Vec::new();
+        while let Some((e, tail)) = next_elem(coded) {
+            elems.push(elem(e));
+            coded = tail;
+        }
+        elems
+    };
     let mut out = Vec::new();
-    #[allow(clippy::needless_range_loop)] // a phrase's number indexes two tables
     for (i, &first) in FIRST_WORDS.iter().enumerate() {
-        for p in FIRST_START[i] as usize..FIRST_START[i + 1] as usize {
-            let elems = std::iter::once(Elem::Word(word(first).to_owned()))
-                .chain(rest_of(p).iter().map(|&c| elem(c)));
+        let starting = phrases_starting_with(word(first));
+        assert_eq!(
+            starting.size_hint().0,
+            usize::from(FIRST_START[i + 1] - FIRST_START[i])
+        );
+        for (p, rest) in starting {
+            let elems = std::iter::once(Elem::Word(word(first).to_owned())).chain(decoded(rest));
             out.push((PHRASE_LEX[p], elems.collect()));
         }
     }
-    for (range, first) in [(NUMBER_PHRASES, Elem::Number), (MONEY_PHRASES, Elem::Money)] {
-        for p in range {
-            let elems = std::iter::once(first.clone()).chain(rest_of(p).iter().map(|&c| elem(c)));
+    for (phrases, first) in [
+        (run(NUMBER_PHRASES, NUMBER_REST), Elem::Number),
+        (run(MONEY_PHRASES, MONEY_REST), Elem::Money),
+    ] {
+        for (p, rest) in phrases {
+            let elems = std::iter::once(first.clone()).chain(decoded(rest));
             out.push((PHRASE_LEX[p], elems.collect()));
         }
     }
+    assert_eq!(
+        out.len(),
+        PHRASE_LEX.len(),
+        "every phrase belongs to exactly one run"
+    );
     out
 }
 
