@@ -96,6 +96,29 @@ impl App {
             .await
     }
 
+    /// Sends each call; the leads of those flagged, which must be at least nine in ten (the
+    /// floor of recall on a trade family the model was not fitted on, model/README.md).
+    async fn flagged_at_base(&self, tenant: &str, prefix: &str, calls: &[&str]) -> Vec<String> {
+        let mut leads = Vec::new();
+        let mut missed = Vec::new();
+        for (i, said) in calls.iter().enumerate() {
+            let out = self
+                .ingest(&call(tenant, &format!("{prefix}-{i}"), said))
+                .await;
+            match out["lead_id"].as_str() {
+                Some(id) if out["outcome"] == "created" => leads.push(id.to_owned()),
+                _ => missed.push(format!("{said}: {out}")),
+            }
+        }
+        assert!(
+            leads.len() * 10 >= calls.len() * 9,
+            "{} of {} flagged; missed {missed:#?}",
+            leads.len(),
+            calls.len()
+        );
+        leads
+    }
+
     async fn stats(&self) -> Value {
         self.0.detection_stats().await
     }
@@ -114,15 +137,10 @@ async fn a_plumber_whose_csrs_dismiss_septic_calls_stops_getting_them_while_its_
     let _labels = StreamMappingRun::labels(&app.0.env).await;
     let tenant = app.0.tenant().to_owned();
 
-    // Before any feedback, septic calls are flagged like any lead, and so are ordinary ones.
-    let mut septic_leads = Vec::new();
-    for (i, said) in SEPTIC.iter().enumerate() {
-        let out = app
-            .ingest(&call(&tenant, &format!("septic-{i}"), said))
-            .await;
-        assert_eq!(out["outcome"], "created", "{said}: {out}");
-        septic_leads.push(out["lead_id"].as_str().unwrap().to_owned());
-    }
+    // Before any feedback, septic calls are flagged like any lead (at least the recall the
+    // evaluation's held-out trade families must reach), and so are ordinary ones.
+    let septic_leads = app.flagged_at_base(&tenant, "septic", SEPTIC).await;
+    let n = septic_leads.len() as u64;
     let mut ordinary_leads = Vec::new();
     for (i, said) in ORDINARY.iter().enumerate() {
         let out = app
@@ -144,12 +162,13 @@ async fn a_plumber_whose_csrs_dismiss_septic_calls_stops_getting_them_while_its_
         app.worked(lead, if i % 2 == 0 { "csr-ana" } else { "csr-ben" })
             .await;
     }
-    let stats = app.stats_when(4, 10).await;
+    let stats = app.stats_when(4, n).await;
     assert_eq!(stats["adapted"], true, "{stats}");
     assert_eq!(
         stats["precision_from_dispositions"],
-        json!(0.286),
-        "4 of 14"
+        json!((4.0 / (4.0 + n as f64) * 1000.0).round() / 1000.0),
+        "4 of {}",
+        4 + n
     );
     assert!(stats["model_version"].as_str().unwrap().starts_with("lr-"));
 
@@ -176,7 +195,7 @@ async fn a_plumber_whose_csrs_dismiss_septic_calls_stops_getting_them_while_its_
     // A redelivered label changes nothing; a changed disposition moves its count.
     app.set_status(&septic_leads[0], "csr-ana", "not_following_up")
         .await;
-    app.stats_when(5, 9).await;
+    app.stats_when(5, n - 1).await;
 
     // Stats and reset need scl.admin; a reset forgets the adjustment but not the labels.
     let r = app.detection("GET", "/detection/stats", "scl.view").await;
@@ -187,7 +206,7 @@ async fn a_plumber_whose_csrs_dismiss_septic_calls_stops_getting_them_while_its_
     let (status, body) = (r.status, r.body);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["adapted"], false, "{body}");
-    assert_eq!(body["labels"], json!({"lead": 5, "not_a_lead": 9}));
+    assert_eq!(body["labels"], json!({"lead": 5, "not_a_lead": n - 1}));
     let out = app
         .ingest(&call(&tenant, "septic-after-reset", NEXT_SEPTIC))
         .await;
@@ -199,8 +218,8 @@ async fn one_csr_marking_everything_not_a_lead_cannot_switch_detection_off() {
     let app = App::new().await;
     let _labels = StreamMappingRun::labels(&app.0.env).await;
     let tenant = app.0.tenant().to_owned();
-    let mut leads = Vec::new();
-    for (i, said) in SEPTIC.iter().chain(ORDINARY).enumerate() {
+    let mut leads = app.flagged_at_base(&tenant, "septic", SEPTIC).await;
+    for (i, said) in ORDINARY.iter().enumerate() {
         let out = app.ingest(&call(&tenant, &format!("c-{i}"), said)).await;
         assert_eq!(out["outcome"], "created", "{out}");
         leads.push(out["lead_id"].as_str().unwrap().to_owned());

@@ -100,15 +100,11 @@ impl Rows {
     }
 }
 
-/// Threads the gradient is computed on: the machine's cores, at most four. Each sums its own
-/// share of the rows, and the shares are added in a fixed order, so the result does not depend
-/// on how the threads were scheduled.
-fn threads() -> usize {
-    std::env::var("SCL_FIT_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
-}
+/// The shares of the rows whose gradients are summed on threads of their own. Fixed, not the
+/// machine's core count: floating-point sums depend on how the rows are split, so the weights
+/// `make train` writes (and `tests/detection_quality.rs` re-derives) are the same on any
+/// machine. Four keeps two to four cores busy.
+const PARTS: usize = 4;
 
 pub fn fit(examples: &[&Example], hyper: Hyper) -> Weights {
     let dims = OFFSET + HASH_BUCKETS;
@@ -127,7 +123,7 @@ pub fn fit(examples: &[&Example], hyper: Hyper) -> Weights {
     let (mut m, mut v) = (vec![0.0f64; dims], vec![0.0f64; dims]);
     let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8f64);
     let scale = 1.0 / rows.len().max(1) as f64;
-    let parts = threads().min(rows.len().max(1));
+    let parts = PARTS.min(rows.len().max(1));
     let bounds: Vec<(usize, usize)> = (0..parts)
         .map(|p| (rows.len() * p / parts, rows.len() * (p + 1) / parts))
         .collect();

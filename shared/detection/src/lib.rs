@@ -18,6 +18,8 @@ pub mod features;
 pub mod lexicon;
 pub mod model;
 pub mod text;
+// Written by `make train` exactly as `tests/detection_quality.rs` re-derives it; not reformatted.
+#[rustfmt::skip]
 mod weights;
 
 use serde::{Deserialize, Serialize};
