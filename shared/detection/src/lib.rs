@@ -105,6 +105,7 @@ pub fn score_call(
         // Held at the strict threshold: rounding the score must not take it under.
         score = score.max((strict * 1000.0).ceil() / 1000.0);
     }
+    let (wording_for, wording_against) = wording_evidence(transcript, &f);
     let explained = Extra {
         adjustment: shift,
         adjustment_evidence: if shift == 0.0 {
@@ -112,8 +113,8 @@ pub fn score_call(
         } else {
             adjustment_evidence(transcript, adjustment)
         },
-        wording_for: wording_evidence(transcript, &f, true),
-        wording_against: wording_evidence(transcript, &f, false),
+        wording_for,
+        wording_against,
     };
     Verdict {
         score,
@@ -131,22 +132,21 @@ fn logit_of(p: f64) -> f64 {
 /// Places kept for the wording's and the adjustment's evidence.
 const WORD_EVIDENCE: usize = 3;
 
-/// The words whose n-grams weigh most for a lead (`for_lead`) or against one: each word's own
-/// buckets summed (speaker-tagged word, speaker-free word, its character n-grams).
-fn wording_evidence(transcript: &[Utterance<'_>], f: &CallFeatures, for_lead: bool) -> Vec<Span> {
+/// The words whose n-grams weigh most for a lead and against one: each word's own buckets
+/// summed (speaker-tagged word, speaker-free word, its character n-grams), read in one pass.
+fn wording_evidence(transcript: &[Utterance<'_>], f: &CallFeatures) -> (Vec<Span>, Vec<Span>) {
     if f.hashed.is_empty() {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let mut scored: Vec<(f64, Span)> = Vec::new();
+    let mut buckets = Vec::new();
     for (segment, u) in transcript.iter().enumerate() {
         for clause in text::clauses(u.text) {
             for i in 0..clause.stems.len() {
-                let w: f64 = features::word_buckets(u.speaker == Speaker::Agent, &clause, i)
-                    .into_iter()
-                    .map(|b| MODEL.weights.hashed.get(b))
-                    .sum();
-                let w = if for_lead { w } else { -w };
-                if w > 0.0 {
+                buckets.clear();
+                features::word_buckets(u.speaker == Speaker::Agent, &clause, i, &mut buckets);
+                let w: f64 = buckets.iter().map(|&b| MODEL.weights.hashed.get(b)).sum();
+                if w != 0.0 {
                     let (from, to) = clause.spans[i];
                     scored.push((w, Span { segment, from, to }));
                 }
@@ -154,16 +154,21 @@ fn wording_evidence(transcript: &[Utterance<'_>], f: &CallFeatures, for_lead: bo
         }
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut out: Vec<Span> = Vec::new();
-    for (_, span) in scored {
-        if out.len() == WORD_EVIDENCE {
-            break;
+    let strongest = |scored: &mut dyn Iterator<Item = &(f64, Span)>| {
+        let mut out: Vec<Span> = Vec::new();
+        for (_, span) in scored {
+            if out.len() == WORD_EVIDENCE {
+                break;
+            }
+            if !out.contains(span) {
+                out.push(*span);
+            }
         }
-        if !out.contains(&span) {
-            out.push(span);
-        }
-    }
-    out
+        out
+    };
+    let for_lead = strongest(&mut scored.iter().filter(|(w, _)| *w > 0.0));
+    let against = strongest(&mut scored.iter().rev().filter(|(w, _)| *w < 0.0));
+    (for_lead, against)
 }
 
 /// The caller's words that the business's adjustment weighs.

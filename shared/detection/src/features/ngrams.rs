@@ -78,14 +78,13 @@ fn char_grams(surface: &str, out: &mut Vec<u32>) {
     }
 }
 
-/// The buckets one word of a clause adds to a call (all families), for telling which words
-/// carried the wording's weight.
-pub fn word_buckets(tag_agent: bool, clause: &Clause, i: usize) -> Vec<u32> {
+/// The buckets one word of a clause adds to a call (all families), into `out`, for telling
+/// which words carried the wording's weight.
+pub fn word_buckets(tag_agent: bool, clause: &Clause, i: usize, out: &mut Vec<u32>) {
     let tag = if tag_agent { AGENT } else { CALLER };
     let w = &clause.stems[i];
-    let mut out = vec![bucket(word_hash(tag, w)), bucket(word_hash(ANY_SPEAKER, w))];
-    char_grams(&clause.surface[i], &mut out);
-    out
+    out.extend([bucket(word_hash(tag, w)), bucket(word_hash(ANY_SPEAKER, w))]);
+    char_grams(&clause.surface[i], out);
 }
 
 /// The bucket of a caller's word (stem) on its own, speaker-tagged.

@@ -63,9 +63,9 @@ fn next_elem(coded: &[u8]) -> Option<(u16, &[u8])> {
     Some((REST_ALPHABET[rank], tail))
 }
 
-/// The phrases whose first element is the word `w`.
-fn phrases_starting_with(w: &str) -> impl Iterator<Item = (usize, &'static [u8])> {
-    match FIRST_WORDS.binary_search_by(|&id| word(id).cmp(w)) {
+/// The phrases whose first element is the word with id `first`.
+fn phrases_starting_with(first: u16) -> impl Iterator<Item = (usize, &'static [u8])> {
+    match FIRST_WORDS.binary_search(&first) {
         Ok(i) => run(
             usize::from(FIRST_START[i])..usize::from(FIRST_START[i + 1]),
             usize::from(FIRST_REST[i]),
@@ -74,22 +74,64 @@ fn phrases_starting_with(w: &str) -> impl Iterator<Item = (usize, &'static [u8])
     }
 }
 
+/// The id of a word some phrase uses (ids follow the words' sorted order).
+fn word_id(w: &str) -> Option<u16> {
+    let (mut low, mut high) = (0usize, WORD_END.len());
+    while low < high {
+        let mid = (low + high) / 2;
+        match word(mid as u16).cmp(w) {
+            std::cmp::Ordering::Less => low = mid + 1,
+            std::cmp::Ordering::Greater => high = mid,
+            std::cmp::Ordering::Equal => return Some(mid as u16),
+        }
+    }
+    None
+}
+
 /// How many phrases the lexicons compiled to (the tables are built with the crate).
 pub fn phrase_count() -> usize {
     PHRASE_LEX.len()
 }
 
-fn elem_matches(e: u16, w: &str) -> bool {
-    match e {
-        ANY | GAP => true,
-        NUMBER => text::is_number(w),
-        MONEY => w.starts_with('$') && text::is_number(w),
-        id => word(id) == w,
+/// A sentence's words as the matcher compares them: each word's id, and whether it is a
+/// number or an amount, worked out once per word instead of once per phrase tried (a
+/// sentence's common words start hundreds of phrases each).
+struct Read {
+    ids: Vec<Option<u16>>,
+    number: Vec<bool>,
+    money: Vec<bool>,
+}
+
+impl Read {
+    fn new(words: &[String]) -> Read {
+        let number: Vec<bool> = words.iter().map(|w| text::is_number(w)).collect();
+        Read {
+            ids: words.iter().map(|w| word_id(w)).collect(),
+            money: words
+                .iter()
+                .zip(&number)
+                .map(|(w, n)| *n && w.starts_with('$'))
+                .collect(),
+            number,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn matches(&self, e: u16, at: usize) -> bool {
+        match e {
+            ANY | GAP => true,
+            NUMBER => self.number[at],
+            MONEY => self.money[at],
+            id => self.ids[at] == Some(id),
+        }
     }
 }
 
-/// The end (exclusive) of the longest match of the coded elements `elems` at `words[at..]`.
-fn match_at(elems: &[u8], words: &[String], at: usize) -> Option<usize> {
+/// The end (exclusive) of the longest match of the coded elements `elems` at word `at`.
+fn match_at(elems: &[u8], words: &Read, at: usize) -> Option<usize> {
     let Some((first, rest)) = next_elem(elems) else {
         return Some(at);
     };
@@ -99,8 +141,7 @@ fn match_at(elems: &[u8], words: &[String], at: usize) -> Option<usize> {
             .filter(|skip| at + skip <= words.len())
             .find_map(|skip| match_at(rest, words, at + skip));
     }
-    let w = words.get(at)?;
-    if elem_matches(first, w) {
+    if at < words.len() && words.matches(first, at) {
         match_at(rest, words, at + 1)
     } else {
         None
@@ -153,17 +194,18 @@ fn negated_before(words: &[String], start: usize, lex: Lex) -> Option<usize> {
 /// "water heater") is dropped, so the longer, more specific one decides the trade.
 pub fn find(words: &[String]) -> Vec<Hit> {
     let mut hits = Vec::new();
-    for (i, w) in words.iter().enumerate() {
-        let (numbers, money) = match text::is_number(w) {
-            false => (0..0, 0..0),
-            true if w.starts_with('$') => (NUMBER_PHRASES, MONEY_PHRASES),
-            true => (NUMBER_PHRASES, 0..0),
-        };
-        let phrases = phrases_starting_with(w)
+    let read = Read::new(words);
+    for i in 0..words.len() {
+        let numbers = if read.number[i] { NUMBER_PHRASES } else { 0..0 };
+        let money = if read.money[i] { MONEY_PHRASES } else { 0..0 };
+        let phrases = read.ids[i]
+            .map(phrases_starting_with)
+            .into_iter()
+            .flatten()
             .chain(run(numbers, NUMBER_REST))
             .chain(run(money, MONEY_REST));
         for (p, rest) in phrases {
-            if let Some(end) = match_at(rest, words, i + 1) {
+            if let Some(end) = match_at(rest, &read, i + 1) {
                 hits.push(Hit {
                     lex: PHRASE_LEX[p],
                     start: i,

@@ -40,7 +40,7 @@ fn phrases_in_tables() -> Vec<(Lex, Vec<compile::Elem>)> {
     };
     let mut out = Vec::new();
     for (i, &first) in FIRST_WORDS.iter().enumerate() {
-        let starting = phrases_starting_with(word(first));
+        let starting = phrases_starting_with(first);
         assert_eq!(
             starting.size_hint().0,
             usize::from(FIRST_START[i + 1] - FIRST_START[i])
