@@ -1,4 +1,4 @@
-//! Near misses (docs/api.md, Routes: near misses and detection) against DynamoDB Local through the real handlers: calls that
+//! Near misses (docs/api.md, Near misses and detection) against DynamoDB Local through the real handlers: calls that
 //! passed every gate but scored under the threshold are listed newest first, a page per Query,
 //! for 30 days, and promoted to a lead exactly once.
 

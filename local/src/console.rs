@@ -1,4 +1,4 @@
-//! The CSR console on the local stack (CONTRACT §11): the built single-page app from `web/dist`
+//! The CSR console on the local stack (README.md, The CSR console): the built single-page app from `web/dist`
 //! at `/` with `/config.json` pointing it at this gateway, and a dev OpenID provider at
 //! `/dev/oidc` whose sign-in page issues dev tokens for a chosen tenant, user and scopes.
 //!

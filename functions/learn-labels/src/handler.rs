@@ -1,5 +1,5 @@
 //! `LearnLabelsFunction`: lead inserts and changes from the table's stream -> the business's
-//! label counts and learned detection adjustment (docs/api.md, Routes: near misses and detection). Reports failed records by
+//! label counts and learned detection adjustment (docs/api.md, Near misses and detection). Reports failed records by
 //! sequence number (`ReportBatchItemFailures`).
 
 use lambda_runtime::{Error, LambdaEvent};

@@ -1,5 +1,5 @@
 //! `NearMissesFunction`: `GET /calls/near-misses` - calls that passed every gate but scored
-//! under the business's threshold, newest first, one Query per page (docs/api.md, Routes: near misses and detection).
+//! under the business's threshold, newest first, one Query per page (docs/api.md, Near misses and detection).
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use scl_shared::adapters::DynamoStore;

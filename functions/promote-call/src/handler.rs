@@ -1,5 +1,5 @@
 //! `PromoteCallFunction`: `POST /calls/{call_id}/promote` - a CSR makes a near miss a lead
-//! (docs/api.md, Routes: near misses and detection). Exactly one of concurrent promotions creates it; the others answer 409.
+//! (docs/api.md, Near misses and detection). Exactly one of concurrent promotions creates it; the others answer 409.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use scl_shared::adapters::DynamoStore;

@@ -1,4 +1,4 @@
-//! Near misses (docs/api.md, Routes: near misses and detection): calls that passed every gate but scored under the business's
+//! Near misses (docs/api.md, Near misses and detection): calls that passed every gate but scored under the business's
 //! threshold. They are kept for 30 days so a CSR can look through them and promote one to a
 //! lead; a promotion is a "lead" label for the business's learning.
 

@@ -11,7 +11,7 @@ pub enum Verdict {
     /// A lead; `detection.reasons` explains why.
     Lead(Assessment),
     /// Passed every gate but scored under the business's threshold: kept for 30 days as a
-    /// near miss a CSR can promote (docs/api.md, Routes: near misses and detection).
+    /// near miss a CSR can promote (docs/api.md, Near misses and detection).
     NearMiss(Assessment),
     /// A gate excluded it; the reason says which.
     Excluded { reason: String },

@@ -1,4 +1,4 @@
-//! Near misses and per-business learning (docs/api.md, Routes: near misses and detection).
+//! Near misses and per-business learning (docs/api.md, Near misses and detection).
 
 use std::future::Future;
 
@@ -31,7 +31,7 @@ pub struct NearMissPage {
     pub next: Option<PageCursor>,
 }
 
-/// Near misses (docs/api.md, Routes: near misses and detection).
+/// Near misses (docs/api.md, Near misses and detection).
 pub trait NearMissStore: SettingsStore {
     /// One page of the business's near misses still kept at `now`, newest first: one Query.
     fn near_misses(

@@ -1,4 +1,4 @@
-//! Per-business learning from CSR feedback (docs/api.md, Routes: near misses and detection): every change of a lead's label
+//! Per-business learning from CSR feedback (docs/api.md, Near misses and detection): every change of a lead's label
 //! (from the table's stream) moves the business's counts and the adjustment ingestion applies;
 //! `GET /detection/stats` and `DELETE /detection/adaptation` read and reset them.
 
@@ -89,7 +89,7 @@ pub struct LabelCounts {
     pub not_a_lead: u32,
 }
 
-/// `GET /detection/stats` (docs/api.md, Routes: near misses and detection).
+/// `GET /detection/stats` (docs/api.md, Near misses and detection).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DetectionStats {
     pub model_version: &'static str,

@@ -1,4 +1,4 @@
-//! Promoting a near miss to a lead (docs/api.md, Routes: near misses and detection): exactly once, whoever asks first.
+//! Promoting a near miss to a lead (docs/api.md, Near misses and detection): exactly once, whoever asks first.
 
 use chrono::{DateTime, Utc};
 use tracing::info;

@@ -1,6 +1,6 @@
 // The API client: every call carries the signed-in user's token; errors become `ApiError`
 // with the contract's code, message and field; changes carry an Idempotency-Key so a retried
-// click never acts twice (CONTRACT §10), and a status change its If-Match (§4).
+// click never acts twice (docs/api.md, Retries from clients), and a status change its If-Match.
 
 import type {
   AppNotification,

@@ -31,7 +31,7 @@ pub const MAX_TRACKED_TERMS: usize = 400;
 /// The label givers remembered per word and label (enough to tell one from several).
 const MAX_LABELLERS_KEPT: usize = 3;
 
-/// What a CSR's disposition says about detection (docs/api.md, Routes: near misses and detection).
+/// What a CSR's disposition says about detection (docs/api.md, Near misses and detection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Label {
