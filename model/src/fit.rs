@@ -3,7 +3,8 @@
 //! weights, bit for bit, on the same platform.
 
 use scl_detection::features::{CallFeatures, Sign, FEATURES, HASH_BUCKETS, N_FEATURES};
-use scl_detection::model::{code_of, logistic, HashedWeights, Weights};
+use scl_detection::half_byte;
+use scl_detection::model::{logistic, HashedWeights, Weights};
 
 /// A corpus call as the fit sees it.
 #[derive(Debug, Clone)]
@@ -293,7 +294,7 @@ fn codebook(weights: &[f64]) -> [f32; LEVELS] {
 pub fn dequantise(table: &[u8], levels: &[f32; LEVELS]) -> HashedWeights {
     HashedWeights::Dense(
         (0..HASH_BUCKETS)
-            .map(|b| code_of(table, b).map_or(0.0, |code| levels[usize::from(code)]))
+            .map(|b| half_byte(table, b).map_or(0.0, |code| levels[usize::from(code)]))
             .collect(),
     )
 }

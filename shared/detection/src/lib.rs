@@ -124,6 +124,19 @@ pub fn score_call(
     }
 }
 
+/// Item `i` of a table of half-byte values packed two to a byte, the even item in the low half:
+/// the layout of the shipped hashed weights' codes (`hashed_weights.bin`) and of the lexicon's
+/// phrase lengths.
+pub fn half_byte(table: &[u8], i: usize) -> Option<u8> {
+    table.get(i / 2).map(|&byte| {
+        if i.is_multiple_of(2) {
+            byte & 0x0f
+        } else {
+            byte >> 4
+        }
+    })
+}
+
 fn logit_of(p: f64) -> f64 {
     let p = p.clamp(1e-9, 1.0 - 1e-9);
     (p / (1.0 - p)).ln()

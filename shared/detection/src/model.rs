@@ -32,21 +32,10 @@ impl HashedWeights {
         match self {
             HashedWeights::Dense(w) => w.get(b).copied().map_or(0.0, f64::from),
             HashedWeights::Quantised { table, levels } => {
-                code_of(table, b).map_or(0.0, |code| f64::from(levels[usize::from(code)]))
+                super::half_byte(table, b).map_or(0.0, |code| f64::from(levels[usize::from(code)]))
             }
         }
     }
-}
-
-/// Bucket `b`'s 4-bit code in a shipped table: two to a byte, the even bucket in the low half.
-pub fn code_of(table: &[u8], b: usize) -> Option<u8> {
-    table.get(b / 2).map(|&byte| {
-        if b.is_multiple_of(2) {
-            byte & 0x0f
-        } else {
-            byte >> 4
-        }
-    })
 }
 
 #[derive(Debug, Clone, PartialEq)]

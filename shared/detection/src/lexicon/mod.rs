@@ -47,7 +47,7 @@ fn run(
 ) -> impl Iterator<Item = (usize, &'static [u8])> {
     phrases.map(move |p| {
         let from = rest_at;
-        rest_at += usize::from((PHRASE_LEN[p / 2] >> (4 * (p % 2))) & 0x0f);
+        rest_at += usize::from(crate::half_byte(&PHRASE_LEN, p).unwrap_or(0));
         (p, &REST[from..rest_at])
     })
 }
