@@ -238,7 +238,7 @@ fn bench(c: &mut Criterion) {
     );
 
     // What the first phone number in a process costs on top of a warm parse: loading the
-    // bundled numbering plan it needs (shared/src/domain/phone.rs).
+    // bundled numbering plan it needs (shared/src/domain/phone/mod.rs).
     c.bench_function(
         "numbering plan: load North America's and read a number",
         |b| b.iter(|| NumberingPlan::north_america().map(|p| p.read(black_box("(512) 555-0100")))),
