@@ -1,7 +1,7 @@
 //! Bookings end to end against DynamoDB Local: JobBooked -> booking item -> the table's stream
 //! (through the same event-source-mapping component the local stack runs) -> automatic status.
 
-use scl_shared::adapters::items::{BookingItem, ENTITY_BOOKING};
+use scl_aws::items::{BookingItem, ENTITY_BOOKING};
 use scl_tests::*;
 use serde_json::{json, Value};
 
@@ -177,7 +177,7 @@ async fn the_same_booking_twice_has_one_effect() {
         sk: "BOOKING".into(),
         entity: ENTITY_BOOKING.into(),
         received_at: "2026-11-24T16:00:00.000Z".into(),
-        booking: scl_shared::domain::booking::JobBooked::from_detail(&event["detail"]).unwrap(),
+        booking: scl_domain::booking::JobBooked::from_detail(&event["detail"]).unwrap(),
     };
     let batch = json!({"Records": [stream_record("100", &item)]});
     let state = booking_stream::State {
@@ -222,7 +222,7 @@ async fn a_poison_record_is_reported_by_sequence_number_and_the_rest_are_applied
         sk: "BOOKING".into(),
         entity: ENTITY_BOOKING.into(),
         received_at: "2026-11-24T16:00:00.000Z".into(),
-        booking: scl_shared::domain::booking::JobBooked::from_detail(
+        booking: scl_domain::booking::JobBooked::from_detail(
             &job_booked(app.tenant(), job, "5125550000", Some(lead))["detail"],
         )
         .unwrap(),
@@ -369,24 +369,24 @@ async fn a_phone_matched_booking_is_recorded_on_every_matching_lead_done_ones_in
 /// its write: the race the stream handler must survive.
 struct CsrRacesTheBooking<'a> {
     app: &'a TestApp,
-    inner: scl_shared::adapters::DynamoStore,
+    inner: scl_aws::DynamoStore,
     raced: std::sync::atomic::AtomicBool,
 }
 
-impl scl_shared::ports::LeadCommands for CsrRacesTheBooking<'_> {
+impl scl_core::ports::LeadCommands for CsrRacesTheBooking<'_> {
     async fn get_lead(
         &self,
-        tenant: &scl_shared::domain::TenantId,
-        lead: &scl_shared::domain::LeadId,
-    ) -> Result<Option<scl_shared::domain::Lead>, scl_shared::ports::StoreError> {
+        tenant: &scl_domain::TenantId,
+        lead: &scl_domain::LeadId,
+    ) -> Result<Option<scl_domain::Lead>, scl_core::ports::StoreError> {
         self.inner.get_lead(tenant, lead).await
     }
 
     async fn save_change(
         &self,
-        change: &scl_shared::ports::LeadChange,
+        change: &scl_core::ports::LeadChange,
         expected_version: u64,
-    ) -> Result<(), scl_shared::ports::StoreError> {
+    ) -> Result<(), scl_core::ports::StoreError> {
         if !self.raced.swap(true, std::sync::atomic::Ordering::SeqCst) {
             let id = change.lead.id.to_string();
             let r = self
@@ -404,19 +404,19 @@ impl scl_shared::ports::LeadCommands for CsrRacesTheBooking<'_> {
 
     async fn leads_for_phone(
         &self,
-        tenant: &scl_shared::domain::TenantId,
-        phone: &scl_shared::domain::PhoneNumber,
+        tenant: &scl_domain::TenantId,
+        phone: &scl_domain::PhoneNumber,
         since: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<scl_shared::domain::Lead>, scl_shared::ports::StoreError> {
+    ) -> Result<Vec<scl_domain::Lead>, scl_core::ports::StoreError> {
         self.inner.leads_for_phone(tenant, phone, since).await
     }
 
     async fn banner_lead(
         &self,
-        tenant: &scl_shared::domain::TenantId,
-        phone: &scl_shared::domain::PhoneNumber,
+        tenant: &scl_domain::TenantId,
+        phone: &scl_domain::PhoneNumber,
         since: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<scl_shared::domain::Lead>, scl_shared::ports::StoreError> {
+    ) -> Result<Option<scl_domain::Lead>, scl_core::ports::StoreError> {
         self.inner.banner_lead(tenant, phone, since).await
     }
 }
@@ -431,33 +431,32 @@ async fn a_booking_racing_a_csrs_dismissal_is_matched_again_and_recorded_not_los
         raced: false.into(),
     };
     let event = job_booked(app.tenant(), "job-race", "512-555-0100", None);
-    let booking = scl_shared::domain::booking::JobBooked::from_detail(&event["detail"]).unwrap();
-    let applied =
-        scl_shared::service::bookings::apply_booking(&racing, &booking, chrono::Utc::now())
-            .await
-            .unwrap();
+    let booking = scl_domain::booking::JobBooked::from_detail(&event["detail"]).unwrap();
+    let applied = scl_core::service::bookings::apply_booking(&racing, &booking, chrono::Utc::now())
+        .await
+        .unwrap();
     assert!(racing.raced.load(std::sync::atomic::Ordering::SeqCst));
     assert_eq!(applied.len(), 1, "{applied:?}");
     assert!(
         matches!(
             applied[0],
-            scl_shared::service::bookings::BookingApplied::Recorded { .. }
+            scl_core::service::bookings::BookingApplied::Recorded { .. }
         ),
         "{applied:?}"
     );
-    use scl_shared::ports::LeadQueries;
+    use scl_core::ports::LeadQueries;
     let lead = app
         .store()
         .lead_detail(
-            &scl_shared::domain::TenantId::parse("t", app.tenant()).unwrap(),
-            &scl_shared::domain::LeadId::parse("id", &id).unwrap(),
+            &scl_domain::TenantId::parse("t", app.tenant()).unwrap(),
+            &scl_domain::LeadId::parse("id", &id).unwrap(),
         )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
         lead.lead.status,
-        scl_shared::domain::LeadStatus::NotALead,
+        scl_domain::LeadStatus::NotALead,
         "the CSR's change stands"
     );
     assert_eq!(
@@ -465,7 +464,7 @@ async fn a_booking_racing_a_csrs_dismissal_is_matched_again_and_recorded_not_los
         "job-race",
         "and the booking is on it"
     );
-    use scl_shared::domain::lead::HistoryAction;
+    use scl_domain::lead::HistoryAction;
     let actions: Vec<HistoryAction> = lead.history.iter().map(|h| h.action).collect();
     // History is in time order; the booking's entry carries the time it was booked.
     assert!(

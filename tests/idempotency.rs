@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use scl_shared::domain::idempotency::{fingerprint, IdempotencyKey};
-use scl_shared::domain::{TenantId, UserId};
-use scl_shared::ports::{Claim, IdempotencyScope, IdempotencyStore};
+use scl_core::ports::{Claim, IdempotencyScope, IdempotencyStore};
+use scl_domain::idempotency::{fingerprint, IdempotencyKey};
+use scl_domain::{TenantId, UserId};
 use scl_tests::*;
 use serde_json::json;
 

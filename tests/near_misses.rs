@@ -117,7 +117,7 @@ async fn near_misses_are_listed_newest_first_a_page_per_query_for_thirty_days_an
         assert_eq!(body["error"]["field"], field, "{query}: {body}");
     }
     // A lead-list cursor is refused here.
-    let lead_cursor = scl_shared::query::PageCursor {
+    let lead_cursor = scl_core::query::PageCursor {
         list: "open".into(),
         after: "2026-11-24T15:00:00.000Z#01JDX3Q8M7V4K2N9P5R6S8T0W1".into(),
     }
@@ -125,8 +125,8 @@ async fn near_misses_are_listed_newest_first_a_page_per_query_for_thirty_days_an
     let (status, body) = app.list(&tenant, &format!("cursor={lead_cursor}")).await;
     assert_eq!((status, &body["error"]["field"]), (400, &json!("cursor")));
     // A cursor kept past the 30 days: nothing after it is kept any more.
-    let stale = scl_shared::query::PageCursor {
-        list: scl_shared::query::NearMissRequest::LIST.into(),
+    let stale = scl_core::query::PageCursor {
+        list: scl_core::query::NearMissRequest::LIST.into(),
         after: "2020-01-01T00:00:00.000Z#nm-0".into(),
     }
     .encode();

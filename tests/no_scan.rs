@@ -17,7 +17,7 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn no_source_file_calls_scan() {
     let root = scl_tests::repo_root();
     let mut files = vec![];
-    for dir in ["shared/src", "functions", "local/src"] {
+    for dir in ["shared", "functions", "local/src"] {
         rust_files(&root.join(dir), &mut files);
     }
     assert!(files.len() > 10, "found only {} files", files.len());

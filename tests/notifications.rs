@@ -4,13 +4,13 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use scl_shared::adapters::items::LeadItem;
-use scl_shared::adapters::AwsNotifier;
-use scl_shared::domain::notification::EmailContent;
-use scl_shared::domain::settings::EmailAddress;
-use scl_shared::domain::{LeadId, PhoneNumber, TenantId};
-use scl_shared::ports::{ChannelError, LeadCommands, Notifier};
-use scl_shared::service::notify::NotifyConfig;
+use scl_aws::items::LeadItem;
+use scl_aws::AwsNotifier;
+use scl_core::ports::{ChannelError, LeadCommands, Notifier};
+use scl_core::service::notify::NotifyConfig;
+use scl_domain::notification::EmailContent;
+use scl_domain::settings::EmailAddress;
+use scl_domain::{LeadId, PhoneNumber, TenantId};
 use scl_tests::*;
 use serde_json::{json, Value};
 
@@ -30,7 +30,7 @@ async fn aws_notifier() -> AwsNotifier {
 /// The test app with NotifyFunction's handler (on `N`'s channels) beside it.
 struct Setup<N: Notifier> {
     app: TestApp,
-    notify: notify::State<scl_shared::adapters::DynamoStore, N>,
+    notify: notify::State<scl_aws::DynamoStore, N>,
 }
 
 impl<N: Notifier> std::ops::Deref for Setup<N> {

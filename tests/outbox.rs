@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use scl_shared::adapters::SnsPublisher;
-use scl_shared::domain::events::PendingEvent;
-use scl_shared::ports::{EventPublisher, PublishError};
+use scl_aws::SnsPublisher;
+use scl_core::ports::{EventPublisher, PublishError};
+use scl_domain::events::PendingEvent;
 use scl_tests::*;
 use serde_json::json;
 

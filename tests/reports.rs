@@ -275,8 +275,8 @@ async fn a_scripted_set_of_leads_gives_exactly_the_expected_report_and_csv_throu
 
 /// America/Chicago, for the test's own arithmetic (through the domain's zone type, which reads
 /// the same time zone database the functions do).
-fn chrono_tz_chicago() -> scl_shared::domain::zone::Zone {
-    scl_shared::domain::zone::Zone::named("America/Chicago").unwrap()
+fn chrono_tz_chicago() -> scl_domain::zone::Zone {
+    scl_domain::zone::Zone::named("America/Chicago").unwrap()
 }
 
 /// A small deterministic generator (xorshift), so a failing run can be replayed from its seed.
@@ -430,7 +430,7 @@ async fn randomised_run(seed: u64) {
             }
             // The cold sweep moves what is due (here: due within two days) to Cold.
             7 => {
-                use scl_shared::ports::ColdSweep;
+                use scl_core::ports::ColdSweep;
                 app.store()
                     .move_due_to_cold(Utc::now() + Duration::days(2))
                     .await
@@ -569,9 +569,9 @@ async fn a_rebuild_counts_leads_stored_before_reports_and_repairs_a_broken_total
 
     // A total broken behind the stream's back (a bug, a hand edit) is found and repaired.
     {
-        use scl_shared::domain::report::Counter;
-        use scl_shared::ports::ReportRebuildStore;
-        let tenant = scl_shared::domain::TenantId::parse("t", app.tenant()).unwrap();
+        use scl_core::ports::ReportRebuildStore;
+        use scl_domain::report::Counter;
+        let tenant = scl_domain::TenantId::parse("t", app.tenant()).unwrap();
         let stored = app.store().stored_totals(&tenant).await.unwrap();
         let mut broken = stored.days.clone();
         if let Some(counts) = broken.values_mut().next() {

@@ -36,7 +36,7 @@ async fn every_sample_event_is_accepted_by_its_handler() {
     .await;
     assert!(resp.batch_item_failures.is_empty());
     let sdk = sdk_config(&moto_url()).await;
-    let notifier = scl_shared::adapters::AwsNotifier::new(
+    let notifier = scl_aws::AwsNotifier::new(
         aws_sdk_ses::Client::new(&sdk),
         aws_sdk_sns::Client::new(&sdk),
         "scl-notifications@example.com",
@@ -44,7 +44,7 @@ async fn every_sample_event_is_accepted_by_its_handler() {
     let notify_state = notify::State {
         store: store.clone(),
         notifier: notifier.clone(),
-        config: scl_shared::service::notify::NotifyConfig {
+        config: scl_core::service::notify::NotifyConfig {
             app_url: "https://scl.example.com".into(),
         },
     };

@@ -389,9 +389,9 @@ button:focus-visible,input:focus-visible{{outline:3px solid #f0a500;outline-offs
         again.insert("scopes".into(), scopes.join(" "));
         let (tenant, user, name) = (get("tenant_id"), get("user_id"), get("name"));
         // The ids the API will accept in the token's claims, with its own words on failure.
-        let checked = scl_shared::domain::TenantId::parse("Business", &tenant)
+        let checked = scl_domain::TenantId::parse("Business", &tenant)
             .map(drop)
-            .and_then(|()| scl_shared::domain::UserId::parse("User id", &user).map(drop));
+            .and_then(|()| scl_domain::UserId::parse("User id", &user).map(drop));
         if let Err(e) = checked {
             return self.sign_in_page(&again, Some(&e.to_string()));
         }

@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 /// What one service does wrong.
@@ -131,41 +130,6 @@ impl Faults {
 /// A uniform number in [0, 1) (ULIDs carry 80 random bits).
 pub fn roll() -> f64 {
     (ulid::Ulid::generate().random() & ((1 << 53) - 1)) as f64 / (1u64 << 53) as f64
-}
-
-/// The failure as the service itself answers it, in its protocol; the SDKs treat all three as
-/// retryable, as they do on AWS.
-pub fn failed_response(service: &str, failed: FailedCall) -> Response {
-    let (status, code, message) = match failed {
-        FailedCall::Throttled if service == "dynamodb" => (
-            400,
-            "ThrottlingException",
-            "Rate of requests exceeds the allowed throughput.",
-        ),
-        FailedCall::Throttled => (400, "Throttling", "Rate exceeded"),
-        FailedCall::ServerError => (500, "InternalFailure", "We encountered an internal error."),
-        FailedCall::Unavailable => (
-            503,
-            "ServiceUnavailable",
-            "Service unavailable (injected outage).",
-        ),
-    };
-    let (content_type, body) = if service == "dynamodb" {
-        let code = if failed == FailedCall::ServerError {
-            "InternalServerError"
-        } else {
-            code
-        };
-        (
-            "application/x-amz-json-1.0",
-            serde_json::json!({"__type": format!("com.amazonaws.dynamodb.v20120810#{code}"), "message": message})
-                .to_string(),
-        )
-    } else {
-        let kind = if status == 400 { "Sender" } else { "Receiver" };
-        ("text/xml", crate::iam::query_error(kind, code, message))
-    };
-    crate::iam::service_error(status, content_type, Some(code), body)
 }
 
 #[cfg(test)]

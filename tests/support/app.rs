@@ -4,8 +4,8 @@
 //! and per event. Test files keep only their scenarios.
 
 use lambda_http::{Body, Request, Response};
+use scl_aws::{DynamoStore, SnsPublisher};
 use scl_local::apigw::{self, HttpRequest};
-use scl_shared::adapters::{DynamoStore, SnsPublisher};
 use serde_json::{json, Map, Value};
 
 use crate::*;
@@ -359,9 +359,9 @@ impl TestApp {
     /// A `JobBooked` applied to the leads it matches, as BookingStreamFunction applies the
     /// stored booking (in-process, without waiting for the table's stream).
     pub async fn apply_booking(&self, event: &Value) {
-        let booking = scl_shared::domain::booking::JobBooked::from_detail(&event["detail"])
+        let booking = scl_domain::booking::JobBooked::from_detail(&event["detail"])
             .expect("a valid JobBooked");
-        scl_shared::service::bookings::apply_booking(&self.store(), &booking, chrono::Utc::now())
+        scl_core::service::bookings::apply_booking(&self.store(), &booking, chrono::Utc::now())
             .await
             .expect("the booking applies");
     }

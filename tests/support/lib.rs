@@ -17,8 +17,8 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use lambda_http::{Body, Response};
+use scl_aws::DynamoStore;
 use scl_local::template::Template;
-use scl_shared::adapters::DynamoStore;
 use serde_json::{json, Map, Value};
 use std::sync::Arc as StdArc;
 
@@ -285,8 +285,8 @@ impl TopicProbe {
         }
     }
 
-    pub fn publisher(&self) -> scl_shared::adapters::SnsPublisher {
-        scl_shared::adapters::SnsPublisher::new(self.sns.clone(), self.topic_arn.clone())
+    pub fn publisher(&self) -> scl_aws::SnsPublisher {
+        scl_aws::SnsPublisher::new(self.sns.clone(), self.topic_arn.clone())
     }
 
     /// Every event delivered so far.
@@ -392,7 +392,7 @@ impl StreamMappingRun {
     /// The table's stream -> PublishEventsFunction's handler, publishing through `publisher`.
     pub async fn events_through<P>(env: &TestEnv, publisher: P) -> StreamMappingRun
     where
-        P: scl_shared::ports::EventPublisher + Clone + 'static,
+        P: scl_core::ports::EventPublisher + Clone + 'static,
     {
         let invoke = Self::handler(env, move |_, event| {
             let publisher = publisher.clone();

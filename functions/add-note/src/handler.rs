@@ -1,12 +1,12 @@
 //! `AddNoteFunction`: `POST /leads/{id}/notes` - a note (author and time from the token), optionally copied to the CRM's customer or location notes (one `NoteCopied` event each).
 
 use lambda_http::{Body, Error, Request, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::{self, lead_action};
-use scl_shared::ports::{IdempotencyStore, LeadCommands, SettingsStore};
-use scl_shared::service::actions::CsrAction;
+use scl_aws::DynamoStore;
+use scl_core::ports::{IdempotencyStore, LeadCommands, SettingsStore};
+use scl_core::service::actions::CsrAction;
+use scl_edge::api::{self, lead_action};
 
-pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
 pub async fn handle<S>(state: &State<S>, req: Request) -> Result<Response<Body>, Error>
 where
@@ -14,7 +14,7 @@ where
 {
     let span = tracing::info_span!("add_note", request_id = %api::request_id(&req));
     lead_action::handle(state, &req, span, |body| {
-        scl_shared::domain::commands::AddNote::parse(body).map(CsrAction::AddNote)
+        scl_domain::commands::AddNote::parse(body).map(CsrAction::AddNote)
     })
     .await
 }

@@ -2,16 +2,16 @@
 //! ended within the last 14 days? One Query on the phone index.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::view::BannerView;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::booking::SCL_MATCH_WINDOW;
-use scl_shared::domain::lead::now_millis;
-use scl_shared::domain::{FieldError, PhoneNumber};
-use scl_shared::ports::LeadCommands;
+use scl_aws::DynamoStore;
+use scl_core::ports::LeadCommands;
+use scl_domain::booking::SCL_MATCH_WINDOW;
+use scl_domain::lead::now_millis;
+use scl_domain::{FieldError, PhoneNumber};
+use scl_edge::api::view::BannerView;
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use tracing::Instrument;
 
-pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
 pub async fn handle<S: LeadCommands>(
     state: &State<S>,

@@ -5,14 +5,14 @@
 //! Reports failed records by sequence number (`ReportBatchItemFailures`).
 
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::adapters::stream::decode_batch;
-use scl_shared::adapters::DynamoStore;
-use scl_shared::domain::lead::now_millis;
-use scl_shared::service::stream::{handle_booking_batch, BatchResponse};
+use scl_aws::stream::decode_batch;
+use scl_aws::DynamoStore;
+use scl_core::service::stream::{handle_booking_batch, BatchResponse};
+use scl_domain::lead::now_millis;
 use serde_json::Value;
 use tracing::Instrument;
 
-pub type State = scl_shared::state::WithStore<DynamoStore>;
+pub type State = scl_edge::state::WithStore<DynamoStore>;
 
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<BatchResponse, Error> {
     let span = tracing::info_span!("booking_stream", request_id = %event.context.request_id);

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let cold = scl_shared::config::cold_start().await?;
+    let cold = scl_aws::config::cold_start().await?;
     let state = State { store: cold.store };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)

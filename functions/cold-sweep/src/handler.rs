@@ -5,8 +5,8 @@
 //! the input.
 
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::events_in::scheduled_at;
-use scl_shared::ports::ColdSweep;
+use scl_core::ports::ColdSweep;
+use scl_edge::events_in::scheduled_at;
 use serde_json::{json, Value};
 use tracing::Instrument;
 

@@ -9,15 +9,15 @@
 //!   the figures computed afresh (`{"differences": []}` when they agree).
 
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::adapters::stream::decode_batch;
-use scl_shared::adapters::DynamoStore;
-use scl_shared::domain::TenantId;
-use scl_shared::service::reports::{check, rebuild};
-use scl_shared::service::stream::handle_report_batch;
+use scl_aws::stream::decode_batch;
+use scl_aws::DynamoStore;
+use scl_core::service::reports::{check, rebuild};
+use scl_core::service::stream::handle_report_batch;
+use scl_domain::TenantId;
 use serde_json::{json, Value};
 use tracing::Instrument;
 
-pub type State = scl_shared::state::WithStore<DynamoStore>;
+pub type State = scl_edge::state::WithStore<DynamoStore>;
 
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let span = tracing::info_span!("count_reports", request_id = %event.context.request_id);

@@ -7,13 +7,13 @@
 //! dead-letter queue) only when the waiting calls cannot be read at all.
 
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::events_in::scheduled_at;
-use scl_shared::service::ingest::decide_due_calls;
+use scl_aws::DynamoStore;
+use scl_core::service::ingest::decide_due_calls;
+use scl_edge::events_in::scheduled_at;
 use serde_json::Value;
 use tracing::Instrument;
 
-pub type State = scl_shared::state::WithStore<DynamoStore>;
+pub type State = scl_edge::state::WithStore<DynamoStore>;
 
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let span = tracing::info_span!("decide_due_calls", request_id = %event.context.request_id);

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let cold = scl_shared::config::cold_start().await?;
-    scl_shared::domain::detection::preload();
+    let cold = scl_aws::config::cold_start().await?;
+    scl_domain::detection::preload();
     let state = State { store: cold.store };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)

@@ -4,13 +4,13 @@
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Error, Request, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::ports::LearningStore;
-use scl_shared::service::learning::{reset, stats};
+use scl_aws::DynamoStore;
+use scl_core::ports::LearningStore;
+use scl_core::service::learning::{reset, stats};
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use tracing::Instrument;
 
-pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
 pub async fn handle<S: LearningStore>(
     state: &State<S>,

@@ -3,10 +3,10 @@
 //! operator replaying a missed run) drives it through the input.
 
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::adapters::{AwsNotifier, DynamoStore};
-use scl_shared::events_in::scheduled_at;
-use scl_shared::ports::{NotificationStore, Notifier};
-use scl_shared::service::notify::flush_held_sms;
+use scl_aws::{AwsNotifier, DynamoStore};
+use scl_core::ports::{NotificationStore, Notifier};
+use scl_core::service::notify::flush_held_sms;
+use scl_edge::events_in::scheduled_at;
 use serde_json::Value;
 use tracing::Instrument;
 

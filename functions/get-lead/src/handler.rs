@@ -1,15 +1,15 @@
 //! `GetLeadFunction`: `GET /leads/{id}` - the detail view, in one Query.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::view::LeadDetailView;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::lead::now_millis;
-use scl_shared::domain::LeadId;
-use scl_shared::ports::LeadQueries;
+use scl_aws::DynamoStore;
+use scl_core::ports::LeadQueries;
+use scl_domain::lead::now_millis;
+use scl_domain::LeadId;
+use scl_edge::api::view::LeadDetailView;
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use tracing::Instrument;
 
-pub type State<Q = DynamoStore> = scl_shared::state::WithStore<Q>;
+pub type State<Q = DynamoStore> = scl_edge::state::WithStore<Q>;
 
 pub async fn handle<Q: LeadQueries>(
     state: &State<Q>,

@@ -2,13 +2,13 @@
 //! The table's stream takes it from there (`BookingStreamFunction`).
 
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::domain::lead::now_millis;
-use scl_shared::service::bookings::ingest_booking;
+use scl_aws::DynamoStore;
+use scl_core::service::bookings::ingest_booking;
+use scl_domain::lead::now_millis;
 use serde_json::Value;
 use tracing::Instrument;
 
-pub type State = scl_shared::state::WithStore<DynamoStore>;
+pub type State = scl_edge::state::WithStore<DynamoStore>;
 
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let span = tracing::info_span!("ingest_booking", request_id = %event.context.request_id);

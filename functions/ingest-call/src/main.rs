@@ -7,15 +7,15 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let cold = scl_shared::config::cold_start().await?;
-    scl_shared::domain::detection::preload();
+    let cold = scl_aws::config::cold_start().await?;
+    scl_domain::detection::preload();
     let state = State { store: cold.store };
     // A payload the runtime could not decode still reaches the handler, to be filed.
     lambda_runtime::Runtime::new(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)
     }))
     .layer(lambda_runtime::layers::TracingLayer::new())
-    .layer(scl_shared::events_in::ReadablePayloadLayer)
+    .layer(scl_edge::events_in::ReadablePayloadLayer)
     .run()
     .await
 }

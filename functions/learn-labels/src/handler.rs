@@ -3,13 +3,13 @@
 //! sequence number (`ReportBatchItemFailures`).
 
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::adapters::stream::decode_batch;
-use scl_shared::adapters::DynamoStore;
-use scl_shared::service::stream::{handle_label_batch, BatchResponse};
+use scl_aws::stream::decode_batch;
+use scl_aws::DynamoStore;
+use scl_core::service::stream::{handle_label_batch, BatchResponse};
 use serde_json::Value;
 use tracing::Instrument;
 
-pub type State = scl_shared::state::WithStore<DynamoStore>;
+pub type State = scl_edge::state::WithStore<DynamoStore>;
 
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<BatchResponse, Error> {
     let span = tracing::info_span!("learn_labels", request_id = %event.context.request_id);

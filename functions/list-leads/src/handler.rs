@@ -1,15 +1,14 @@
 //! `ListLeadsFunction`: `GET /leads` - one page of a tab, newest call first, in one Query.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::view::{LeadView, PageView};
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::lead::now_millis;
-use scl_shared::ports::LeadQueries;
-use scl_shared::query::ListRequest;
+use scl_aws::DynamoStore;
+use scl_core::ports::LeadQueries;
+use scl_domain::lead::now_millis;
+use scl_edge::api::view::{LeadView, PageView};
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use tracing::Instrument;
 
-pub type State<Q = DynamoStore> = scl_shared::state::WithStore<Q>;
+pub type State<Q = DynamoStore> = scl_edge::state::WithStore<Q>;
 
 pub async fn handle<Q: LeadQueries>(
     state: &State<Q>,
@@ -22,7 +21,7 @@ pub async fn handle<Q: LeadQueries>(
 async fn list<Q: LeadQueries>(state: &State<Q>, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::authorize(req, Scope::View)?;
     let params = req.query_string_parameters();
-    let request = ListRequest::from_query(params.iter())?;
+    let request = scl_edge::query::list_request(params.iter())?;
     let now = now_millis();
     let page = state
         .store

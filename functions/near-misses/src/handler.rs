@@ -2,15 +2,14 @@
 //! under the business's threshold, newest first, one Query per page (docs/api.md, Near misses and detection).
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::view::PageView;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::lead::now_millis;
-use scl_shared::ports::NearMissStore;
-use scl_shared::query::NearMissRequest;
+use scl_aws::DynamoStore;
+use scl_core::ports::NearMissStore;
+use scl_domain::lead::now_millis;
+use scl_edge::api::view::PageView;
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use tracing::Instrument;
 
-pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
 pub async fn handle<S: NearMissStore>(
     state: &State<S>,
@@ -26,7 +25,7 @@ async fn list<S: NearMissStore>(
 ) -> Result<Response<Body>, ApiError> {
     let caller = Caller::authorize(req, Scope::View)?;
     let params = req.query_string_parameters();
-    let request = NearMissRequest::from_query(params.iter())?;
+    let request = scl_edge::query::near_miss_request(params.iter())?;
     let page = state
         .store
         .near_misses(&caller.tenant_id, &request, now_millis())

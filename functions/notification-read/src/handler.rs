@@ -2,15 +2,15 @@
 //! own notifications read (someone else's id answers 404).
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::commands::{parse_body, parse_empty};
-use scl_shared::domain::lead::now_millis;
-use scl_shared::domain::notification::NotificationId;
-use scl_shared::ports::{IdempotencyStore, NotificationStore};
+use scl_aws::DynamoStore;
+use scl_core::ports::{IdempotencyStore, NotificationStore};
+use scl_domain::commands::{parse_body, parse_empty};
+use scl_domain::lead::now_millis;
+use scl_domain::notification::NotificationId;
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use tracing::Instrument;
 
-pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
 pub async fn handle<S: NotificationStore + IdempotencyStore>(
     state: &State<S>,

@@ -2,14 +2,14 @@
 //! feed, newest first, in one Query.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::FieldError;
-use scl_shared::ports::NotificationStore;
+use scl_aws::DynamoStore;
+use scl_core::ports::NotificationStore;
+use scl_domain::FieldError;
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use serde_json::json;
 use tracing::Instrument;
 
-pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
 pub async fn handle<S: NotificationStore>(
     state: &State<S>,

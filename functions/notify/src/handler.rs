@@ -2,12 +2,12 @@
 //! Reports failed records by sequence number.
 
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::adapters::stream::decode_batch;
-use scl_shared::adapters::{AwsNotifier, DynamoStore};
-use scl_shared::domain::lead::now_millis;
-use scl_shared::ports::{NotificationStore, Notifier, SettingsStore};
-use scl_shared::service::notify::NotifyConfig;
-use scl_shared::service::stream::{handle_lead_batch, BatchResponse};
+use scl_aws::stream::decode_batch;
+use scl_aws::{AwsNotifier, DynamoStore};
+use scl_core::ports::{NotificationStore, Notifier, SettingsStore};
+use scl_core::service::notify::NotifyConfig;
+use scl_core::service::stream::{handle_lead_batch, BatchResponse};
+use scl_domain::lead::now_millis;
 use serde_json::Value;
 use tracing::Instrument;
 

@@ -7,11 +7,11 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let cold = scl_shared::config::cold_start().await?;
+    let cold = scl_aws::config::cold_start().await?;
     let state = State {
         store: cold.store,
-        notifier: scl_shared::config::aws_notifier(&cold.sdk)?,
-        config: scl_shared::config::notify_config()?,
+        notifier: scl_aws::config::aws_notifier(&cold.sdk)?,
+        config: scl_aws::config::notify_config()?,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)

@@ -2,18 +2,18 @@
 //! (docs/api.md, Near misses and detection). Exactly one of concurrent promotions creates it; the others answer 409.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::view::LeadView;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::commands::{parse_body, parse_empty};
-use scl_shared::domain::lead::now_millis;
-use scl_shared::domain::CallId;
-use scl_shared::ports::{IdempotencyStore, NearMissStore};
-use scl_shared::service::actions::ActingUser;
-use scl_shared::service::near_misses::promote;
+use scl_aws::DynamoStore;
+use scl_core::ports::{IdempotencyStore, NearMissStore};
+use scl_core::service::actions::ActingUser;
+use scl_core::service::near_misses::promote;
+use scl_domain::commands::{parse_body, parse_empty};
+use scl_domain::lead::now_millis;
+use scl_domain::CallId;
+use scl_edge::api::view::LeadView;
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use tracing::Instrument;
 
-pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
 pub async fn handle<S: NearMissStore + IdempotencyStore>(
     state: &State<S>,

@@ -3,10 +3,10 @@
 //! failed records by sequence number, so an unavailable topic delays events and loses none.
 
 use lambda_runtime::{Error, LambdaEvent};
-use scl_shared::adapters::stream::decode_batch;
-use scl_shared::adapters::SnsPublisher;
-use scl_shared::ports::EventPublisher;
-use scl_shared::service::stream::{handle_event_batch, BatchResponse};
+use scl_aws::stream::decode_batch;
+use scl_aws::SnsPublisher;
+use scl_core::ports::EventPublisher;
+use scl_core::service::stream::{handle_event_batch, BatchResponse};
 use serde_json::Value;
 use tracing::Instrument;
 

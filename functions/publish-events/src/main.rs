@@ -7,9 +7,9 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let sdk = scl_shared::config::init()?;
+    let sdk = scl_aws::config::init()?;
     let state = State {
-        publisher: scl_shared::config::sns_publisher(&sdk)?,
+        publisher: scl_aws::config::sns_publisher(&sdk)?,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)

@@ -4,15 +4,14 @@
 //! the queue counts; and `GET /reports/queue`, the queue's tab counts now (one read).
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::lead::now_millis;
-use scl_shared::domain::report::ReportQuery;
-use scl_shared::ports::{ReportStore, SettingsStore};
-use scl_shared::service::reports::{queue_counts, summary};
+use scl_aws::DynamoStore;
+use scl_core::ports::{ReportStore, SettingsStore};
+use scl_core::service::reports::{queue_counts, summary};
+use scl_domain::lead::now_millis;
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use tracing::Instrument;
 
-pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
 pub async fn handle<S: ReportStore + SettingsStore>(
     state: &State<S>,
@@ -33,7 +32,7 @@ async fn report<S: ReportStore + SettingsStore>(
         return Ok(api::json(200, &counts, None));
     }
     let params = req.query_string_parameters();
-    let query = ReportQuery::from_query(params.iter())?;
+    let query = scl_edge::query::report_query(params.iter())?;
     let report = summary(&state.store, &caller.tenant_id, query, now_millis()).await?;
     if !req.uri().path().ends_with(".csv") {
         return Ok(api::json(200, &report, None));

@@ -2,15 +2,15 @@
 //! phrase search over the lead's latest call, with highlight ranges.
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::search::{search, SearchQuery};
-use scl_shared::domain::{FieldError, LeadId};
-use scl_shared::ports::LeadQueries;
+use scl_aws::DynamoStore;
+use scl_core::ports::LeadQueries;
+use scl_domain::search::{search, SearchQuery};
+use scl_domain::{FieldError, LeadId};
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use serde_json::json;
 use tracing::Instrument;
 
-pub type State<Q = DynamoStore> = scl_shared::state::WithStore<Q>;
+pub type State<Q = DynamoStore> = scl_edge::state::WithStore<Q>;
 
 pub async fn handle<Q: LeadQueries>(
     state: &State<Q>,

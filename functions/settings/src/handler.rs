@@ -4,15 +4,15 @@
 use chrono::Utc;
 use lambda_http::http::Method;
 use lambda_http::{Body, Error, Request, Response};
-use scl_shared::adapters::DynamoStore;
-use scl_shared::api::{self, ApiError, Caller, Scope};
-use scl_shared::domain::commands::parse_required_body;
-use scl_shared::domain::settings::SettingsUpdate;
-use scl_shared::ports::SettingsStore;
-use scl_shared::service::settings::update_settings;
+use scl_aws::DynamoStore;
+use scl_core::ports::SettingsStore;
+use scl_core::service::settings::update_settings;
+use scl_domain::commands::parse_required_body;
+use scl_domain::settings::SettingsUpdate;
+use scl_edge::api::{self, ApiError, Caller, Scope};
 use tracing::Instrument;
 
-pub type State<S = DynamoStore> = scl_shared::state::WithStore<S>;
+pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
 pub async fn handle<S: SettingsStore>(
     state: &State<S>,

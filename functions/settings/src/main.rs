@@ -6,7 +6,7 @@ use settings::{handle, State};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let cold = scl_shared::config::cold_start().await?;
+    let cold = scl_aws::config::cold_start().await?;
     let state = State { store: cold.store };
-    scl_shared::api::serve(|req: Request| handle(&state, req)).await
+    scl_edge::api::serve(|req: Request| handle(&state, req)).await
 }

@@ -1104,9 +1104,9 @@ async fn queue_at_size(b: &Bench, stack: &Stack, secret: &str) -> Result<String>
 
 /// One busy day's report counts as the stream leaves them (day `n` of the year): 30–50 leads
 /// flagged, most reviewed, eight CSRs, a few dozen distinct minutes to first action.
-fn a_busy_day(n: usize) -> scl_shared::domain::report::Counts {
-    use scl_shared::domain::report::{minutes_bucket, Counter, CsrCounter};
-    use scl_shared::domain::{LeadStatus, UserId};
+fn a_busy_day(n: usize) -> scl_domain::report::Counts {
+    use scl_domain::report::{minutes_bucket, Counter, CsrCounter};
+    use scl_domain::{LeadStatus, UserId};
     let flagged = 30 + (n * 7 % 21) as i64;
     let reviewed = flagged * 8 / 10;
     let booked = flagged / 5;
@@ -1155,26 +1155,26 @@ fn a_busy_day(n: usize) -> scl_shared::domain::report::Counts {
 /// leads a day and eight CSRs), then the report, the CSV and the detail view of one of the
 /// tenant's leads, interleaved `SCL_BENCH_ROUNDS` times (at most 100).
 async fn report_for_a_year(b: &Bench, stack: &Stack, secret: &str) -> Result<String> {
-    use scl_shared::ports::ReportRebuildStore;
+    use scl_core::ports::ReportRebuildStore;
     let repeats: usize = env_or("SCL_BENCH_ROUNDS", "200").parse::<usize>()?.min(100);
     let tenant = format!(
         "report-{}",
         ulid::Ulid::generate().to_string().to_lowercase()
     );
-    let tenant_id = scl_shared::domain::TenantId::parse("tenant_id", &tenant)?;
+    let tenant_id = scl_domain::TenantId::parse("tenant_id", &tenant)?;
     let table = stack
         .resolved
         .names
         .get("LeadsTable")
         .ok_or_else(|| anyhow!("no LeadsTable"))?;
     let url = env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000");
-    let store = scl_shared::adapters::DynamoStore::new(
+    let store = scl_aws::DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&scl_local::stack::client_config(&url).await),
         table.clone(),
     );
-    let to = scl_shared::domain::report::ReportDay::of(
+    let to = scl_domain::report::ReportDay::of(
         chrono::Utc::now(),
-        &scl_shared::domain::zone::Zone::named("America/Chicago")
+        &scl_domain::zone::Zone::named("America/Chicago")
             .ok_or_else(|| anyhow!("no America/Chicago"))?,
     );
     let from = to.plus_days(-365);

@@ -1,6 +1,6 @@
 //! The per-function proxy in front of DynamoDB Local and moto: allowed calls pass through (or
-//! meet the stack's injected faults, `crate::faults`), the others are answered with the
-//! service's own access-denied error.
+//! meet the stack's injected faults, `crate::faults`, answered here in each service's protocol),
+//! the others are answered with the service's own access-denied error.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 
 use super::*;
+use crate::faults::FailedCall;
 
 /// The error the service itself would answer, in its protocol.
 pub(crate) fn denied_response(policy: &Policy, a: &Access) -> Response {
@@ -170,7 +171,7 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
         crate::faults::Fault::Pass { delay } => tokio::time::sleep(delay).await,
         crate::faults::Fault::Fail { delay, response } => {
             tokio::time::sleep(delay).await;
-            return crate::faults::failed_response(&service, response);
+            return failed_response(&service, response);
         }
     }
     let upstream = if service == "dynamodb" {
@@ -222,4 +223,39 @@ pub(crate) fn plain(status: u16, text: String) -> Response {
         .status(status)
         .body(Body::from(text))
         .unwrap_or_default()
+}
+
+/// The failure as the service itself answers it, in its protocol; the SDKs treat all three as
+/// retryable, as they do on AWS.
+fn failed_response(service: &str, failed: FailedCall) -> Response {
+    let (status, code, message) = match failed {
+        FailedCall::Throttled if service == "dynamodb" => (
+            400,
+            "ThrottlingException",
+            "Rate of requests exceeds the allowed throughput.",
+        ),
+        FailedCall::Throttled => (400, "Throttling", "Rate exceeded"),
+        FailedCall::ServerError => (500, "InternalFailure", "We encountered an internal error."),
+        FailedCall::Unavailable => (
+            503,
+            "ServiceUnavailable",
+            "Service unavailable (injected outage).",
+        ),
+    };
+    let (content_type, body) = if service == "dynamodb" {
+        let code = if failed == FailedCall::ServerError {
+            "InternalServerError"
+        } else {
+            code
+        };
+        (
+            "application/x-amz-json-1.0",
+            serde_json::json!({"__type": format!("com.amazonaws.dynamodb.v20120810#{code}"), "message": message})
+                .to_string(),
+        )
+    } else {
+        let kind = if status == 400 { "Sender" } else { "Receiver" };
+        ("text/xml", super::query_error(kind, code, message))
+    };
+    super::service_error(status, content_type, Some(code), body)
 }

@@ -9,18 +9,18 @@ use std::hint::black_box;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use scl_shared::adapters::dynamo::{decode_lead, decode_lead_row, decode_transcript_chunk};
-use scl_shared::adapters::items::{LeadItem, TranscriptChunkItem, LEAD_ROW_ATTRIBUTES};
-use scl_shared::api::view::{LeadDetailView, LeadView, PageView};
-use scl_shared::domain::detection::{Detection, Evidence, EvidenceField, EvidenceSpan};
-use scl_shared::domain::lead::{
+use scl_aws::dynamo::{decode_lead, decode_lead_row, decode_transcript_chunk};
+use scl_aws::items::{LeadItem, TranscriptChunkItem, LEAD_ROW_ATTRIBUTES};
+use scl_domain::detection::{Detection, Evidence, EvidenceField, EvidenceSpan};
+use scl_domain::lead::{
     Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, LeadDetail, NewLead, Note,
     Transcript, TranscriptSegment,
 };
-use scl_shared::domain::search::{search, SearchQuery};
-use scl_shared::domain::status::{ColdAfterDays, LeadStatus};
-use scl_shared::domain::transcript::Speaker;
-use scl_shared::domain::{CallId, CrmId, LeadId, NumberingPlan, PhoneNumber, TenantId};
+use scl_domain::search::{search, SearchQuery};
+use scl_domain::status::{ColdAfterDays, LeadStatus};
+use scl_domain::transcript::Speaker;
+use scl_domain::{CallId, CrmId, LeadId, NumberingPlan, PhoneNumber, TenantId};
+use scl_edge::api::view::{LeadDetailView, LeadView, PageView};
 use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 type Item = HashMap<String, AttributeValue>;
@@ -238,7 +238,7 @@ fn bench(c: &mut Criterion) {
     );
 
     // What the first phone number in a process costs on top of a warm parse: loading the
-    // bundled numbering plan it needs (shared/src/domain/phone/mod.rs).
+    // bundled numbering plan it needs (shared/domain/src/phone/mod.rs).
     c.bench_function(
         "numbering plan: load North America's and read a number",
         |b| b.iter(|| NumberingPlan::north_america().map(|p| p.read(black_box("(512) 555-0100")))),

@@ -5,7 +5,7 @@
 //! serializers with them, are generated here, not in each function's size-optimised crate.
 
 use lambda_http::{Body, Response};
-use scl_shared::api::{
+use scl_edge::api::{
     self,
     view::{LeadDetailView, LeadView, PageView},
 };

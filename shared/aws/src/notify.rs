@@ -1,0 +1,42 @@
+//! `AwsNotifier`: the `Notifier` port over staff email through SES (`ses`) and SMS through an
+//! SNS `Publish` to a phone number (`sns`); which failures are worth a retry is `sdk_error`'s rule.
+
+use scl_core::ports::{ChannelError, Notifier};
+use scl_domain::notification::EmailContent;
+use scl_domain::settings::EmailAddress;
+use scl_domain::PhoneNumber;
+
+#[derive(Clone, Debug)]
+pub struct AwsNotifier {
+    ses: aws_sdk_ses::Client,
+    sns: aws_sdk_sns::Client,
+    sender: String,
+}
+
+impl AwsNotifier {
+    pub fn new(
+        ses: aws_sdk_ses::Client,
+        sns: aws_sdk_sns::Client,
+        sender: impl Into<String>,
+    ) -> Self {
+        AwsNotifier {
+            ses,
+            sns,
+            sender: sender.into(),
+        }
+    }
+}
+
+impl Notifier for AwsNotifier {
+    async fn send_email(
+        &self,
+        to: &EmailAddress,
+        content: &EmailContent,
+    ) -> Result<(), ChannelError> {
+        super::ses::send_email(&self.ses, &self.sender, to, content).await
+    }
+
+    async fn send_sms(&self, to: &PhoneNumber, text: &str) -> Result<(), ChannelError> {
+        super::sns::send_sms(&self.sns, to, text).await
+    }
+}
