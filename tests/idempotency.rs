@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use scl_core::ports::{Claim, IdempotencyScope, IdempotencyStore};
-use scl_domain::idempotency::{fingerprint, IdempotencyKey};
+use scl_domain::idempotency::IdempotencyKey;
 use scl_domain::{TenantId, UserId};
+use scl_edge::api::idempotent::fingerprint;
 use scl_tests::*;
 use serde_json::json;
 
@@ -83,7 +84,7 @@ async fn a_key_whose_first_request_is_running_is_409_and_bad_keys_are_400() {
     let scope = IdempotencyScope {
         tenant: TenantId::parse("t", app.tenant()).unwrap(),
         user: UserId::parse("u", "u-7").unwrap(),
-        key: IdempotencyKey::parse(b"k-busy").unwrap(),
+        key: IdempotencyKey::parse("Idempotency-Key", b"k-busy").unwrap(),
     };
     let print = fingerprint("POST", &format!("/leads/{id}/notes"), None, body.as_bytes());
     let claim = app.store().claim(&scope, &print, Utc::now()).await.unwrap();

@@ -9,7 +9,6 @@ use scl_domain::lead::now_millis;
 use scl_domain::{FieldError, PhoneNumber};
 use scl_edge::api::view::BannerView;
 use scl_edge::api::{self, ApiError, Caller, Scope};
-use tracing::Instrument;
 
 pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
@@ -18,11 +17,14 @@ pub async fn handle<S: LeadCommands>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("banner", request_id = %api::request_id(&req));
-    Ok(api::respond(run(state, &req).instrument(span).await))
+    api::route::read(&req, span, Scope::View, |caller| run(state, caller, &req)).await
 }
 
-async fn run<S: LeadCommands>(state: &State<S>, req: &Request) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::authorize(req, Scope::View)?;
+async fn run<S: LeadCommands>(
+    state: &State<S>,
+    caller: Caller,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
     api::reject_query_params(req, &["phone"])?;
     let params = req.query_string_parameters();
     let raw = params

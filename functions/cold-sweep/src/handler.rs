@@ -21,3 +21,23 @@ pub async fn handle_payload<S: ColdSweep>(store: &S, payload: &Value) -> Result<
     tracing::info!(moved, "moved leads that turned Cold");
     Ok(json!({"moved": moved}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scl_core::memory::MemoryStore;
+    use scl_domain::sample::sample_lead;
+    use scl_domain::status::Tab;
+
+    #[tokio::test]
+    async fn leads_whose_cold_time_has_come_move_once() {
+        let lead = sample_lead("+15125550100");
+        let store = MemoryStore::default().with_lead(lead.clone());
+        let before = json!({"time": (lead.cold_at - chrono::Duration::minutes(1)).to_rfc3339()});
+        assert_eq!(handle_payload(&store, &before).await.unwrap()["moved"], 0);
+        let after = json!({"time": (lead.cold_at + chrono::Duration::minutes(1)).to_rfc3339()});
+        assert_eq!(handle_payload(&store, &after).await.unwrap()["moved"], 1);
+        assert_eq!(store.listed(&store.lead(&lead.id).unwrap()), Tab::Cold);
+        assert_eq!(handle_payload(&store, &after).await.unwrap()["moved"], 0);
+    }
+}

@@ -8,7 +8,6 @@ use scl_aws::DynamoStore;
 use scl_core::ports::LearningStore;
 use scl_core::service::learning::{reset, stats};
 use scl_edge::api::{self, ApiError, Caller, Scope};
-use tracing::Instrument;
 
 pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
@@ -17,14 +16,14 @@ pub async fn handle<S: LearningStore>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("detection", request_id = %api::request_id(&req));
-    Ok(api::respond(run(state, &req).instrument(span).await))
+    api::route::read(&req, span, Scope::Admin, |caller| run(state, caller, &req)).await
 }
 
 async fn run<S: LearningStore>(
     state: &State<S>,
+    caller: Caller,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::authorize(req, Scope::Admin)?;
     api::reject_query_params(req, &[])?;
     let learning = if req.method() == Method::DELETE {
         reset(&state.store, &caller.tenant_id).await?

@@ -3,8 +3,11 @@
 
 use lambda_runtime::{Error, LambdaEvent};
 use scl_aws::DynamoStore;
-use scl_core::service::bookings::ingest_booking;
+use scl_core::service::bookings::{ingest_booking, BookingIngestOutcome, DETAIL_TYPE};
+use scl_core::service::events::file_unreadable;
+use scl_domain::booking::JobBooked;
 use scl_domain::lead::now_millis;
+use scl_edge::events_in::decode;
 use serde_json::Value;
 use tracing::Instrument;
 
@@ -16,6 +19,12 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, E
 }
 
 pub async fn handle_payload(state: &State, payload: &Value) -> Result<Value, Error> {
-    let outcome = ingest_booking(&state.store, payload, now_millis()).await?;
+    let now = now_millis();
+    let outcome = match decode(payload, DETAIL_TYPE, JobBooked::from_detail) {
+        Ok(booking) => ingest_booking(&state.store, booking, now).await?,
+        Err(unreadable) => BookingIngestOutcome::Rejected {
+            error: file_unreadable(&state.store, *unreadable, now).await?,
+        },
+    };
     Ok(serde_json::to_value(outcome)?)
 }

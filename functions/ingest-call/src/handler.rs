@@ -6,8 +6,11 @@
 
 use lambda_runtime::{Error, LambdaEvent};
 use scl_aws::DynamoStore;
-use scl_core::service::ingest::ingest_call;
+use scl_core::service::events::file_unreadable;
+use scl_core::service::ingest::{ingest_call, IngestOutcome, DETAIL_TYPE};
+use scl_domain::call_event::CallCompleted;
 use scl_domain::lead::now_millis;
+use scl_edge::events_in::decode;
 use serde_json::Value;
 use tracing::Instrument;
 
@@ -20,6 +23,12 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, E
 
 /// The same, for a bare payload (tests and tools).
 pub async fn handle_payload(state: &State, payload: &Value) -> Result<Value, Error> {
-    let outcome = ingest_call(&state.store, payload, now_millis()).await?;
+    let now = now_millis();
+    let outcome = match decode(payload, DETAIL_TYPE, CallCompleted::from_detail) {
+        Ok(call) => ingest_call(&state.store, call, now).await?,
+        Err(unreadable) => IngestOutcome::Rejected {
+            error: file_unreadable(&state.store, *unreadable, now).await?,
+        },
+    };
     Ok(serde_json::to_value(outcome)?)
 }

@@ -7,7 +7,6 @@ use scl_core::ports::NearMissStore;
 use scl_domain::lead::now_millis;
 use scl_edge::api::view::PageView;
 use scl_edge::api::{self, ApiError, Caller, Scope};
-use tracing::Instrument;
 
 pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
@@ -16,14 +15,14 @@ pub async fn handle<S: NearMissStore>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("near_misses", request_id = %api::request_id(&req));
-    Ok(api::respond(list(state, &req).instrument(span).await))
+    api::route::read(&req, span, Scope::View, |caller| list(state, caller, &req)).await
 }
 
 async fn list<S: NearMissStore>(
     state: &State<S>,
+    caller: Caller,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::authorize(req, Scope::View)?;
     let params = req.query_string_parameters();
     let request = scl_edge::query::near_miss_request(params.iter())?;
     let page = state

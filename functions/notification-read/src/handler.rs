@@ -4,11 +4,11 @@
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use scl_aws::DynamoStore;
 use scl_core::ports::{IdempotencyStore, NotificationStore};
-use scl_domain::commands::{parse_body, parse_empty};
+use scl_domain::commands::parse_empty;
 use scl_domain::lead::now_millis;
 use scl_domain::notification::NotificationId;
 use scl_edge::api::{self, ApiError, Caller, Scope};
-use tracing::Instrument;
+use scl_edge::body::parse_body;
 
 pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
@@ -17,16 +17,15 @@ pub async fn handle<S: NotificationStore + IdempotencyStore>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("notification_read", request_id = %api::request_id(&req));
-    let answer = async {
-        let caller = Caller::authorize(&req, Scope::View)?;
-        api::idempotent::once(&state.store, &caller, &req, || run(state, &caller, &req)).await
-    };
-    Ok(api::respond(answer.instrument(span).await))
+    api::route::action(&state.store, &req, span, Scope::View, |caller| {
+        run(state, caller, &req)
+    })
+    .await
 }
 
 async fn run<S: NotificationStore>(
     state: &State<S>,
-    caller: &Caller,
+    caller: Caller,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     api::reject_query_params(req, &[])?;

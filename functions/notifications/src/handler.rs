@@ -7,7 +7,6 @@ use scl_core::ports::NotificationStore;
 use scl_domain::FieldError;
 use scl_edge::api::{self, ApiError, Caller, Scope};
 use serde_json::json;
-use tracing::Instrument;
 
 pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
@@ -16,14 +15,14 @@ pub async fn handle<S: NotificationStore>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("notifications", request_id = %api::request_id(&req));
-    Ok(api::respond(run(state, &req).instrument(span).await))
+    api::route::read(&req, span, Scope::View, |caller| run(state, caller, &req)).await
 }
 
 async fn run<S: NotificationStore>(
     state: &State<S>,
+    caller: Caller,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::authorize(req, Scope::View)?;
     api::reject_query_params(req, &["unread_only"])?;
     let params = req.query_string_parameters();
     let unread_only = match params.first("unread_only") {

@@ -6,12 +6,12 @@ use scl_aws::DynamoStore;
 use scl_core::ports::{IdempotencyStore, NearMissStore};
 use scl_core::service::actions::ActingUser;
 use scl_core::service::near_misses::promote;
-use scl_domain::commands::{parse_body, parse_empty};
+use scl_domain::commands::parse_empty;
 use scl_domain::lead::now_millis;
 use scl_domain::CallId;
 use scl_edge::api::view::LeadView;
 use scl_edge::api::{self, ApiError, Caller, Scope};
-use tracing::Instrument;
+use scl_edge::body::parse_body;
 
 pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
@@ -20,16 +20,15 @@ pub async fn handle<S: NearMissStore + IdempotencyStore>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("promote_call", request_id = %api::request_id(&req));
-    let answer = async {
-        let caller = Caller::authorize(&req, Scope::View)?;
-        api::idempotent::once(&state.store, &caller, &req, || run(state, &caller, &req)).await
-    };
-    Ok(api::respond(answer.instrument(span).await))
+    api::route::action(&state.store, &req, span, Scope::View, |caller| {
+        run(state, caller, &req)
+    })
+    .await
 }
 
 async fn run<S: NearMissStore>(
     state: &State<S>,
-    caller: &Caller,
+    caller: Caller,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     api::reject_query_params(req, &[])?;

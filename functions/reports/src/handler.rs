@@ -9,7 +9,6 @@ use scl_core::ports::{ReportStore, SettingsStore};
 use scl_core::service::reports::{queue_counts, summary};
 use scl_domain::lead::now_millis;
 use scl_edge::api::{self, ApiError, Caller, Scope};
-use tracing::Instrument;
 
 pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
@@ -18,14 +17,17 @@ pub async fn handle<S: ReportStore + SettingsStore>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("reports", request_id = %api::request_id(&req));
-    Ok(api::respond(report(state, &req).instrument(span).await))
+    api::route::read(&req, span, Scope::View, |caller| {
+        report(state, caller, &req)
+    })
+    .await
 }
 
 async fn report<S: ReportStore + SettingsStore>(
     state: &State<S>,
+    caller: Caller,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::authorize(req, Scope::View)?;
     if req.uri().path().ends_with("/reports/queue") {
         api::reject_query_params(req, &[])?;
         let counts = queue_counts(&state.store, &caller.tenant_id).await?;

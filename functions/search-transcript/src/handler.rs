@@ -8,7 +8,6 @@ use scl_domain::search::{search, SearchQuery};
 use scl_domain::{FieldError, LeadId};
 use scl_edge::api::{self, ApiError, Caller, Scope};
 use serde_json::json;
-use tracing::Instrument;
 
 pub type State<Q = DynamoStore> = scl_edge::state::WithStore<Q>;
 
@@ -17,11 +16,14 @@ pub async fn handle<Q: LeadQueries>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("search_transcript", request_id = %api::request_id(&req));
-    Ok(api::respond(run(state, &req).instrument(span).await))
+    api::route::read(&req, span, Scope::View, |caller| run(state, caller, &req)).await
 }
 
-async fn run<Q: LeadQueries>(state: &State<Q>, req: &Request) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::authorize(req, Scope::View)?;
+async fn run<Q: LeadQueries>(
+    state: &State<Q>,
+    caller: Caller,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
     api::reject_query_params(req, &["q"])?;
     let id = LeadId::parse("id", req.path_parameters().first("id").unwrap_or_default())?;
     let params = req.query_string_parameters();

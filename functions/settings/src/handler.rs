@@ -7,10 +7,9 @@ use lambda_http::{Body, Error, Request, Response};
 use scl_aws::DynamoStore;
 use scl_core::ports::SettingsStore;
 use scl_core::service::settings::update_settings;
-use scl_domain::commands::parse_required_body;
 use scl_domain::settings::SettingsUpdate;
 use scl_edge::api::{self, ApiError, Caller, Scope};
-use tracing::Instrument;
+use scl_edge::body::parse_required_body;
 
 pub type State<S = DynamoStore> = scl_edge::state::WithStore<S>;
 
@@ -19,14 +18,14 @@ pub async fn handle<S: SettingsStore>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("settings", request_id = %api::request_id(&req));
-    Ok(api::respond(run(state, &req).instrument(span).await))
+    api::route::read(&req, span, Scope::Admin, |caller| run(state, caller, &req)).await
 }
 
 async fn run<S: SettingsStore>(
     state: &State<S>,
+    caller: Caller,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::authorize(req, Scope::Admin)?;
     api::reject_query_params(req, &[])?;
     let settings = if req.method() == Method::PUT {
         let update = SettingsUpdate::parse(&parse_required_body(req.body().as_ref())?)?;

@@ -10,7 +10,7 @@
 
 //!
 //! A crate of its own, with nothing of AWS, Lambda or storage in it: the functions link it
-//! through `scl-shared`'s domain, and the trainer (`model/`) fits and measures exactly this code
+//! through the domain crate (`scl-domain`), and the trainer (`model/`) fits and measures exactly this code
 //! without compiling the rest, optimised even in test builds.
 
 pub mod adaptation;

@@ -1,9 +1,9 @@
 //! `CallCompleted` (docs/api.md, Events in): the raw event, and the typed command it becomes once every
 //! field has been checked. Nothing downstream ever sees an unchecked value.
 
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::Value;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use super::error::FieldError;
 use super::ids::{CallId, CrmId, TenantId};
@@ -19,14 +19,14 @@ pub const MAX_SEGMENT_TEXT: usize = 10_000;
 pub const MAX_SEGMENTS: usize = 20_000;
 pub const MAX_CALL_SECONDS: u32 = 24 * 60 * 60;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Inbound,
     Outbound,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Booked,
@@ -36,7 +36,7 @@ pub enum Outcome {
 }
 
 /// The phone platform's own opinion of the call, recorded beside ours.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformClassification {
     pub is_lead: bool,
@@ -216,6 +216,37 @@ impl CallCompleted {
     }
 }
 
+impl CallCompleted {
+    /// The `detail` this call reads from (`from_detail`): how a call waiting for its decision
+    /// is kept, so that it is read back through the same rules it arrived through.
+    pub fn to_detail(&self) -> Value {
+        let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        json!({
+            "tenant_id": self.tenant_id.as_str(),
+            "call_id": self.call_id.as_str(),
+            "direction": self.direction,
+            "answered": self.answered,
+            "outcome": self.outcome,
+            "from_number": self.from_number.as_str(),
+            "to_number": self.to_number.as_ref().map(PhoneNumber::as_str),
+            "started_at": time(&self.started_at),
+            "ended_at": time(&self.ended_at),
+            "duration_seconds": self.duration_seconds,
+            "agent_id": self.agent_id,
+            "agent_name": self.agent_name,
+            "customer_id": self.customer_id.as_ref().map(CrmId::as_str),
+            "location_id": self.location_id.as_ref().map(CrmId::as_str),
+            "customer_name": self.customer_name,
+            "call_reason": self.call_reason,
+            "csr_notes": self.csr_notes,
+            "recording_url": self.recording_url,
+            "summary": self.summary,
+            "transcript": self.transcript,
+            "classification": self.classification,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +263,23 @@ mod tests {
             "summary": null,
             "transcript": [{"speaker": "agent", "start_ms": 0, "text": "Thanks for calling"}]
         })
+    }
+
+    #[test]
+    fn a_call_reads_back_from_its_own_detail() {
+        let mut full = valid_detail();
+        full["classification"] = json!({"is_lead": true, "score": 0.8, "label": "hot"});
+        full["started_at"] = json!("2026-11-24T15:00:00.123Z");
+        let minimal = json!({
+            "tenant_id": "t-1", "call_id": "c-1", "direction": "outbound", "answered": false,
+            "outcome": "abandoned", "from_number": "+442071838750",
+            "started_at": "2026-11-24T15:00:00Z", "ended_at": "2026-11-24T15:00:00Z",
+            "duration_seconds": 0
+        });
+        for detail in [full, minimal] {
+            let call = CallCompleted::from_detail(&detail).unwrap();
+            assert_eq!(CallCompleted::from_detail(&call.to_detail()).unwrap(), call);
+        }
     }
 
     #[test]

@@ -5,10 +5,6 @@ use serde_json::Value;
 use super::error::FieldError;
 use super::ids::TenantId;
 
-/// The key under which an event function's runtime hands on a payload it could not read as
-/// JSON (`events_in`), so that it is filed like any other invalid event.
-pub const UNREADABLE: &str = "scl_unreadable_payload";
-
 /// The EventBridge envelope around a `CallCompleted` or `JobBooked` detail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope {
@@ -23,13 +19,6 @@ impl Envelope {
         let obj = event.as_object().ok_or_else(|| {
             FieldError::new("event", "must be a JSON object (an EventBridge event)")
         })?;
-        if let Some(unreadable) = obj.get(UNREADABLE) {
-            let why = unreadable["error"].as_str().unwrap_or("unknown");
-            return Err(FieldError::new(
-                "event",
-                format!("cannot be read as JSON: {why}"),
-            ));
-        }
         let detail_type = obj
             .get("detail-type")
             .and_then(Value::as_str)

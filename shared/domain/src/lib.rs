@@ -3,7 +3,8 @@
 //! value or a pure function; the crates above it (`scl-core`'s services, `scl-aws`'s adapters,
 //! `scl-edge`'s handlers) load and store these values.
 //!
-//! - The call and what it becomes: `call_event` (the `CallCompleted` event, parsed), `envelope`
+//! - The call and what it becomes: `call_event` (the `CallCompleted` event, parsed),
+//!   `call_decision` (what a call becomes, and what that writes: one pure function), `envelope`
 //!   (EventBridge's envelope), `transcript`, `qualification` (the gates), `detection` (the
 //!   detector as the domain uses it), `summary`, `near_miss`, `lead` (the lead and its parts).
 //! - The queue: `status` (statuses, tabs and the transition table), `commands` (CSR requests as
@@ -17,6 +18,7 @@
 //! - `sample` (feature `samples`): values for other crates' unit tests.
 
 pub mod booking;
+pub mod call_decision;
 pub mod call_event;
 pub mod commands;
 pub mod detection;

@@ -59,6 +59,7 @@ pub struct InAppNotification {
     pub read_at: Option<DateTime<Utc>>,
 }
 
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmailContent {
     pub subject: String,
     pub text: String,

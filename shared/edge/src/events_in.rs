@@ -1,9 +1,13 @@
-//! Every payload an event function is sent reaches its handler, so it can be filed for an
-//! operator even when it cannot be read: the Lambda runtime decodes the payload into the
-//! handler's type before the handler runs, and a payload that is not JSON (or is nested deeper
-//! than the JSON decoder goes) would fail there, unfiled. `ReadablePayloadLayer` sits in front
-//! of that decoding and hands such a payload on wrapped in a JSON object under `UNREADABLE`,
-//! which `domain::envelope` rejects naming the field `event`.
+//! Events in, decoded before any service runs: `decode` turns an EventBridge event into its
+//! typed detail (a `CallCompleted`, a `JobBooked`), or into an `Unreadable` that the handler
+//! files for an operator; `scheduled_at` reads a schedule's tick.
+//!
+//! Every payload an event function is sent reaches its handler, so it can be filed even when
+//! it cannot be read: the Lambda runtime decodes the payload into the handler's type before
+//! the handler runs, and a payload that is not JSON (or is nested deeper than the JSON decoder
+//! goes) would fail there, unfiled. `ReadablePayloadLayer` sits in front of that decoding and
+//! hands such a payload on wrapped in a JSON object under `UNREADABLE`, which `decode` answers
+//! as unreadable naming the field `event`.
 
 use std::task::{Context, Poll};
 
@@ -11,8 +15,13 @@ use lambda_runtime::tower::{Layer, Service};
 use lambda_runtime::LambdaInvocation;
 use serde_json::json;
 
-use scl_domain::envelope::UNREADABLE;
+use scl_core::ports::Unreadable;
+use scl_domain::envelope::Envelope;
 use scl_domain::error::cut;
+use scl_domain::FieldError;
+
+/// The key under which `ReadablePayloadLayer` hands on a payload that is not JSON.
+const UNREADABLE: &str = "scl_unreadable_payload";
 
 /// How much of an unreadable payload is kept (as text) for the operator.
 const KEPT_BYTES: usize = 300_000;
@@ -54,6 +63,41 @@ impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for ReadablePayload
 pub fn wrap(payload: &[u8], error: &serde_json::Error) -> String {
     let text = cut(String::from_utf8_lossy(payload).into_owned(), KEPT_BYTES);
     json!({UNREADABLE: {"error": error.to_string(), "payload": text}}).to_string()
+}
+
+/// The event's detail as `parse` reads it, once the envelope says it is a `detail_type`; or,
+/// when either cannot be read, what an operator needs to see why.
+pub fn decode<T>(
+    event: &serde_json::Value,
+    detail_type: &str,
+    parse: impl FnOnce(&serde_json::Value) -> Result<T, FieldError>,
+) -> Result<T, Box<Unreadable>> {
+    let envelope = envelope(event, detail_type);
+    let parsed = envelope
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|env| parse(&env.detail));
+    parsed.map_err(|error| {
+        let env = envelope.ok();
+        Box::new(Unreadable {
+            event_id: env.as_ref().and_then(|e| e.id.clone()),
+            detail_type: env.as_ref().map(|e| e.detail_type.clone()),
+            tenant_id: env.as_ref().and_then(Envelope::claimed_tenant),
+            error: error.bounded(),
+            raw: event.to_string(),
+        })
+    })
+}
+
+fn envelope(event: &serde_json::Value, detail_type: &str) -> Result<Envelope, FieldError> {
+    if let Some(unreadable) = event.get(UNREADABLE) {
+        let why = unreadable["error"].as_str().unwrap_or("unknown");
+        return Err(FieldError::new(
+            "event",
+            format!("cannot be read as JSON: {why}"),
+        ));
+    }
+    Envelope::parse(event, detail_type)
 }
 
 /// The moment a scheduled invocation stands for: the EventBridge schedule event's `time`, so a

@@ -7,6 +7,7 @@ use scl_core::ports::{
     CallDecision, CallerLead, DueCalls, IngestStore, LeadCommands, LeadWrite, NearMissWrite,
     PendingCall, PhoneClaim, StoreError,
 };
+use scl_domain::call_event::CallCompleted;
 use scl_domain::detection::adaptation::Adjustment;
 use scl_domain::settings::TenantSettings;
 use scl_domain::{CrmId, PhoneNumber, TenantId};
@@ -87,7 +88,7 @@ impl IngestStore for DynamoStore {
             decide_at: keys::sortable_time(call.decide_at),
             gsi5pk: keys::decide_due_partition_of(&call.tenant_id, &call.call_id),
             gsi5sk: keys::decide_due_sk(call.decide_at, &call.tenant_id, &call.call_id),
-            detail: call.detail.to_string(),
+            detail: call.call.to_detail().to_string(),
             expires_at: (call.decide_at + Duration::days(PENDING_TTL_DAYS)).timestamp(),
         })?;
         match self.put_if_absent(item).await? {
@@ -181,8 +182,7 @@ impl DynamoStore {
                     call_id: p.call_id,
                     decide_at: DateTime::parse_from_rfc3339(&p.decide_at)
                         .map_or(now, |t| t.with_timezone(&Utc)),
-                    detail: serde_json::from_str(&p.detail)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    call: read_waiting_call(&p.detail)?,
                 });
             }
             start = out.last_evaluated_key;
@@ -215,4 +215,13 @@ impl DynamoStore {
             .map_err(backend)?;
         Ok(out.count > 0)
     }
+}
+
+/// A waiting call as `defer_call` kept it: its event's detail, read through the event's own
+/// rules (`CallCompleted::from_detail`).
+fn read_waiting_call(detail: &str) -> Result<CallCompleted, StoreError> {
+    let detail: serde_json::Value =
+        serde_json::from_str(detail).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    CallCompleted::from_detail(&detail)
+        .map_err(|e| StoreError::Corrupt(format!("a waiting call: {}", e.field)))
 }

@@ -13,15 +13,16 @@ const MAX_STORED_EVENT_BYTES: usize = 300_000;
 impl RejectedEventStore for DynamoStore {
     async fn record_rejected(&self, r: &RejectedEvent) -> Result<(), StoreError> {
         // Everything that came from the input is cut, so the record always fits one item.
-        let event = cut(r.event.to_string(), MAX_STORED_EVENT_BYTES);
+        let (received_at, r) = (r.received_at, &r.event);
+        let event = cut(r.raw.clone(), MAX_STORED_EVENT_BYTES);
         let short = |s: &Option<String>| s.clone().map(|s| cut(s, 256));
         let unique = ulid::Ulid::generate().to_string();
         let item = RejectedEventItem {
-            pk: keys::rejected_pk(r.received_at),
-            sk: keys::rejected_sk(r.received_at, &unique),
+            pk: keys::rejected_pk(received_at),
+            sk: keys::rejected_sk(received_at, &unique),
             entity: ENTITY_REJECTED.into(),
-            expires_at: (r.received_at + Duration::days(REJECTED_TTL_DAYS)).timestamp(),
-            received_at: keys::sortable_time(r.received_at),
+            expires_at: (received_at + Duration::days(REJECTED_TTL_DAYS)).timestamp(),
+            received_at: keys::sortable_time(received_at),
             event_id: short(&r.event_id),
             detail_type: short(&r.detail_type),
             tenant_id: r.tenant_id.as_ref().map(ToString::to_string),

@@ -3,52 +3,31 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::*;
 use scl_domain::booking::JobBooked;
 use scl_domain::detection::adaptation::Adjustment;
-use scl_domain::near_miss::NearMiss;
 use scl_domain::settings::TenantSettings;
-use scl_domain::{CrmId, FieldError, Lead, LeadId, PhoneNumber, TenantId, TranscriptSegment};
+use scl_domain::{CrmId, FieldError, PhoneNumber, TenantId};
 
-/// A near miss and everything written with it, in one transaction.
+/// An event that does not read as its contract says, as the edge found it (before any service
+/// ran): what an operator needs to see why, and the event itself to replay.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NearMissWrite {
-    pub decision: CallDecision,
-    pub near_miss: NearMiss,
-    pub transcript: Vec<TranscriptSegment>,
+pub struct Unreadable {
+    pub event_id: Option<String>,
+    pub detail_type: Option<String>,
+    /// The tenant the detail names, when it names one readably: the event is filed under it.
+    pub tenant_id: Option<TenantId>,
+    pub error: FieldError,
+    /// The event as it arrived, as JSON text.
+    pub raw: String,
 }
 
-/// An event that failed validation, kept for an operator to inspect and replay.
+/// An unreadable event, kept for an operator to inspect and replay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RejectedEvent {
     pub received_at: DateTime<Utc>,
-    pub event_id: Option<String>,
-    pub detail_type: Option<String>,
-    pub tenant_id: Option<TenantId>,
-    pub error: FieldError,
-    pub event: Value,
-}
-
-/// Which lead a phone number's next qualifying call belongs to. One item per (tenant, number)
-/// names it; creating a lead takes it with a conditional write in the creating transaction, so
-/// two calls from a new number processed at the same moment make one lead, not two.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PhoneClaim {
-    /// No lead has claimed the number (a new caller, or leads from before claims existed).
-    Unclaimed,
-    /// The lead that last claimed the number (it may since have left Open).
-    Lead(LeadId),
-}
-
-/// What ingestion reads about a caller before deciding.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallerLead {
-    /// The lead still in Open or Cold that a new call attaches to.
-    pub open: Option<Lead>,
-    /// The number's claim as read.
-    pub claim: PhoneClaim,
+    pub event: Unreadable,
 }
 
 pub trait IngestStore: SettingsStore + RejectedEventStore {

@@ -3,50 +3,12 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::*;
 use crate::query::{LeadPage, ListRequest};
 use scl_domain::events::IntegrationEvent;
 use scl_domain::lead::Note;
-use scl_domain::{
-    CallId, CallInfo, HistoryEntry, Lead, LeadDetail, LeadId, PhoneNumber, TenantId, Transcript,
-    TranscriptSegment,
-};
-
-/// What happened to a call, recorded once per (tenant, call_id): the idempotency record of
-/// ingestion, and an operator's answer to "why did this call (not) become a lead?".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CallDecision {
-    pub tenant_id: TenantId,
-    pub call_id: CallId,
-    pub decision: DecisionKind,
-    pub lead_id: Option<LeadId>,
-    pub reasons: Vec<String>,
-    pub score: Option<f64>,
-    pub decided_at: DateTime<Utc>,
-    /// When the call ended (the day a wrap-up booking counts on in the reports); absent on
-    /// decisions stored before it was kept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_ended_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DecisionKind {
-    LeadCreated,
-    AttachedToLead,
-    /// Excluded by a gate (outbound, abandoned, booked, too short).
-    NotALead,
-    /// Passed every gate but scored under the threshold: kept as a near miss.
-    NearMiss,
-    /// The business had Second Chance Leads turned off (settings `enabled: false`): nothing
-    /// was created, and turning it on later does not bring the call back.
-    Disabled,
-    /// A job for the caller's number or customer was booked (or the call re-sent as booked)
-    /// during the After Call Work Time: no lead, no notification.
-    BookedDuringWrapUp,
-}
+use scl_domain::{HistoryEntry, Lead, LeadDetail, LeadId, PhoneNumber, TenantId, Transcript};
 
 /// What one read of the due calls found: the calls, and how many index partitions could not be
 /// read this time (their calls wait for the next run).
@@ -54,32 +16,6 @@ pub enum DecisionKind {
 pub struct DueCalls {
     pub calls: Vec<PendingCall>,
     pub unread_partitions: usize,
-}
-
-/// A qualifying call waiting for its After Call Work Time to end: its event, kept until the
-/// decision is due (docs/data-model.md, Calls waiting for their decision).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingCall {
-    pub tenant_id: TenantId,
-    pub call_id: scl_domain::CallId,
-    pub decide_at: DateTime<Utc>,
-    /// The event's `detail`, as it arrived.
-    pub detail: serde_json::Value,
-}
-
-/// A lead and everything written with it, in one transaction.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LeadWrite {
-    pub lead: Lead,
-    pub call: CallInfo,
-    pub transcript: Vec<TranscriptSegment>,
-    pub history: HistoryEntry,
-    pub decision: CallDecision,
-    /// Events out, written in the same transaction (the outbox).
-    pub events: Vec<IntegrationEvent>,
-    /// When set, the write makes this lead the number's claim, on condition that the claim is
-    /// still what was read; `None` leaves the claim alone.
-    pub claim: Option<PhoneClaim>,
 }
 
 /// A change to one lead, written atomically with its history entry (and note).

@@ -1,5 +1,5 @@
 //! The capabilities the services need, as small traits, one module per concern. The AWS
-//! adapters (`adapters`) implement them; unit tests use the in-memory ones.
+//! adapters (`scl-aws`) implement them; unit tests use the in-memory ones (`crate::memory`).
 
 mod detection;
 mod events;
@@ -20,6 +20,12 @@ pub use notify::*;
 pub use report::*;
 pub use settings::*;
 pub use stream::*;
+
+// What the ingest ports write and read is defined in the domain, with the decision that makes
+// it (`scl_domain::call_decision`); the ports name it from here like their other types.
+pub use scl_domain::call_decision::{
+    CallDecision, CallerLead, DecisionKind, LeadWrite, NearMissWrite, PendingCall, PhoneClaim,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

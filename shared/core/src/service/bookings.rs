@@ -5,11 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use tracing::{info, Instrument};
 
 use crate::ports::{BookingStore, LeadChange, LeadCommands, StoreError};
-use crate::service::events::{parse_or_file, RejectionError};
+use crate::service::events::RejectionError;
 use crate::service::retry::retry_on_conflict;
 use scl_domain::booking::{JobBooked, SCL_MATCH_WINDOW};
 use scl_domain::lead::{Actor, Booking, HistoryAction, HistoryEntry, Lead};
@@ -28,14 +27,9 @@ pub enum BookingIngestOutcome {
 
 pub async fn ingest_booking<S: BookingStore>(
     store: &S,
-    event: &Value,
+    booking: JobBooked,
     now: DateTime<Utc>,
 ) -> Result<BookingIngestOutcome, StoreError> {
-    let booking =
-        match parse_or_file(store, event, DETAIL_TYPE, JobBooked::from_detail, now).await? {
-            Ok(b) => b,
-            Err(error) => return Ok(BookingIngestOutcome::Rejected { error }),
-        };
     match store.put_booking(&booking, now).await {
         Ok(()) => {
             info!(tenant_id = %booking.tenant_id, job_id = %booking.job_id, "booking stored");
@@ -228,6 +222,23 @@ mod tests {
             d["scl_lead_id"] = json!(id.to_string());
         }
         JobBooked::from_detail(&d).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_booking_is_stored_once_per_job() {
+        let store = MemoryStore::default();
+        let b = booking("job-1", None);
+        let stored = ingest_booking(&store, b.clone(), now_millis())
+            .await
+            .unwrap();
+        assert_eq!(
+            stored,
+            BookingIngestOutcome::Stored {
+                job_id: b.job_id.clone()
+            }
+        );
+        let again = ingest_booking(&store, b, now_millis()).await.unwrap();
+        assert_eq!(again, BookingIngestOutcome::Duplicate);
     }
 
     #[tokio::test]

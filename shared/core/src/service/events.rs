@@ -1,13 +1,11 @@
-//! Incoming EventBridge events: parse the envelope and detail, or file the event for an
-//! operator to replay and answer with the contract's error shape.
+//! Incoming events the edge could not read (`scl_edge::events_in`): filed for an operator to
+//! replay, and answered with the contract's error shape.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use tracing::warn;
 
-use crate::ports::{RejectedEvent, RejectedEventStore, StoreError};
-use scl_domain::envelope::Envelope;
+use crate::ports::{RejectedEvent, RejectedEventStore, StoreError, Unreadable};
 use scl_domain::FieldError;
 
 /// The contract's error body, so a caller of the Invoke API sees the same shape as HTTP.
@@ -28,41 +26,55 @@ impl From<&FieldError> for RejectionError {
     }
 }
 
-/// `Ok(Ok(detail))` for a valid event; `Ok(Err(..))` once an invalid one has been filed.
-pub async fn parse_or_file<S, T>(
+/// Files an event the edge could not read, for an operator to inspect and replay, and answers
+/// with the contract's error.
+pub async fn file_unreadable<S: RejectedEventStore>(
     store: &S,
-    event: &Value,
-    detail_type: &str,
-    parse: impl FnOnce(&Value) -> Result<T, FieldError>,
+    event: Unreadable,
     now: DateTime<Utc>,
-) -> Result<Result<T, RejectionError>, StoreError>
-where
-    S: RejectedEventStore,
-{
-    let envelope = Envelope::parse(event, detail_type);
-    let parsed = envelope
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|env| parse(&env.detail));
-    match parsed {
-        Ok(t) => Ok(Ok(t)),
-        Err(error) => {
-            let error = error.bounded();
-            let env = envelope.ok();
-            // Only the field name is logged: serde messages can quote the offending value,
-            // which may be a phone number or transcript text.
-            warn!(field = %error.field, detail_type, "rejected event");
-            store
-                .record_rejected(&RejectedEvent {
-                    received_at: now,
-                    event_id: env.as_ref().and_then(|e| e.id.clone()),
-                    detail_type: env.as_ref().map(|e| e.detail_type.clone()),
-                    tenant_id: env.as_ref().and_then(Envelope::claimed_tenant),
-                    error: error.clone(),
-                    event: event.clone(),
-                })
-                .await?;
-            Ok(Err(RejectionError::from(&error)))
-        }
+) -> Result<RejectionError, StoreError> {
+    let answer = RejectionError::from(&event.error);
+    // Only the field name is logged: serde messages can quote the offending value, which may
+    // be a phone number or transcript text.
+    warn!(field = %event.error.field, detail_type = ?event.detail_type, "rejected event");
+    store
+        .record_rejected(&RejectedEvent {
+            received_at: now,
+            event,
+        })
+        .await?;
+    Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryStore;
+    use scl_domain::lead::now_millis;
+    use scl_domain::TenantId;
+
+    #[tokio::test]
+    async fn an_unreadable_event_is_filed_whole_and_answered_naming_its_field() {
+        let store = MemoryStore::default();
+        let event = Unreadable {
+            event_id: Some("e-1".into()),
+            detail_type: Some("CallCompleted".into()),
+            tenant_id: Some(TenantId::parse("tenant_id", "t-1").unwrap()),
+            error: FieldError::new("detail.from_number", "is not a phone number"),
+            raw: r#"{"detail-type":"CallCompleted","detail":{"tenant_id":"t-1"}}"#.into(),
+        };
+        let now = now_millis();
+        let answer = file_unreadable(&store, event.clone(), now).await.unwrap();
+        assert_eq!(
+            (answer.code, answer.field.as_str()),
+            ("validation_failed", "detail.from_number")
+        );
+        assert_eq!(
+            store.rejected(),
+            vec![RejectedEvent {
+                received_at: now,
+                event
+            }]
+        );
     }
 }

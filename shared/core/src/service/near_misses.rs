@@ -80,3 +80,82 @@ impl Conflict for PromoteError {
         matches!(self, PromoteError::Store(e) if e.is_conflict())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::memory::MemoryStore;
+    use crate::ports::NearMissStore;
+    use crate::query::NearMissRequest;
+    use crate::service::ingest::{ingest_call, IngestOutcome};
+    use scl_domain::call_event::CallCompleted;
+    use scl_domain::lead::now_millis;
+    use scl_domain::{LeadStatus, UserId};
+
+    /// A store holding one near miss, call `c-1`.
+    async fn store_with_near_miss() -> (MemoryStore, TenantId, CallId) {
+        let store = MemoryStore::default();
+        let now = now_millis();
+        let call = CallCompleted::from_detail(&json!({
+            "tenant_id": "t-1", "call_id": "c-1", "direction": "inbound", "answered": true,
+            "outcome": "unbooked", "from_number": "+15125550100",
+            "started_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
+            "ended_at": (now - chrono::Duration::minutes(55)).to_rfc3339(),
+            "duration_seconds": 300,
+            "transcript": [{"speaker": "customer", "start_ms": 0,
+                "text": "Hi, I'm just checking when my technician is coming, the appointment was at two."}]
+        }))
+        .unwrap();
+        let out = ingest_call(&store, call, now).await.unwrap();
+        assert!(matches!(out, IngestOutcome::NearMiss { .. }), "{out:?}");
+        let tenant = TenantId::parse("tenant_id", "t-1").unwrap();
+        (store, tenant, CallId::parse("call_id", "c-1").unwrap())
+    }
+
+    fn csr() -> ActingUser {
+        ActingUser {
+            user_id: UserId::parse("sub", "u-1").unwrap(),
+            name: Some("Kim".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_near_miss_is_promoted_once_and_leaves_the_list() {
+        let (store, tenant, call) = store_with_near_miss().await;
+        let now = now_millis();
+        let request = NearMissRequest {
+            limit: 25,
+            after: None,
+        };
+        let listed = store.near_misses(&tenant, &request, now).await.unwrap();
+        assert_eq!(listed.items.len(), 1);
+        let lead = promote(&store, &tenant, &call, &csr(), now).await.unwrap();
+        assert_eq!(lead.status, LeadStatus::New);
+        assert!(lead.promoted);
+        assert_eq!(store.lead(&lead.id).unwrap().call.call_id, call);
+        assert_eq!(
+            store.history(&lead.id)[0].actor_name.as_deref(),
+            Some("Kim")
+        );
+        assert_eq!(store.outbox().len(), 1, "LeadCreated");
+        let listed = store.near_misses(&tenant, &request, now).await.unwrap();
+        assert!(listed.items.is_empty());
+        let again = promote(&store, &tenant, &call, &csr(), now).await;
+        assert!(matches!(again, Err(PromoteError::AlreadyALead(id)) if id == lead.id));
+    }
+
+    #[tokio::test]
+    async fn only_a_kept_near_miss_can_be_promoted() {
+        let (store, tenant, _) = store_with_near_miss().await;
+        let unknown = CallId::parse("call_id", "c-9").unwrap();
+        let now = now_millis();
+        let missing = promote(&store, &tenant, &unknown, &csr(), now).await;
+        assert!(matches!(missing, Err(PromoteError::NotFound)));
+        let later = now + chrono::Duration::days(31);
+        let call = CallId::parse("call_id", "c-1").unwrap();
+        let expired = promote(&store, &tenant, &call, &csr(), later).await;
+        assert!(matches!(expired, Err(PromoteError::NotFound)));
+    }
+}

@@ -241,3 +241,151 @@ where
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::{store_with_lead, Delivery, MemoryNotifier};
+    use crate::ports::SettingsStore;
+    use scl_domain::settings::{
+        Channel, EmailAddress, QuietHours, Recipient, TenantSettings, TimeOfDay,
+    };
+    use scl_domain::{PhoneNumber, UserId};
+
+    fn at(t: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)
+    }
+
+    /// One recipient on every channel; quiet hours (Chicago) from 00:00 to `quiet_until`.
+    fn settings(quiet_until: Option<&str>) -> TenantSettings {
+        TenantSettings {
+            recipients: vec![Recipient {
+                user_id: UserId::parse("user_id", "u-1").unwrap(),
+                name: Some("Kim".into()),
+                email: Some(EmailAddress::parse("email", "kim@example.com").unwrap()),
+                phone: Some(PhoneNumber::parse_field("phone", "+15125550199").unwrap()),
+                channels: vec![Channel::InApp, Channel::Email, Channel::Sms],
+            }],
+            quiet_hours: quiet_until.map(|end| QuietHours {
+                start: TimeOfDay::parse("start", "00:00").unwrap(),
+                end: TimeOfDay::parse("end", end).unwrap(),
+            }),
+            ..TenantSettings::default()
+        }
+    }
+
+    fn cfg() -> NotifyConfig {
+        NotifyConfig {
+            app_url: "https://scl.example".into(),
+        }
+    }
+
+    // 15:00 UTC is 09:00 in Chicago.
+    const NOW: &str = "2026-11-24T15:00:00Z";
+
+    #[tokio::test]
+    async fn every_channel_is_delivered_once() {
+        let (store, tenant, id) = store_with_lead("512-555-0100");
+        store
+            .save_settings(&tenant, &settings(None), 0)
+            .await
+            .unwrap();
+        let lead = store.lead(&id).unwrap();
+        let notifier = MemoryNotifier::default();
+        let report = notify_new_lead(&store, &notifier, &lead, &cfg(), at(NOW))
+            .await
+            .unwrap();
+        assert_eq!((report.sent, report.skipped), (3, 0));
+        assert_eq!(lock_len(&notifier.emails), 1);
+        assert_eq!(lock_len(&notifier.sms), 1);
+        let feed = store.notifications(&tenant, "u-1", true).await.unwrap();
+        assert_eq!(feed.len(), 1);
+        // A redelivered stream record sends nothing again.
+        let again = notify_new_lead(&store, &notifier, &lead, &cfg(), at(NOW))
+            .await
+            .unwrap();
+        assert_eq!((again.skipped, lock_len(&notifier.emails)), (2, 1));
+        assert_eq!(
+            store
+                .notifications(&tenant, "u-1", false)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn a_channel_that_stays_down_is_recorded_for_a_later_retry() {
+        let (store, tenant, id) = store_with_lead("512-555-0100");
+        store
+            .save_settings(&tenant, &settings(None), 0)
+            .await
+            .unwrap();
+        let lead = store.lead(&id).unwrap();
+        let notifier = MemoryNotifier::default();
+        *notifier.failing.lock().unwrap() = Some(ChannelError {
+            channel: "email",
+            retryable: true,
+            detail: "Throttling".into(),
+        });
+        let report = notify_new_lead(&store, &notifier, &lead, &cfg(), at(NOW))
+            .await
+            .unwrap();
+        assert_eq!((report.failed.len(), report.retry_later), (2, 2));
+        assert_eq!(*notifier.attempts.lock().unwrap(), 2 * SEND_ATTEMPTS);
+        let key = DeliveryKey {
+            tenant_id: tenant.clone(),
+            lead_id: id,
+            user_id: "u-1".into(),
+            channel: "email",
+        };
+        assert_eq!(
+            store.delivery(&key),
+            Some(Delivery::Finished(DeliveryStatus::Failed))
+        );
+        // The retried record delivers what failed.
+        *notifier.failing.lock().unwrap() = None;
+        let retried = notify_new_lead(&store, &notifier, &lead, &cfg(), at(NOW))
+            .await
+            .unwrap();
+        assert_eq!((retried.sent, retried.failed.len()), (3, 0));
+    }
+
+    #[tokio::test]
+    async fn an_sms_in_quiet_hours_waits_for_them_to_end() {
+        let (store, tenant, id) = store_with_lead("512-555-0100");
+        store
+            .save_settings(&tenant, &settings(Some("10:00")), 0)
+            .await
+            .unwrap();
+        let lead = store.lead(&id).unwrap();
+        let notifier = MemoryNotifier::default();
+        let report = notify_new_lead(&store, &notifier, &lead, &cfg(), at(NOW))
+            .await
+            .unwrap();
+        assert_eq!((report.sent, report.held), (2, 1));
+        assert_eq!(lock_len(&notifier.sms), 0);
+        let held = store.held_sms();
+        assert_eq!(held.len(), 1);
+        assert_eq!(
+            held[0].release_at,
+            at("2026-11-24T16:00:00Z"),
+            "10:00 in Chicago"
+        );
+        let early = flush_held_sms(&store, &notifier, at("2026-11-24T15:59:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(early.due, 0);
+        let flushed = flush_held_sms(&store, &notifier, at("2026-11-24T16:01:00Z"))
+            .await
+            .unwrap();
+        assert_eq!((flushed.due, flushed.sent), (1, 1));
+        assert_eq!(lock_len(&notifier.sms), 1);
+        assert!(store.held_sms().is_empty());
+    }
+
+    fn lock_len<T>(m: &std::sync::Mutex<Vec<T>>) -> usize {
+        m.lock().map(|v| v.len()).unwrap_or(0)
+    }
+}

@@ -270,3 +270,78 @@ pub async fn check<S: ReportRebuildStore + SettingsStore>(
     }
     Ok(differences)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::store_with_lead;
+    use crate::ports::{CallDecision, DecisionKind};
+    use scl_domain::lead::now_millis;
+    use scl_domain::{CallId, LeadStatus};
+
+    fn this_month() -> ReportQuery {
+        ReportQuery::parse(None, None).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_lead_is_counted_once_and_shows_in_the_summary() {
+        let (store, tenant, id) = store_with_lead("512-555-0100");
+        assert_eq!(
+            count_lead(&store, &tenant, &id).await.unwrap(),
+            CountOutcome::Counted
+        );
+        assert_eq!(
+            count_lead(&store, &tenant, &id).await.unwrap(),
+            CountOutcome::Unchanged
+        );
+        let unknown = LeadId::generate();
+        assert_eq!(
+            count_lead(&store, &tenant, &unknown).await.unwrap(),
+            CountOutcome::NoLead
+        );
+        let s = summary(&store, &tenant, this_month(), now_millis())
+            .await
+            .unwrap();
+        assert_eq!((s.flagged, s.open_now), (1, 1));
+        assert_eq!(queue_counts(&store, &tenant).await.unwrap().open, 1);
+    }
+
+    #[tokio::test]
+    async fn a_call_booked_during_its_wrap_up_counts_once() {
+        let (store, tenant, _) = store_with_lead("512-555-0100");
+        let now = now_millis();
+        let decision = CallDecision {
+            tenant_id: tenant.clone(),
+            call_id: CallId::parse("call_id", "c-7").unwrap(),
+            decision: DecisionKind::BookedDuringWrapUp,
+            lead_id: None,
+            reasons: vec![],
+            score: None,
+            decided_at: now,
+            call_ended_at: Some(now - chrono::Duration::minutes(6)),
+        };
+        count_wrap_up(&store, &decision).await.unwrap();
+        count_wrap_up(&store, &decision).await.unwrap();
+        let s = summary(&store, &tenant, this_month(), now).await.unwrap();
+        assert_eq!(s.booked_during_wrap_up, 1);
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_makes_the_totals_what_the_leads_say() {
+        let (store, tenant, id) = store_with_lead("512-555-0100");
+        count_lead(&store, &tenant, &id).await.unwrap();
+        assert!(check(&store, &tenant).await.unwrap().is_empty());
+        // The lead changes and its stream record is lost: the totals no longer add up.
+        let mut changed = store.lead(&id).unwrap();
+        changed.status = LeadStatus::NotALead;
+        let store = store.with_lead(changed);
+        assert!(!check(&store, &tenant).await.unwrap().is_empty());
+        let report = rebuild(&store, &tenant).await.unwrap();
+        assert_eq!((report.leads, report.leads_recounted), (1, 1));
+        assert!(check(&store, &tenant).await.unwrap().is_empty());
+        let s = summary(&store, &tenant, this_month(), now_millis())
+            .await
+            .unwrap();
+        assert_eq!((s.not_a_lead, s.open_now), (1, 0));
+    }
+}

@@ -24,7 +24,7 @@ impl Conflict for StoreError {
 
 /// The pause before attempt `n` (0-based): none before the first, then 5 ms plus 5 ms per
 /// attempt plus up to 20 ms of jitter.
-fn pause(attempt: u32) -> Option<Duration> {
+pub(crate) fn pause(attempt: u32) -> Option<Duration> {
     (attempt > 0).then(|| {
         let jitter = u64::from(ulid::Ulid::generate().random() as u8 % 20);
         Duration::from_millis(5 + jitter + 5 * u64::from(attempt))

@@ -7,10 +7,10 @@ use serde_json::Value;
 
 use super::view::LeadView;
 use super::{json, reject_query_params, ApiError, Caller, Scope};
+use crate::body::{parse_body, parse_if_match};
 use crate::state::WithStore;
 use scl_core::ports::{IdempotencyStore, LeadCommands, SettingsStore};
 use scl_core::service::actions::{act, ActingUser, ActionRequest, CsrAction};
-use scl_domain::commands::{parse_body, parse_if_match};
 use scl_domain::{FieldError, LeadId};
 
 /// A CSR action route's whole handler: `parse` reads the body into the action; the answer (or
@@ -24,20 +24,15 @@ pub async fn handle<S>(
 where
     S: LeadCommands + SettingsStore + IdempotencyStore,
 {
-    use tracing::Instrument;
-    let answer = async {
-        let caller = Caller::authorize(req, Scope::View)?;
-        super::idempotent::once(&state.store, &caller, req, || {
-            run(&state.store, &caller, req, parse)
-        })
-        .await
-    };
-    Ok(super::respond(answer.instrument(span).await))
+    super::route::action(&state.store, req, span, Scope::View, |caller| {
+        run(&state.store, caller, req, parse)
+    })
+    .await
 }
 
 async fn run<S>(
     store: &S,
-    caller: &Caller,
+    caller: Caller,
     req: &Request,
     parse: impl FnOnce(&Value) -> Result<CsrAction, FieldError>,
 ) -> Result<Response<Body>, ApiError>

@@ -5,6 +5,9 @@ pub mod caller;
 pub mod error;
 pub mod idempotent;
 pub mod lead_action;
+pub mod route;
+#[cfg(any(test, feature = "samples"))]
+pub mod sample;
 pub mod scope;
 pub mod view;
 

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tracing::{info, Instrument};
 
-use super::{process, Arrival};
+use super::process;
 use crate::ports::{IngestStore, StoreError};
-use scl_domain::call_event::CallCompleted;
+use scl_domain::call_decision::Arrival;
 
 /// How many waiting calls one drain decides; the next minute's run takes the rest.
 pub const DRAIN_BATCH: usize = 500;
@@ -36,14 +36,9 @@ pub async fn decide_due_calls<S: IngestStore>(
     for pending in due.calls {
         let span =
             tracing::info_span!("call", tenant_id = %pending.tenant_id, call_id = %pending.call_id);
-        let decided = async {
-            // The event was valid when it arrived; the same parser reads it back.
-            let call = CallCompleted::from_detail(&pending.detail)
-                .map_err(|e| StoreError::Corrupt(format!("a waiting call: {}", e.field)))?;
-            process(store, &call, &pending.detail, Arrival::Due, now).await
-        }
-        .instrument(span.clone())
-        .await;
+        let decided = process(store, &pending.call, Arrival::Due, now)
+            .instrument(span.clone())
+            .await;
         match decided {
             Ok(outcome) => {
                 report.decided += 1;

@@ -2,6 +2,9 @@
 //! conditional-write semantics as the DynamoDB adapter (a write succeeds only on the version it
 //! read; a redelivered history entry is refused), plus hooks that play a concurrent writer at
 //! the worst moment. Integration tests use DynamoDB Local instead.
+//!
+//! `MemoryStore` holds a table's worth of state and implements the storage ports (here and in
+//! `ingest`); the channels out are `MemoryPublisher` and `MemoryNotifier`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,9 +12,21 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use crate::ports::{
-    EventPublisher, LeadChange, LeadCommands, LearningChange, LearningStore, PublishError,
-    SettingsStore, StoreError,
+    CallDecision, EventPublisher, LeadChange, LeadCommands, LearningChange, LearningStore,
+    PendingCall, PublishError, RejectedEvent, SettingsStore, StoreError,
 };
+use scl_domain::booking::JobBooked;
+use scl_domain::lead::Note;
+use scl_domain::near_miss::NearMiss;
+use scl_domain::{CallId, CallInfo, JobId, TranscriptSegment};
+
+mod idempotency;
+mod ingest;
+mod notify;
+mod queries;
+mod reports;
+
+pub use notify::{Delivery, MemoryNotifier};
 use scl_domain::detection::adaptation::{CountedLabel, Learning};
 use scl_domain::events::PendingEvent;
 use scl_domain::lead::{HistoryEntry, Lead};
@@ -38,6 +53,47 @@ pub struct MemoryStore {
     /// The next this-many writes of the learning or the settings find them changed.
     pub stale_writes: Mutex<u32>,
     pub writes: Mutex<u32>,
+    /// Each call's one marker: waiting for its decision, or decided.
+    markers: Mutex<HashMap<(TenantId, CallId), CallMarker>>,
+    /// Which lead each number's next qualifying call belongs to.
+    claims: Mutex<HashMap<(TenantId, PhoneNumber), LeadId>>,
+    /// The calls and transcripts stored with each lead.
+    calls: Mutex<HashMap<LeadId, Vec<StoredCall>>>,
+    /// Near misses by call, with their transcripts.
+    near_misses: Mutex<HashMap<(TenantId, CallId), KeptNearMiss>>,
+    /// Bookings by job, as received.
+    bookings: Mutex<HashMap<(TenantId, JobId), JobBooked>>,
+    /// Events filed for an operator.
+    rejected: Mutex<Vec<RejectedEvent>>,
+    notifications: notify::Notifications,
+    reports: reports::Reports,
+    /// Open leads the cold sweep has moved to where Cold ones are kept.
+    swept: Mutex<std::collections::HashSet<LeadId>>,
+    notes: Mutex<HashMap<LeadId, Vec<Note>>>,
+    idempotency: idempotency::Keys,
+}
+
+/// A call stored with a lead, and its transcript.
+pub type StoredCall = (CallInfo, Vec<TranscriptSegment>);
+/// A near miss, and its call's transcript.
+type KeptNearMiss = (NearMiss, Vec<TranscriptSegment>);
+
+/// What a lead write requires of the call's marker and the stored lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteCondition {
+    /// The call undecided, the lead not stored yet.
+    New,
+    /// The call undecided, the lead stored at this version.
+    Version(u64),
+    /// The call still a near miss, the lead not stored yet.
+    Promoted,
+}
+
+/// A call's marker: the record that makes ingestion idempotent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallMarker {
+    Waiting(Box<PendingCall>),
+    Decided(CallDecision),
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -63,6 +119,11 @@ impl MemoryStore {
             .collect();
         h.sort_by_key(|e| e.at);
         h
+    }
+
+    /// The lead's notes, oldest first.
+    pub fn notes(&self, id: &LeadId) -> Vec<Note> {
+        lock(&self.notes).get(id).cloned().unwrap_or_default()
     }
 
     /// The events written to the outbox, in write order.
@@ -113,6 +174,12 @@ impl LeadCommands for MemoryStore {
             return Err(StoreError::AlreadyProcessed);
         }
         history.insert((change.lead.id, entry_id), change.history.clone());
+        if let Some(note) = &change.note {
+            lock(&self.notes)
+                .entry(change.lead.id)
+                .or_default()
+                .push(note.clone());
+        }
         let lead = &change.lead;
         lock(&self.outbox).extend(
             change

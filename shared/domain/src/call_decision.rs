@@ -1,0 +1,875 @@
+//! The decision a completed call gets (docs/product.md, Which calls become leads), as one pure
+//! function: `decide`, from what is known about the call to the next step. A step either asks
+//! for one more fact (whether a waiting copy of the call was settled, whether a job was booked
+//! for the caller during the wrap-up, the number's open lead) or is the plan to write: the
+//! decision alone, the call waiting for its After Call Work Time, a near miss, a new lead, or
+//! the call attached to the caller's open lead, each with everything written with it.
+//!
+//! `scl_core::service::ingest` reads what a step asks for, writes the plan, and maps what the
+//! store answers; every rule is here. The facts are asked for lazily so that a call costs the
+//! reads its branch needs and no more: an excluded call never reads the number's lead.
+
+use std::cell::OnceCell;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::call_event::{CallCompleted, Outcome};
+use crate::detection::adaptation::Adjustment;
+use crate::detection::{Assessment, Detection};
+use crate::events::{IntegrationEvent, LeadCreated};
+use crate::lead::{Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
+use crate::near_miss::NearMiss;
+use crate::qualification::{qualify, Verdict};
+use crate::settings::TenantSettings;
+use crate::{CallId, LeadId, LeadStatus, TenantId, TranscriptSegment};
+
+/// Why nothing was created, as the decision records it.
+pub const TURNED_OFF: &str = "Second Chance Leads is turned off for this business";
+pub const RESENT_AS_BOOKED: &str = "the call was re-sent as booked during the wrap-up";
+pub const BOOKED_DURING_WRAP_UP: &str = "a job was booked for the caller during the wrap-up";
+
+/// Whether the call just arrived, or its wait is over (the drain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    Event,
+    Due,
+}
+
+/// What is known when deciding: the call, its business's settings and learned adjustment, the
+/// moment, and the answers to what `decide` has asked so far (`None`: not asked yet).
+#[derive(Debug, Clone)]
+pub struct Known<'a> {
+    pub call: &'a CallCompleted,
+    pub settings: &'a TenantSettings,
+    pub adjustment: &'a Adjustment,
+    pub arrival: Arrival,
+    pub now: DateTime<Utc>,
+    /// The id a new lead takes; chosen by the caller so that deciding stays a pure function.
+    pub new_lead_id: LeadId,
+    /// The call re-sent as booked: whether a copy of it was waiting and is now settled.
+    pub settled_waiting: Option<bool>,
+    /// Whether a job was booked for the number or the customer during the wrap-up.
+    pub booked_in_wrap_up: Option<bool>,
+    /// The number's open lead and its claim, as read.
+    pub caller: Option<CallerLead>,
+    /// The gates' and the detector's verdict, worked out once however many steps ask for it.
+    verdict: OnceCell<Verdict>,
+}
+
+impl<'a> Known<'a> {
+    pub fn new(
+        call: &'a CallCompleted,
+        settings: &'a TenantSettings,
+        adjustment: &'a Adjustment,
+        arrival: Arrival,
+        now: DateTime<Utc>,
+        new_lead_id: LeadId,
+    ) -> Self {
+        Known {
+            call,
+            settings,
+            adjustment,
+            arrival,
+            now,
+            new_lead_id,
+            settled_waiting: None,
+            booked_in_wrap_up: None,
+            caller: None,
+            verdict: OnceCell::new(),
+        }
+    }
+
+    fn verdict(&self) -> &Verdict {
+        self.verdict
+            .get_or_init(|| qualify(self.call, self.settings, self.adjustment))
+    }
+}
+
+/// What to do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Record this decision only if a copy of the call is waiting for its decision; whether it
+    /// was goes in `Known::settled_waiting`.
+    SettleWaiting(CallDecision),
+    /// Read whether a job was booked for the number or the customer from `since` to `until`;
+    /// the answer goes in `Known::booked_in_wrap_up`.
+    ReadBookings {
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    },
+    /// Read the number's open lead and its claim; the answer goes in `Known::caller`.
+    ReadCaller,
+    /// Nothing more to write: the waiting copy was settled as booked during the wrap-up.
+    SettledAsBooked,
+    /// The plan (boxed: a lead and everything written with it is large beside the other steps).
+    Write(Box<Plan>),
+}
+
+impl Step {
+    fn write(plan: Plan) -> Step {
+        Step::Write(Box::new(plan))
+    }
+}
+
+/// What the call's decision writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// The business has Second Chance Leads turned off: the decision alone.
+    TurnedOff(CallDecision),
+    /// A gate excluded the call: the decision alone.
+    NotALead(CallDecision),
+    /// A job was booked for the caller during the wrap-up: the decision alone.
+    BookedDuringWrapUp(CallDecision),
+    /// Kept until its After Call Work Time ends.
+    Wait(PendingCall),
+    NearMiss(NearMissWrite),
+    Create(LeadWrite),
+    /// `write.lead` replaces the stored lead if that is still at `expected_version`.
+    Attach {
+        write: LeadWrite,
+        expected_version: u64,
+    },
+}
+
+/// The next step for the call, from what is known.
+pub fn decide(known: &Known) -> Step {
+    let Known { call, now, .. } = *known;
+    let decided = |kind, why: &str| CallDecision::of(call, kind, None, None, vec![why.into()], now);
+    if !known.settings.enabled {
+        // Recorded as decided, so a redelivery (or the switch turned back on) never makes the
+        // call a lead.
+        return Step::write(Plan::TurnedOff(decided(DecisionKind::Disabled, TURNED_OFF)));
+    }
+    // The call re-sent as booked while it waits: the agent booked the job in the wrap-up.
+    if call.outcome == Outcome::Booked && known.arrival == Arrival::Event {
+        match known.settled_waiting {
+            None => {
+                let d = decided(DecisionKind::BookedDuringWrapUp, RESENT_AS_BOOKED);
+                return Step::SettleWaiting(d);
+            }
+            Some(true) => return Step::SettledAsBooked,
+            Some(false) => {}
+        }
+    }
+    let assessment = match known.verdict() {
+        Verdict::Excluded { reason } => {
+            return Step::write(Plan::NotALead(decided(DecisionKind::NotALead, reason)))
+        }
+        Verdict::NearMiss(a) => {
+            return Step::write(Plan::NearMiss(NearMissWrite::of(call, a, now)))
+        }
+        Verdict::Lead(a) => a,
+    };
+    let wrap_up = known.settings.after_call_work_minutes;
+    if wrap_up.minutes() > 0 {
+        let decide_at = wrap_up.decide_at(call.ended_at);
+        if known.arrival == Arrival::Event && now < decide_at {
+            return Step::write(Plan::Wait(PendingCall {
+                tenant_id: call.tenant_id.clone(),
+                call_id: call.call_id.clone(),
+                decide_at,
+                call: call.clone(),
+            }));
+        }
+        match known.booked_in_wrap_up {
+            None => {
+                // The wrap-up: from the call's start to its decision (a late event's wrap-up
+                // ended before it arrived; a job booked after that is a booking like any other).
+                let until = match known.arrival {
+                    Arrival::Due => now,
+                    Arrival::Event => decide_at,
+                };
+                let since = call.started_at;
+                return Step::ReadBookings { since, until };
+            }
+            Some(true) => {
+                let d = decided(DecisionKind::BookedDuringWrapUp, BOOKED_DURING_WRAP_UP);
+                return Step::write(Plan::BookedDuringWrapUp(d));
+            }
+            Some(false) => {}
+        }
+    }
+    match &known.caller {
+        None => Step::ReadCaller,
+        Some(CallerLead { open: None, claim }) => {
+            Step::write(Plan::Create(create(known, assessment, claim.clone())))
+        }
+        Some(CallerLead {
+            open: Some(lead),
+            claim,
+        }) => Step::write(attach(known, lead, assessment, claim)),
+    }
+}
+
+/// A new lead that claims the number, if no other call took it meanwhile.
+fn create(known: &Known, a: &Assessment, claim: PhoneClaim) -> LeadWrite {
+    let (call, now) = (known.call, known.now);
+    let id = known.new_lead_id;
+    let detection = &a.detection;
+    let lead = Lead::flagged(
+        call.new_lead(id, a.clone()),
+        known.settings.cold_after_days,
+        now,
+    );
+    LeadWrite {
+        call: lead.call.clone(),
+        transcript: call.transcript.clone(),
+        history: HistoryEntry {
+            at: now,
+            actor_id: Actor::System,
+            actor_name: None,
+            action: HistoryAction::Created,
+            from_status: None,
+            to_status: Some(LeadStatus::New),
+            reason: Some(detection.reasons.join("; ")),
+            note: None,
+        },
+        decision: CallDecision::of(
+            call,
+            DecisionKind::LeadCreated,
+            Some(id),
+            Some(detection),
+            detection.reasons.clone(),
+            now,
+        ),
+        events: vec![LeadCreated::of(&lead)],
+        claim: Some(claim),
+        lead,
+    }
+}
+
+/// The call added to the caller's open lead.
+fn attach(known: &Known, existing: &Lead, a: &Assessment, claim: &PhoneClaim) -> Plan {
+    let (call, now) = (known.call, known.now);
+    let detection = &a.detection;
+    let mut lead = existing.clone();
+    let info = call.info();
+    // The lead shows its most recent call; an older call delivered late only adds to the count.
+    if info.started_at >= lead.call.started_at {
+        let (summary, generated) = call.summary();
+        lead.call = info.clone();
+        lead.summary = summary;
+        lead.summary_is_generated = generated;
+        lead.detection = detection.clone();
+        lead.detection_terms = a.terms.clone();
+    }
+    let c = &mut lead.customer;
+    c.name = c.name.take().or_else(|| call.customer_name.clone());
+    c.customer_id = c.customer_id.take().or_else(|| call.customer_id.clone());
+    c.location_id = c.location_id.take().or_else(|| call.location_id.clone());
+    lead.calls_count += 1;
+    lead.version += 1;
+    lead.updated_at = now;
+    lead.cold_at = known.settings.cold_after_days.cold_at(lead.touched_at());
+    let write = LeadWrite {
+        call: info,
+        transcript: call.transcript.clone(),
+        history: HistoryEntry {
+            at: now,
+            actor_id: Actor::System,
+            actor_name: None,
+            action: HistoryAction::CallAttached,
+            from_status: Some(lead.status),
+            to_status: Some(lead.status),
+            reason: Some(format!("another qualifying call ({})", call.call_id)),
+            note: None,
+        },
+        decision: CallDecision::of(
+            call,
+            DecisionKind::AttachedToLead,
+            Some(lead.id),
+            Some(detection),
+            detection.reasons.clone(),
+            now,
+        ),
+        events: Vec::new(),
+        // A lead found through the index (from before claims existed) claims the number now.
+        claim: (*claim != PhoneClaim::Lead(lead.id)).then(|| claim.clone()),
+        lead,
+    };
+    Plan::Attach {
+        write,
+        expected_version: existing.version,
+    }
+}
+
+/// What a qualifying call shows a CSR, the same whether it becomes a lead or a near miss.
+impl CallCompleted {
+    /// The caller, as a lead or a near miss shows them.
+    pub fn customer(&self) -> Customer {
+        Customer {
+            phone: self.from_number.clone(),
+            name: self.customer_name.clone(),
+            customer_id: self.customer_id.clone(),
+            location_id: self.location_id.clone(),
+        }
+    }
+
+    /// The call, as a lead or a near miss shows it.
+    pub fn info(&self) -> CallInfo {
+        CallInfo {
+            call_id: self.call_id.clone(),
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            duration_seconds: self.duration_seconds,
+            call_reason: self.call_reason.clone(),
+            agent_id: self.agent_id.clone(),
+            agent_name: self.agent_name.clone(),
+            csr_notes: self.csr_notes.clone(),
+            recording_url: self.recording_url.clone(),
+        }
+    }
+
+    /// The call's own summary, or one generated from its transcript (then `true`).
+    pub fn summary(&self) -> (String, bool) {
+        match &self.summary {
+            Some(s) => (s.clone(), false),
+            None => (
+                crate::summary::generate(self.call_reason.as_deref(), &self.transcript),
+                true,
+            ),
+        }
+    }
+
+    /// The lead this call makes, with the detector's assessment.
+    pub fn new_lead(&self, id: LeadId, a: Assessment) -> NewLead {
+        let (summary, summary_is_generated) = self.summary();
+        NewLead {
+            id,
+            tenant_id: self.tenant_id.clone(),
+            customer: self.customer(),
+            call: self.info(),
+            summary,
+            summary_is_generated,
+            detection: a.detection,
+            detection_terms: a.terms,
+        }
+    }
+
+    /// The near miss this call makes: the same projection as `new_lead`, kept instead.
+    pub fn near_miss(&self, a: Assessment, decided_at: DateTime<Utc>) -> NearMiss {
+        let (summary, summary_is_generated) = self.summary();
+        NearMiss {
+            tenant_id: self.tenant_id.clone(),
+            customer: self.customer(),
+            call: self.info(),
+            summary,
+            summary_is_generated,
+            detection: a.detection,
+            terms: a.terms,
+            decided_at,
+        }
+    }
+}
+
+impl CallDecision {
+    pub fn of(
+        call: &CallCompleted,
+        decision: DecisionKind,
+        lead_id: Option<LeadId>,
+        detection: Option<&Detection>,
+        reasons: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        CallDecision {
+            tenant_id: call.tenant_id.clone(),
+            call_id: call.call_id.clone(),
+            decision,
+            lead_id,
+            reasons,
+            score: detection.map(|d| d.score),
+            decided_at: now,
+            call_ended_at: Some(call.ended_at),
+        }
+    }
+}
+
+impl NearMissWrite {
+    /// Passed the gates, scored under the threshold: kept for 30 days as a near miss.
+    pub fn of(call: &CallCompleted, a: &Assessment, now: DateTime<Utc>) -> Self {
+        let reasons = a.detection.reasons.clone();
+        NearMissWrite {
+            decision: CallDecision::of(
+                call,
+                DecisionKind::NearMiss,
+                None,
+                Some(&a.detection),
+                reasons,
+                now,
+            ),
+            near_miss: call.near_miss(a.clone(), now),
+            transcript: call.transcript.clone(),
+        }
+    }
+}
+
+/// What happened to a call, recorded once per (tenant, call_id): the idempotency record of
+/// ingestion, and an operator's answer to "why did this call (not) become a lead?".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallDecision {
+    pub tenant_id: TenantId,
+    pub call_id: CallId,
+    pub decision: DecisionKind,
+    pub lead_id: Option<LeadId>,
+    pub reasons: Vec<String>,
+    pub score: Option<f64>,
+    pub decided_at: DateTime<Utc>,
+    /// When the call ended (the day a wrap-up booking counts on in the reports); absent on
+    /// decisions stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_ended_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    LeadCreated,
+    AttachedToLead,
+    /// Excluded by a gate (outbound, abandoned, booked, too short).
+    NotALead,
+    /// Passed every gate but scored under the threshold: kept as a near miss.
+    NearMiss,
+    /// The business had Second Chance Leads turned off (settings `enabled: false`): nothing
+    /// was created, and turning it on later does not bring the call back.
+    Disabled,
+    /// A job for the caller's number or customer was booked (or the call re-sent as booked)
+    /// during the After Call Work Time: no lead, no notification.
+    BookedDuringWrapUp,
+}
+
+/// A qualifying call waiting for its After Call Work Time to end, kept until the decision is
+/// due (docs/data-model.md, Calls waiting for their decision).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingCall {
+    pub tenant_id: TenantId,
+    pub call_id: CallId,
+    pub decide_at: DateTime<Utc>,
+    pub call: CallCompleted,
+}
+
+/// A lead and everything written with it, in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadWrite {
+    pub lead: Lead,
+    pub call: CallInfo,
+    pub transcript: Vec<TranscriptSegment>,
+    pub history: HistoryEntry,
+    pub decision: CallDecision,
+    /// Events out, written in the same transaction (the outbox).
+    pub events: Vec<IntegrationEvent>,
+    /// When set, the write makes this lead the number's claim, on condition that the claim is
+    /// still what was read; `None` leaves the claim alone.
+    pub claim: Option<PhoneClaim>,
+}
+
+/// A near miss and everything written with it, in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearMissWrite {
+    pub decision: CallDecision,
+    pub near_miss: NearMiss,
+    pub transcript: Vec<TranscriptSegment>,
+}
+
+/// Which lead a phone number's next qualifying call belongs to. One item per (tenant, number)
+/// names it; creating a lead takes it with a conditional write in the creating transaction, so
+/// two calls from a new number processed at the same moment make one lead, not two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneClaim {
+    /// No lead has claimed the number (a new caller, or leads from before claims existed).
+    Unclaimed,
+    /// The lead that last claimed the number (it may since have left Open).
+    Lead(LeadId),
+}
+
+/// What ingestion reads about a caller before deciding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallerLead {
+    /// The lead still in Open or Cold that a new call attaches to.
+    pub open: Option<Lead>,
+    /// The number's claim as read.
+    pub claim: PhoneClaim,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::sample::sample_lead;
+    use crate::settings::AfterCallWork;
+
+    const PHONE: &str = "+15125550100";
+
+    /// A qualifying call from `PHONE` that ended at 15:04:12 (its five-minute wrap-up ends at
+    /// 15:09:12), with `patch` applied to its event's detail.
+    fn call(patch: Value) -> CallCompleted {
+        let mut d = json!({
+            "tenant_id": "t-1", "call_id": "c-2", "direction": "inbound", "answered": true,
+            "outcome": "unbooked", "from_number": PHONE, "customer_name": "Dana Reyes",
+            "started_at": "2026-11-24T15:00:00Z", "ended_at": "2026-11-24T15:04:12Z",
+            "duration_seconds": 252,
+            "transcript": [
+                {"speaker": "customer", "start_ms": 3000, "text": "Hi, my AC stopped cooling last night and the house is 85 degrees."},
+                {"speaker": "customer", "start_ms": 12000, "text": "What's the price for a diagnostic visit?"},
+                {"speaker": "customer", "start_ms": 19000, "text": "Okay, let me think about it and call you back."}
+            ]
+        });
+        for (k, v) in patch.as_object().into_iter().flatten() {
+            d[k] = v.clone();
+        }
+        CallCompleted::from_detail(&d).unwrap()
+    }
+
+    fn at(t: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)
+    }
+
+    fn settings(enabled: bool, wrap_up_minutes: u32) -> TenantSettings {
+        TenantSettings {
+            enabled,
+            after_call_work_minutes: AfterCallWork::new(wrap_up_minutes).unwrap(),
+            ..TenantSettings::default()
+        }
+    }
+
+    /// The number's open lead, made by an earlier call (an hour before this one).
+    fn open_lead() -> Lead {
+        let mut lead = sample_lead(PHONE);
+        lead.call.started_at = at("2026-11-24T14:00:00Z");
+        lead.call.ended_at = at("2026-11-24T14:03:00Z");
+        lead
+    }
+
+    /// A step, reduced to what a table can compare.
+    #[derive(Debug, PartialEq)]
+    enum Next {
+        Settle,
+        ReadBookings(DateTime<Utc>, DateTime<Utc>),
+        ReadCaller,
+        SettledAsBooked,
+        TurnedOff,
+        NotALead(String),
+        BookedDuringWrapUp,
+        Wait(DateTime<Utc>),
+        NearMiss,
+        Create,
+        Attach,
+    }
+
+    fn next(step: &Step) -> Next {
+        match step {
+            Step::SettleWaiting(_) => Next::Settle,
+            Step::ReadBookings { since, until } => Next::ReadBookings(*since, *until),
+            Step::ReadCaller => Next::ReadCaller,
+            Step::SettledAsBooked => Next::SettledAsBooked,
+            Step::Write(plan) => match &**plan {
+                Plan::TurnedOff(_) => Next::TurnedOff,
+                Plan::NotALead(d) => Next::NotALead(d.reasons.join("; ")),
+                Plan::BookedDuringWrapUp(_) => Next::BookedDuringWrapUp,
+                Plan::Wait(p) => Next::Wait(p.decide_at),
+                Plan::NearMiss(_) => Next::NearMiss,
+                Plan::Create(_) => Next::Create,
+                Plan::Attach { .. } => Next::Attach,
+            },
+        }
+    }
+
+    /// What is known in one row of the table.
+    struct Row {
+        name: &'static str,
+        patch: Value,
+        enabled: bool,
+        wrap_up: u32,
+        arrival: Arrival,
+        now: &'static str,
+        settled: Option<bool>,
+        booked: Option<bool>,
+        caller: Option<Option<Lead>>,
+        expect: Next,
+    }
+
+    fn row(name: &'static str, expect: Next) -> Row {
+        Row {
+            name,
+            patch: json!({}),
+            enabled: true,
+            wrap_up: 5,
+            arrival: Arrival::Event,
+            now: "2026-11-24T15:05:00Z",
+            settled: None,
+            booked: None,
+            caller: None,
+            expect,
+        }
+    }
+
+    fn step_of(r: &Row) -> Step {
+        let call = call(r.patch.clone());
+        let settings = settings(r.enabled, r.wrap_up);
+        let adjustment = Adjustment::default();
+        let mut known = Known::new(
+            &call,
+            &settings,
+            &adjustment,
+            r.arrival,
+            at(r.now),
+            LeadId::generate(),
+        );
+        known.settled_waiting = r.settled;
+        known.booked_in_wrap_up = r.booked;
+        known.caller = r.caller.clone().map(|open| CallerLead {
+            claim: match &open {
+                Some(lead) => PhoneClaim::Lead(lead.id),
+                None => PhoneClaim::Unclaimed,
+            },
+            open,
+        });
+        decide(&known)
+    }
+
+    #[test]
+    fn every_outcome_of_the_decision() {
+        let booked = json!({"outcome": "booked"});
+        let started = at("2026-11-24T15:00:00Z");
+        let wrap_up_ends = at("2026-11-24T15:09:12Z");
+        let rows = [
+            Row {
+                enabled: false,
+                ..row("turned off: recorded, whatever the call", Next::TurnedOff)
+            },
+            Row {
+                enabled: false,
+                patch: booked.clone(),
+                ..row("turned off wins over a re-sent booking", Next::TurnedOff)
+            },
+            Row {
+                patch: booked.clone(),
+                ..row(
+                    "re-sent as booked: settle a waiting copy first",
+                    Next::Settle,
+                )
+            },
+            Row {
+                patch: booked.clone(),
+                settled: Some(true),
+                ..row(
+                    "re-sent as booked, and a copy was waiting",
+                    Next::SettledAsBooked,
+                )
+            },
+            Row {
+                patch: booked.clone(),
+                settled: Some(false),
+                ..row(
+                    "re-sent as booked, nothing waiting: the booked gate",
+                    Next::NotALead("a job was booked on the call".into()),
+                )
+            },
+            Row {
+                patch: booked,
+                arrival: Arrival::Due,
+                ..row(
+                    "a due call is never settled as re-sent",
+                    Next::NotALead("a job was booked on the call".into()),
+                )
+            },
+            Row {
+                patch: json!({"direction": "outbound"}),
+                ..row("outbound", Next::NotALead("outbound call".into()))
+            },
+            Row {
+                patch: json!({"duration_seconds": 20}),
+                ..row(
+                    "too short",
+                    Next::NotALead("call lasted 20s, under the 60s minimum".into()),
+                )
+            },
+            Row {
+                patch: json!({"transcript": [
+                    {"speaker": "agent", "start_ms": 0, "text": "Thanks for calling."},
+                    {"speaker": "customer", "start_ms": 2000, "text": "Hi, I'm just checking when my technician is coming, the appointment was at two."}
+                ]}),
+                ..row("scored under the threshold", Next::NearMiss)
+            },
+            row(
+                "a lead inside its wrap-up waits for it",
+                Next::Wait(wrap_up_ends),
+            ),
+            Row {
+                now: "2026-11-24T15:30:00Z",
+                ..row(
+                    "a late event: was a job booked during the wrap-up that ended?",
+                    Next::ReadBookings(started, wrap_up_ends),
+                )
+            },
+            Row {
+                arrival: Arrival::Due,
+                now: "2026-11-24T15:09:40Z",
+                ..row(
+                    "a due call: was a job booked from its start until now?",
+                    Next::ReadBookings(started, at("2026-11-24T15:09:40Z")),
+                )
+            },
+            Row {
+                arrival: Arrival::Due,
+                booked: Some(true),
+                ..row("booked during the wrap-up", Next::BookedDuringWrapUp)
+            },
+            Row {
+                arrival: Arrival::Due,
+                booked: Some(false),
+                ..row("not booked: whose lead is it?", Next::ReadCaller)
+            },
+            Row {
+                wrap_up: 0,
+                ..row("no wrap-up: no wait, no bookings read", Next::ReadCaller)
+            },
+            Row {
+                wrap_up: 0,
+                caller: Some(None),
+                ..row("a new caller: a new lead", Next::Create)
+            },
+            Row {
+                wrap_up: 0,
+                caller: Some(Some(open_lead())),
+                ..row("the caller's open lead takes the call", Next::Attach)
+            },
+        ];
+        for r in &rows {
+            assert_eq!(next(&step_of(r)), r.expect, "{}", r.name);
+        }
+    }
+
+    /// The plan a lead call ends with, no wrap-up, after the reads it asks for.
+    fn placed(caller: Option<Lead>, claim: PhoneClaim, patch: Value) -> (Plan, LeadId) {
+        let call = call(patch);
+        let settings = settings(true, 0);
+        let adjustment = Adjustment::default();
+        let id = LeadId::generate();
+        let now = at("2026-11-24T15:05:00Z");
+        let mut known = Known::new(&call, &settings, &adjustment, Arrival::Event, now, id);
+        known.caller = Some(CallerLead {
+            open: caller,
+            claim,
+        });
+        match decide(&known) {
+            Step::Write(plan) => (*plan, id),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_new_lead_is_written_with_its_history_decision_event_and_claim() {
+        let (plan, id) = placed(None, PhoneClaim::Unclaimed, json!({}));
+        let Plan::Create(w) = plan else {
+            panic!("{plan:?}")
+        };
+        assert_eq!(w.lead.id, id);
+        assert_eq!(w.lead.status, LeadStatus::New);
+        assert_eq!(w.lead.customer.name.as_deref(), Some("Dana Reyes"));
+        assert_eq!(w.history.action, HistoryAction::Created);
+        assert_eq!(w.decision.decision, DecisionKind::LeadCreated);
+        assert_eq!(w.decision.lead_id, Some(id));
+        assert_eq!(w.decision.score, Some(w.lead.detection.score));
+        assert_eq!(w.events.len(), 1, "LeadCreated, in the outbox");
+        assert_eq!(w.claim, Some(PhoneClaim::Unclaimed));
+        assert_eq!(w.transcript.len(), 3);
+    }
+
+    #[test]
+    fn an_attached_call_updates_the_lead_on_the_version_it_read() {
+        let mut lead = open_lead();
+        lead.customer.name = None;
+        let (old_version, old_count) = (lead.version, lead.calls_count);
+        let (plan, _) = placed(Some(lead.clone()), PhoneClaim::Lead(lead.id), json!({}));
+        let Plan::Attach {
+            write: w,
+            expected_version,
+        } = plan
+        else {
+            panic!("{plan:?}")
+        };
+        assert_eq!(expected_version, old_version);
+        assert_eq!(w.lead.version, old_version + 1);
+        assert_eq!(w.lead.calls_count, old_count + 1);
+        assert_eq!(w.lead.call.call_id.as_str(), "c-2", "shows its newest call");
+        assert_eq!(
+            w.lead.customer.name.as_deref(),
+            Some("Dana Reyes"),
+            "filled in"
+        );
+        assert_eq!(w.history.action, HistoryAction::CallAttached);
+        assert_eq!(w.decision.decision, DecisionKind::AttachedToLead);
+        assert!(w.events.is_empty());
+        assert_eq!(w.claim, None, "the lead already holds the number's claim");
+        // A lead found without a claim (from before claims) takes it now.
+        let (plan, _) = placed(Some(lead.clone()), PhoneClaim::Unclaimed, json!({}));
+        let Plan::Attach { write: w, .. } = plan else {
+            panic!("{plan:?}")
+        };
+        assert_eq!(w.claim, Some(PhoneClaim::Unclaimed));
+    }
+
+    #[test]
+    fn an_older_call_delivered_late_only_adds_to_the_count() {
+        let mut lead = open_lead();
+        lead.call.started_at = at("2026-11-24T16:00:00Z");
+        let shown = lead.call.clone();
+        let (plan, _) = placed(Some(lead.clone()), PhoneClaim::Lead(lead.id), json!({}));
+        let Plan::Attach { write: w, .. } = plan else {
+            panic!("{plan:?}")
+        };
+        assert_eq!(w.lead.call, shown);
+        assert_eq!(w.lead.calls_count, lead.calls_count + 1);
+        assert_eq!(w.call.call_id.as_str(), "c-2", "its call is still stored");
+    }
+
+    #[test]
+    fn a_waiting_call_is_kept_whole_until_its_wrap_up_ends() {
+        let r = row("", Next::Settle);
+        let Step::Write(plan) = step_of(&r) else {
+            panic!("waits")
+        };
+        let Plan::Wait(p) = *plan else {
+            panic!("waits")
+        };
+        assert_eq!(p.call, call(json!({})));
+        assert_eq!(p.decide_at - p.call.ended_at, Duration::minutes(5));
+    }
+
+    #[test]
+    fn a_near_miss_keeps_what_a_lead_would_show() {
+        let c = call(json!({"transcript": [
+            {"speaker": "customer", "start_ms": 2000, "text": "Hi, I'm just checking when my technician is coming, the appointment was at two."}
+        ]}));
+        let (s, adjustment) = (settings(true, 5), Adjustment::default());
+        let now = at("2026-11-24T15:05:00Z");
+        let known = Known::new(&c, &s, &adjustment, Arrival::Event, now, LeadId::generate());
+        let Step::Write(plan) = decide(&known) else {
+            panic!("a near miss")
+        };
+        let Plan::NearMiss(w) = *plan else {
+            panic!("a near miss")
+        };
+        let lead = c.new_lead(
+            LeadId::generate(),
+            Assessment {
+                detection: w.near_miss.detection.clone(),
+                terms: w.near_miss.terms.clone(),
+            },
+        );
+        assert_eq!(
+            (
+                &w.near_miss.customer,
+                &w.near_miss.call,
+                &w.near_miss.summary
+            ),
+            (&lead.customer, &lead.call, &lead.summary)
+        );
+        assert_eq!(w.decision.decision, DecisionKind::NearMiss);
+        assert_eq!(w.decision.score, Some(w.near_miss.detection.score));
+        assert_eq!(w.near_miss.decided_at, now);
+    }
+}
