@@ -67,9 +67,14 @@ lint-template: tools
 detection-eval:
 	@set -o pipefail; cargo run -q --bin scl-eval -- --no-record --fast 2>&1 | tee .local/detection-eval.log
 
+# Tests that call a handler in-process poll it on the test's own thread, whose stack is 2 MiB by
+# default; a function polls its handler on its main thread (8 MiB on Lambda). Debug builds of
+# the AWS SDK's futures are deep: the reports rebuild test needs more than 1 MiB. The tests get
+# the function's 8 MiB.
 test: tools fmt-check clippy lint-template web-check web build detection-eval
 	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
 	@set -o pipefail; \
+	RUST_MIN_STACK=8388608 \
 	SCL_TEST_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
 	SCL_TEST_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
 	SCL_RIE_BIN=$(CURDIR)/.local/bin/aws-lambda-rie \

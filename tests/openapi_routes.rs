@@ -14,8 +14,8 @@ fn openapi_paths_are_exactly_the_templates_routes() {
         .iter()
         .flat_map(|f| f.routes.iter().map(|r| (r.method.clone(), r.path.clone())))
         .collect();
-    let doc: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(root.join("infra/openapi.yaml")).unwrap())
+    let doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("infra/openapi.yaml")).unwrap())
             .unwrap();
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_mapping().unwrap() {

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 
 use crate::template::{Resolved, TableDef, Template};
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -125,7 +125,7 @@ impl Template {
     }
 
     pub fn parse(text: &str) -> Result<Template> {
-        let doc: Value = serde_yaml::from_str(text).context("parsing the SAM template")?;
+        let doc: Value = serde_yaml_ng::from_str(text).context("parsing the SAM template")?;
         let resources = get(&doc, "Resources")
             .and_then(Value::as_mapping)
             .ok_or_else(|| anyhow!("template has no Resources"))?;
@@ -142,7 +142,7 @@ impl Template {
                         let default = get(v, "Default")?;
                         let s = match default {
                             Value::String(s) => s.clone(),
-                            other => serde_yaml::to_string(other).ok()?.trim().to_owned(),
+                            other => serde_yaml_ng::to_string(other).ok()?.trim().to_owned(),
                         };
                         Some((k.as_str()?.to_owned(), s))
                     })

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Result};
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 
 use crate::template::{Resolved, Template};
 

@@ -2,7 +2,7 @@
 //! from the template.
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 
 use crate::template::FunctionDef;
 

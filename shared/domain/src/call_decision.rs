@@ -204,54 +204,27 @@ pub fn decide(known: &Known) -> Step {
 
 /// A new lead that claims the number, if no other call took it meanwhile.
 fn create(known: &Known, a: &Assessment, claim: PhoneClaim) -> LeadWrite {
-    let (call, now) = (known.call, known.now);
-    let id = known.new_lead_id;
-    let detection = &a.detection;
     let lead = Lead::flagged(
-        call.new_lead(id, a.clone()),
+        known.call.new_lead(known.new_lead_id, a.clone()),
         known.settings.cold_after_days,
-        now,
+        known.now,
     );
-    LeadWrite {
-        call: lead.call.clone(),
-        transcript: call.transcript.clone(),
-        history: HistoryEntry {
-            at: now,
-            actor_id: Actor::System,
-            actor_name: None,
-            action: HistoryAction::Created,
-            from_status: None,
-            to_status: Some(LeadStatus::New),
-            reason: Some(detection.reasons.join("; ")),
-            note: None,
-        },
-        decision: CallDecision::of(
-            call,
-            DecisionKind::LeadCreated,
-            Some(id),
-            Some(detection),
-            detection.reasons.clone(),
-            now,
-        ),
-        events: vec![LeadCreated::of(&lead)],
-        claim: Some(claim),
-        lead,
-    }
+    let history = (HistoryAction::Created, None, a.detection.reasons.join("; "));
+    let events = vec![LeadCreated::of(&lead)];
+    lead_write(known, lead, &a.detection, history, events, Some(claim))
 }
 
 /// The call added to the caller's open lead.
 fn attach(known: &Known, existing: &Lead, a: &Assessment, claim: &PhoneClaim) -> Plan {
-    let (call, now) = (known.call, known.now);
-    let detection = &a.detection;
+    let call = known.call;
     let mut lead = existing.clone();
-    let info = call.info();
     // The lead shows its most recent call; an older call delivered late only adds to the count.
-    if info.started_at >= lead.call.started_at {
+    if call.started_at >= lead.call.started_at {
         let (summary, generated) = call.summary();
-        lead.call = info.clone();
+        lead.call = call.info();
         lead.summary = summary;
         lead.summary_is_generated = generated;
-        lead.detection = detection.clone();
+        lead.detection = a.detection.clone();
         lead.detection_terms = a.terms.clone();
     }
     let c = &mut lead.customer;
@@ -260,37 +233,59 @@ fn attach(known: &Known, existing: &Lead, a: &Assessment, claim: &PhoneClaim) ->
     c.location_id = c.location_id.take().or_else(|| call.location_id.clone());
     lead.calls_count += 1;
     lead.version += 1;
-    lead.updated_at = now;
+    lead.updated_at = known.now;
     lead.cold_at = known.settings.cold_after_days.cold_at(lead.touched_at());
-    let write = LeadWrite {
-        call: info,
+    let status = Some(lead.status);
+    let reason = format!("another qualifying call ({})", call.call_id);
+    // A lead found through the index (from before claims existed) claims the number now.
+    let claim = (*claim != PhoneClaim::Lead(lead.id)).then(|| claim.clone());
+    let history = (HistoryAction::CallAttached, status, reason);
+    Plan::Attach {
+        write: lead_write(known, lead, &a.detection, history, Vec::new(), claim),
+        expected_version: existing.version,
+    }
+}
+
+/// `lead` written with this call: the call and its transcript, the system's history entry
+/// (`action`, from `from_status` to the lead's status, `reason`), the call's decision, `events`
+/// for the outbox, and the number's `claim` as read.
+fn lead_write(
+    known: &Known,
+    lead: Lead,
+    detection: &Detection,
+    (action, from_status, reason): (HistoryAction, Option<LeadStatus>, String),
+    events: Vec<IntegrationEvent>,
+    claim: Option<PhoneClaim>,
+) -> LeadWrite {
+    let (call, now) = (known.call, known.now);
+    let kind = match action {
+        HistoryAction::Created => DecisionKind::LeadCreated,
+        _ => DecisionKind::AttachedToLead,
+    };
+    LeadWrite {
+        call: call.info(),
         transcript: call.transcript.clone(),
         history: HistoryEntry {
             at: now,
             actor_id: Actor::System,
             actor_name: None,
-            action: HistoryAction::CallAttached,
-            from_status: Some(lead.status),
+            action,
+            from_status,
             to_status: Some(lead.status),
-            reason: Some(format!("another qualifying call ({})", call.call_id)),
+            reason: Some(reason),
             note: None,
         },
         decision: CallDecision::of(
             call,
-            DecisionKind::AttachedToLead,
+            kind,
             Some(lead.id),
             Some(detection),
             detection.reasons.clone(),
             now,
         ),
-        events: Vec::new(),
-        // A lead found through the index (from before claims existed) claims the number now.
-        claim: (*claim != PhoneClaim::Lead(lead.id)).then(|| claim.clone()),
+        events,
+        claim,
         lead,
-    };
-    Plan::Attach {
-        write,
-        expected_version: existing.version,
     }
 }
 
@@ -497,29 +492,13 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::sample::sample_lead;
+    use crate::sample::{qualifying_call, sample_lead};
     use crate::settings::AfterCallWork;
 
     const PHONE: &str = "+15125550100";
 
-    /// A qualifying call from `PHONE` that ended at 15:04:12 (its five-minute wrap-up ends at
-    /// 15:09:12), with `patch` applied to its event's detail.
     fn call(patch: Value) -> CallCompleted {
-        let mut d = json!({
-            "tenant_id": "t-1", "call_id": "c-2", "direction": "inbound", "answered": true,
-            "outcome": "unbooked", "from_number": PHONE, "customer_name": "Dana Reyes",
-            "started_at": "2026-11-24T15:00:00Z", "ended_at": "2026-11-24T15:04:12Z",
-            "duration_seconds": 252,
-            "transcript": [
-                {"speaker": "customer", "start_ms": 3000, "text": "Hi, my AC stopped cooling last night and the house is 85 degrees."},
-                {"speaker": "customer", "start_ms": 12000, "text": "What's the price for a diagnostic visit?"},
-                {"speaker": "customer", "start_ms": 19000, "text": "Okay, let me think about it and call you back."}
-            ]
-        });
-        for (k, v) in patch.as_object().into_iter().flatten() {
-            d[k] = v.clone();
-        }
-        CallCompleted::from_detail(&d).unwrap()
+        qualifying_call("c-2", patch)
     }
 
     fn at(t: &str) -> DateTime<Utc> {

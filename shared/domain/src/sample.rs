@@ -1,6 +1,7 @@
 //! Sample values for unit tests in this crate and, through the `samples` feature, in the crates
 //! above it (the in-memory ports, the adapters' codecs).
 
+use crate::call_event::CallCompleted;
 use crate::status::ColdAfterDays;
 use crate::{Lead, LeadId, PhoneNumber, TenantId};
 
@@ -45,4 +46,25 @@ pub fn sample_lead(phone: &str) -> Lead {
         ColdAfterDays::DEFAULT,
         ended,
     )
+}
+
+/// A call that is a lead under the default settings: from `+15125550100` (Dana Reyes), of
+/// tenant `t-1`, ended 2026-11-24T15:04:12Z after 4m 12s (a five-minute wrap-up ends at
+/// 15:09:12), about an air conditioner, with `patch` applied to its event's detail.
+pub fn qualifying_call(call_id: &str, patch: serde_json::Value) -> CallCompleted {
+    let mut d = serde_json::json!({
+        "tenant_id": "t-1", "call_id": call_id, "direction": "inbound", "answered": true,
+        "outcome": "unbooked", "from_number": "+15125550100", "customer_name": "Dana Reyes",
+        "started_at": "2026-11-24T15:00:00Z", "ended_at": "2026-11-24T15:04:12Z",
+        "duration_seconds": 252,
+        "transcript": [
+            {"speaker": "customer", "start_ms": 3000, "text": "Hi, my AC stopped cooling last night and the house is 85 degrees."},
+            {"speaker": "customer", "start_ms": 12000, "text": "What's the price for a diagnostic visit?"},
+            {"speaker": "customer", "start_ms": 19000, "text": "Okay, let me think about it and call you back."}
+        ]
+    });
+    for (k, v) in patch.as_object().into_iter().flatten() {
+        d[k] = v.clone();
+    }
+    CallCompleted::from_detail(&d).unwrap_or_else(|e| panic!("{e:?}"))
 }

@@ -245,7 +245,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory::{store_with_lead, Delivery, MemoryNotifier};
+    use crate::memory::{store_with_lead, Delivery, MemoryNotifier, MemoryStore};
     use crate::ports::SettingsStore;
     use scl_domain::settings::{
         Channel, EmailAddress, QuietHours, Recipient, TenantSettings, TimeOfDay,
@@ -274,6 +274,17 @@ mod tests {
         }
     }
 
+    /// A business with one lead and `settings(quiet_until)`, and channels that work.
+    async fn business(quiet_until: Option<&str>) -> (MemoryStore, Lead, MemoryNotifier) {
+        let (store, tenant, id) = store_with_lead("512-555-0100");
+        store
+            .save_settings(&tenant, &settings(quiet_until), 0)
+            .await
+            .unwrap();
+        let lead = store.lead(&id).unwrap();
+        (store, lead, MemoryNotifier::default())
+    }
+
     fn cfg() -> NotifyConfig {
         NotifyConfig {
             app_url: "https://scl.example".into(),
@@ -285,13 +296,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_channel_is_delivered_once() {
-        let (store, tenant, id) = store_with_lead("512-555-0100");
-        store
-            .save_settings(&tenant, &settings(None), 0)
-            .await
-            .unwrap();
-        let lead = store.lead(&id).unwrap();
-        let notifier = MemoryNotifier::default();
+        let (store, lead, notifier) = business(None).await;
+        let tenant = lead.tenant_id.clone();
         let report = notify_new_lead(&store, &notifier, &lead, &cfg(), at(NOW))
             .await
             .unwrap();
@@ -317,13 +323,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_channel_that_stays_down_is_recorded_for_a_later_retry() {
-        let (store, tenant, id) = store_with_lead("512-555-0100");
-        store
-            .save_settings(&tenant, &settings(None), 0)
-            .await
-            .unwrap();
-        let lead = store.lead(&id).unwrap();
-        let notifier = MemoryNotifier::default();
+        let (store, lead, notifier) = business(None).await;
+        let (tenant, id) = (lead.tenant_id.clone(), lead.id);
         *notifier.failing.lock().unwrap() = Some(ChannelError {
             channel: "email",
             retryable: true,
@@ -354,13 +355,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_sms_in_quiet_hours_waits_for_them_to_end() {
-        let (store, tenant, id) = store_with_lead("512-555-0100");
-        store
-            .save_settings(&tenant, &settings(Some("10:00")), 0)
-            .await
-            .unwrap();
-        let lead = store.lead(&id).unwrap();
-        let notifier = MemoryNotifier::default();
+        let (store, lead, notifier) = business(Some("10:00")).await;
         let report = notify_new_lead(&store, &notifier, &lead, &cfg(), at(NOW))
             .await
             .unwrap();

@@ -23,7 +23,9 @@ where
     F: FnOnce(Caller) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
-    let answered = async { answer(Caller::authorize(req, scope)?).await };
+    // On the heap: a route's future holds its SDK calls' futures, large in a debug build, and
+    // a caller that polls the handler in place (a test) would carry them on its stack.
+    let answered = Box::pin(async { answer(Caller::authorize(req, scope)?).await });
     Ok(respond(answered.instrument(span).await))
 }
 
@@ -41,9 +43,10 @@ where
     F: FnOnce(Caller) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
-    let answered = async {
+    // On the heap, as in `read`.
+    let answered = Box::pin(async {
         let caller = Caller::authorize(req, scope)?;
         idempotent::once(store, &caller.clone(), req, || work(caller)).await
-    };
+    });
     Ok(respond(answered.instrument(span).await))
 }

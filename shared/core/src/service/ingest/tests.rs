@@ -10,6 +10,7 @@ use crate::memory::{CallMarker, MemoryStore};
 use crate::ports::SettingsStore;
 use scl_domain::booking::JobBooked;
 use scl_domain::call_decision::{BOOKED_DURING_WRAP_UP, RESENT_AS_BOOKED};
+use scl_domain::sample::qualifying_call;
 use scl_domain::settings::{AfterCallWork, TenantSettings};
 use scl_domain::{CallId, PhoneNumber, TenantId};
 
@@ -19,23 +20,8 @@ fn at(t: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)
 }
 
-/// A qualifying call from `PHONE` that ended at 15:04:12 (a five-minute wrap-up ends 15:09:12).
 fn call(id: &str, patch: Value) -> CallCompleted {
-    let mut d = json!({
-        "tenant_id": "t-1", "call_id": id, "direction": "inbound", "answered": true,
-        "outcome": "unbooked", "from_number": PHONE,
-        "started_at": "2026-11-24T15:00:00Z", "ended_at": "2026-11-24T15:04:12Z",
-        "duration_seconds": 252,
-        "transcript": [
-            {"speaker": "customer", "start_ms": 3000, "text": "Hi, my AC stopped cooling last night and the house is 85 degrees."},
-            {"speaker": "customer", "start_ms": 12000, "text": "What's the price for a diagnostic visit?"},
-            {"speaker": "customer", "start_ms": 19000, "text": "Okay, let me think about it and call you back."}
-        ]
-    });
-    for (k, v) in patch.as_object().into_iter().flatten() {
-        d[k] = v.clone();
-    }
-    CallCompleted::from_detail(&d).unwrap()
+    qualifying_call(id, patch)
 }
 
 fn tenant() -> TenantId {
