@@ -145,17 +145,26 @@ pub struct Lead {
     pub flagged_at: Option<DateTime<Utc>>,
 }
 
-/// What a new lead is made of, before the queue's own fields are set.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewLead {
-    pub id: LeadId,
+/// What a qualifying call shows a CSR, the same whether it becomes a lead or is kept as a near
+/// miss: whose call it was, the call, its summary, and how it scored and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualifiedCall {
     pub tenant_id: TenantId,
     pub customer: Customer,
     pub call: CallInfo,
     pub summary: String,
     pub summary_is_generated: bool,
     pub detection: Detection,
-    pub detection_terms: Vec<String>,
+    /// The call's distinctive words, which a CSR's label for it teaches the business's learning.
+    #[serde(default)]
+    pub terms: Vec<String>,
+}
+
+/// What a new lead is made of, before the queue's own fields are set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLead {
+    pub id: LeadId,
+    pub qualified: QualifiedCall,
 }
 
 /// Who made a change to a lead: a signed-in user, or SCL itself (ingestion, bookings), which
@@ -223,10 +232,11 @@ impl Lead {
     }
 
     /// A new lead in `new`, untouched since its call ended.
-    pub fn flagged(n: NewLead, cold_after: ColdAfterDays, now: DateTime<Utc>) -> Lead {
+    pub fn flagged(new: NewLead, cold_after: ColdAfterDays, now: DateTime<Utc>) -> Lead {
+        let n = new.qualified;
         let flagged_at = n.call.ended_at;
         Lead {
-            id: n.id,
+            id: new.id,
             tenant_id: n.tenant_id,
             status: LeadStatus::New,
             version: 1,
@@ -244,7 +254,7 @@ impl Lead {
             booking: None,
             promoted: false,
             last_actor_id: Some(Actor::System),
-            detection_terms: n.detection_terms,
+            detection_terms: n.terms,
             flagged_at: Some(flagged_at),
         }
     }

@@ -5,9 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::detection::Detection;
-use super::ids::{CallId, LeadId, TenantId, UserId};
-use super::lead::{Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, NewLead};
+use super::ids::{CallId, LeadId, UserId};
+use super::lead::{Actor, HistoryAction, HistoryEntry, Lead, NewLead, QualifiedCall};
 use super::settings::TenantSettings;
 use super::status::LeadStatus;
 
@@ -17,14 +16,9 @@ pub const KEPT_DAYS: i64 = 30;
 /// A near miss with everything needed to make it a lead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NearMiss {
-    pub tenant_id: TenantId,
-    pub customer: Customer,
-    pub call: CallInfo,
-    pub summary: String,
-    pub summary_is_generated: bool,
-    pub detection: Detection,
-    #[serde(default)]
-    pub terms: Vec<String>,
+    /// Stored with its fields beside `decided_at`, as before it had a type of its own.
+    #[serde(flatten)]
+    pub qualified: QualifiedCall,
     pub decided_at: DateTime<Utc>,
 }
 
@@ -47,22 +41,22 @@ pub fn oldest_kept(now: DateTime<Utc>) -> DateTime<Utc> {
 
 impl NearMiss {
     pub fn kept_until(&self) -> DateTime<Utc> {
-        self.call.started_at + Duration::days(KEPT_DAYS)
+        self.qualified.call.started_at + Duration::days(KEPT_DAYS)
     }
 
     pub fn is_kept_at(&self, now: DateTime<Utc>) -> bool {
-        self.call.started_at >= oldest_kept(now)
+        self.qualified.call.started_at >= oldest_kept(now)
     }
 
     pub fn entry(&self) -> NearMissEntry {
         NearMissEntry {
-            call_id: self.call.call_id.clone(),
-            customer_phone: self.customer.phone.as_str().to_owned(),
-            started_at: self.call.started_at,
-            duration_seconds: self.call.duration_seconds,
-            score: self.detection.score,
-            reasons: self.detection.reasons.clone(),
-            summary: self.summary.clone(),
+            call_id: self.qualified.call.call_id.clone(),
+            customer_phone: self.qualified.customer.phone.as_str().to_owned(),
+            started_at: self.qualified.call.started_at,
+            duration_seconds: self.qualified.call.duration_seconds,
+            score: self.qualified.detection.score,
+            reasons: self.qualified.detection.reasons.clone(),
+            summary: self.qualified.summary.clone(),
         }
     }
 
@@ -74,24 +68,12 @@ impl NearMiss {
         settings: &TenantSettings,
         now: DateTime<Utc>,
     ) -> (Lead, HistoryEntry) {
-        let mut detection = self.detection;
-        detection
+        let mut qualified = self.qualified;
+        qualified
+            .detection
             .reasons
             .push("promoted from the near misses by a CSR".into());
-        let mut lead = Lead::flagged(
-            NewLead {
-                id,
-                tenant_id: self.tenant_id,
-                customer: self.customer,
-                call: self.call,
-                summary: self.summary,
-                summary_is_generated: self.summary_is_generated,
-                detection,
-                detection_terms: self.terms,
-            },
-            settings.cold_after_days,
-            now,
-        );
+        let mut lead = Lead::flagged(NewLead { id, qualified }, settings.cold_after_days, now);
         lead.promoted = true;
         lead.last_actor_id = Some(Actor::User(by.clone()));
         let history = HistoryEntry {

@@ -14,7 +14,7 @@ use scl_aws::items::{LeadItem, TranscriptChunkItem, LEAD_ROW_ATTRIBUTES};
 use scl_domain::detection::{Detection, Evidence, EvidenceField, EvidenceSpan};
 use scl_domain::lead::{
     Actor, CallInfo, Customer, HistoryAction, HistoryEntry, Lead, LeadDetail, NewLead, Note,
-    Transcript, TranscriptSegment,
+    QualifiedCall, Transcript, TranscriptSegment,
 };
 use scl_domain::search::{search, SearchQuery};
 use scl_domain::status::{ColdAfterDays, LeadStatus};
@@ -31,6 +31,7 @@ fn realistic_lead(i: usize) -> Lead {
     let ended = Utc::now() - Duration::hours(1);
     let new = NewLead {
         id: LeadId::generate(),
+        qualified: QualifiedCall {
         tenant_id: TenantId::parse("tenant_id", "t-1").expect("tenant"),
         customer: Customer {
             phone: PhoneNumber::parse_field("phone", &format!("+1512555{:04}", 100 + i))
@@ -61,7 +62,8 @@ fn realistic_lead(i: usize) -> Lead {
             model_version: String::new(),
             platform: None,
         },
-        detection_terms: vec![],
+        terms: vec![],
+        },
     };
     let mut lead = Lead::flagged(new, ColdAfterDays::DEFAULT, ended);
     lead.detection = Detection {

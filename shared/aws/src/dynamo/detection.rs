@@ -95,7 +95,7 @@ impl DynamoStore {
     pub(crate) async fn put_near_miss(&self, w: &NearMissWrite) -> Result<(), StoreError> {
         let n = &w.near_miss;
         let tenant = &w.decision.tenant_id;
-        let call_pk = keys::call_marker_pk(tenant, &n.call.call_id);
+        let call_pk = keys::call_marker_pk(tenant, &n.qualified.call.call_id);
         let expires_at = near_miss_expiry(n);
         let mut items = vec![
             put(
@@ -118,7 +118,10 @@ impl DynamoStore {
                 &self.table,
                 encode(&NearMissEntryItem {
                     pk: keys::near_miss_list_pk(tenant),
-                    sk: keys::near_miss_list_sk(n.call.started_at, &n.call.call_id),
+                    sk: keys::near_miss_list_sk(
+                        n.qualified.call.started_at,
+                        &n.qualified.call.call_id,
+                    ),
                     entity: ENTITY_NEAR_MISS_ENTRY.into(),
                     expires_at,
                     entry: n.entry(),

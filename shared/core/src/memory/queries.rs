@@ -140,7 +140,12 @@ impl NearMissStore for MemoryStore {
         let kept: Vec<_> = lock(&self.near_misses)
             .iter()
             .filter(|((t, _), (n, _))| t == tenant && n.is_kept_at(now))
-            .map(|((_, call), (n, _))| (position(n.call.started_at, call.as_str()), n.entry()))
+            .map(|((_, call), (n, _))| {
+                (
+                    position(n.qualified.call.started_at, call.as_str()),
+                    n.entry(),
+                )
+            })
             .collect();
         let (items, next) = page(
             kept,

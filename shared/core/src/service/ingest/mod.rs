@@ -156,7 +156,7 @@ async fn write<S: IngestStore>(store: &S, plan: Plan) -> Result<IngestOutcome, S
         }
         Plan::NearMiss(w) => {
             store.record_near_miss(&w).await?;
-            let score = w.near_miss.detection.score;
+            let score = w.near_miss.qualified.detection.score;
             info!(score, "call is a near miss");
             let reasons = w.decision.reasons;
             Ok(IngestOutcome::NearMiss { score, reasons })
