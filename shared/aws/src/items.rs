@@ -154,7 +154,7 @@ pub struct HistoryItem {
 
 pub const ENTITY_PHONE_CLAIM: &str = "phone_claim";
 
-/// Which lead a phone number's next qualifying call belongs to (`ports::PhoneClaim`).
+/// Which lead a phone number's next qualifying call belongs to (`scl_core::ports::PhoneClaim`, defined in `scl_domain::call_decision`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PhoneClaimItem {
     pub pk: String,

@@ -1,7 +1,7 @@
 //! The two answers the queue's read path renders most — a page of leads and a lead's detail —
 //! as JSON, in a crate of their own so that they are compiled at opt-level 3 while the domain
 //! crate is compiled for size (Cargo.toml's release profile says why). Rust generates a
-//! generic's code in the crate that names its types: `api::json` over these views, and serde's
+//! generic's code in the crate that names its types: `scl_edge::api::json` over these views, and serde's
 //! serializers with them, are generated here, not in each function's size-optimised crate.
 
 use lambda_http::{Body, Response};

@@ -1,4 +1,4 @@
-//! Idempotency records for client retries (`domain::idempotency`).
+//! Idempotency records for client retries (`scl_domain::idempotency`).
 
 use std::future::Future;
 

@@ -5,7 +5,7 @@ use scl_domain::events::PendingEvent;
 use scl_domain::Lead;
 
 /// A change to one of the table's items, as its stream reports it, already decoded by the
-/// adapter (`adapters::stream`) into domain values.
+/// adapter (`scl_aws::stream`) into domain values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableChange {
     /// A booking stored for the first time.
