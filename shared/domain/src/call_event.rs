@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::error::FieldError;
 use super::ids::{CallId, CrmId, TenantId};
@@ -216,33 +216,59 @@ impl CallCompleted {
     }
 }
 
+/// A valid call's `detail`, borrowed, as `to_detail` writes it.
+#[derive(Serialize)]
+struct DetailOut<'a> {
+    tenant_id: &'a str,
+    call_id: &'a str,
+    direction: Direction,
+    answered: bool,
+    outcome: Outcome,
+    from_number: &'a str,
+    to_number: Option<&'a str>,
+    started_at: String,
+    ended_at: String,
+    duration_seconds: u32,
+    agent_id: Option<&'a str>,
+    agent_name: Option<&'a str>,
+    customer_id: Option<&'a str>,
+    location_id: Option<&'a str>,
+    customer_name: Option<&'a str>,
+    call_reason: Option<&'a str>,
+    csr_notes: Option<&'a str>,
+    recording_url: Option<&'a str>,
+    summary: Option<&'a str>,
+    transcript: &'a [TranscriptSegment],
+    classification: Option<&'a PlatformClassification>,
+}
+
 impl CallCompleted {
-    /// The `detail` this call reads from (`from_detail`): how a call waiting for its decision
-    /// is kept, so that it is read back through the same rules it arrived through.
-    pub fn to_detail(&self) -> Value {
+    /// The `detail` this call reads from (`from_detail`), as JSON text: how a call waiting for
+    /// its decision is kept, so that it is read back through the same rules it arrived through.
+    pub fn to_detail(&self) -> Result<String, serde_json::Error> {
         let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-        json!({
-            "tenant_id": self.tenant_id.as_str(),
-            "call_id": self.call_id.as_str(),
-            "direction": self.direction,
-            "answered": self.answered,
-            "outcome": self.outcome,
-            "from_number": self.from_number.as_str(),
-            "to_number": self.to_number.as_ref().map(PhoneNumber::as_str),
-            "started_at": time(&self.started_at),
-            "ended_at": time(&self.ended_at),
-            "duration_seconds": self.duration_seconds,
-            "agent_id": self.agent_id,
-            "agent_name": self.agent_name,
-            "customer_id": self.customer_id.as_ref().map(CrmId::as_str),
-            "location_id": self.location_id.as_ref().map(CrmId::as_str),
-            "customer_name": self.customer_name,
-            "call_reason": self.call_reason,
-            "csr_notes": self.csr_notes,
-            "recording_url": self.recording_url,
-            "summary": self.summary,
-            "transcript": self.transcript,
-            "classification": self.classification,
+        serde_json::to_string(&DetailOut {
+            tenant_id: self.tenant_id.as_str(),
+            call_id: self.call_id.as_str(),
+            direction: self.direction,
+            answered: self.answered,
+            outcome: self.outcome,
+            from_number: self.from_number.as_str(),
+            to_number: self.to_number.as_ref().map(PhoneNumber::as_str),
+            started_at: time(&self.started_at),
+            ended_at: time(&self.ended_at),
+            duration_seconds: self.duration_seconds,
+            agent_id: self.agent_id.as_deref(),
+            agent_name: self.agent_name.as_deref(),
+            customer_id: self.customer_id.as_ref().map(CrmId::as_str),
+            location_id: self.location_id.as_ref().map(CrmId::as_str),
+            customer_name: self.customer_name.as_deref(),
+            call_reason: self.call_reason.as_deref(),
+            csr_notes: self.csr_notes.as_deref(),
+            recording_url: self.recording_url.as_deref(),
+            summary: self.summary.as_deref(),
+            transcript: &self.transcript,
+            classification: self.classification.as_ref(),
         })
     }
 }
@@ -278,7 +304,8 @@ mod tests {
         });
         for detail in [full, minimal] {
             let call = CallCompleted::from_detail(&detail).unwrap();
-            assert_eq!(CallCompleted::from_detail(&call.to_detail()).unwrap(), call);
+            let detail: Value = serde_json::from_str(&call.to_detail().unwrap()).unwrap();
+            assert_eq!(CallCompleted::from_detail(&detail).unwrap(), call);
         }
     }
 

@@ -88,7 +88,10 @@ impl IngestStore for DynamoStore {
             decide_at: keys::sortable_time(call.decide_at),
             gsi5pk: keys::decide_due_partition_of(&call.tenant_id, &call.call_id),
             gsi5sk: keys::decide_due_sk(call.decide_at, &call.tenant_id, &call.call_id),
-            detail: call.call.to_detail().to_string(),
+            detail: call
+                .call
+                .to_detail()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             expires_at: (call.decide_at + Duration::days(PENDING_TTL_DAYS)).timestamp(),
         })?;
         match self.put_if_absent(item).await? {

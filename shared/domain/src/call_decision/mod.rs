@@ -135,6 +135,9 @@ pub enum Plan {
 }
 
 /// The next step for the call, from what is known.
+// Not inlined into the service's state machine: one copy of the rules, called from it (the
+// service's future is generic over the store; BENCHMARKS.md, Deployment artifacts).
+#[inline(never)]
 pub fn decide(known: &Known) -> Step {
     let Known { call, now, .. } = *known;
     let decided = |kind, why: &str| CallDecision::of(call, kind, None, None, vec![why.into()], now);
