@@ -5,8 +5,8 @@
 //! - a reference written as a Markdown file's path, a comma and a heading names a file that
 //!   exists and a section of it: a heading, or a paragraph's bold lead-in, that starts with
 //!   those words ("X and Y" may name two);
-//! - no link or reference resolves outside the repository, and nothing names the specification
-//!   documents that live beside it.
+//! - no link or reference resolves outside the repository, every Markdown file named by its
+//!   name is one the repository has, and a numbered section sign cites a public standard.
 
 use std::path::{Path, PathBuf};
 
@@ -97,6 +97,52 @@ fn references(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The file names of every Markdown document in the repository, the corpus's included.
+fn markdown_files(dir: &Path) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let (path, name) = (
+            entry.path(),
+            entry.file_name().to_string_lossy().into_owned(),
+        );
+        if path.is_dir() && ![".git", "target", ".local", "node_modules"].contains(&name.as_str()) {
+            out.extend(markdown_files(&path));
+        } else if name.ends_with(".md") {
+            out.insert(name);
+        }
+    }
+    out
+}
+
+/// Markdown file names a text mentions (`EVALUATIONS.md`), but not those a build writes
+/// (`target/…`).
+fn markdown_names(text: &str) -> Vec<String> {
+    text.match_indices(".md")
+        .filter(|(at, _)| {
+            let next = text[at + 3..].chars().next();
+            !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+        .filter_map(|(at, _)| {
+            let before = &text[..at];
+            let start = before
+                .rfind(|c: char| !(c.is_alphanumeric() || "_-".contains(c)))
+                .map_or(0, |i| i + 1);
+            let built = before[..start].ends_with("target/");
+            (start < at && !built).then(|| format!("{}.md", &before[start..]))
+        })
+        .collect()
+}
+
+/// Whether the text before a section sign cites a standard by number: `RFC 9110 `.
+fn cites_a_standard(before: &str) -> bool {
+    let mut words = before.split_whitespace().rev();
+    let number = words.next().unwrap_or("");
+    let cited = words
+        .next()
+        .map(|w| w.trim_start_matches(|c: char| !c.is_alphanumeric()));
+    !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) && cited == Some("RFC")
+}
+
 fn section_exists(sections: &[String], words: &str) -> bool {
     let named = |w: &str| sections.iter().any(|s| s.starts_with(w.trim()));
     named(words) || words.split(" and ").all(named)
@@ -108,6 +154,7 @@ fn every_pointer_in_the_repository_leads_inside_it() {
     let mut all = Vec::new();
     files(&root, &mut all);
     assert!(all.len() > 100, "{} files", all.len());
+    let documents = markdown_files(&root);
     let mut broken = Vec::new();
     for file in &all {
         let Ok(text) = std::fs::read_to_string(file) else {
@@ -141,12 +188,20 @@ fn every_pointer_in_the_repository_leads_inside_it() {
                 }
             }
         }
-        // The specification documents by name, however they are pointed at.
-        for outside in ["CONTRACT", "PRODUCT.md"] {
-            if text.contains(outside) && !shown.ends_with("doc_links.rs") {
+        // A document named by its file name is one the repository has (or one a build writes
+        // under target/): a clone has nothing else.
+        for name in markdown_names(&text) {
+            if !documents.contains(&name) {
                 broken.push(format!(
-                    "{shown}: points outside the repository ({outside})"
+                    "{shown}: names {name}, which the repository does not have"
                 ));
+            }
+        }
+        // A numbered section is a public standard's (RFC 7636 and the like); the repository's
+        // own documents are pointed at by path and heading.
+        for (at, _) in text.match_indices('\u{a7}') {
+            if !cites_a_standard(&text[..at]) {
+                broken.push(format!("{shown}: a numbered section of no document here"));
             }
         }
     }
