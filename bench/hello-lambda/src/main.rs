@@ -9,7 +9,7 @@ async fn hello(_event: LambdaEvent<Value>) -> Result<Value, Error> {
     Ok(json!({"hello": "world"}))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(hello)).await
 }

@@ -5,7 +5,7 @@ use count_reports::{handle, State};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let cold = scl_aws::config::cold_start().await?;
     let state = State { store: cold.store };

@@ -4,7 +4,7 @@
 use dismiss_lead::{handle, State};
 use lambda_http::{Error, Request};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let cold = scl_aws::config::cold_start().await?;
     let state = State { store: cold.store };

@@ -4,7 +4,7 @@
 use lambda_http::{Error, Request};
 use near_misses::{handle, State};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let cold = scl_aws::config::cold_start().await?;
     let state = State { store: cold.store };
