@@ -21,17 +21,28 @@ CONSOLE_URL=$(output ConsoleUrl)
 ISSUER=$(output ConsoleOidcIssuer)
 CLIENT_ID=$(output ConsoleOidcClientId)
 SCOPE=$(output ConsoleOidcScope)
+TENANT_CLAIM=$(output TokenTenantClaim)
+NAME_CLAIM=$(output TokenNameClaim)
+SCOPE_PREFIX=$(output TokenScopePrefix)
 if [ -z "$CLIENT_ID" ] || [ "$CLIENT_ID" = "None" ]; then
-  echo "The stack has no ConsoleOidcClientId: deploy it with that parameter first (README, Deploying the console)." >&2
+  echo "The stack has no ConsoleOidcClientId: with IdentityProvider ExternalOidc, deploy it with that parameter (README, Deploy to your AWS account)." >&2
   exit 1
 fi
+# An output the stack does not have (TokenScopePrefix without a prefix) reads as "None".
+[ "$SCOPE_PREFIX" = "None" ] && SCOPE_PREFIX=
 
 scripts/tools.sh
 (cd web && npm run --silent build)
-python3 - "$API_URL" "$ISSUER" "$CLIENT_ID" "$SCOPE" > web/dist/config.json <<'PY'
+python3 - "$API_URL" "$ISSUER" "$CLIENT_ID" "$SCOPE" "$TENANT_CLAIM" "$NAME_CLAIM" "$SCOPE_PREFIX" \
+  > web/dist/config.json <<'PY'
 import json, sys
-api, issuer, client, scope = sys.argv[1:5]
-print(json.dumps({"api_url": api, "oidc": {"issuer": issuer, "client_id": client, "scope": scope}, "environment": "aws"}))
+api, issuer, client, scope, tenant_claim, name_claim, scope_prefix = sys.argv[1:8]
+print(json.dumps({
+    "api_url": api,
+    "oidc": {"issuer": issuer, "client_id": client, "scope": scope, "tenant_claim": tenant_claim,
+             "name_claim": name_claim, "scope_prefix": scope_prefix},
+    "environment": "aws",
+}))
 PY
 
 # Assets first, never deleted here: a browser still on the previous shell keeps loading its

@@ -12,6 +12,7 @@ MOTO_VERSION=5.2.5                  # moto[server] (SNS, SES)
 CFN_LINT_VERSION=1.58.0
 CFN_LINT_SERVERLESS_VERSION=0.3.6   # serverless rules for cfn-lint
 SAM_CLI_VERSION=1.170.0             # sam validate; ships AWS's Lambda Runtime Interface Emulator
+CFN_GUARD_NPM_VERSION=0.0.62        # npm @cdklabs/cdk-validator-cfnguard: ships AWS's cfn-guard 3.1.1
 
 say() { printf '\033[1m[tools]\033[0m %s\n' "$*"; }
 
@@ -80,6 +81,21 @@ if [ ! -f "$FUZZ_STAMP" ]; then
   python3 -m venv "$FUZZ_VENV"
   "$FUZZ_VENV/bin/pip" install -q --disable-pip-version-check --no-deps -r scripts/requirements-fuzz.txt
   touch "$FUZZ_STAMP"
+fi
+
+# CloudFormation Guard (scripts/check-template.sh): AWS's release binary for Linux, as the npm
+# package that wraps it for the CDK ships it (taken from the package; none of its JavaScript is
+# used).
+GUARD_STAMP=$LOCAL/bin/.cfn-guard-npm-$CFN_GUARD_NPM_VERSION
+if [ ! -f "$GUARD_STAMP" ]; then
+  arch=$(uname -m); case "$arch" in aarch64|arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac
+  say "installing cfn-guard from @cdklabs/cdk-validator-cfnguard@$CFN_GUARD_NPM_VERSION"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "@cdklabs/cdk-validator-cfnguard@$CFN_GUARD_NPM_VERSION" >/dev/null \
+    && tar xzf ./*.tgz "package/bin/ubuntu/$arch/cfn-guard")
+  install -m 755 "$tmp/package/bin/ubuntu/$arch/cfn-guard" "$LOCAL/bin/cfn-guard"
+  rm -rf "$tmp"
+  touch "$GUARD_STAMP"
 fi
 
 # AWS's Lambda Runtime Interface Emulator, the one `sam local` runs in its containers, as the

@@ -70,6 +70,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ("CountReportsFunction", "check-reports.json", "checked"),
     ("ReportsFunction", "reports-summary.json", "status=200"),
     ("ReportsFunction", "reports-summary-csv.json", "status=200"),
+    // A CSR of t-1 in the view group asking for both permissions.
+    ("PreTokenFunction", "pre-token.json", "shaped"),
 ];
 
 #[tokio::test]
@@ -108,6 +110,13 @@ async fn every_bootstrap_answers_its_sample_under_the_runtime_emulator() {
             "swept" => out["moved"].is_u64(),
             "decided" => out["decided"].is_u64(),
             "rebuilt" => out["leads"].is_u64(),
+            "shaped" => {
+                let access =
+                    &out["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"];
+                access["claimsToAddOrOverride"]["tenant_id"] == "t-1"
+                    && access["scopesToAdd"] == serde_json::json!(["scl-api/scl.view"])
+                    && access["scopesToSuppress"] == serde_json::json!(["scl-api/scl.admin"])
+            }
             // Every figure the stream counted adds up, after the samples above.
             "checked" => out["differences"] == serde_json::json!([]),
             e => {

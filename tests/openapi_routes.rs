@@ -28,7 +28,9 @@ fn openapi_paths_are_exactly_the_templates_routes() {
     }
     assert_eq!(routes, documented);
     assert_eq!(routes.len(), 19);
-    // Scopes: everything scl.view except /settings and /detection/*.
+    // Scopes: everything scl.view except /settings and /detection/*, with the prefix the
+    // template's ScopePrefix gives them (resolved to its default).
+    let prefix = &template.parameters["ScopePrefix"];
     for f in &template.functions {
         for r in &f.routes {
             let want = if r.path == "/settings" || r.path.starts_with("/detection/") {
@@ -36,7 +38,13 @@ fn openapi_paths_are_exactly_the_templates_routes() {
             } else {
                 "scl.view"
             };
-            assert_eq!(r.scopes, vec![want.to_owned()], "{} {}", r.method, r.path);
+            assert_eq!(
+                r.scopes,
+                vec![format!("{prefix}{want}")],
+                "{} {}",
+                r.method,
+                r.path
+            );
         }
     }
 }

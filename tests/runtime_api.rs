@@ -111,6 +111,64 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
         "forbidden"
     );
 
+    // Access tokens shaped as the stack's Cognito user pool issues them: the app client in
+    // client_id (no aud), resource-server scopes.
+    let cognito = |scope: &str, client: &str| {
+        jwt::mint(
+            &jwt::cognito_access_claims("u-1", &tenant, scope, client),
+            "test-secret",
+        )
+        .unwrap()
+    };
+    let status = |resp: reqwest::Response| resp.status().as_u16();
+    let viewer = cognito("openid email scl-api/scl.view", jwt::AUDIENCE);
+    let resp = http
+        .get(format!("{api}/leads/{id}"))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(resp), 200, "a Cognito viewer reads the lead");
+    let cognito_admin = cognito("openid scl-api/scl.admin", jwt::AUDIENCE);
+    let resp = http
+        .get(format!("{api}/settings"))
+        .bearer_auth(&cognito_admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status(resp),
+        200,
+        "a Cognito administrator reads the settings"
+    );
+    let resp = http
+        .get(format!("{api}/leads"))
+        .bearer_auth(&cognito_admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status(resp),
+        403,
+        "administration alone does not open the queue"
+    );
+    let other_client = cognito("openid scl-api/scl.view", "another-app-client");
+    let resp = http
+        .get(format!("{api}/leads"))
+        .bearer_auth(&other_client)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(resp), 401, "a token for another app client");
+    let other_server = cognito("openid billing/scl.view", jwt::AUDIENCE);
+    let resp = http
+        .get(format!("{api}/leads"))
+        .bearer_auth(&other_server)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(resp), 403, "another resource server's scope");
+
     // CSR actions through the gateway: settings (admin), a call-back published to the topic in
     // moto, a note, the banner.
     let admin = jwt::mint(

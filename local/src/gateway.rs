@@ -189,7 +189,18 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             .and_then(Value::as_str)
             .map(|s| s.split_whitespace().collect())
             .unwrap_or_default();
-        if !route.def.scopes.iter().any(|s| held.contains(&s.as_str())) {
+        // As API Gateway: the token must hold one of the route's scopes. The local stack's one
+        // liberty: its dev tokens carry the plain names (`scl.view`), which also satisfy the
+        // template's prefixed ones (`scl-api/scl.view`), as the functions accept both.
+        let satisfied = |required: &String| {
+            held.iter().any(|h| {
+                *h == required.as_str()
+                    || required
+                        .rsplit_once('/')
+                        .is_some_and(|(_, plain)| *h == plain)
+            })
+        };
+        if !route.def.scopes.iter().any(satisfied) {
             return error(
                 StatusCode::FORBIDDEN,
                 "forbidden",

@@ -1,6 +1,7 @@
 //! Dev tokens: HS256 JWTs with issuer `scl-local` and audience `scl-api`, validated the way
-//! the API Gateway JWT authorizer validates real ones (signature, iss, aud, exp, and `nbf` and
-//! `iat` not in the future).
+//! the API Gateway JWT authorizer validates real ones (signature, iss, exp, `nbf` and `iat`
+//! not in the future, and the audience: `aud`, or when a token has none, `client_id`, as in
+//! Cognito's access tokens).
 
 use anyhow::Result;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -48,7 +49,7 @@ impl DevClaims {
     }
 }
 
-pub fn mint(claims: &DevClaims, secret: &str) -> Result<String> {
+pub fn mint(claims: &impl Serialize, secret: &str) -> Result<String> {
     Ok(encode(
         &Header::new(Algorithm::HS256),
         claims,
@@ -56,17 +57,38 @@ pub fn mint(claims: &DevClaims, secret: &str) -> Result<String> {
     )?)
 }
 
+/// The claims of an access token as the stack's Cognito user pool issues it (no `aud`: the app
+/// client in `client_id`; resource-server scopes; `tenant_id` and `name` from the
+/// pre-token-generation trigger), signed like the dev tokens.
+pub fn cognito_access_claims(sub: &str, tenant_id: &str, scope: &str, client_id: &str) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    serde_json::json!({
+        "sub": sub, "iss": ISSUER, "client_id": client_id, "token_use": "access",
+        "scope": scope, "tenant_id": tenant_id, "name": "Kim",
+        "username": sub, "exp": now + 300, "iat": now, "auth_time": now,
+    })
+}
+
 /// Verifies a bearer token; returns every claim (as API Gateway passes them on).
 pub fn verify(token: &str, secret: &str) -> Option<Map<String, Value>> {
     let mut v = Validation::new(Algorithm::HS256);
     v.set_issuer(&[ISSUER]);
-    v.set_audience(&[AUDIENCE]);
-    v.set_required_spec_claims(&["exp", "iss", "aud"]);
+    v.set_required_spec_claims(&["exp", "iss"]);
+    v.validate_aud = false;
     v.validate_nbf = true;
     let claims =
         decode::<Map<String, Value>>(token, &DecodingKey::from_secret(secret.as_bytes()), &v)
             .ok()?
             .claims;
+    let audience_matches = match claims.get("aud") {
+        Some(Value::String(aud)) => aud == AUDIENCE,
+        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(AUDIENCE)),
+        Some(_) => false,
+        None => claims.get("client_id").and_then(Value::as_str) == Some(AUDIENCE),
+    };
+    if !audience_matches {
+        return None;
+    }
     // A token issued in the future is refused too (with the same leeway as exp and nbf).
     let issued = claims.get("iat").and_then(Value::as_i64);
     if issued.is_some_and(|iat| iat > chrono::Utc::now().timestamp() + v.leeway as i64) {
@@ -90,6 +112,20 @@ mod tests {
         let mut wrong_aud = DevClaims::new("u-1", "t-1", "scl.view", 60);
         wrong_aud.aud = "else".into();
         assert!(verify(&mint(&wrong_aud, "s").unwrap(), "s").is_none());
+    }
+
+    #[test]
+    fn cognito_shaped_access_tokens_are_accepted_by_client_id() {
+        let token = |claims: Value| mint(&claims, "s").unwrap();
+        let cognito = cognito_access_claims("u-1", "t-1", "openid scl-api/scl.view", AUDIENCE);
+        assert!(verify(&token(cognito.clone()), "s").is_some());
+        let mut other_client = cognito.clone();
+        other_client["client_id"] = "someone-else".into();
+        assert!(verify(&token(other_client), "s").is_none());
+        // aud, when present, is what counts.
+        let mut wrong_aud = cognito;
+        wrong_aud["aud"] = "else".into();
+        assert!(verify(&token(wrong_aud), "s").is_none());
     }
 
     #[test]

@@ -105,6 +105,7 @@ pub async fn provision(
 ) -> Result<Resolved> {
     let mut resolved = Resolved {
         parameters: template.parameters.clone(),
+        conditions: template.conditions.clone(),
         ..Resolved::default()
     };
     for table in &template.tables {
@@ -127,6 +128,25 @@ pub async fn provision(
         resolved
             .names
             .insert(topic.clone(), out.topic_arn.unwrap_or_default());
+    }
+    // Configuration sets by the name CloudFormation would generate's stand-in: prefix + id.
+    for set in &template.email_configuration_sets {
+        let name = format!("{prefix}{set}");
+        let config = aws_sdk_ses::types::ConfigurationSet::builder()
+            .name(&name)
+            .build()
+            .map_err(|e| anyhow!("configuration set {set}: {e}"))?;
+        ses.create_configuration_set()
+            .configuration_set(config)
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "creating SES configuration set {set}: {}",
+                    aws_sdk_ses::error::DisplayErrorContext(e)
+                )
+            })?;
+        resolved.names.insert(set.clone(), name);
     }
     // SES only sends from verified identities: verify every sender a function uses.
     for f in &template.functions {

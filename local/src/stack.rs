@@ -88,9 +88,22 @@ impl Stack {
         let streams =
             aws_sdk_dynamodbstreams::Client::new(&client_config(&cfg.runtime.dynamodb_url).await);
         let ses = aws_sdk_ses::Client::new(&moto);
-        let resolved = provision::provision(&template, &ddb, &sns, &sqs, &ses, &cfg.name_prefix)
+        let mut resolved =
+            provision::provision(&template, &ddb, &sns, &sqs, &ses, &cfg.name_prefix)
+                .await
+                .context("provisioning DynamoDB Local and moto from the template")?;
+        // Bound first: the console's address is where notifications link (the template's
+        // AppBaseUrl, which on AWS defaults to the console's CloudFront URL).
+        let api = tokio::net::TcpListener::bind(cfg.api_addr)
             .await
-            .context("provisioning DynamoDB Local and moto from the template")?;
+            .context("binding the HTTP API port")?;
+        let invoke = tokio::net::TcpListener::bind(cfg.invoke_addr)
+            .await
+            .context("binding the Invoke API port")?;
+        let (api_addr, invoke_addr) = (api.local_addr()?, invoke.local_addr()?);
+        resolved
+            .parameters
+            .insert("AppBaseUrl".into(), format!("http://{api_addr}"));
 
         let mut functions = BTreeMap::new();
         let mut routes = Vec::new();
@@ -103,7 +116,13 @@ impl Stack {
             dynamodb: cfg.runtime.dynamodb_url.clone(),
             moto: cfg.runtime.moto_url.clone(),
         };
-        for def in &template.functions {
+        // Functions the template creates only under a condition that does not hold (with the
+        // parameters' defaults) are not started, as CloudFormation would not create them.
+        for def in template.functions.iter().filter(|d| {
+            d.condition
+                .as_deref()
+                .is_none_or(|c| resolved.condition(c) != Some(false))
+        }) {
             // Every AWS call the function makes passes its template policy first, as on AWS.
             let policy = iam::Policy::for_function(def, &names)?;
             check_on_failure_permissions(def, &policy, &names)?;
@@ -171,13 +190,6 @@ impl Stack {
                 .clone()
                 .map(|dir| crate::console::Console::new(dir, cfg.jwt_secret.clone())),
         });
-        let api = tokio::net::TcpListener::bind(cfg.api_addr)
-            .await
-            .context("binding the HTTP API port")?;
-        let invoke = tokio::net::TcpListener::bind(cfg.invoke_addr)
-            .await
-            .context("binding the Invoke API port")?;
-        let (api_addr, invoke_addr) = (api.local_addr()?, invoke.local_addr()?);
         let api_router = gateway::http_api_router(gw.clone());
         let invoke_router = gateway::invoke_api_router(gw.clone());
         tasks.push(tokio::spawn(async move {

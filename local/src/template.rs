@@ -13,7 +13,11 @@ pub struct Template {
     pub topics: Vec<String>,
     pub functions: Vec<FunctionDef>,
     pub queues: Vec<String>,
+    /// SES configuration sets (logical ids).
+    pub email_configuration_sets: Vec<String>,
     pub parameters: BTreeMap<String, String>,
+    /// `Conditions`, unevaluated (`Resolved::condition` evaluates them).
+    pub conditions: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +39,8 @@ pub struct FunctionDef {
     pub schedules: Vec<std::time::Duration>,
     /// `Properties.Policies`, unresolved (inline statements and SAM policy templates).
     pub policies: Vec<Value>,
+    /// The template condition the function exists under, if any.
+    pub condition: Option<String>,
 }
 
 /// `rate(5 minutes)` -> 300 s. Cron expressions are not run locally.
@@ -134,7 +140,7 @@ impl Template {
                 .and_then(|g| get(g, "Function"))
                 .and_then(|f| get(f, "Environment")),
         );
-        let parameters = get(&doc, "Parameters")
+        let parameters: BTreeMap<String, String> = get(&doc, "Parameters")
             .and_then(Value::as_mapping)
             .map(|m| {
                 m.iter()
@@ -150,12 +156,28 @@ impl Template {
             })
             .unwrap_or_default();
 
+        let conditions = get(&doc, "Conditions")
+            .and_then(Value::as_mapping)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.clone())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Route scopes name parameters (`!Sub "${ScopePrefix}scl.view"`); resolved now, with
+        // the parameters' defaults.
+        let defaults = Resolved {
+            parameters: parameters.clone(),
+            ..Resolved::default()
+        };
         let mut t = Template {
             tables: vec![],
             topics: vec![],
             functions: vec![],
             queues: vec![],
+            email_configuration_sets: vec![],
             parameters,
+            conditions,
         };
         for (id, res) in resources {
             let id = id
@@ -171,6 +193,7 @@ impl Template {
                 }),
                 "AWS::SNS::Topic" => t.topics.push(id),
                 "AWS::SQS::Queue" => t.queues.push(id),
+                "AWS::SES::ConfigurationSet" => t.email_configuration_sets.push(id),
                 "AWS::Serverless::Function" => {
                     let binary = get(res, "Metadata")
                         .and_then(|m| get(m, "BuildProperties"))
@@ -259,13 +282,13 @@ impl Template {
                             let scopes = get(&p, "Auth")
                                 .and_then(|a| get(a, "AuthorizationScopes"))
                                 .and_then(Value::as_sequence)
-                                .map(|s| {
-                                    s.iter()
-                                        .filter_map(Value::as_str)
-                                        .map(str::to_owned)
-                                        .collect()
-                                })
-                                .unwrap_or_default();
+                                .map(|s| s.iter().map(|v| defaults.resolve(v)).collect())
+                                .unwrap_or(Some(vec![]))
+                                .ok_or_else(|| {
+                                    anyhow!(
+                                        "{id}: AuthorizationScopes the local stack cannot resolve"
+                                    )
+                                })?;
                             routes.push(RouteDef {
                                 method: method.to_uppercase(),
                                 path: path.to_owned(),
@@ -284,6 +307,9 @@ impl Template {
                             .and_then(Value::as_sequence)
                             .cloned()
                             .unwrap_or_default(),
+                        condition: get(res, "Condition")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
                     });
                 }
                 _ => {}
@@ -300,21 +326,94 @@ pub struct Resolved {
     /// SQS queue URLs by logical id.
     pub queue_urls: BTreeMap<String, String>,
     pub parameters: BTreeMap<String, String>,
+    pub conditions: BTreeMap<String, Value>,
 }
 
 impl Resolved {
-    /// Resolves an environment value: plain strings, `!Ref` / `{Ref: X}` to a resource's
-    /// physical name or a parameter's default. Anything else has no local meaning: `None`.
+    /// Resolves a value: plain strings; `!Ref` to a resource's physical name or a parameter's
+    /// value; `!Sub` over those; `!If` by its condition. Anything else (an attribute of a
+    /// resource the local stack does not create) has no local meaning: `None`.
     pub fn resolve(&self, v: &Value) -> Option<String> {
         match v {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
-            Value::Tagged(t) if t.tag == "!Ref" => t.value.as_str().and_then(|r| self.lookup(r)),
-            Value::Mapping(m) => m
-                .get("Ref")
-                .and_then(Value::as_str)
-                .and_then(|r| self.lookup(r)),
+            Value::Tagged(t) => self.intrinsic(t.tag.to_string().trim_start_matches('!'), &t.value),
+            Value::Mapping(m) if m.len() == 1 => {
+                let (k, args) = m.iter().next()?;
+                let k = k.as_str()?;
+                self.intrinsic(k.strip_prefix("Fn::").unwrap_or(k), args)
+            }
+            _ => None,
+        }
+    }
+
+    fn intrinsic(&self, name: &str, args: &Value) -> Option<String> {
+        match name {
+            "Ref" => self.lookup(args.as_str()?),
+            "Sub" => self.substitute(args.as_str()?),
+            "If" => {
+                let a = args.as_sequence()?;
+                let branch = if self.condition(a.first()?.as_str()?)? {
+                    a.get(1)?
+                } else {
+                    a.get(2)?
+                };
+                self.resolve(branch)
+            }
+            _ => None,
+        }
+    }
+
+    /// `${Name}` replaced by what `!Ref Name` resolves to.
+    fn substitute(&self, text: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find('}')? + start;
+            out.push_str(&self.lookup(&rest[start + 2..end])?);
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    /// A template condition, evaluated over the parameters (`Equals`, `Not`, `And`, `Or`,
+    /// `Condition`); `None` when it names what has no local value.
+    pub fn condition(&self, name: &str) -> Option<bool> {
+        self.evaluate(self.conditions.get(name)?)
+    }
+
+    fn evaluate(&self, v: &Value) -> Option<bool> {
+        let (name, args) = match v {
+            Value::Tagged(t) => (
+                t.tag.to_string().trim_start_matches('!').to_owned(),
+                &t.value,
+            ),
+            Value::Mapping(m) if m.len() == 1 => {
+                let (k, a) = m.iter().next()?;
+                let k = k.as_str()?;
+                (k.strip_prefix("Fn::").unwrap_or(k).to_owned(), a)
+            }
+            _ => return None,
+        };
+        let list = || args.as_sequence();
+        match name.as_str() {
+            "Equals" => {
+                let a = list()?;
+                Some(self.resolve(a.first()?)? == self.resolve(a.get(1)?)?)
+            }
+            "Not" => Some(!self.evaluate(list()?.first()?)?),
+            "And" => list()?
+                .iter()
+                .map(|c| self.evaluate(c))
+                .try_fold(true, |all, c| Some(all && c?)),
+            "Or" => list()?
+                .iter()
+                .map(|c| self.evaluate(c))
+                .try_fold(false, |any, c| Some(any || c?)),
+            "Condition" => self.condition(args.as_str()?),
             _ => None,
         }
     }
@@ -348,7 +447,7 @@ mod tests {
             vec![RouteDef {
                 method: "GET".into(),
                 path: "/leads".into(),
-                scopes: vec!["scl.view".into()]
+                scopes: vec!["scl-api/scl.view".into()]
             }]
         );
         assert!(list.environment.contains_key("TABLE_NAME"));
@@ -391,6 +490,60 @@ mod tests {
         assert_eq!(
             r.resolve(&list.environment["RUST_LOG"]).as_deref(),
             Some("info")
+        );
+    }
+
+    #[test]
+    fn conditions_if_and_sub_resolve_over_the_parameters() {
+        let t = Template::parse(
+            r#"
+Parameters:
+  Provider: {Type: String, Default: Cognito}
+  Prefix: {Type: String, Default: "scl-api/"}
+  BaseUrl: {Type: String, Default: ""}
+Conditions:
+  UseCognito: !Equals [!Ref Provider, Cognito]
+  HasBaseUrl: !Not [!Equals [!Ref BaseUrl, ""]]
+  Both: {"Fn::And": [{Condition: UseCognito}, {Condition: HasBaseUrl}]}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Condition: UseCognito
+    Metadata: {BuildProperties: {Binary: fn}}
+    Properties:
+      Environment:
+        Variables:
+          URL: !If [HasBaseUrl, !Ref BaseUrl, !Sub "https://${Dist.DomainName}"]
+          ISSUER: !If [UseCognito, !Sub "https://idp/${Prefix}pool", plain]
+      Events:
+        Get:
+          Type: HttpApi
+          Properties: {Path: /x, Method: get, Auth: {AuthorizationScopes: [!Sub "${Prefix}scl.view"]}}
+"#,
+        )
+        .unwrap();
+        let f = &t.functions[0];
+        assert_eq!(f.routes[0].scopes, vec!["scl-api/scl.view".to_owned()]);
+        assert_eq!(f.condition.as_deref(), Some("UseCognito"));
+        let mut r = Resolved {
+            parameters: t.parameters.clone(),
+            conditions: t.conditions.clone(),
+            ..Resolved::default()
+        };
+        assert_eq!(r.condition("UseCognito"), Some(true));
+        assert_eq!(r.condition("Both"), Some(false));
+        assert_eq!(
+            r.resolve(&f.environment["ISSUER"]).as_deref(),
+            Some("https://idp/scl-api/pool")
+        );
+        // A resource attribute the local stack has no value for.
+        assert_eq!(r.resolve(&f.environment["URL"]), None);
+        r.parameters
+            .insert("BaseUrl".into(), "http://127.0.0.1:3000".into());
+        assert_eq!(r.condition("Both"), Some(true));
+        assert_eq!(
+            r.resolve(&f.environment["URL"]).as_deref(),
+            Some("http://127.0.0.1:3000")
         );
     }
 }

@@ -39,14 +39,14 @@ async function start(): Promise<void> {
       const returnTo = await completeSignIn(config, window.location.search);
       window.history.replaceState(null, "", returnTo);
     }
-    const session = currentSession();
+    const session = currentSession(config.oidc);
     if (!session) {
       render(<p class="loading">Signing you in…</p>, root);
       await beginSignIn(config, window.location.pathname + window.location.search);
       return;
     }
     const cfg = config;
-    const api = new Api(cfg.api_url, () => currentSession()?.token ?? null, () => {
+    const api = new Api(cfg.api_url, () => currentSession(cfg.oidc)?.token ?? null, () => {
       // The token expired or was refused: sign in again, coming back to this page.
       signOut();
       void beginSignIn(cfg, window.location.pathname + window.location.search);

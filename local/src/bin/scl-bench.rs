@@ -244,6 +244,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("PublishEventsFunction", "dynamodb-outbox-insert.json"),
     ("ReportsFunction", "reports-summary.json"),
     ("CountReportsFunction", "dynamodb-lead-modify.json"),
+    ("PreTokenFunction", "pre-token.json"),
 ];
 
 async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {
@@ -757,6 +758,7 @@ async fn hello_cold_start(
         stream_sources: vec![],
         schedules: vec![],
         policies: vec![],
+        condition: None,
     };
     let cfg = RuntimeConfig {
         rie: root.join(".local/bin/aws-lambda-rie"),

@@ -212,11 +212,20 @@ pub fn accesses(headers: &http::HeaderMap, body: &[u8], names: &Names) -> Option
                 _ => "*".to_owned(),
             };
             let prefix = if service == "sns" { "sns" } else { "ses" };
-            Some(vec![Access {
+            let mut accesses = vec![Access {
                 action: format!("{prefix}:{op}"),
                 resource,
                 leading_keys: vec![],
-            }])
+            }];
+            // Email sent through a configuration set is authorised on it too.
+            if let Some(set) = p.get("ConfigurationSetName").filter(|_| prefix == "ses") {
+                accesses.push(Access {
+                    action: format!("ses:{op}"),
+                    resource: format!("arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{set}"),
+                    leading_keys: vec![],
+                });
+            }
+            Some(accesses)
         }
         _ => None,
     }

@@ -4,11 +4,11 @@
 //! nothing allows the call. DynamoDB Local and moto accept anything; without this, a missing
 //! permission or a too-narrow `dynamodb:LeadingKeys` condition would only show up after deploy.
 //!
-//! Modelled: Allow/Deny statements, `*`/`?` wildcards in actions and resources, and the
-//! `ForAllValues:StringLike|StringEquals` `dynamodb:LeadingKeys` condition, evaluated per item
-//! for transactions and batches (as IAM authorises each item of a `TransactWriteItems` as its
-//! own `PutItem`/`UpdateItem`/`ConditionCheckItem`). Anything else in a policy is refused at
-//! start-up rather than silently ignored.
+//! Modelled: Allow/Deny statements, `Resource` and `NotResource`, `*`/`?` wildcards in actions
+//! and resources, and the `ForAllValues:StringLike|StringEquals` `dynamodb:LeadingKeys`
+//! condition, evaluated per item for transactions and batches (as IAM authorises each item of a
+//! `TransactWriteItems` as its own `PutItem`/`UpdateItem`/`ConditionCheckItem`). Anything else
+//! in a policy is refused at start-up rather than silently ignored.
 
 mod access;
 mod names;

@@ -1,5 +1,5 @@
-//! The names a policy refers to (tables, topics, queues, SES identities), resolved for this
-//! stack.
+//! The names a policy refers to (tables, topics, queues, SES identities and configuration sets),
+//! resolved for this stack.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +16,8 @@ pub struct Names {
     pub(crate) tables: BTreeMap<String, String>,
     pub(crate) topics: BTreeMap<String, String>,
     pub(crate) queues: BTreeMap<String, String>,
+    /// SES configuration sets' names.
+    pub(crate) email_configuration_sets: BTreeMap<String, String>,
     pub(crate) parameters: BTreeMap<String, String>,
     /// Partition key attribute per physical table name, and per `table/index`.
     pub(crate) partition_keys: BTreeMap<String, String>,
@@ -48,6 +50,7 @@ impl Names {
             tables: pick(&mut template.tables.iter().map(|t| &t.logical_id)),
             topics: pick(&mut template.topics.iter()),
             queues: pick(&mut template.queues.iter()),
+            email_configuration_sets: pick(&mut template.email_configuration_sets.iter()),
             parameters: resolved.parameters.clone(),
             partition_keys: BTreeMap::new(),
         };
@@ -88,6 +91,7 @@ impl Names {
                 .get(id)
                 .or_else(|| self.topics.get(id))
                 .or_else(|| self.queues.get(id))
+                .or_else(|| self.email_configuration_sets.get(id))
                 .or_else(|| self.parameters.get(id))
                 .cloned()
                 .ok_or_else(|| anyhow!("!Ref {id}: unknown locally"))?,

@@ -56,11 +56,29 @@ pub(crate) enum LeadingKeysCondition {
     Equals(Vec<String>),
 }
 
+/// What a statement covers: `Resource` (these patterns) or `NotResource` (anything but them,
+/// including a request that names no resource, like an SMS to a phone number, whose resource
+/// is `*`).
+#[derive(Debug, Clone)]
+pub(crate) enum Resources {
+    Listed(Vec<String>),
+    AllBut(Vec<String>),
+}
+
+impl Resources {
+    fn cover(&self, resource: &str) -> bool {
+        match self {
+            Resources::Listed(ps) => ps.iter().any(|p| wildcard_match(p, resource)),
+            Resources::AllBut(ps) => !ps.iter().any(|p| wildcard_match(p, resource)),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Statement {
     pub(crate) effect: Effect,
     pub(crate) actions: Vec<String>,
-    pub(crate) resources: Vec<String>,
+    pub(crate) resources: Resources,
     pub(crate) leading_keys: Option<LeadingKeysCondition>,
 }
 
@@ -70,10 +88,7 @@ impl Statement {
             .actions
             .iter()
             .any(|p| wildcard_match(&p.to_ascii_lowercase(), &a.action.to_ascii_lowercase()));
-        let resource = self
-            .resources
-            .iter()
-            .any(|p| wildcard_match(p, &a.resource));
+        let resource = self.resources.cover(&a.resource);
         // ForAllValues over an empty set is true, as in IAM.
         let condition = match &self.leading_keys {
             None => true,
@@ -164,7 +179,7 @@ pub(crate) fn policy_statements(p: &Value, names: &Names) -> Result<Vec<Statemen
     let allow = |actions: &[&str], resource: String| Statement {
         effect: Effect::Allow,
         actions: actions.iter().map(|a| (*a).to_owned()).collect(),
-        resources: vec![resource],
+        resources: Resources::Listed(vec![resource]),
         leading_keys: None,
     };
     // SAM policy templates, as SAM expands them (policy_templates.json).
@@ -192,10 +207,11 @@ pub(crate) fn statement(s: &Value, names: &Names) -> Result<Statement> {
         field("Action").ok_or_else(|| anyhow!("statement without Action"))?,
         names,
     )?;
-    let resources = strings(
-        field("Resource").ok_or_else(|| anyhow!("statement without Resource"))?,
-        names,
-    )?;
+    let resources = match (field("Resource"), field("NotResource")) {
+        (Some(r), None) => Resources::Listed(strings(r, names)?),
+        (None, Some(r)) => Resources::AllBut(strings(r, names)?),
+        _ => bail!("a statement needs exactly one of Resource and NotResource"),
+    };
     let mut leading_keys = None;
     if let Some(cond) = field("Condition").and_then(Value::as_mapping) {
         for (op, body) in cond {

@@ -25,6 +25,9 @@ fn project() -> (Template, Names) {
             .names
             .insert(q.clone(), format!("http://localhost/{ACCOUNT}/x-{q}"));
     }
+    for set in &t.email_configuration_sets {
+        resolved.names.insert(set.clone(), format!("x-{set}"));
+    }
     let names = Names::new(&t, &resolved);
     (t, names)
 }
@@ -110,7 +113,16 @@ fn the_templates_policies_are_least_privilege() {
         ..events.clone()
     };
     assert!(!publisher.allows(&sms), "only the notifier texts phones");
-    assert!(policy(&t, &names, "NotifyFunction").allows(&sms));
+    let notifier = policy(&t, &names, "NotifyFunction");
+    assert!(notifier.allows(&sms));
+    // Texting a phone does not open every topic: the notifier publishes to none.
+    assert!(!notifier.allows(&events));
+    let alarms = Access {
+        resource: format!("arn:aws:sns:{REGION}:{ACCOUNT}:x-AlarmTopic"),
+        ..events.clone()
+    };
+    assert!(!notifier.allows(&alarms));
+    assert!(!policy(&t, &names, "FlushHeldSmsFunction").allows(&events));
 }
 
 fn headers(service: &str, target: Option<&str>) -> http::HeaderMap {
@@ -190,4 +202,24 @@ fn requests_become_the_accesses_iam_checks() {
             leading_keys: vec![]
         }
     );
+    assert_eq!(email.len(), 1);
+    // Through a configuration set, the set is authorised too, and the notifier may use its own.
+    let through_set = accesses(
+        &headers("email", None),
+        b"Action=SendEmail&Source=scl%40example.com&ConfigurationSetName=x-EmailConfigurationSet",
+        &names,
+    )
+    .unwrap();
+    assert_eq!(
+        through_set[1].resource,
+        format!("arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/x-EmailConfigurationSet")
+    );
+    let (t, names) = project();
+    let notifier = policy(&t, &names, "NotifyFunction");
+    assert!(through_set.iter().all(|a| notifier.allows(a)));
+    let other_set = Access {
+        resource: format!("arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/marketing"),
+        ..through_set[1].clone()
+    };
+    assert!(!notifier.allows(&other_set));
 }

@@ -134,14 +134,15 @@ pub fn sns_publisher(sdk: &SdkConfig) -> Result<crate::SnsPublisher, ConfigError
     Ok(crate::SnsPublisher::new(sns_client(sdk), topic))
 }
 
-/// SES (sender from `SES_SENDER`) and SNS SMS.
+/// SES (sender from `SES_SENDER`, through the configuration set `SES_CONFIGURATION_SET` when
+/// set) and SNS SMS.
 pub fn aws_notifier(sdk: &SdkConfig) -> Result<crate::AwsNotifier, ConfigError> {
     let sender = required("SES_SENDER")?;
-    Ok(crate::AwsNotifier::new(
-        ses_client(sdk),
-        sns_client(sdk),
-        sender,
-    ))
+    let notifier = crate::AwsNotifier::new(ses_client(sdk), sns_client(sdk), sender);
+    Ok(match optional("SES_CONFIGURATION_SET") {
+        Some(set) => notifier.with_configuration_set(set),
+        None => notifier,
+    })
 }
 
 /// Where notification links point (`APP_URL`, the CSR app's base URL).

@@ -11,6 +11,7 @@ pub struct AwsNotifier {
     ses: aws_sdk_ses::Client,
     sns: aws_sdk_sns::Client,
     sender: String,
+    configuration_set: Option<String>,
 }
 
 impl AwsNotifier {
@@ -23,7 +24,14 @@ impl AwsNotifier {
             ses,
             sns,
             sender: sender.into(),
+            configuration_set: None,
         }
+    }
+
+    /// Email goes through SES configuration set `name`.
+    pub fn with_configuration_set(mut self, name: impl Into<String>) -> Self {
+        self.configuration_set = Some(name.into());
+        self
     }
 }
 
@@ -33,7 +41,8 @@ impl Notifier for AwsNotifier {
         to: &EmailAddress,
         content: &EmailContent,
     ) -> Result<(), ChannelError> {
-        super::ses::send_email(&self.ses, &self.sender, to, content).await
+        let set = self.configuration_set.as_deref();
+        super::ses::send_email(&self.ses, &self.sender, set, to, content).await
     }
 
     async fn send_sms(&self, to: &PhoneNumber, text: &str) -> Result<(), ChannelError> {

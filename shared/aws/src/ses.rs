@@ -1,4 +1,6 @@
-//! Staff email through SES: a text and an HTML part, from the configured sender.
+//! Staff email through SES: a text and an HTML part, from the configured sender, through the
+//! stack's configuration set when there is one (its bounces and complaints put the recipient
+//! on the account's suppression list, so a dead address stops costing reputation).
 
 use scl_core::ports::ChannelError;
 use scl_domain::notification::EmailContent;
@@ -9,6 +11,7 @@ use crate::sdk_error::classify;
 pub(super) async fn send_email(
     ses: &aws_sdk_ses::Client,
     sender: &str,
+    configuration_set: Option<&str>,
     to: &EmailAddress,
     content: &EmailContent,
 ) -> Result<(), ChannelError> {
@@ -30,6 +33,7 @@ pub(super) async fn send_email(
         .build();
     ses.send_email()
         .source(sender)
+        .set_configuration_set_name(configuration_set.map(str::to_owned))
         .destination(Destination::builder().to_addresses(to.as_str()).build())
         .message(message)
         .send()

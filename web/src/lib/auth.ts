@@ -2,7 +2,7 @@
 // names: locally the dev provider of the local stack, on AWS the business's OIDC provider.
 // The token lives in sessionStorage: it ends with the tab, and no other site can read it.
 
-import type { ConsoleConfig } from "./config.ts";
+import type { ConsoleConfig, TokenShape } from "./config.ts";
 
 const TOKEN_KEY = "scl.token";
 const PENDING_KEY = "scl.signin";
@@ -38,8 +38,10 @@ export async function s256(verifier: string): Promise<string> {
   return base64url(new Uint8Array(digest));
 }
 
-/** The claims the console shows and decides with (the API checks the token itself). */
-export function decodeSession(token: string, expiresIn?: number): Session | null {
+/** The claims the console shows and decides with (the API checks the token itself), read
+ * with the provider's claim names; permissions without its prefix (`scl-api/scl.admin` →
+ * `scl.admin`). */
+export function decodeSession(token: string, shape: TokenShape, expiresIn?: number): Session | null {
   const part = token.split(".")[1];
   if (!part) return null;
   try {
@@ -51,19 +53,27 @@ export function decodeSession(token: string, expiresIn?: number): Session | null
       token,
       expiresAt: exp,
       userId: typeof claims.sub === "string" ? claims.sub : "",
-      tenantId: typeof claims.tenant_id === "string" ? claims.tenant_id : "",
-      name: typeof claims.name === "string" ? claims.name : null,
-      scopes: scope.split(/\s+/).filter(Boolean),
+      tenantId: stringClaim(claims, shape.tenant_claim) ?? "",
+      name: stringClaim(claims, shape.name_claim),
+      scopes: scope
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((s) => (shape.scope_prefix && s.startsWith(shape.scope_prefix) ? s.slice(shape.scope_prefix.length) : s)),
     };
   } catch {
     return null;
   }
 }
 
-export function currentSession(): Session | null {
+function stringClaim(claims: Record<string, unknown>, name: string): string | null {
+  const v = claims[name];
+  return typeof v === "string" ? v : null;
+}
+
+export function currentSession(shape: TokenShape): Session | null {
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) return null;
-  const s = decodeSession(token);
+  const s = decodeSession(token, shape);
   // A minute's margin: a token about to expire would fail mid-action.
   if (!s || s.expiresAt < Date.now() + 60_000) {
     sessionStorage.removeItem(TOKEN_KEY);
@@ -135,7 +145,7 @@ export async function completeSignIn(config: ConsoleConfig, search: string): Pro
   if (!resp.ok) throw new Error("The sign-in could not be completed. Please sign in again.");
   const answer = (await resp.json()) as { access_token?: string; expires_in?: number };
   const token = config.oidc.token === "id_token" ? (answer as { id_token?: string }).id_token : answer.access_token;
-  if (!token || !decodeSession(token, answer.expires_in)) throw new Error("The sign-in provider sent no usable token.");
+  if (!token || !decodeSession(token, config.oidc, answer.expires_in)) throw new Error("The sign-in provider sent no usable token.");
   sessionStorage.setItem(TOKEN_KEY, token);
   return pending.returnTo.startsWith("/") ? pending.returnTo : "/";
 }

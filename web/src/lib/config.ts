@@ -9,9 +9,19 @@ export interface ConsoleConfig {
     scope: string;
     /** Which token the API's authorizer accepts: the access token (default) or the ID token. */
     token?: "access_token" | "id_token";
-  };
+  } & TokenShape;
   environment?: string;
 }
+
+/** How the provider's tokens name the business and the display name, and what they put
+ * before the permissions (the stack's TokenTenantClaim, TokenNameClaim, TokenScopePrefix). */
+export interface TokenShape {
+  tenant_claim: string;
+  name_claim: string;
+  scope_prefix: string;
+}
+
+export const DEFAULT_TOKEN_SHAPE: TokenShape = { tenant_claim: "tenant_id", name_claim: "name", scope_prefix: "" };
 
 export async function loadConfig(): Promise<ConsoleConfig> {
   const resp = await fetch("/config.json", { cache: "no-cache" });
@@ -23,7 +33,15 @@ export async function loadConfig(): Promise<ConsoleConfig> {
   }
   return {
     api_url: c.api_url,
-    oidc: { issuer: oidc.issuer, client_id: oidc.client_id, scope: oidc.scope ?? "openid", token: oidc.token ?? "access_token" },
+    oidc: {
+      issuer: oidc.issuer,
+      client_id: oidc.client_id,
+      scope: oidc.scope ?? "openid",
+      token: oidc.token ?? "access_token",
+      tenant_claim: oidc.tenant_claim || DEFAULT_TOKEN_SHAPE.tenant_claim,
+      name_claim: oidc.name_claim || DEFAULT_TOKEN_SHAPE.name_claim,
+      scope_prefix: oidc.scope_prefix ?? DEFAULT_TOKEN_SHAPE.scope_prefix,
+    },
     environment: c.environment ?? "aws",
   };
 }

@@ -9,11 +9,13 @@ pub mod route;
 #[cfg(any(test, feature = "samples"))]
 pub mod sample;
 pub mod scope;
+pub mod token_shape;
 pub mod view;
 
 pub use caller::Caller;
 pub use error::ApiError;
 pub use scope::Scope;
+pub use token_shape::TokenShape;
 
 use lambda_http::{Body, Response};
 use serde::Serialize;

@@ -12,6 +12,23 @@ pub fn get(
     query: &[(&str, &str)],
     scopes: &[&str],
 ) -> Request {
+    let claims = json!({"sub": "u-1", "tenant_id": "t-1"});
+    get_with_claims(path, path_params, query, claims, scopes)
+}
+
+/// A `GET /leads` by whoever `claims` describe (the authorizer's claims, as the identity
+/// provider named them), holding `scopes`.
+pub fn signed_in(claims: Value, scopes: &[&str]) -> Request {
+    get_with_claims("/leads", &[], &[], claims, scopes)
+}
+
+fn get_with_claims(
+    path: &str,
+    path_params: &[(&str, &str)],
+    query: &[(&str, &str)],
+    claims: Value,
+    scopes: &[&str],
+) -> Request {
     let pairs = |p: &[(&str, &str)]| -> Map<String, Value> {
         p.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect()
     };
@@ -34,8 +51,7 @@ pub fn get(
             "stage": "$default", "time": "24/Nov/2026:15:00:00 +0000", "timeEpoch": 0,
             "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
                      "sourceIp": "192.0.2.1", "userAgent": "test"},
-            "authorizer": {"jwt": {"claims": {"sub": "u-1", "tenant_id": "t-1"},
-                                   "scopes": scopes}}
+            "authorizer": {"jwt": {"claims": claims, "scopes": scopes}}
         },
         "isBase64Encoded": false
     });
