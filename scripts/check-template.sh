@@ -11,6 +11,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 "$GUARD" validate --rules "$RULES" --data "$TEMPLATE" --show-summary fail
+# A rule whose `when` finds nothing is skipped, and a skip is not a failure: every rule must
+# have passed, having found what it checks.
+rules=$(grep -c '^rule ' "$RULES")
+passed=$("$GUARD" validate --rules "$RULES" --data "$TEMPLATE" --show-summary pass | grep -c '^[^ ]*/[a-z_]*  *PASS$' || true)
+if [ "$passed" != "$rules" ]; then
+  echo "check-template: $passed of $rules Guard rules passed on $TEMPLATE; the rest found nothing to check" >&2
+  exit 1
+fi
 
 # rule name, then the sed program that breaks the template for it
 broken_for=(
@@ -40,4 +48,4 @@ for ((i = 0; i < ${#broken_for[@]}; i += 2)); do
     exit 1
   fi
 done
-echo "check-template: $(grep -c '^rule ' "$RULES") Guard rules pass on $TEMPLATE and each fails on a copy broken for it"
+echo "check-template: $rules Guard rules pass on $TEMPLATE and each fails on a copy broken for it"
