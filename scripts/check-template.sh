@@ -32,6 +32,10 @@ broken_for=(
   '0,/NotResource: !Sub "arn:${AWS::Partition}:sns:\*:\*:\*"/s//Resource: "*"/'
   log_groups_before_functions
   '/LogGroup: !Ref IngestCallFunctionLogs/d'
+  event_bus_policy
+  '/^      Policy:$/,/^$/d'
+  event_rules_on_own_bus_and_source
+  '/^              source: !Ref CallSources$/d'
 )
 for ((i = 0; i < ${#broken_for[@]}; i += 2)); do
   rule=${broken_for[i]}
