@@ -113,7 +113,9 @@ fuzz: tools build
 emulators-stop:
 	@scripts/emulators.sh stop
 
-package: tools
+# Only the build tools (the SAM CLI; package.sh adds cargo-lambda and zig), not the test ones.
+package:
+	@scripts/tools.sh build
 	@scripts/package.sh
 
 # The console paging through a large Open tab in Chromium against the local stack (debug

@@ -31,7 +31,7 @@ fi
 # An output the stack does not have (TokenScopePrefix without a prefix) reads as "None".
 [ "$SCOPE_PREFIX" = "None" ] && SCOPE_PREFIX=
 
-scripts/tools.sh
+scripts/tools.sh web
 (cd web && npm run --silent build)
 python3 - "$API_URL" "$ISSUER" "$CLIENT_ID" "$SCOPE" "$TENANT_CLAIM" "$NAME_CLAIM" "$SCOPE_PREFIX" \
   > web/dist/config.json <<'PY'
