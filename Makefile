@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR ?= never
 # Every Lambda function's package (one crate per function under functions/).
 FUNCTION_PACKAGES := $(notdir $(wildcard functions/*))
 
-.PHONY: help tools web web-check bench-console dev test chaos fuzz package bench release-functions train eval detection-eval fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help preflight tools web web-check bench-console dev test chaos fuzz package bench release-functions train eval detection-eval fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
@@ -112,6 +112,13 @@ fuzz: tools build
 
 emulators-stop:
 	@scripts/emulators.sh stop
+
+# What the account needs before and after `sam deploy` (scripts/preflight.py says what to fix):
+#   make preflight STACK=<stack> REGION=<region>       after deploy
+#   make preflight SENDER=<email> REGION=<region>      before it (ISSUER=<url> for your own OIDC)
+preflight:
+	@scripts/tools.sh build
+	@STACK="$(STACK)" REGION="$(REGION)" SENDER="$(SENDER)" ISSUER="$(ISSUER)" .local/venv-sam/bin/python scripts/preflight.py
 
 # Only the build tools (the SAM CLI; package.sh adds cargo-lambda and zig), not the test ones.
 package:

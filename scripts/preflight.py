@@ -1,0 +1,280 @@
+"""What an AWS account needs before Second Chance Leads can reach anyone, checked in plain words.
+
+    make preflight STACK=<stack-name> REGION=<region>            # after `sam deploy`
+    make preflight REGION=<region> SENDER=<email> [ISSUER=<url>]  # before it
+
+After deploy the stack's parameters and outputs say what to check; before it, the sender and
+(for your own OpenID Connect provider) the issuer are given. Each check prints `ok`, `fix`
+(with what to do) or `unchecked` (what could not be read, and why); the exit status is 1 when
+anything needs fixing. Read-only: it changes nothing in the account.
+
+Runs with the pinned SAM CLI's Python (.local/venv-sam, which has boto3). `AWS_ENDPOINT_URL`
+points every client elsewhere (tests/preflight.rs runs it against moto).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+import boto3
+import botocore.exceptions
+
+# SES's sandbox quota: 200 messages a day at 1 a second, to verified recipients only.
+SES_SANDBOX_DAILY_QUOTA = 200.0
+# SNS's default monthly SMS spend limit for a new account, in US dollars.
+SNS_DEFAULT_SPEND_LIMIT = 1.0
+
+
+@dataclass
+class Finding:
+    status: str  # ok | fix | unchecked
+    check: str
+    detail: str
+
+
+class Preflight:
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.findings: list[Finding] = []
+
+    def client(self, service: str):
+        return boto3.client(service, region_name=self.region)
+
+    def ok(self, check: str, detail: str) -> None:
+        self.findings.append(Finding("ok", check, detail))
+
+    def fix(self, check: str, detail: str) -> None:
+        self.findings.append(Finding("fix", check, detail))
+
+    def unchecked(self, check: str, error: Exception) -> None:
+        reason = str(error)
+        if isinstance(error, botocore.exceptions.ClientError):
+            reason = error.response.get("Error", {}).get("Message") or reason
+        reason = reason.strip().splitlines()[0][:160] if reason.strip() else type(error).__name__
+        self.findings.append(Finding("unchecked", check, f"could not be read ({reason})"))
+
+    # --- the stack ---------------------------------------------------------------------------
+
+    def stack(self, name: str) -> tuple[dict[str, str], dict[str, str]] | None:
+        try:
+            stacks = self.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+        except botocore.exceptions.ClientError as e:
+            self.fix("stack", f"{name} is not deployed in {self.region} ({e.response['Error']['Message']})")
+            return None
+        s = stacks[0]
+        params = {p["ParameterKey"]: p.get("ParameterValue", "") for p in s.get("Parameters", [])}
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in s.get("Outputs", [])}
+        self.ok("stack", f"{name}: {s['StackStatus']}")
+        return params, outputs
+
+    # --- email -------------------------------------------------------------------------------
+
+    def ses_sender(self, sender: str) -> None:
+        check = "email sender"
+        domain = sender.rpartition("@")[2]
+        try:
+            attrs = self.client("ses").get_identity_verification_attributes(
+                Identities=[sender, domain]
+            )["VerificationAttributes"]
+        except Exception as e:  # noqa: BLE001 - any failure is reported, not raised
+            self.unchecked(check, e)
+            return
+        verified = [i for i in (sender, domain) if attrs.get(i, {}).get("VerificationStatus") == "Success"]
+        if verified:
+            self.ok(check, f"{sender} may send: {verified[0]} is verified in SES")
+        else:
+            self.fix(
+                check,
+                f"SES will refuse to send from {sender}: verify the domain {domain} (with DKIM) "
+                f"or the address in the SES console, region {self.region}",
+            )
+
+    def ses_production(self) -> None:
+        check = "email sandbox"
+        try:
+            quota = self.client("ses").get_send_quota()
+        except Exception as e:  # noqa: BLE001
+            self.unchecked(check, e)
+            return
+        daily = float(quota.get("Max24HourSend", 0))
+        if daily <= SES_SANDBOX_DAILY_QUOTA:
+            self.fix(
+                check,
+                f"SES is in the sandbox ({daily:.0f} messages a day, only to verified addresses): "
+                "request production access in the SES console (Account dashboard)",
+            )
+        else:
+            self.ok(check, f"SES may send {daily:.0f} messages a day to anyone")
+
+    # --- SMS ---------------------------------------------------------------------------------
+
+    def sms_sandbox(self) -> None:
+        check = "SMS sandbox"
+        try:
+            status = self.client("sns").get_sms_sandbox_account_status()
+        except Exception as e:  # noqa: BLE001
+            self.unchecked(check, e)
+            return
+        if status.get("IsInSandbox"):
+            self.fix(
+                check,
+                "SNS texts only verified numbers: move the account out of the SMS sandbox "
+                "(SNS console, Text messaging (SMS), Sandbox)",
+            )
+        else:
+            self.ok(check, "SNS may text any number")
+
+    def sms_spend_limit(self) -> None:
+        check = "SMS spend limit"
+        try:
+            attrs = self.client("sns").get_sms_attributes(attributes=["MonthlySpendLimit"])["attributes"]
+        except Exception as e:  # noqa: BLE001
+            self.unchecked(check, e)
+            return
+        limit = float(attrs.get("MonthlySpendLimit") or SNS_DEFAULT_SPEND_LIMIT)
+        if limit <= SNS_DEFAULT_SPEND_LIMIT:
+            self.fix(
+                check,
+                f"SNS stops texting once ${limit:.2f} is spent this month (the new-account default): "
+                "raise MonthlySpendLimit (SNS console, Text messaging preferences; above $1 needs a quota increase)",
+            )
+        else:
+            self.ok(check, f"SNS may spend ${limit:.2f} a month on texts")
+
+    def sms_origination(self) -> None:
+        check = "SMS origination number"
+        try:
+            numbers = self.client("pinpoint-sms-voice-v2").describe_phone_numbers()["PhoneNumbers"]
+        except Exception as e:  # noqa: BLE001
+            self.unchecked(check, e)
+            return
+        usable = [
+            n["PhoneNumber"]
+            for n in numbers
+            if n.get("IsoCountryCode") == "US" and "SMS" in n.get("NumberCapabilities", []) and n.get("Status") == "ACTIVE"
+        ]
+        if usable:
+            self.ok(check, f"texts to US numbers can go out from {usable[0]}")
+        else:
+            self.fix(
+                check,
+                "US carriers refuse texts without an origination identity: register a toll-free "
+                "number or a 10DLC campaign (AWS End User Messaging SMS console)",
+            )
+
+    # --- sign-in and events ------------------------------------------------------------------
+
+    def issuer(self, url: str) -> None:
+        check = "sign-in issuer"
+        discovery = url.rstrip("/") + "/.well-known/openid-configuration"
+        try:
+            with urllib.request.urlopen(discovery, timeout=10) as resp:  # noqa: S310 - https URL from the operator
+                doc = json.load(resp)
+        except (urllib.error.URLError, ValueError, TimeoutError) as e:
+            self.fix(check, f"{discovery} cannot be read ({e}): the API and the console cannot check tokens")
+            return
+        if doc.get("issuer") != url.rstrip("/") or not doc.get("jwks_uri"):
+            self.fix(check, f"{discovery} does not describe issuer {url} with its keys (jwks_uri)")
+        else:
+            self.ok(check, f"{url} publishes its keys")
+
+    def bus_policy(self, bus: str) -> None:
+        check = "integration bus"
+        try:
+            described = self.client("events").describe_event_bus(Name=bus)
+        except botocore.exceptions.ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                self.fix(check, f"{bus} does not exist in {self.region}: deploy the stack, or name its IntegrationBusName")
+            else:
+                self.unchecked(check, e)
+            return
+        except Exception as e:  # noqa: BLE001
+            self.unchecked(check, e)
+            return
+        policy = described.get("Policy")
+        if not policy:
+            self.fix(
+                check,
+                f"{bus} has no resource policy: only this account's principals can put events, "
+                "and nothing says so; redeploy the stack",
+            )
+            return
+        principals = []
+        for st in json.loads(policy).get("Statement", []):
+            if st.get("Effect") == "Allow":
+                p = st.get("Principal")
+                principals.append(json.dumps(p) if not isinstance(p, str) else p)
+        self.ok(check, f"{bus} admits {', '.join(principals) or 'nobody'}")
+
+    def alarm_subscription(self, topic_arn: str) -> None:
+        check = "alarm email"
+        try:
+            subs = self.client("sns").list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+        except Exception as e:  # noqa: BLE001
+            self.unchecked(check, e)
+            return
+        emails = [s for s in subs if s.get("Protocol") == "email"]
+        pending = [s["Endpoint"] for s in emails if s.get("SubscriptionArn") == "PendingConfirmation"]
+        if not emails:
+            self.fix(check, "no one is told of an alarm: deploy with AlarmEmail (or subscribe to AlarmTopicArn)")
+        elif pending:
+            self.fix(check, f"{', '.join(pending)} has not confirmed the alarm subscription: open the email from AWS")
+        else:
+            self.ok(check, f"alarms are emailed to {', '.join(s['Endpoint'] for s in emails)}")
+
+    # --- report ------------------------------------------------------------------------------
+
+    def report(self) -> int:
+        width = max(len(f.check) for f in self.findings)
+        for f in self.findings:
+            print(f"{f.status:<9} {f.check:<{width}}  {f.detail}")
+        needs = sum(f.status == "fix" for f in self.findings)
+        print(f"\n{needs} to fix" if needs else "\nnothing to fix")
+        return 1 if needs else 0
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--stack", default=os.environ.get("STACK") or None)
+    ap.add_argument("--region", default=os.environ.get("REGION") or os.environ.get("AWS_REGION") or "us-east-1")
+    ap.add_argument("--sender", default=os.environ.get("SENDER") or None, help="the SES sender (before deploy)")
+    ap.add_argument("--issuer", default=os.environ.get("ISSUER") or None, help="your OIDC issuer (before deploy)")
+    ap.add_argument("--bus", default=None, help="the integration bus (read from the stack after deploy)")
+    args = ap.parse_args(argv)
+
+    pf = Preflight(args.region)
+    sender, issuer, bus, alarm_topic = args.sender, args.issuer, args.bus, None
+    if args.stack:
+        found = pf.stack(args.stack)
+        if found:
+            params, outputs = found
+            sender = sender or params.get("SenderEmail")
+            issuer = issuer or outputs.get("ConsoleOidcIssuer")
+            bus = bus or outputs.get("IntegrationBusName")
+            alarm_topic = outputs.get("AlarmTopicArn")
+    if not sender:
+        print("preflight: name the stack (--stack) or the SES sender (--sender)", file=sys.stderr)
+        return 2
+
+    pf.ses_sender(sender)
+    pf.ses_production()
+    pf.sms_sandbox()
+    pf.sms_spend_limit()
+    pf.sms_origination()
+    if issuer:
+        pf.issuer(issuer)
+    if bus:
+        pf.bus_policy(bus)
+    if alarm_topic:
+        pf.alarm_subscription(alarm_topic)
+    return pf.report()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
