@@ -120,54 +120,53 @@ async fn real_binaries_through_the_runtime_api_behind_the_local_gateway() {
         )
         .unwrap()
     };
-    let status = |resp: reqwest::Response| resp.status().as_u16();
-    let viewer = cognito("openid email scl-api/scl.view", jwt::AUDIENCE);
-    let resp = http
-        .get(format!("{api}/leads/{id}"))
-        .bearer_auth(&viewer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(resp), 200, "a Cognito viewer reads the lead");
-    let cognito_admin = cognito("openid scl-api/scl.admin", jwt::AUDIENCE);
-    let resp = http
-        .get(format!("{api}/settings"))
-        .bearer_auth(&cognito_admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        status(resp),
-        200,
-        "a Cognito administrator reads the settings"
-    );
-    let resp = http
-        .get(format!("{api}/leads"))
-        .bearer_auth(&cognito_admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        status(resp),
-        403,
-        "administration alone does not open the queue"
-    );
-    let other_client = cognito("openid scl-api/scl.view", "another-app-client");
-    let resp = http
-        .get(format!("{api}/leads"))
-        .bearer_auth(&other_client)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(resp), 401, "a token for another app client");
-    let other_server = cognito("openid billing/scl.view", jwt::AUDIENCE);
-    let resp = http
-        .get(format!("{api}/leads"))
-        .bearer_auth(&other_server)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(resp), 403, "another resource server's scope");
+    // (token's scope, its client, path, expected status, why)
+    let cases = [
+        (
+            "openid email scl-api/scl.view",
+            jwt::AUDIENCE,
+            format!("/leads/{id}"),
+            200,
+            "a Cognito viewer reads the lead",
+        ),
+        (
+            "openid scl-api/scl.admin",
+            jwt::AUDIENCE,
+            "/settings".into(),
+            200,
+            "a Cognito administrator reads the settings",
+        ),
+        (
+            "openid scl-api/scl.admin",
+            jwt::AUDIENCE,
+            "/leads".into(),
+            403,
+            "administration alone does not open the queue",
+        ),
+        (
+            "openid scl-api/scl.view",
+            "another-app-client",
+            "/leads".into(),
+            401,
+            "a token for another app client",
+        ),
+        (
+            "openid billing/scl.view",
+            jwt::AUDIENCE,
+            "/leads".into(),
+            403,
+            "another resource server's scope",
+        ),
+    ];
+    for (scope, client, path, want, why) in cases {
+        let resp = http
+            .get(format!("{api}{path}"))
+            .bearer_auth(cognito(scope, client))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), want, "{why}");
+    }
 
     // CSR actions through the gateway: settings (admin), a call-back published to the topic in
     // moto, a note, the banner.
