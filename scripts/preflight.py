@@ -130,7 +130,9 @@ class Preflight:
         else:
             self.ok(check, "SNS may text any number")
 
-    def sms_spend_limit(self) -> None:
+    def sms_spend_limit(self, planned: float | None) -> None:
+        """The account's monthly limit: above the new-account default, and (after deploy) at
+        least the stack's SmsMonthlySpendLimit, which its alarm is computed from."""
         check = "SMS spend limit"
         try:
             attrs = self.client("sns").get_sms_attributes(attributes=["MonthlySpendLimit"])["attributes"]
@@ -138,16 +140,21 @@ class Preflight:
             self.unchecked(check, e)
             return
         limit = float(attrs.get("MonthlySpendLimit") or SNS_DEFAULT_SPEND_LIMIT)
+        raise_it = "raise MonthlySpendLimit (SNS console, Text messaging preferences; above $1 needs a quota increase)"
         if limit <= SNS_DEFAULT_SPEND_LIMIT:
+            self.fix(check, f"SNS stops texting once ${limit:.2f} is spent this month (the new-account default): {raise_it}")
+        elif planned is not None and limit < planned:
             self.fix(
                 check,
-                f"SNS stops texting once ${limit:.2f} is spent this month (the new-account default): "
-                "raise MonthlySpendLimit (SNS console, Text messaging preferences; above $1 needs a quota increase)",
+                f"the account's limit is ${limit:.2f} but the stack's SmsMonthlySpendLimit says ${planned:.2f}: "
+                f"{raise_it}, or deploy with the account's figure so the alarm fires in time",
             )
         else:
             self.ok(check, f"SNS may spend ${limit:.2f} a month on texts")
 
-    def sms_origination(self) -> None:
+    def sms_origination(self, named: str | None) -> None:
+        """A US number that can text, and (after deploy) the stack's SmsOriginationNumber
+        among them."""
         check = "SMS origination number"
         try:
             numbers = self.client("pinpoint-sms-voice-v2").describe_phone_numbers()["PhoneNumbers"]
@@ -159,8 +166,10 @@ class Preflight:
             for n in numbers
             if n.get("IsoCountryCode") == "US" and "SMS" in n.get("NumberCapabilities", []) and n.get("Status") == "ACTIVE"
         ]
-        if usable:
-            self.ok(check, f"texts to US numbers can go out from {usable[0]}")
+        if named and named not in usable:
+            self.fix(check, f"the stack sends from {named}, which is not an active SMS number of this account in {self.region}")
+        elif usable:
+            self.ok(check, f"texts to US numbers can go out from {named or usable[0]}")
         else:
             self.fix(
                 check,
@@ -250,11 +259,14 @@ def main(argv: list[str]) -> int:
 
     pf = Preflight(args.region)
     sender, issuer, bus, alarm_topic = args.sender, args.issuer, args.bus, None
+    spend_limit, origination = None, None
     if args.stack:
         found = pf.stack(args.stack)
         if found:
             params, outputs = found
             sender = sender or params.get("SenderEmail")
+            spend_limit = float(params.get("SmsMonthlySpendLimit") or SNS_DEFAULT_SPEND_LIMIT)
+            origination = params.get("SmsOriginationNumber") or None
             issuer = issuer or outputs.get("ConsoleOidcIssuer")
             bus = bus or outputs.get("IntegrationBusName")
             alarm_topic = outputs.get("AlarmTopicArn")
@@ -265,8 +277,8 @@ def main(argv: list[str]) -> int:
     pf.ses_sender(sender)
     pf.ses_production()
     pf.sms_sandbox()
-    pf.sms_spend_limit()
-    pf.sms_origination()
+    pf.sms_spend_limit(spend_limit)
+    pf.sms_origination(origination)
     if issuer:
         pf.issuer(issuer)
     if bus:

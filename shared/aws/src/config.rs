@@ -135,14 +135,17 @@ pub fn sns_publisher(sdk: &SdkConfig) -> Result<crate::SnsPublisher, ConfigError
 }
 
 /// SES (sender from `SES_SENDER`, through the configuration set `SES_CONFIGURATION_SET` when
-/// set) and SNS SMS.
+/// set) and SNS SMS (from `SMS_ORIGINATION_NUMBER` when set).
 pub fn aws_notifier(sdk: &SdkConfig) -> Result<crate::AwsNotifier, ConfigError> {
     let sender = required("SES_SENDER")?;
-    let notifier = crate::AwsNotifier::new(ses_client(sdk), sns_client(sdk), sender);
-    Ok(match optional("SES_CONFIGURATION_SET") {
-        Some(set) => notifier.with_configuration_set(set),
-        None => notifier,
-    })
+    let mut notifier = crate::AwsNotifier::new(ses_client(sdk), sns_client(sdk), sender);
+    if let Some(set) = optional("SES_CONFIGURATION_SET") {
+        notifier = notifier.with_configuration_set(set);
+    }
+    if let Some(number) = optional("SMS_ORIGINATION_NUMBER") {
+        notifier = notifier.with_sms_origination(number);
+    }
+    Ok(notifier)
 }
 
 /// Where notification links point (`APP_URL`, the CSR app's base URL).

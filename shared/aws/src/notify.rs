@@ -12,6 +12,7 @@ pub struct AwsNotifier {
     sns: aws_sdk_sns::Client,
     sender: String,
     configuration_set: Option<String>,
+    sms_origination: Option<String>,
 }
 
 impl AwsNotifier {
@@ -25,7 +26,14 @@ impl AwsNotifier {
             sns,
             sender: sender.into(),
             configuration_set: None,
+            sms_origination: None,
         }
+    }
+
+    /// Texts go out from origination number `number` (E.164).
+    pub fn with_sms_origination(mut self, number: impl Into<String>) -> Self {
+        self.sms_origination = Some(number.into());
+        self
     }
 
     /// Email goes through SES configuration set `name`.
@@ -46,6 +54,7 @@ impl Notifier for AwsNotifier {
     }
 
     async fn send_sms(&self, to: &PhoneNumber, text: &str) -> Result<(), ChannelError> {
-        super::sns::send_sms(&self.sns, to, text).await
+        let from = self.sms_origination.as_deref();
+        super::sns::send_sms(&self.sns, from, to, text).await
     }
 }

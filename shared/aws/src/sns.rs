@@ -52,27 +52,67 @@ impl EventPublisher for SnsPublisher {
 }
 
 /// An SMS straight to a phone number, typed `Transactional` (SNS's type for critical,
-/// non-marketing messages).
+/// non-marketing messages), from the account's origination number `from` when one is named
+/// (US carriers refuse texts without a registered toll-free or 10DLC number).
 pub(super) async fn send_sms(
     sns: &aws_sdk_sns::Client,
+    from: Option<&str>,
     to: &PhoneNumber,
     text: &str,
 ) -> Result<(), ChannelError> {
-    let sms_type = MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value("Transactional")
-        .build()
-        .map_err(|e| ChannelError {
-            channel: "sms",
-            retryable: false,
-            detail: e.to_string(),
-        })?;
+    let attributes = sms_attributes(from).map_err(|e| ChannelError {
+        channel: "sms",
+        retryable: false,
+        detail: e.to_string(),
+    })?;
     sns.publish()
         .phone_number(to.as_str())
         .message(text)
-        .message_attributes("AWS.SNS.SMS.SMSType", sms_type)
+        .set_message_attributes(Some(attributes))
         .send()
         .await
         .map_err(|e| classify("sms", e))?;
     Ok(())
+}
+
+/// The message attributes of a staff SMS.
+fn sms_attributes(
+    from: Option<&str>,
+) -> Result<std::collections::HashMap<String, MessageAttributeValue>, aws_sdk_sns::error::BuildError>
+{
+    let text = |v: &str| {
+        MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(v)
+            .build()
+    };
+    let mut attributes = std::collections::HashMap::new();
+    attributes.insert("AWS.SNS.SMS.SMSType".to_owned(), text("Transactional")?);
+    if let Some(number) = from {
+        attributes.insert("AWS.MM.SMS.OriginationNumber".to_owned(), text(number)?);
+    }
+    Ok(attributes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_staff_text_is_transactional_and_from_the_origination_number_when_named() {
+        let value = |a: &std::collections::HashMap<String, MessageAttributeValue>, k: &str| {
+            a.get(k).and_then(|v| v.string_value()).map(str::to_owned)
+        };
+        let named = sms_attributes(Some("+18445550100")).unwrap();
+        assert_eq!(
+            value(&named, "AWS.SNS.SMS.SMSType").as_deref(),
+            Some("Transactional")
+        );
+        assert_eq!(
+            value(&named, "AWS.MM.SMS.OriginationNumber").as_deref(),
+            Some("+18445550100")
+        );
+        let unnamed = sms_attributes(None).unwrap();
+        assert_eq!(unnamed.len(), 1, "SNS picks the number when none is named");
+    }
 }
