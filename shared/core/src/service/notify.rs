@@ -86,9 +86,13 @@ where
 
 fn tally(report: &mut NotifyReport, user: &str, channel: &str, d: Delivered) {
     match d {
-        Delivered::Sent => report.sent += 1,
+        Delivered::Sent => {
+            report.sent += 1;
+            crate::telemetry::count("NotificationsSent", ("Channel", channel));
+        }
         Delivered::Skipped => report.skipped += 1,
         Delivered::Failed(e) => {
+            crate::telemetry::count("NotificationsFailed", ("Channel", channel));
             report.retry_later += u32::from(e.retryable);
             report
                 .failed
@@ -219,9 +223,11 @@ where
                     .await?;
                 store.remove_held_sms(&held).await?;
                 report.sent += 1;
+                crate::telemetry::count("NotificationsSent", ("Channel", "sms"));
             }
             Err(e) => {
                 error!(lead_id = %held.key.lead_id, user_id = %held.key.user_id, error = %e.detail, "held SMS failed");
+                crate::telemetry::count("NotificationsFailed", ("Channel", "sms"));
                 store
                     .finish_delivery(
                         &held.key,

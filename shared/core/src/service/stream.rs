@@ -147,6 +147,7 @@ pub async fn handle_event_batch<P: EventPublisher>(
         if let TableChange::EventPending(event) = change {
             publisher.publish(event).await?;
             tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "event published");
+            crate::telemetry::count("EventsPublished", ("EventType", &event.event_type));
         }
         Ok(())
     })

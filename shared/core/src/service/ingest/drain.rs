@@ -42,6 +42,7 @@ pub async fn decide_due_calls<S: IngestStore>(
         match decided {
             Ok(outcome) => {
                 report.decided += 1;
+                crate::telemetry::count("WaitingCallsDecided", ("Outcome", outcome.name()));
                 span.in_scope(|| {
                     info!(
                         ?outcome,

@@ -61,6 +61,23 @@ pub enum IngestOutcome {
     },
 }
 
+impl IngestOutcome {
+    /// The outcome's name, as the answer's `outcome` field and the metrics' dimension say it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            IngestOutcome::Created { .. } => "created",
+            IngestOutcome::Attached { .. } => "attached",
+            IngestOutcome::Duplicate => "duplicate",
+            IngestOutcome::NotALead { .. } => "not_a_lead",
+            IngestOutcome::NearMiss { .. } => "near_miss",
+            IngestOutcome::Disabled => "disabled",
+            IngestOutcome::Pending { .. } => "pending",
+            IngestOutcome::BookedDuringWrapUp => "booked_during_wrap_up",
+            IngestOutcome::Rejected { .. } => "rejected",
+        }
+    }
+}
+
 /// Decides a valid call (the edge has decoded it; an unreadable one is filed there).
 pub async fn ingest_call<S: IngestStore>(
     store: &S,
@@ -68,9 +85,11 @@ pub async fn ingest_call<S: IngestStore>(
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
     let span = tracing::info_span!("call", tenant_id = %call.tenant_id, call_id = %call.call_id);
-    process(store, &call, Arrival::Event, now)
+    let outcome = process(store, &call, Arrival::Event, now)
         .instrument(span)
-        .await
+        .await?;
+    crate::telemetry::count("CallsReceived", ("Outcome", outcome.name()));
+    Ok(outcome)
 }
 
 /// Reads what the decision asks for until it is a plan, then writes the plan.
