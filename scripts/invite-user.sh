@@ -33,13 +33,19 @@ cognito() {
   aws cognito-idp "$command" --region "$REGION" --user-pool-id "$POOL" "$@"
 }
 
-attributes=(Name=email,Value="$EMAIL" Name=email_verified,Value=true Name=custom:tenant_id,Value="$TENANT")
-[ -n "$NAME" ] && attributes+=(Name=name,Value="$NAME")
+# As JSON, so a name with a comma ("Doe, Jane") is one value (the CLI's shorthand splits it).
+attributes=$(python3 -c 'import json, sys
+email, tenant, name = sys.argv[1:4]
+attrs = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
+         {"Name": "custom:tenant_id", "Value": tenant}]
+if name:
+    attrs.append({"Name": "name", "Value": name})
+print(json.dumps(attrs))' "$EMAIL" "$TENANT" "$NAME")
 if cognito admin-get-user --username "$EMAIL" >/dev/null 2>&1; then
-  cognito admin-update-user-attributes --username "$EMAIL" --user-attributes "${attributes[@]}"
+  cognito admin-update-user-attributes --username "$EMAIL" --user-attributes "$attributes"
   echo "Updated $EMAIL."
 else
-  cognito admin-create-user --username "$EMAIL" --user-attributes "${attributes[@]}" \
+  cognito admin-create-user --username "$EMAIL" --user-attributes "$attributes" \
     --desired-delivery-mediums EMAIL >/dev/null
   echo "Invited $EMAIL: Cognito has emailed them a temporary password."
 fi

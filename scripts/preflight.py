@@ -157,16 +157,14 @@ class Preflight:
         among them."""
         check = "SMS origination number"
         try:
-            numbers = self.client("pinpoint-sms-voice-v2").describe_phone_numbers()["PhoneNumbers"]
+            pages = self.client("pinpoint-sms-voice-v2").get_paginator("describe_phone_numbers").paginate()
+            numbers = [n for page in pages for n in page["PhoneNumbers"]]
         except Exception as e:  # noqa: BLE001
             self.unchecked(check, e)
             return
-        usable = [
-            n["PhoneNumber"]
-            for n in numbers
-            if n.get("IsoCountryCode") == "US" and "SMS" in n.get("NumberCapabilities", []) and n.get("Status") == "ACTIVE"
-        ]
-        if named and named not in usable:
+        active = [n for n in numbers if "SMS" in n.get("NumberCapabilities", []) and n.get("Status") == "ACTIVE"]
+        usable = [n["PhoneNumber"] for n in active if n.get("IsoCountryCode") == "US"]
+        if named and named not in [n["PhoneNumber"] for n in active]:
             self.fix(check, f"the stack sends from {named}, which is not an active SMS number of this account in {self.region}")
         elif usable:
             self.ok(check, f"texts to US numbers can go out from {named or usable[0]}")
@@ -188,8 +186,11 @@ class Preflight:
         except (urllib.error.URLError, ValueError, TimeoutError) as e:
             self.fix(check, f"{discovery} cannot be read ({e}): the API and the console cannot check tokens")
             return
-        if doc.get("issuer") != url.rstrip("/") or not doc.get("jwks_uri"):
-            self.fix(check, f"{discovery} does not describe issuer {url} with its keys (jwks_uri)")
+        # The authorizer compares `iss` with the issuer exactly, trailing slash and all.
+        if doc.get("issuer") != url:
+            self.fix(check, f"{discovery} names issuer {doc.get('issuer')!r}: the stack's issuer must be exactly that")
+        elif not doc.get("jwks_uri"):
+            self.fix(check, f"{discovery} publishes no keys (jwks_uri)")
         else:
             self.ok(check, f"{url} publishes its keys")
 
@@ -224,7 +225,8 @@ class Preflight:
     def alarm_subscription(self, topic_arn: str) -> None:
         check = "alarm email"
         try:
-            subs = self.client("sns").list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+            pages = self.client("sns").get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn)
+            subs = [sub for page in pages for sub in page["Subscriptions"]]
         except Exception as e:  # noqa: BLE001
             self.unchecked(check, e)
             return
