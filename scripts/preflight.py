@@ -59,6 +59,15 @@ class Preflight:
         reason = reason.strip().splitlines()[0][:160] if reason.strip() else type(error).__name__
         self.findings.append(Finding("unchecked", check, f"could not be read ({reason})"))
 
+    def read(self, check: str, call):
+        """What `call` answers, or None once reported `unchecked` (any failure: moto lacks some
+        calls, an account may lack the service in its region)."""
+        try:
+            return call()
+        except Exception as e:  # noqa: BLE001 - reported, never raised
+            self.unchecked(check, e)
+            return None
+
     # --- the stack ---------------------------------------------------------------------------
 
     def stack(self, name: str) -> tuple[dict[str, str], dict[str, str]] | None:
@@ -78,13 +87,11 @@ class Preflight:
     def ses_sender(self, sender: str) -> None:
         check = "email sender"
         domain = sender.rpartition("@")[2]
-        try:
-            attrs = self.client("ses").get_identity_verification_attributes(
-                Identities=[sender, domain]
-            )["VerificationAttributes"]
-        except Exception as e:  # noqa: BLE001 - any failure is reported, not raised
-            self.unchecked(check, e)
+        ses = self.client("ses")
+        attrs = self.read(check, lambda: ses.get_identity_verification_attributes(Identities=[sender, domain]))
+        if attrs is None:
             return
+        attrs = attrs["VerificationAttributes"]
         verified = [i for i in (sender, domain) if attrs.get(i, {}).get("VerificationStatus") == "Success"]
         if verified:
             self.ok(check, f"{sender} may send: {verified[0]} is verified in SES")
@@ -97,10 +104,8 @@ class Preflight:
 
     def ses_production(self) -> None:
         check = "email sandbox"
-        try:
-            quota = self.client("ses").get_send_quota()
-        except Exception as e:  # noqa: BLE001
-            self.unchecked(check, e)
+        quota = self.read(check, self.client("ses").get_send_quota)
+        if quota is None:
             return
         daily = float(quota.get("Max24HourSend", 0))
         if daily <= SES_SANDBOX_DAILY_QUOTA:
@@ -116,10 +121,8 @@ class Preflight:
 
     def sms_sandbox(self) -> None:
         check = "SMS sandbox"
-        try:
-            status = self.client("sns").get_sms_sandbox_account_status()
-        except Exception as e:  # noqa: BLE001
-            self.unchecked(check, e)
+        status = self.read(check, self.client("sns").get_sms_sandbox_account_status)
+        if status is None:
             return
         if status.get("IsInSandbox"):
             self.fix(
@@ -134,11 +137,11 @@ class Preflight:
         """The account's monthly limit: above the new-account default, and (after deploy) at
         least the stack's SmsMonthlySpendLimit, which its alarm is computed from."""
         check = "SMS spend limit"
-        try:
-            attrs = self.client("sns").get_sms_attributes(attributes=["MonthlySpendLimit"])["attributes"]
-        except Exception as e:  # noqa: BLE001
-            self.unchecked(check, e)
+        sns = self.client("sns")
+        answer = self.read(check, lambda: sns.get_sms_attributes(attributes=["MonthlySpendLimit"]))
+        if answer is None:
             return
+        attrs = answer["attributes"]
         limit = float(attrs.get("MonthlySpendLimit") or SNS_DEFAULT_SPEND_LIMIT)
         raise_it = "raise MonthlySpendLimit (SNS console, Text messaging preferences; above $1 needs a quota increase)"
         if limit <= SNS_DEFAULT_SPEND_LIMIT:
@@ -156,11 +159,12 @@ class Preflight:
         """A US number that can text, and (after deploy) the stack's SmsOriginationNumber
         among them."""
         check = "SMS origination number"
-        try:
-            pages = self.client("pinpoint-sms-voice-v2").get_paginator("describe_phone_numbers").paginate()
-            numbers = [n for page in pages for n in page["PhoneNumbers"]]
-        except Exception as e:  # noqa: BLE001
-            self.unchecked(check, e)
+        sms = self.client("pinpoint-sms-voice-v2")
+        numbers = self.read(
+            check,
+            lambda: [n for page in sms.get_paginator("describe_phone_numbers").paginate() for n in page["PhoneNumbers"]],
+        )
+        if numbers is None:
             return
         active = [n for n in numbers if "SMS" in n.get("NumberCapabilities", []) and n.get("Status") == "ACTIVE"]
         usable = [n["PhoneNumber"] for n in active if n.get("IsoCountryCode") == "US"]
@@ -224,11 +228,16 @@ class Preflight:
 
     def alarm_subscription(self, topic_arn: str) -> None:
         check = "alarm email"
-        try:
-            pages = self.client("sns").get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn)
-            subs = [sub for page in pages for sub in page["Subscriptions"]]
-        except Exception as e:  # noqa: BLE001
-            self.unchecked(check, e)
+        sns = self.client("sns")
+        subs = self.read(
+            check,
+            lambda: [
+                sub
+                for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn)
+                for sub in page["Subscriptions"]
+            ],
+        )
+        if subs is None:
             return
         emails = [s for s in subs if s.get("Protocol") == "email"]
         pending = [s["Endpoint"] for s in emails if s.get("SubscriptionArn") == "PendingConfirmation"]
