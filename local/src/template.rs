@@ -319,6 +319,28 @@ impl Template {
     }
 }
 
+/// `!Sub`'s text with each `${name}` replaced by what `value` says of `name`; an unclosed
+/// `${` is `unclosed`. The local stack resolves `!Sub` both for functions' environments
+/// (`Resolved`) and for policies (`iam::Names`), each with its own names.
+pub fn substitute<E>(
+    text: &str,
+    mut value: impl FnMut(&str) -> Result<String, E>,
+    unclosed: impl FnOnce() -> E,
+) -> Result<String, E> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}').map(|e| e + start) else {
+            return Err(unclosed());
+        };
+        out.push_str(&value(&rest[start + 2..end])?);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// Physical names for the local stack's resources.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
@@ -367,16 +389,7 @@ impl Resolved {
 
     /// `${Name}` replaced by what `!Ref Name` resolves to.
     fn substitute(&self, text: &str) -> Option<String> {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let end = rest[start..].find('}')? + start;
-            out.push_str(&self.lookup(&rest[start + 2..end])?);
-            rest = &rest[end + 1..];
-        }
-        out.push_str(rest);
-        Some(out)
+        substitute(text, |var| self.lookup(var).ok_or(()), || ()).ok()
     }
 
     /// A template condition, evaluated over the parameters (`Equals`, `Not`, `And`, `Or`,

@@ -127,23 +127,14 @@ impl Names {
     }
 
     pub(crate) fn sub(&self, text: &str) -> Result<String> {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let end = rest[start..]
-                .find('}')
-                .ok_or_else(|| anyhow!("unclosed ${{ in !Sub {text:?}"))?
-                + start;
-            let var = &rest[start + 2..end];
-            out.push_str(&match var.split_once('.') {
-                Some((id, attr)) if !var.starts_with("AWS::") => self.get_att(id, attr)?,
-                _ => self.reference(var)?,
-            });
-            rest = &rest[end + 1..];
-        }
-        out.push_str(rest);
-        Ok(out)
+        crate::template::substitute(
+            text,
+            |var| match var.split_once('.') {
+                Some((id, attr)) if !var.starts_with("AWS::") => self.get_att(id, attr),
+                _ => self.reference(var),
+            },
+            || anyhow!("unclosed ${{ in !Sub {text:?}"),
+        )
     }
 
     /// A template value as the string CloudFormation would make of it here.
