@@ -10,6 +10,9 @@ use serde_json::Value;
 
 /// (function, sample, what the response must show)
 const CASES: &[(&str, &str, &str)] = &[
+    // First: the settings sample binds t-1 to the samples' sources (event_sources), without
+    // which its call and booking samples are refused.
+    ("SettingsFunction", "put-settings.json", "status=200"),
     (
         "IngestCallFunction",
         "call-completed.json",
@@ -28,7 +31,6 @@ const CASES: &[(&str, &str, &str)] = &[
     ("CallbackFunction", "callback.json", "status=404"),
     ("UpdateStatusFunction", "update-status.json", "status=404"),
     ("BannerFunction", "banner.json", "status=200"),
-    ("SettingsFunction", "put-settings.json", "status=200"),
     ("SettingsFunction", "get-settings.json", "status=200"),
     ("IngestBookingFunction", "job-booked.json", "outcome=stored"),
     (

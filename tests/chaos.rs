@@ -27,6 +27,7 @@ const IN_FLIGHT: usize = 8;
 
 /// Invokes until the function answers without an error, as EventBridge retries.
 async fn deliver(http: &reqwest::Client, url: &str, event: &Value) -> (Value, u32) {
+    bind_for_invoke(url, event).await;
     for attempt in 1..=20u32 {
         let resp = http.post(url).json(event).send().await.unwrap();
         let failed = resp.headers().get("x-amz-function-error").is_some();

@@ -9,6 +9,7 @@ pub mod iam;
 pub mod jwt;
 pub mod provision;
 pub mod runtime;
+pub mod seed;
 pub mod stack;
 pub mod streams;
 pub mod template;

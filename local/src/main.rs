@@ -46,6 +46,18 @@ async fn main() -> Result<()> {
     })
     .await?;
 
+    // The sample business receives the samples' events, as if its administrator had connected
+    // the phone platform and booking system.
+    let table = stack
+        .resolved
+        .names
+        .get("LeadsTable")
+        .cloned()
+        .unwrap_or_default();
+    let ddb =
+        scl_local::stack::client_config(&env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000")).await;
+    let store = scl_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&ddb), table.clone());
+    scl_local::seed::bind_sample_sources(&store, "t-1").await?;
     let token = jwt::mint(
         &DevClaims::new("dev-user", "t-1", "scl.view scl.admin", 7 * 24 * 3600),
         &secret,
@@ -61,6 +73,10 @@ Second Chance Leads local stack is ready.
 
 Dev token (tenant t-1, user dev-user, scopes scl.view scl.admin, valid 7 days):
   export TOKEN={token}
+
+Business t-1 receives events from phone.platform and booking.system (account {account}),
+as its settings' event_sources say; an event from any other source is refused and filed:
+  curl -s -H "Authorization: Bearer $TOKEN" http://{api}/settings
 
 Send a call (the sample, stamped with the current time) and list it:
   scripts/send-sample.sh call
@@ -81,12 +97,7 @@ Ctrl-C stops everything.
         invoke = stack.invoke_addr,
         ddb = env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"),
         moto = env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
-        table = stack
-            .resolved
-            .names
-            .get("LeadsTable")
-            .cloned()
-            .unwrap_or_default(),
+        account = scl_local::seed::SAMPLE_ACCOUNT,
     );
     // Stop on Ctrl-C or SIGTERM; dropping the stack stops every runtime emulator.
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

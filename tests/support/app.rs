@@ -327,12 +327,27 @@ impl TestApp {
 
     // Events in.
 
-    /// A `CallCompleted` through IngestCallFunction's handler: its answer.
+    /// A `CallCompleted` through IngestCallFunction's handler (its business bound to the
+    /// sample sources first): its answer.
     pub async fn ingest(&self, event: &Value) -> Value {
+        self.bind(event).await;
+        self.ingest_unbound(event).await
+    }
+
+    /// The same without binding the event's business.
+    pub async fn ingest_unbound(&self, event: &Value) -> Value {
         let state = ingest_call::State {
             store: self.store(),
         };
         ingest_call::handle_payload(&state, event).await.unwrap()
+    }
+
+    /// Binds the event's business to the samples' sources.
+    async fn bind(&self, event: &Value) {
+        if let Some(tenant) = event["detail"]["tenant_id"].as_str() {
+            let sdk = crate::sdk_config(&crate::dynamodb_url()).await;
+            crate::bind_sample_sources(&sdk, &self.env.table, tenant).await;
+        }
     }
 
     /// A `CallCompleted` that must create a lead: the new lead's id.
@@ -348,8 +363,10 @@ impl TestApp {
             .await
     }
 
-    /// A `JobBooked` through IngestBookingFunction's handler: its answer.
+    /// A `JobBooked` through IngestBookingFunction's handler (its business bound to the
+    /// sample sources first): its answer.
     pub async fn book(&self, event: &Value) -> Value {
+        self.bind(event).await;
         let state = ingest_booking::State {
             store: self.store(),
         };

@@ -2,6 +2,12 @@
 //! infra/template.yaml) with a DynamoDB client that counts requests, the project's topic in moto
 //! read through an SQS queue, `TestApp` (app.rs) through which tests call every function's
 //! handler, sample `CallCompleted`/`JobBooked` events, and helpers for the running local stack.
+//!
+//! A business receives only the events of the sources its settings bind (`event_sources`), so
+//! the harness binds, as an administrator would when connecting the phone platform and booking
+//! system, every business it sends a sample event for to the samples' sources
+//! (`bind_sample_sources`): `TestApp::ingest`/`book`, and `invoke_json` to a local stack's
+//! ingest functions. Tests of the binding itself send events the harness does not bind.
 
 pub mod app;
 pub use app::{assert_error, Resp, TestApp};
@@ -569,6 +575,13 @@ pub async fn start_stack_from(
 
 /// The local Invoke API URL of `function` on `stack`.
 pub fn invoke_url(stack: &scl_local::stack::Stack, function: &str) -> String {
+    let addr = stack.invoke_addr.to_string();
+    let mut tables = STACK_TABLES.lock().unwrap();
+    if !tables.iter().any(|(a, _)| *a == addr) {
+        let table = stack.resolved.names.get("LeadsTable").cloned();
+        tables.push((addr, table.expect("the template's LeadsTable")));
+    }
+    drop(tables);
     format!(
         "http://{}/2015-03-31/functions/{function}/invocations",
         stack.invoke_addr
@@ -637,8 +650,54 @@ pub async fn sms_to(phone: &str) -> Vec<Value> {
         .collect()
 }
 
-/// POSTs `body` as JSON and reads the JSON answer.
+/// Binds `tenant` to the samples' sources, as an administrator's `PUT /settings` would, once
+/// per table and business. Through a client of its own (the apps' count the functions'
+/// requests) made from `sdk` (DynamoDB Local keeps each access key's tables apart: a local
+/// stack's are under its own).
+pub async fn bind_sample_sources(sdk: &aws_config::SdkConfig, table: &str, tenant: &str) {
+    static BOUND: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    let key = (table.to_owned(), tenant.to_owned());
+    if BOUND.lock().unwrap().contains(&key) {
+        return;
+    }
+    if scl_domain::TenantId::parse("tenant_id", tenant).is_err() {
+        return; // an event naming no valid business: rejected whatever the bindings
+    }
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table.to_owned());
+    scl_local::seed::bind_sample_sources(&store, tenant)
+        .await
+        .unwrap_or_else(|e| panic!("binding {tenant}'s sources: {e}"));
+    BOUND.lock().unwrap().push(key);
+}
+
+/// The table behind each local stack's Invoke API this process started (by the API's address),
+/// so that `invoke_json` can bind the businesses it sends events for.
+static STACK_TABLES: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Before `body` goes to a stack's ingest function: binds the business it names.
+pub async fn bind_for_invoke(url: &str, body: &Value) {
+    let is_ingest = ["/IngestCallFunction/", "/IngestBookingFunction/"]
+        .iter()
+        .any(|f| url.contains(f));
+    let Some(tenant) = body["detail"]["tenant_id"].as_str().filter(|_| is_ingest) else {
+        return;
+    };
+    let table = STACK_TABLES
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(addr, _)| url.contains(addr.as_str()))
+        .map(|(_, table)| table.clone());
+    if let Some(table) = table {
+        let sdk = scl_local::stack::client_config(&dynamodb_url()).await;
+        bind_sample_sources(&sdk, &table, tenant).await;
+    }
+}
+
+/// POSTs `body` as JSON and reads the JSON answer (binding the business of an event sent to a
+/// local stack's ingest function first).
 pub async fn invoke_json(http: &reqwest::Client, url: &str, body: &Value) -> Value {
+    bind_for_invoke(url, body).await;
     http.post(url)
         .json(body)
         .send()

@@ -45,7 +45,23 @@ export async function api(tok: string, method: string, route: string, body?: unk
   return { status: resp.status, body: text ? (JSON.parse(text) as unknown) : null };
 }
 
-async function invoke(fn: string, event: unknown): Promise<Record<string, unknown>> {
+/** The samples' sources (events/), which a business must bind before it receives their events. */
+const SAMPLE_SOURCES = [
+  { source: "phone.platform", account: "123456789012" },
+  { source: "booking.system", account: "123456789012" },
+];
+const bound = new Set<string>();
+
+/** Binds the business to the samples' sources, as its administrator would (once per business). */
+async function bind(tenant: string): Promise<void> {
+  if (bound.has(tenant)) return;
+  const out = await api(token(tenant, "admin", "scl.admin"), "PUT", "/settings", { event_sources: SAMPLE_SOURCES });
+  expect(out.status, JSON.stringify(out.body)).toBe(200);
+  bound.add(tenant);
+}
+
+async function invoke(fn: string, event: { detail: Record<string, unknown> }): Promise<Record<string, unknown>> {
+  if (typeof event.detail.tenant_id === "string") await bind(event.detail.tenant_id);
   const resp = await fetch(`${INVOKE}/2015-03-31/functions/${fn}/invocations`, { method: "POST", body: JSON.stringify(event) });
   expect(resp.status).toBe(200);
   return (await resp.json()) as Record<string, unknown>;

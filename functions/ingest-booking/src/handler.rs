@@ -4,10 +4,10 @@
 use lambda_runtime::{Error, LambdaEvent};
 use scl_aws::DynamoStore;
 use scl_core::service::bookings::{ingest_booking, BookingIngestOutcome, DETAIL_TYPE};
-use scl_core::service::events::file_unreadable;
+use scl_core::service::events::{file_refused, file_unreadable, Refused};
 use scl_domain::booking::JobBooked;
 use scl_domain::lead::now_millis;
-use scl_edge::events_in::decode;
+use scl_edge::events_in::{decode, refused};
 use serde_json::Value;
 use tracing::Instrument;
 
@@ -21,7 +21,12 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, E
 pub async fn handle_payload(state: &State, payload: &Value) -> Result<Value, Error> {
     let now = now_millis();
     let outcome = match decode(payload, DETAIL_TYPE, JobBooked::from_detail) {
-        Ok(booking) => ingest_booking(&state.store, booking, now).await?,
+        Ok(arrived) => match ingest_booking(&state.store, arrived, now).await? {
+            Ok(outcome) => outcome,
+            Err(Refused(why)) => BookingIngestOutcome::Rejected {
+                error: file_refused(&state.store, refused(payload, DETAIL_TYPE, why), now).await?,
+            },
+        },
         Err(unreadable) => BookingIngestOutcome::Rejected {
             error: file_unreadable(&state.store, *unreadable, now).await?,
         },

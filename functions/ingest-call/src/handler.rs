@@ -1,16 +1,17 @@
 //! `IngestCallFunction`: EventBridge `CallCompleted` -> a lead, a near miss, nothing, or a call
 //! waiting for its After Call Work Time (which `DecideDueCallsFunction` decides when it ends).
-//! A malformed event is answered with a `rejected` outcome (and filed for replay) rather than
+//! A malformed event, or one from a source its business does not bind (`event_sources` in the
+//! settings), is answered with a `rejected` outcome (and filed for replay) rather than
 //! an error, so Lambda does not retry something that can never succeed; storage failures are
 //! errors, so it does retry.
 
 use lambda_runtime::{Error, LambdaEvent};
 use scl_aws::DynamoStore;
-use scl_core::service::events::file_unreadable;
+use scl_core::service::events::{file_refused, file_unreadable, Refused};
 use scl_core::service::ingest::{ingest_call, IngestOutcome, DETAIL_TYPE};
 use scl_domain::call_event::CallCompleted;
 use scl_domain::lead::now_millis;
-use scl_edge::events_in::decode;
+use scl_edge::events_in::{decode, refused};
 use serde_json::Value;
 use tracing::Instrument;
 
@@ -25,7 +26,12 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, E
 pub async fn handle_payload(state: &State, payload: &Value) -> Result<Value, Error> {
     let now = now_millis();
     let outcome = match decode(payload, DETAIL_TYPE, CallCompleted::from_detail) {
-        Ok(call) => ingest_call(&state.store, call, now).await?,
+        Ok(arrived) => match ingest_call(&state.store, arrived, now).await? {
+            Ok(outcome) => outcome,
+            Err(Refused(why)) => IngestOutcome::Rejected {
+                error: file_refused(&state.store, refused(payload, DETAIL_TYPE, why), now).await?,
+            },
+        },
         Err(unreadable) => IngestOutcome::Rejected {
             error: file_unreadable(&state.store, *unreadable, now).await?,
         },

@@ -43,6 +43,10 @@ struct Bench {
     api: String,
     invoke: String,
     root: PathBuf,
+    /// The stack's table, where the businesses the bench sends events for are bound to the
+    /// samples' sources (written directly, so no function runs before it is measured).
+    store: scl_aws::DynamoStore,
+    bound: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Bench {
@@ -52,6 +56,11 @@ impl Bench {
     }
 
     async fn invoke(&self, function: &str, payload: &Value) -> Result<(Value, Duration)> {
+        if let ("IngestCallFunction" | "IngestBookingFunction", Some(tenant)) =
+            (function, payload["detail"]["tenant_id"].as_str())
+        {
+            self.bind(tenant).await?;
+        }
         let started = Instant::now();
         let resp = self
             .http
@@ -68,6 +77,24 @@ impl Bench {
             return Err(anyhow!("{function} failed: {body}"));
         }
         Ok((body, started.elapsed()))
+    }
+
+    /// Binds `tenant` to the samples' sources, once.
+    async fn bind(&self, tenant: &str) -> Result<()> {
+        if self
+            .bound
+            .lock()
+            .map_err(|_| anyhow!("poisoned"))?
+            .contains(tenant)
+        {
+            return Ok(());
+        }
+        scl_local::seed::bind_sample_sources(&self.store, tenant).await?;
+        self.bound
+            .lock()
+            .map_err(|_| anyhow!("poisoned"))?
+            .insert(tenant.to_owned());
+        Ok(())
     }
 
     /// Polls the lead every `every` until it shows `booked_by_scl`; an error after `limit`.
@@ -287,12 +314,20 @@ async fn start_logging_to(
     .context("starting the stack (emulators running? binaries built?)")
 }
 
-fn bench_client(root: &Path, stack: &Stack) -> Bench {
+async fn bench_client(root: &Path, stack: &Stack) -> Bench {
+    let ddb =
+        scl_local::stack::client_config(&env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000")).await;
+    let table = stack.resolved.names.get("LeadsTable").cloned();
     Bench {
         http: reqwest::Client::new(),
         api: format!("http://{}", stack.api_addr),
         invoke: format!("http://{}", stack.invoke_addr),
         root: root.to_path_buf(),
+        store: scl_aws::DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&ddb),
+            table.unwrap_or_default(),
+        ),
+        bound: Default::default(),
     }
 }
 
@@ -309,7 +344,7 @@ async fn main() -> Result<()> {
     // `SCL_BENCH_ONLY=reports`: only the year of reports (a few minutes), on a stack of its own.
     if env_or("SCL_BENCH_ONLY", "") == "reports" {
         let stack = start(&root, &bin_dir, secret).await?;
-        let b = bench_client(&root, &stack);
+        let b = bench_client(&root, &stack).await;
         print!("{}", report_for_a_year(&b, &stack, secret).await?);
         return Ok(());
     }
@@ -319,7 +354,7 @@ async fn main() -> Result<()> {
         return Ok(());
     }
     let stack = start(&root, &bin_dir, secret).await?;
-    let b = bench_client(&root, &stack);
+    let b = bench_client(&root, &stack).await;
 
     // Cold (first invocation) and warm (median of the next 10) per function.
     let mut cold_rows = vec![];
@@ -556,7 +591,7 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
         let before = hello_cold_start(root, &dir, &round_logs.join("hello-before")).await?;
         hello(&mut starts, &mut rss, before);
 
-        let b = bench_client(root, &stack);
+        let b = bench_client(root, &stack).await;
         for &(function, sample) in &order {
             tokio::time::sleep(settle).await;
             let payload = b.sample(sample)?;

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::error::FieldError;
+use super::event_source::Origin;
 use super::ids::TenantId;
 
 /// The EventBridge envelope around a `CallCompleted` or `JobBooked` detail.
@@ -11,6 +12,15 @@ pub struct Envelope {
     pub id: Option<String>,
     pub detail_type: String,
     pub detail: Value,
+    /// Its `source` and `account`: who the business's bindings must admit.
+    pub origin: Origin,
+}
+
+/// An event's detail, read, and where the event came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrived<T> {
+    pub origin: Origin,
+    pub detail: T,
 }
 
 impl Envelope {
@@ -34,8 +44,13 @@ impl Envelope {
             .filter(|d| d.is_object())
             .cloned()
             .ok_or_else(|| FieldError::new("detail", "is required and must be an object"))?;
+        let text = |name: &str| obj.get(name).and_then(Value::as_str).map(str::to_owned);
         Ok(Envelope {
-            id: obj.get("id").and_then(Value::as_str).map(str::to_owned),
+            id: text("id"),
+            origin: Origin {
+                source: text("source"),
+                account: text("account"),
+            },
             detail_type: detail_type.to_owned(),
             detail,
         })

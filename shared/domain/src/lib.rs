@@ -10,8 +10,9 @@
 //! - The queue: `status` (statuses, tabs and the transition table), `commands` (CSR requests as
 //!   typed commands), `search` (phrase search in a transcript).
 //! - Bookings and money: `booking` (`JobBooked`), `money`.
-//! - Per business: `settings`, `zone` (its time zone), `notification` (what each channel says
-//!   and when an SMS may go out), `report` (what each lead adds to the figures).
+//! - Per business: `settings`, `event_source` (the sources allowed to speak for it), `zone`
+//!   (its time zone), `notification` (what each channel says and when an SMS may go out),
+//!   `report` (what each lead adds to the figures).
 //! - Events out: `events`. Retries from clients: `idempotency`.
 //! - Values every module uses: `ids`, `phone` (E.164 numbers), `timestamp`, `parse` (JSON to
 //!   typed values naming the field), `error` (`FieldError`).
@@ -24,6 +25,7 @@ pub mod commands;
 pub mod detection;
 pub mod envelope;
 pub mod error;
+pub mod event_source;
 pub mod events;
 pub mod idempotency;
 pub mod ids;

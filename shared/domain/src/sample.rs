@@ -71,3 +71,30 @@ pub fn qualifying_call(call_id: &str, patch: serde_json::Value) -> CallCompleted
     }
     CallCompleted::from_detail(&d).unwrap_or_else(|e| panic!("{e:?}"))
 }
+
+/// The account the samples' events come from.
+pub const SAMPLE_ACCOUNT: &str = "123456789012";
+
+/// `detail` as it arrives from `source` in the sample account.
+pub fn arrived<T>(source: &str, detail: T) -> crate::envelope::Arrived<T> {
+    crate::envelope::Arrived {
+        origin: crate::event_source::Origin {
+            source: Some(source.to_owned()),
+            account: Some(SAMPLE_ACCOUNT.to_owned()),
+        },
+        detail,
+    }
+}
+
+/// The sample phone platform's and booking system's sources, from the sample account: what a
+/// sample business's settings bind.
+pub fn sample_bindings() -> Vec<crate::event_source::SourceBinding> {
+    let bind = |source: &str| crate::event_source::SourceBinding {
+        source: crate::event_source::SourceName::parse("source", source).expect("a valid source"),
+        account: Some(
+            crate::event_source::AccountId::parse("account", SAMPLE_ACCOUNT)
+                .expect("a valid account"),
+        ),
+    };
+    vec![bind("phone.platform"), bind("booking.system")]
+}

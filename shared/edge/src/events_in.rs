@@ -1,6 +1,7 @@
 //! Events in, decoded before any service runs: `decode` turns an EventBridge event into its
-//! typed detail (a `CallCompleted`, a `JobBooked`), or into an `Unreadable` that the handler
-//! files for an operator; `scheduled_at` reads a schedule's tick.
+//! typed detail (a `CallCompleted`, a `JobBooked`) and its origin, or into an `Unreadable` that
+//! the handler files for an operator (as it files, through `refused`, an event the service
+//! refused); `scheduled_at` reads a schedule's tick.
 //!
 //! Every payload an event function is sent reaches its handler, so it can be filed even when
 //! it cannot be read: the Lambda runtime decodes the payload into the handler's type before
@@ -16,7 +17,7 @@ use lambda_runtime::LambdaInvocation;
 use serde_json::json;
 
 use scl_core::ports::Unreadable;
-use scl_domain::envelope::Envelope;
+use scl_domain::envelope::{Arrived, Envelope};
 use scl_domain::error::cut;
 use scl_domain::FieldError;
 
@@ -65,28 +66,37 @@ pub fn wrap(payload: &[u8], error: &serde_json::Error) -> String {
     json!({UNREADABLE: {"error": error.to_string(), "payload": text}}).to_string()
 }
 
-/// The event's detail as `parse` reads it, once the envelope says it is a `detail_type`; or,
-/// when either cannot be read, what an operator needs to see why.
+/// The event's detail as `parse` reads it, and its origin, once the envelope says it is a
+/// `detail_type`; or, when either cannot be read, what an operator needs to see why.
 pub fn decode<T>(
     event: &serde_json::Value,
     detail_type: &str,
     parse: impl FnOnce(&serde_json::Value) -> Result<T, FieldError>,
-) -> Result<T, Box<Unreadable>> {
+) -> Result<Arrived<T>, Box<Unreadable>> {
     let envelope = envelope(event, detail_type);
-    let parsed = envelope
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|env| parse(&env.detail));
-    parsed.map_err(|error| {
-        let env = envelope.ok();
-        Box::new(Unreadable {
-            event_id: env.as_ref().and_then(|e| e.id.clone()),
-            detail_type: env.as_ref().map(|e| e.detail_type.clone()),
-            tenant_id: env.as_ref().and_then(Envelope::claimed_tenant),
-            error: error.bounded(),
-            raw: event.to_string(),
+    let parsed = envelope.as_ref().map_err(Clone::clone).and_then(|env| {
+        Ok(Arrived {
+            origin: env.origin.clone(),
+            detail: parse(&env.detail)?,
         })
-    })
+    });
+    parsed.map_err(|error| Box::new(filed(event, envelope.ok(), error)))
+}
+
+/// A read event that the service refused (its business does not admit its source), as an
+/// operator sees it among the rejected events.
+pub fn refused(event: &serde_json::Value, detail_type: &str, error: FieldError) -> Unreadable {
+    filed(event, envelope(event, detail_type).ok(), error)
+}
+
+fn filed(event: &serde_json::Value, env: Option<Envelope>, error: FieldError) -> Unreadable {
+    Unreadable {
+        event_id: env.as_ref().and_then(|e| e.id.clone()),
+        detail_type: env.as_ref().map(|e| e.detail_type.clone()),
+        tenant_id: env.as_ref().and_then(Envelope::claimed_tenant),
+        error: error.bounded(),
+        raw: event.to_string(),
+    }
 }
 
 fn envelope(event: &serde_json::Value, detail_type: &str) -> Result<Envelope, FieldError> {

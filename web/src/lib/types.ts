@@ -182,6 +182,13 @@ export interface Settings {
   min_call_seconds: number;
   detection_strictness: Strictness;
   recipients: Recipient[];
+  /** The event sources allowed to speak for the business (set through the API; the form keeps them). */
+  event_sources: EventSourceBinding[];
+}
+
+export interface EventSourceBinding {
+  source: string;
+  account?: string;
 }
 
 export type Strictness = "lenient" | "balanced" | "strict";

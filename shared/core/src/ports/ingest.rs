@@ -11,7 +11,8 @@ use scl_domain::settings::TenantSettings;
 use scl_domain::{CrmId, FieldError, PhoneNumber, TenantId};
 
 /// An event that does not read as its contract says, as the edge found it (before any service
-/// ran): what an operator needs to see why, and the event itself to replay.
+/// ran), or one its business refused from where it came: what an operator needs to see why,
+/// and the event itself to replay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unreadable {
     pub event_id: Option<String>,
@@ -109,7 +110,8 @@ pub trait RejectedEventStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-pub trait BookingStore: RejectedEventStore {
+/// Stores bookings; reads the business's settings for the sources it admits.
+pub trait BookingStore: RejectedEventStore + SettingsStore {
     /// Stores a booking once per (tenant, job_id); `AlreadyProcessed` on redelivery.
     fn put_booking(
         &self,

@@ -8,9 +8,11 @@ use serde::Serialize;
 use tracing::{info, Instrument};
 
 use crate::ports::{BookingStore, LeadChange, LeadCommands, StoreError};
-use crate::service::events::RejectionError;
+use crate::service::events::{Refused, RejectionError};
 use crate::service::retry::retry_on_conflict;
 use scl_domain::booking::{JobBooked, SCL_MATCH_WINDOW};
+use scl_domain::envelope::Arrived;
+use scl_domain::event_source::admit;
 use scl_domain::lead::{Actor, Booking, HistoryAction, HistoryEntry, Lead};
 use scl_domain::status::{transition, Action, Transition};
 use scl_domain::{JobId, LeadId, LeadStatus};
@@ -25,19 +27,28 @@ pub enum BookingIngestOutcome {
     Rejected { error: RejectionError },
 }
 
+/// Stores a `JobBooked` once per (tenant, job_id), unless its business does not admit the
+/// event's origin: then nothing is written and the refusal is the edge's to file.
 pub async fn ingest_booking<S: BookingStore>(
     store: &S,
-    booking: JobBooked,
+    arrived: Arrived<JobBooked>,
     now: DateTime<Utc>,
-) -> Result<BookingIngestOutcome, StoreError> {
+) -> Result<Result<BookingIngestOutcome, Refused>, StoreError> {
+    let booking = arrived.detail;
+    // A read of the settings before the write: a booking system's events are few next to
+    // calls, and a refused booking must write nothing.
+    let settings = store.settings(&booking.tenant_id).await?;
+    if let Err(why) = admit(&settings.event_sources, &arrived.origin) {
+        return Ok(Err(Refused(why)));
+    }
     match store.put_booking(&booking, now).await {
         Ok(()) => {
             info!(tenant_id = %booking.tenant_id, job_id = %booking.job_id, "booking stored");
-            Ok(BookingIngestOutcome::Stored {
+            Ok(Ok(BookingIngestOutcome::Stored {
                 job_id: booking.job_id.clone(),
-            })
+            }))
         }
-        Err(StoreError::AlreadyProcessed) => Ok(BookingIngestOutcome::Duplicate),
+        Err(StoreError::AlreadyProcessed) => Ok(Ok(BookingIngestOutcome::Duplicate)),
         Err(e) => Err(e),
     }
 }
@@ -212,7 +223,10 @@ async fn apply_to_lead<S: LeadCommands>(
 mod tests {
     use super::*;
     use crate::memory::{sample_lead, store_with_lead, MemoryStore};
+    use crate::ports::SettingsStore;
     use scl_domain::lead::now_millis;
+    use scl_domain::sample::{arrived, sample_bindings};
+    use scl_domain::settings::TenantSettings;
     use serde_json::json;
 
     fn booking(job: &str, lead: Option<LeadId>) -> JobBooked {
@@ -225,20 +239,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_booking_is_stored_once_per_job() {
+    async fn a_booking_is_stored_once_per_job_from_a_bound_source_only() {
         let store = MemoryStore::default();
         let b = booking("job-1", None);
-        let stored = ingest_booking(&store, b.clone(), now_millis())
-            .await
-            .unwrap();
+        let ingest = |source: &str, b: &JobBooked| {
+            ingest_booking(&store, arrived(source, b.clone()), now_millis())
+        };
+        let refused = ingest("booking.system", &b).await.unwrap().unwrap_err();
+        assert_eq!(refused.0.field, "source");
+        let tenant = b.tenant_id.clone();
+        let settings = TenantSettings {
+            event_sources: sample_bindings(),
+            ..TenantSettings::default()
+        };
+        store.save_settings(&tenant, &settings, 0).await.unwrap();
+        assert!(ingest("phone.platform2", &b).await.unwrap().is_err());
+        let stored = ingest("booking.system", &b).await.unwrap();
         assert_eq!(
             stored,
-            BookingIngestOutcome::Stored {
+            Ok(BookingIngestOutcome::Stored {
                 job_id: b.job_id.clone()
-            }
+            })
         );
-        let again = ingest_booking(&store, b, now_millis()).await.unwrap();
-        assert_eq!(again, BookingIngestOutcome::Duplicate);
+        let again = ingest("booking.system", &b).await.unwrap();
+        assert_eq!(again, Ok(BookingIngestOutcome::Duplicate));
     }
 
     #[tokio::test]

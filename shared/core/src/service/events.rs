@@ -1,4 +1,5 @@
-//! Incoming events the edge could not read (`scl_edge::events_in`): filed for an operator to
+//! Incoming events the edge could not read (`scl_edge::events_in`), or that a business refused
+//! from where they came (`scl_domain::event_source`): filed for an operator to inspect and
 //! replay, and answered with the contract's error shape.
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,11 @@ impl From<&FieldError> for RejectionError {
     }
 }
 
+/// A read event that its business does not admit from its origin: nothing was applied; the
+/// edge files it (`file_refused`), since the event as it arrived is the edge's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused(pub FieldError);
+
 /// Files an event the edge could not read, for an operator to inspect and replay, and answers
 /// with the contract's error.
 pub async fn file_unreadable<S: RejectedEventStore>(
@@ -33,10 +39,33 @@ pub async fn file_unreadable<S: RejectedEventStore>(
     event: Unreadable,
     now: DateTime<Utc>,
 ) -> Result<RejectionError, StoreError> {
-    let answer = RejectionError::from(&event.error);
     // Only the field name is logged: serde messages can quote the offending value, which may
     // be a phone number or transcript text.
     warn!(field = %event.error.field, detail_type = ?event.detail_type, "rejected event");
+    file(store, event, now).await
+}
+
+/// Files an event its business refused (a source not bound to it), answered `forbidden`.
+pub async fn file_refused<S: RejectedEventStore>(
+    store: &S,
+    event: Unreadable,
+    now: DateTime<Utc>,
+) -> Result<RejectionError, StoreError> {
+    // The message names the source and account, never the event's content.
+    warn!(tenant_id = ?event.tenant_id, why = %event.error.message, "refused event");
+    let answer = RejectionError {
+        code: "forbidden",
+        ..file(store, event, now).await?
+    };
+    Ok(answer)
+}
+
+async fn file<S: RejectedEventStore>(
+    store: &S,
+    event: Unreadable,
+    now: DateTime<Utc>,
+) -> Result<RejectionError, StoreError> {
+    let answer = RejectionError::from(&event.error);
     store
         .record_rejected(&RejectedEvent {
             received_at: now,

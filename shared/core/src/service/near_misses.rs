@@ -97,6 +97,14 @@ mod tests {
     /// A store holding one near miss, call `c-1`.
     async fn store_with_near_miss() -> (MemoryStore, TenantId, CallId) {
         let store = MemoryStore::default();
+        let settings = scl_domain::settings::TenantSettings {
+            event_sources: scl_domain::sample::sample_bindings(),
+            ..Default::default()
+        };
+        let tenant = TenantId::parse("tenant_id", "t-1").unwrap();
+        crate::ports::SettingsStore::save_settings(&store, &tenant, &settings, 0)
+            .await
+            .unwrap();
         let now = now_millis();
         let call = CallCompleted::from_detail(&json!({
             "tenant_id": "t-1", "call_id": "c-1", "direction": "inbound", "answered": true,
@@ -108,9 +116,9 @@ mod tests {
                 "text": "Hi, I'm just checking when my technician is coming, the appointment was at two."}]
         }))
         .unwrap();
-        let out = ingest_call(&store, call, now).await.unwrap();
-        assert!(matches!(out, IngestOutcome::NearMiss { .. }), "{out:?}");
-        let tenant = TenantId::parse("tenant_id", "t-1").unwrap();
+        let arrived = scl_domain::sample::arrived("phone.platform", call);
+        let out = ingest_call(&store, arrived, now).await.unwrap();
+        assert!(matches!(out, Ok(IngestOutcome::NearMiss { .. })), "{out:?}");
         (store, tenant, CallId::parse("call_id", "c-1").unwrap())
     }
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::detection::Strictness;
 use super::error::FieldError;
+use super::event_source::{parse_bindings, RawBinding, SourceBinding};
 use super::ids::UserId;
 use super::parse::{from_value_named, optional_text};
 use super::phone::PhoneNumber;
@@ -249,6 +250,10 @@ pub struct TenantSettings {
     pub detection_strictness: Strictness,
     #[serde(default)]
     pub recipients: Vec<Recipient>,
+    /// The event sources allowed to speak for the business (`event_source`); none by default,
+    /// so a business receives no call or booking until an administrator binds its sources.
+    #[serde(default)]
+    pub event_sources: Vec<SourceBinding>,
 }
 
 fn enabled_by_default() -> bool {
@@ -276,6 +281,7 @@ impl Default for TenantSettings {
             min_call_seconds: DEFAULT_MIN_CALL_SECONDS,
             detection_strictness: Strictness::default(),
             recipients: Vec::new(),
+            event_sources: Vec::new(),
         }
     }
 }
@@ -312,6 +318,7 @@ pub struct SettingsUpdate {
     pub min_call_seconds: Option<u32>,
     pub detection_strictness: Option<Strictness>,
     pub recipients: Option<Vec<Recipient>>,
+    pub event_sources: Option<Vec<SourceBinding>>,
 }
 
 fn patch_phone(field: &str, raw: Option<Option<String>>) -> Result<Patch<PhoneNumber>, FieldError> {
@@ -385,6 +392,8 @@ impl SettingsUpdate {
             detection_strictness: Option<Strictness>,
             #[serde(default)]
             recipients: Option<Vec<RawRecipient>>,
+            #[serde(default, deserialize_with = "not_null")]
+            event_sources: Option<Vec<RawBinding>>,
         }
         let raw: Raw = from_value_named("", body)?;
         let quiet_hours = match raw.quiet_hours {
@@ -470,6 +479,10 @@ impl SettingsUpdate {
             min_call_seconds: raw.min_call_seconds,
             detection_strictness: raw.detection_strictness,
             recipients,
+            event_sources: raw
+                .event_sources
+                .map(|list| parse_bindings("event_sources", list))
+                .transpose()?,
         })
     }
 
@@ -499,6 +512,9 @@ impl SettingsUpdate {
         }
         if let Some(v) = self.recipients {
             s.recipients = v;
+        }
+        if let Some(v) = self.event_sources {
+            s.event_sources = v;
         }
         s
     }

@@ -43,6 +43,11 @@ fn every_field_is_validated_and_named() {
         err(json!({"recipients": [{"user_id": "u-1"}, {"user_id": "u-1"}]})),
         "recipients[1].user_id"
     );
+    assert_eq!(
+        err(json!({"event_sources": [{"source": "phone.platform", "account": "1"}]})),
+        "event_sources[0].account"
+    );
+    assert_eq!(err(json!({"event_sources": null})), "event_sources");
     assert_eq!(err(json!({"colour": "red"})), "colour");
     assert_eq!(err(json!({"enabled": "yes"})), "enabled");
     assert_eq!(err(json!({"enabled": null})), "enabled");
@@ -94,7 +99,8 @@ fn partial_updates_keep_omitted_fields_and_null_clears() {
         "timezone": "America/New_York", "cold_after_days": 5,
         "quiet_hours": {"start": "21:00", "end": "08:00"},
         "callback_caller_id": "(512) 555-0000", "min_call_seconds": 90,
-        "recipients": [{"user_id": "u-7", "name": "Sam", "email": "sam@example.com", "phone": "+15125550199", "channels": ["in_app", "email", "sms"]}]
+        "recipients": [{"user_id": "u-7", "name": "Sam", "email": "sam@example.com", "phone": "+15125550199", "channels": ["in_app", "email", "sms"]}],
+        "event_sources": [{"source": "phone.platform", "account": "123456789012"}]
     }))
     .unwrap()
     .apply(TenantSettings::default());
@@ -109,6 +115,8 @@ fn partial_updates_keep_omitted_fields_and_null_clears() {
     assert_eq!(after.quiet_hours, None);
     assert_eq!(after.timezone, full.timezone);
     assert_eq!(after.recipients, full.recipients);
+    assert_eq!(after.event_sources, full.event_sources);
+    assert_eq!(after.event_sources.len(), 1);
     assert_eq!(after.min_call_seconds, 90);
 }
 

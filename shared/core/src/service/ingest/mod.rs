@@ -14,10 +14,14 @@ use serde::Serialize;
 use tracing::{info, Instrument};
 
 use crate::ports::{CallDecision, IngestStore, StoreError};
-use crate::service::events::RejectionError;
+use crate::service::events::{Refused, RejectionError};
 use crate::service::retry::{pause, MAX_ATTEMPTS};
 use scl_domain::call_decision::{decide, Arrival, Known, Plan, Step};
 use scl_domain::call_event::CallCompleted;
+use scl_domain::detection::adaptation::Adjustment;
+use scl_domain::envelope::Arrived;
+use scl_domain::event_source::admit;
+use scl_domain::settings::TenantSettings;
 use scl_domain::LeadId;
 
 mod drain;
@@ -78,18 +82,30 @@ impl IngestOutcome {
     }
 }
 
-/// Decides a valid call (the edge has decoded it; an unreadable one is filed there).
+/// Decides a valid call (the edge has decoded it; an unreadable one is filed there), unless
+/// its business does not admit the event's origin: then nothing is written and the refusal is
+/// the edge's to file.
 pub async fn ingest_call<S: IngestStore>(
     store: &S,
-    call: CallCompleted,
+    arrived: Arrived<CallCompleted>,
     now: DateTime<Utc>,
-) -> Result<IngestOutcome, StoreError> {
+) -> Result<Result<IngestOutcome, Refused>, StoreError> {
+    let call = arrived.detail;
     let span = tracing::info_span!("call", tenant_id = %call.tenant_id, call_id = %call.call_id);
-    let outcome = process(store, &call, Arrival::Event, now)
-        .instrument(span)
-        .await?;
-    crate::telemetry::count("CallsReceived", ("Outcome", outcome.name()));
-    Ok(outcome)
+    let decided = async {
+        // The business's learned adjustment comes with the settings, in the same request.
+        let context = store.detection_context(&call.tenant_id).await?;
+        if let Err(why) = admit(&context.0.event_sources, &arrived.origin) {
+            return Ok(Err(Refused(why)));
+        }
+        decide_and_write(store, &call, context, Arrival::Event, now)
+            .await
+            .map(Ok)
+    };
+    let decided = decided.instrument(span).await?;
+    let name = decided.as_ref().map_or("refused", IngestOutcome::name);
+    crate::telemetry::count("CallsReceived", ("Outcome", name));
+    Ok(decided)
 }
 
 /// Reads what the decision asks for until it is a plan, then writes the plan.
@@ -99,8 +115,18 @@ async fn process<S: IngestStore>(
     arrival: Arrival,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
-    // The business's learned adjustment comes with the settings, in the same request.
-    let (settings, adjustment) = store.detection_context(&call.tenant_id).await?;
+    let context = store.detection_context(&call.tenant_id).await?;
+    decide_and_write(store, call, context, arrival, now).await
+}
+
+/// The same, once the business's settings and adjustment are read.
+async fn decide_and_write<S: IngestStore>(
+    store: &S,
+    call: &CallCompleted,
+    (settings, adjustment): (TenantSettings, Adjustment),
+    arrival: Arrival,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
     let mut known = Known::new(
         call,
         &settings,

@@ -10,7 +10,7 @@ use crate::memory::{CallMarker, MemoryStore};
 use crate::ports::SettingsStore;
 use scl_domain::booking::JobBooked;
 use scl_domain::call_decision::{BOOKED_DURING_WRAP_UP, RESENT_AS_BOOKED};
-use scl_domain::sample::qualifying_call;
+use scl_domain::sample::{arrived, qualifying_call, sample_bindings};
 use scl_domain::settings::{AfterCallWork, TenantSettings};
 use scl_domain::{CallId, PhoneNumber, TenantId};
 
@@ -32,15 +32,27 @@ fn call_id(id: &str) -> CallId {
     CallId::parse("call_id", id).unwrap()
 }
 
-/// A store whose business has an After Call Work Time of `minutes`.
+/// A store whose business has an After Call Work Time of `minutes` and binds the sample
+/// sources.
 async fn store(minutes: u32) -> MemoryStore {
     let store = MemoryStore::default();
     let settings = TenantSettings {
         after_call_work_minutes: AfterCallWork::new(minutes).unwrap(),
+        event_sources: sample_bindings(),
         ..TenantSettings::default()
     };
     store.save_settings(&tenant(), &settings, 0).await.unwrap();
     store
+}
+
+/// The call from the sample phone platform, through `ingest_call`, admitted.
+async fn ingest(
+    store: &MemoryStore,
+    call: CallCompleted,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
+    let admitted = ingest_call(store, arrived("phone.platform", call), now).await?;
+    Ok(admitted.expect("the sample business binds the sample phone platform"))
 }
 
 fn decided(store: &MemoryStore, id: &str) -> CallDecision {
@@ -55,7 +67,7 @@ const AFTER: &str = "2026-11-24T15:30:00Z";
 #[tokio::test]
 async fn a_new_caller_gets_a_lead_that_claims_the_number_once() {
     let store = store(0).await;
-    let out = ingest_call(&store, call("c-1", json!({})), at(AFTER))
+    let out = ingest(&store, call("c-1", json!({})), at(AFTER))
         .await
         .unwrap();
     let IngestOutcome::Created { lead_id } = out else {
@@ -69,7 +81,7 @@ async fn a_new_caller_gets_a_lead_that_claims_the_number_once() {
     assert_eq!(store.outbox().len(), 1, "LeadCreated, with the lead");
     assert_eq!(decided(&store, "c-1").lead_id, Some(lead_id));
     // The same event again writes nothing.
-    let again = ingest_call(&store, call("c-1", json!({})), at(AFTER))
+    let again = ingest(&store, call("c-1", json!({})), at(AFTER))
         .await
         .unwrap();
     assert_eq!(again, IngestOutcome::Duplicate);
@@ -79,12 +91,12 @@ async fn a_new_caller_gets_a_lead_that_claims_the_number_once() {
 #[tokio::test]
 async fn another_call_from_the_number_joins_its_open_lead() {
     let store = store(0).await;
-    let first = ingest_call(&store, call("c-1", json!({})), at(AFTER)).await;
+    let first = ingest(&store, call("c-1", json!({})), at(AFTER)).await;
     let Ok(IngestOutcome::Created { lead_id }) = first else {
         panic!("{first:?}")
     };
     let later = json!({"started_at": "2026-11-24T16:00:00Z", "ended_at": "2026-11-24T16:04:00Z"});
-    let out = ingest_call(&store, call("c-2", later), at("2026-11-24T16:30:00Z"))
+    let out = ingest(&store, call("c-2", later), at("2026-11-24T16:30:00Z"))
         .await
         .unwrap();
     assert_eq!(
@@ -103,14 +115,14 @@ async fn another_call_from_the_number_joins_its_open_lead() {
 #[tokio::test]
 async fn a_lead_changed_by_someone_else_meanwhile_is_read_again() {
     let store = store(0).await;
-    let first = ingest_call(&store, call("c-1", json!({})), at(AFTER)).await;
+    let first = ingest(&store, call("c-1", json!({})), at(AFTER)).await;
     let Ok(IngestOutcome::Created { lead_id }) = first else {
         panic!("{first:?}")
     };
     // A CSR adds a note while the second call is being decided.
     store.interfere(|lead| lead.summary = "changed by a CSR".into());
     let later = json!({"started_at": "2026-11-24T16:00:00Z", "ended_at": "2026-11-24T16:04:00Z"});
-    let out = ingest_call(&store, call("c-2", later), at("2026-11-24T16:30:00Z"))
+    let out = ingest(&store, call("c-2", later), at("2026-11-24T16:30:00Z"))
         .await
         .unwrap();
     assert!(
@@ -127,7 +139,7 @@ async fn a_lead_changed_by_someone_else_meanwhile_is_read_again() {
 #[tokio::test]
 async fn a_call_waits_for_its_wrap_up_and_the_drain_decides_it() {
     let store = store(5).await;
-    let out = ingest_call(&store, call("c-1", json!({})), at("2026-11-24T15:05:00Z"))
+    let out = ingest(&store, call("c-1", json!({})), at("2026-11-24T15:05:00Z"))
         .await
         .unwrap();
     let decide_at = at("2026-11-24T15:09:12Z");
@@ -137,7 +149,7 @@ async fn a_call_waits_for_its_wrap_up_and_the_drain_decides_it() {
     };
     assert_eq!(waiting.call, call("c-1", json!({})), "kept whole");
     // A redelivery while it waits changes nothing; before it is due the drain leaves it.
-    let again = ingest_call(&store, call("c-1", json!({})), at("2026-11-24T15:06:00Z")).await;
+    let again = ingest(&store, call("c-1", json!({})), at("2026-11-24T15:06:00Z")).await;
     assert_eq!(again.unwrap(), IngestOutcome::Duplicate);
     let early = decide_due_calls(&store, decide_at - Duration::seconds(1)).await;
     assert_eq!(early.unwrap().decided, 0);
@@ -158,7 +170,7 @@ async fn a_job_booked_during_the_wrap_up_means_no_lead() {
     }))
     .unwrap();
     let store = store(5).await.with_booking(booking);
-    ingest_call(&store, call("c-1", json!({})), at("2026-11-24T15:05:00Z"))
+    ingest(&store, call("c-1", json!({})), at("2026-11-24T15:05:00Z"))
         .await
         .unwrap();
     decide_due_calls(&store, at("2026-11-24T15:10:00Z"))
@@ -175,11 +187,11 @@ async fn a_job_booked_during_the_wrap_up_means_no_lead() {
 #[tokio::test]
 async fn a_call_re_sent_as_booked_while_it_waits_settles_it() {
     let store = store(5).await;
-    ingest_call(&store, call("c-1", json!({})), at("2026-11-24T15:05:00Z"))
+    ingest(&store, call("c-1", json!({})), at("2026-11-24T15:05:00Z"))
         .await
         .unwrap();
     let booked = call("c-1", json!({"outcome": "booked"}));
-    let out = ingest_call(&store, booked, at("2026-11-24T15:06:00Z")).await;
+    let out = ingest(&store, booked, at("2026-11-24T15:06:00Z")).await;
     assert_eq!(out.unwrap(), IngestOutcome::BookedDuringWrapUp);
     assert_eq!(
         decided(&store, "c-1").reasons,
@@ -192,7 +204,7 @@ async fn a_call_re_sent_as_booked_while_it_waits_settles_it() {
 #[tokio::test]
 async fn calls_that_make_no_lead_are_recorded_as_decided() {
     let store = store(0).await;
-    let out = ingest_call(
+    let out = ingest(
         &store,
         call("c-1", json!({"direction": "outbound"})),
         at(AFTER),
@@ -207,18 +219,41 @@ async fn calls_that_make_no_lead_are_recorded_as_decided() {
     let quiet = json!({"transcript": [
         {"speaker": "customer", "start_ms": 2000, "text": "Hi, I'm just checking when my technician is coming, the appointment was at two."}
     ]});
-    let out = ingest_call(&store, call("c-2", quiet), at(AFTER))
-        .await
-        .unwrap();
+    let out = ingest(&store, call("c-2", quiet), at(AFTER)).await.unwrap();
     assert!(matches!(out, IngestOutcome::NearMiss { .. }), "{out:?}");
     assert!(store.near_miss(&tenant(), &call_id("c-2")).is_some());
     let off = TenantSettings {
         enabled: false,
+        event_sources: sample_bindings(),
         ..TenantSettings::default()
     };
     store.save_settings(&tenant(), &off, 1).await.unwrap();
-    let out = ingest_call(&store, call("c-3", json!({})), at(AFTER)).await;
+    let out = ingest(&store, call("c-3", json!({})), at(AFTER)).await;
     assert_eq!(out.unwrap(), IngestOutcome::Disabled);
     let phone = PhoneNumber::parse_field("phone", PHONE).unwrap();
     assert_eq!(store.claim(&tenant(), &phone), None, "no lead anywhere");
+}
+
+#[tokio::test]
+async fn a_call_from_a_source_its_business_does_not_bind_is_refused_and_writes_nothing() {
+    let store = store(0).await;
+    let unbound = [
+        arrived("someone.else", call("c-1", json!({}))),
+        // The bound source, from another account than the binding names.
+        scl_domain::envelope::Arrived {
+            origin: scl_domain::event_source::Origin {
+                source: Some("phone.platform".into()),
+                account: Some("999999999999".into()),
+            },
+            detail: call("c-1", json!({})),
+        },
+    ];
+    for arrival in unbound {
+        let out = ingest_call(&store, arrival, at(AFTER)).await.unwrap();
+        assert_eq!(out.unwrap_err().0.field, "source");
+    }
+    assert_eq!(store.marker(&tenant(), &call_id("c-1")), None);
+    // The same call from the bound source is decided as usual.
+    let out = ingest(&store, call("c-1", json!({})), at(AFTER)).await;
+    assert!(matches!(out, Ok(IngestOutcome::Created { .. })), "{out:?}");
 }
