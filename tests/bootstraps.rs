@@ -72,6 +72,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ("CountReportsFunction", "check-reports.json", "checked"),
     ("ReportsFunction", "reports-summary.json", "status=200"),
     ("ReportsFunction", "reports-summary-csv.json", "status=200"),
+    // Signed with a secret t-1 does not have (it has none): refused before anything is read.
+    ("WebhookFunction", "webhook.json", "status=401"),
     // A CSR of t-1 in the view group asking for both permissions.
     ("PreTokenFunction", "pre-token.json", "shaped"),
 ];

@@ -1,5 +1,6 @@
 //! infra/openapi.yaml and the template's HTTP routes describe the same API: the same set of
-//! (method, path), and the same scope per route.
+//! (method, path), and the same scope per route; the one route without a token (the signed
+//! webhook) is the one the document exempts from its bearer scheme.
 
 use std::collections::BTreeSet;
 
@@ -27,12 +28,26 @@ fn openapi_paths_are_exactly_the_templates_routes() {
         }
     }
     assert_eq!(routes, documented);
-    assert_eq!(routes.len(), 19);
+    assert_eq!(routes.len(), 20);
     // Scopes: everything scl.view except /settings and /detection/*, with the prefix the
     // template's ScopePrefix gives them (resolved to its default).
     let prefix = &template.parameters["ScopePrefix"];
     for f in &template.functions {
         for r in &f.routes {
+            let operation = &doc["paths"][r.path.as_str()][r.method.to_lowercase().as_str()];
+            let exempt = operation["security"]
+                .as_sequence()
+                .is_some_and(|s| s.is_empty());
+            assert_eq!(r.public, exempt, "{} {}: token or not", r.method, r.path);
+            assert_eq!(r.public, r.path.starts_with("/webhooks/"), "{}", r.path);
+            if r.public {
+                assert!(
+                    r.scopes.is_empty(),
+                    "{}: a route without a token has no scope",
+                    r.path
+                );
+                continue;
+            }
             let want = if r.path == "/settings" || r.path.starts_with("/detection/") {
                 "scl.admin"
             } else {

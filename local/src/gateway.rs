@@ -166,48 +166,16 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         }
         return refused;
     };
-    // The JWT authorizer: no or invalid token -> 401; missing route scope -> 403.
-    let token = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
-    let Some(claims) = token.and_then(|t| jwt::verify(t, &gw.jwt_secret)) else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "A valid bearer token is required.",
-        );
-    };
-    if !route.def.scopes.is_empty() {
-        let held: Vec<&str> = claims
-            .get("scope")
-            .and_then(Value::as_str)
-            .map(|s| s.split_whitespace().collect())
-            .unwrap_or_default();
-        // As API Gateway: the token must hold one of the route's scopes. The local stack's one
-        // liberty: its dev tokens carry the plain names (`scl.view`), which also satisfy the
-        // template's prefixed ones (`scl-api/scl.view`), as the functions accept both.
-        let satisfied = |required: &String| {
-            held.iter().any(|h| {
-                *h == required.as_str()
-                    || required
-                        .rsplit_once('/')
-                        .is_some_and(|(_, plain)| *h == plain)
-            })
-        };
-        if !route.def.scopes.iter().any(satisfied) {
-            return error(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "The token lacks the scope this route requires.",
-            );
+    // The JWT authorizer: no or invalid token -> 401; missing route scope -> 403. A route
+    // with `Authorizer: NONE` has none (the function authenticates the request itself).
+    let claims = if route.def.public {
+        None
+    } else {
+        match authorize(&gw, &route.def, &req) {
+            Ok(claims) => Some(claims),
+            Err(refused) => return *refused,
         }
-    }
+    };
     let headers: BTreeMap<String, String> = req
         .headers()
         .iter()
@@ -237,7 +205,7 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             headers,
             path_parameters,
             body,
-            claims: Some(claims),
+            claims,
         },
         &ulid::Ulid::generate().to_string(),
     );
@@ -247,6 +215,56 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             error(StatusCode::BAD_GATEWAY, "internal", "The function failed.")
         }
     }
+}
+
+/// API Gateway's JWT authorizer for `route`: the token's claims, or the refusal.
+fn authorize(
+    gw: &Gateway,
+    route: &crate::template::RouteDef,
+    req: &Request,
+) -> Result<serde_json::Map<String, Value>, Box<Response>> {
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let Some(claims) = token.and_then(|t| jwt::verify(t, &gw.jwt_secret)) else {
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "A valid bearer token is required.",
+        )));
+    };
+    if !route.scopes.is_empty() {
+        let held: Vec<&str> = claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .map(|s| s.split_whitespace().collect())
+            .unwrap_or_default();
+        // As API Gateway: the token must hold one of the route's scopes. The local stack's one
+        // liberty: its dev tokens carry the plain names (`scl.view`), which also satisfy the
+        // template's prefixed ones (`scl-api/scl.view`), as the functions accept both.
+        let satisfied = |required: &String| {
+            held.iter().any(|h| {
+                *h == required.as_str()
+                    || required
+                        .rsplit_once('/')
+                        .is_some_and(|(_, plain)| *h == plain)
+            })
+        };
+        if !route.scopes.iter().any(satisfied) {
+            return Err(Box::new(error(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "The token lacks the scope this route requires.",
+            )));
+        }
+    }
+    Ok(claims)
 }
 
 /// Turns a function's API Gateway v2 response payload into an HTTP response.

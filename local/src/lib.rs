@@ -2,6 +2,7 @@
 //! emulators underneath (DynamoDB Local, moto, the Lambda Runtime Interface Emulator).
 
 pub mod apigw;
+pub mod bus;
 pub mod console;
 pub mod faults;
 pub mod gateway;

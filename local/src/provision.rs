@@ -108,6 +108,15 @@ pub async fn provision(
         conditions: template.conditions.clone(),
         ..Resolved::default()
     };
+    // The stack's name, as `${AWS::StackName}` reads: the prefix that sets this stack's names
+    // apart (a test's), or `scl-local`.
+    let stack_name = match prefix.trim_end_matches('-') {
+        "" => "scl-local",
+        named => named,
+    };
+    resolved
+        .parameters
+        .insert("AWS::StackName".into(), stack_name.into());
     for table in &template.tables {
         let name = format!("{prefix}{}", table.logical_id);
         create_table(dynamodb, table, &name).await?;
@@ -147,6 +156,10 @@ pub async fn provision(
                 )
             })?;
         resolved.names.insert(set.clone(), name);
+    }
+    // Buses are the local stack's own (`bus::LocalBus`): a name is all they need.
+    for bus in &template.buses {
+        resolved.names.insert(bus.clone(), format!("{prefix}{bus}"));
     }
     // SES only sends from verified identities: verify every sender a function uses.
     for f in &template.functions {

@@ -102,6 +102,8 @@ impl FunctionRuntime {
             ("AWS_ENDPOINT_URL_DYNAMODB", aws_endpoint),
             ("AWS_ENDPOINT_URL_SNS", aws_endpoint),
             ("AWS_ENDPOINT_URL_SES", aws_endpoint),
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", aws_endpoint),
+            ("AWS_ENDPOINT_URL_EVENTBRIDGE", aws_endpoint),
             ("AWS_LAMBDA_FUNCTION_NAME", def.logical_id.as_str()),
             ("AWS_EC2_METADATA_DISABLED", "true"),
         ] {

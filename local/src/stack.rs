@@ -112,6 +112,7 @@ impl Stack {
         let names = Arc::new(iam::Names::new(&template, &resolved));
         let concurrency = concurrency_from_env();
         let faults = crate::faults::Faults::from_env().context("SCL_FAULTS is not a fault plan")?;
+        let bus = iam::BusCell::default();
         let upstreams = iam::Upstreams {
             dynamodb: cfg.runtime.dynamodb_url.clone(),
             moto: cfg.runtime.moto_url.clone(),
@@ -134,6 +135,7 @@ impl Stack {
                 upstreams.clone(),
                 faults.clone(),
                 usage,
+                bus.clone(),
             )
             .await?;
             tasks.push(proxy_task);
@@ -180,6 +182,8 @@ impl Stack {
             }
             functions.insert(def.logical_id.clone(), rt);
         }
+        // EventBridge's rules, now that the functions they invoke run.
+        let _ = bus.set(crate::bus::LocalBus::new(&template, &resolved, &functions)?);
         let gw = Arc::new(Gateway {
             routes,
             functions,

@@ -15,6 +15,8 @@ pub struct Template {
     pub queues: Vec<String>,
     /// SES configuration sets (logical ids).
     pub email_configuration_sets: Vec<String>,
+    /// EventBridge buses (logical ids).
+    pub buses: Vec<String>,
     pub parameters: BTreeMap<String, String>,
     /// `Conditions`, unevaluated (`Resolved::condition` evaluates them).
     pub conditions: BTreeMap<String, Value>,
@@ -37,6 +39,8 @@ pub struct FunctionDef {
     pub stream_sources: Vec<StreamSourceDef>,
     /// `Schedule` events (`rate(...)`), as intervals.
     pub schedules: Vec<std::time::Duration>,
+    /// `EventBridgeRule` events: the rules on the stack's buses that invoke the function.
+    pub event_rules: Vec<EventRuleDef>,
     /// `Properties.Policies`, unresolved (inline statements and SAM policy templates).
     pub policies: Vec<Value>,
     /// The template condition the function exists under, if any.
@@ -55,6 +59,17 @@ pub fn parse_rate(expr: &str) -> Option<std::time::Duration> {
         _ => return None,
     };
     Some(std::time::Duration::from_secs(n * secs))
+}
+
+/// An `EventBridgeRule` event: which events on which bus invoke the function. Only patterns
+/// on `source` and `detail-type` are modelled (the template's rules use nothing else).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRuleDef {
+    /// Logical id of the bus (`EventBusName: !Ref Bus`).
+    pub bus: String,
+    /// `Pattern.source`, unresolved: a list, or `!Ref` to a list parameter.
+    pub sources: Value,
+    pub detail_types: Vec<String>,
 }
 
 /// A DynamoDB stream event source mapping (`Type: DynamoDB` event).
@@ -106,6 +121,8 @@ pub struct RouteDef {
     /// API Gateway path, e.g. `/leads/{id}`.
     pub path: String,
     pub scopes: Vec<String>,
+    /// `Auth: {Authorizer: NONE}`: no token (the function authenticates the request itself).
+    pub public: bool,
 }
 
 fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
@@ -176,6 +193,7 @@ impl Template {
             functions: vec![],
             queues: vec![],
             email_configuration_sets: vec![],
+            buses: vec![],
             parameters,
             conditions,
         };
@@ -194,6 +212,7 @@ impl Template {
                 "AWS::SNS::Topic" => t.topics.push(id),
                 "AWS::SQS::Queue" => t.queues.push(id),
                 "AWS::SES::ConfigurationSet" => t.email_configuration_sets.push(id),
+                "AWS::Events::EventBus" => t.buses.push(id),
                 "AWS::Serverless::Function" => {
                     let binary = get(res, "Metadata")
                         .and_then(|m| get(m, "BuildProperties"))
@@ -208,6 +227,7 @@ impl Template {
                     let mut routes = vec![];
                     let mut stream_sources = vec![];
                     let mut schedules = vec![];
+                    let mut event_rules = vec![];
                     if let Some(events) = get(&props, "Events").and_then(Value::as_mapping) {
                         for ev in events.values() {
                             if get(ev, "Type").and_then(Value::as_str) == Some("Schedule") {
@@ -218,6 +238,32 @@ impl Template {
                                 {
                                     schedules.push(rate);
                                 }
+                                continue;
+                            }
+                            if get(ev, "Type").and_then(Value::as_str) == Some("EventBridgeRule") {
+                                let p = get(ev, "Properties").cloned().unwrap_or(Value::Null);
+                                let bus = get(&p, "EventBusName")
+                                    .and_then(referenced_id)
+                                    .ok_or_else(|| {
+                                        anyhow!(
+                                            "{id}: EventBridgeRule needs EventBusName: !Ref Bus"
+                                        )
+                                    })?;
+                                let pattern = get(&p, "Pattern").cloned().unwrap_or(Value::Null);
+                                event_rules.push(EventRuleDef {
+                                    bus,
+                                    sources: get(&pattern, "source")
+                                        .cloned()
+                                        .unwrap_or(Value::Null),
+                                    detail_types: get(&pattern, "detail-type")
+                                        .and_then(Value::as_sequence)
+                                        .map(|s| {
+                                            s.iter()
+                                                .filter_map(|v| v.as_str().map(str::to_owned))
+                                                .collect()
+                                        })
+                                        .unwrap_or_default(),
+                                });
                                 continue;
                             }
                             if get(ev, "Type").and_then(Value::as_str) == Some("DynamoDB") {
@@ -289,10 +335,15 @@ impl Template {
                                         "{id}: AuthorizationScopes the local stack cannot resolve"
                                     )
                                 })?;
+                            let public = get(&p, "Auth")
+                                .and_then(|a| get(a, "Authorizer"))
+                                .and_then(Value::as_str)
+                                == Some("NONE");
                             routes.push(RouteDef {
                                 method: method.to_uppercase(),
                                 path: path.to_owned(),
                                 scopes,
+                                public,
                             });
                         }
                     }
@@ -303,6 +354,7 @@ impl Template {
                         routes,
                         stream_sources,
                         schedules,
+                        event_rules,
                         policies: get(&props, "Policies")
                             .and_then(Value::as_sequence)
                             .cloned()
@@ -460,7 +512,8 @@ mod tests {
             vec![RouteDef {
                 method: "GET".into(),
                 path: "/leads".into(),
-                scopes: vec!["scl-api/scl.view".into()]
+                scopes: vec!["scl-api/scl.view".into()],
+                public: false,
             }]
         );
         assert!(list.environment.contains_key("TABLE_NAME"));

@@ -272,6 +272,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("ReportsFunction", "reports-summary.json"),
     ("CountReportsFunction", "dynamodb-lead-modify.json"),
     ("PreTokenFunction", "pre-token.json"),
+    ("WebhookFunction", "webhook.json"),
 ];
 
 async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {
@@ -792,6 +793,7 @@ async fn hello_cold_start(
         routes: vec![],
         stream_sources: vec![],
         schedules: vec![],
+        event_rules: vec![],
         policies: vec![],
         condition: None,
     };

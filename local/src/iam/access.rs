@@ -227,6 +227,56 @@ pub fn accesses(headers: &http::HeaderMap, body: &[u8], names: &Names) -> Option
             }
             Some(accesses)
         }
+        "secretsmanager" => {
+            let op = target?.rsplit('.').next()?;
+            let json: Json = serde_json::from_slice(body).ok()?;
+            let id = json.get("SecretId").and_then(Json::as_str).unwrap_or("*");
+            // A name stands for the secret's ARN (AWS appends six random characters to it,
+            // which policies cover with a trailing `*`).
+            let resource = if id.starts_with("arn:") {
+                id.to_owned()
+            } else {
+                format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{id}-AbCdEf")
+            };
+            Some(vec![Access {
+                action: format!("secretsmanager:{op}"),
+                resource,
+                leading_keys: vec![],
+            }])
+        }
+        "events" => {
+            let op = target?.rsplit('.').next()?;
+            let json: Json = serde_json::from_slice(body).ok()?;
+            let entries = json.get("Entries").and_then(Json::as_array);
+            // Each entry is authorised on its bus (the default bus when it names none).
+            let buses: Vec<String> = match entries {
+                Some(list) if op == "PutEvents" => list
+                    .iter()
+                    .map(|e| {
+                        let bus = e
+                            .get("EventBusName")
+                            .and_then(Json::as_str)
+                            .unwrap_or("default");
+                        if bus.starts_with("arn:") {
+                            bus.to_owned()
+                        } else {
+                            bus_arn(bus)
+                        }
+                    })
+                    .collect(),
+                _ => vec!["*".to_owned()],
+            };
+            Some(
+                buses
+                    .into_iter()
+                    .map(|resource| Access {
+                        action: format!("events:{op}"),
+                        resource,
+                        leading_keys: vec![],
+                    })
+                    .collect(),
+            )
+        }
         _ => None,
     }
 }

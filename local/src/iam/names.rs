@@ -18,6 +18,8 @@ pub struct Names {
     pub(crate) queues: BTreeMap<String, String>,
     /// SES configuration sets' names.
     pub(crate) email_configuration_sets: BTreeMap<String, String>,
+    /// EventBridge buses' names.
+    pub(crate) buses: BTreeMap<String, String>,
     pub(crate) parameters: BTreeMap<String, String>,
     /// Partition key attribute per physical table name, and per `table/index`.
     pub(crate) partition_keys: BTreeMap<String, String>,
@@ -25,6 +27,10 @@ pub struct Names {
 
 pub fn table_arn(name: &str) -> String {
     format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}")
+}
+
+pub fn bus_arn(name: &str) -> String {
+    format!("arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}")
 }
 
 pub(crate) fn queue_name_of_url(url: &str) -> &str {
@@ -51,6 +57,7 @@ impl Names {
             topics: pick(&mut template.topics.iter()),
             queues: pick(&mut template.queues.iter()),
             email_configuration_sets: pick(&mut template.email_configuration_sets.iter()),
+            buses: pick(&mut template.buses.iter()),
             parameters: resolved.parameters.clone(),
             partition_keys: BTreeMap::new(),
         };
@@ -92,6 +99,7 @@ impl Names {
                 .or_else(|| self.topics.get(id))
                 .or_else(|| self.queues.get(id))
                 .or_else(|| self.email_configuration_sets.get(id))
+                .or_else(|| self.buses.get(id))
                 .or_else(|| self.parameters.get(id))
                 .cloned()
                 .ok_or_else(|| anyhow!("!Ref {id}: unknown locally"))?,
@@ -122,6 +130,9 @@ impl Names {
                 "QueueUrl" => return Ok(url.clone()),
                 _ => {}
             }
+        }
+        if let (Some(name), "Arn") = (self.buses.get(id), attr) {
+            return Ok(bus_arn(name));
         }
         bail!("!GetAtt {id}.{attr}: unknown locally")
     }

@@ -81,7 +81,12 @@ pub(crate) struct ProxyState {
     pub(crate) http: reqwest::Client,
     pub(crate) faults: crate::faults::Faults,
     pub(crate) usage: Arc<DynamoUsage>,
+    /// The stack's EventBridge (set once every function is started).
+    pub(crate) bus: BusCell,
 }
+
+/// Where the stack's `LocalBus` is placed once every function it delivers to has started.
+pub type BusCell = Arc<std::sync::OnceLock<crate::bus::LocalBus>>;
 
 /// What one function's DynamoDB calls cost, as DynamoDB reported it: requests, and the
 /// capacity units of those that asked for `ReturnConsumedCapacity` (`make bench` reads it to
@@ -128,6 +133,7 @@ pub async fn start_proxy(
     upstreams: Upstreams,
     faults: crate::faults::Faults,
     usage: Arc<DynamoUsage>,
+    bus: BusCell,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -138,6 +144,7 @@ pub async fn start_proxy(
         http: reqwest::Client::new(),
         faults,
         usage,
+        bus,
     });
     let app = axum::Router::new()
         .fallback(proxy)
@@ -173,6 +180,18 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
             tokio::time::sleep(delay).await;
             return failed_response(&service, response);
         }
+    }
+    // EventBridge is the stack's own (`bus::LocalBus`), not moto's.
+    if service == "events" && amz_target(&parts.headers) == Some("AWSEvents.PutEvents") {
+        let request = serde_json::from_slice(&bytes).unwrap_or_default();
+        return match st.bus.get() {
+            Some(bus) => Response::builder()
+                .status(200)
+                .header(http::header::CONTENT_TYPE, "application/x-amz-json-1.1")
+                .body(Body::from(bus.put_events(&request).to_string()))
+                .unwrap_or_default(),
+            None => plain(503, "the local bus is not running yet".into()),
+        };
     }
     let upstream = if service == "dynamodb" {
         &st.upstreams.dynamodb

@@ -122,6 +122,29 @@ pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_ses::Client {
     aws_sdk_ses::Client::new(&for_service(sdk, "SES"))
 }
 
+/// The signed webhook's secrets (`WEBHOOK_SECRET_PREFIX` + the business) and bus
+/// (`INTEGRATION_BUS_NAME`, as `WEBHOOK_SOURCE`).
+pub fn webhook_ports(
+    sdk: &SdkConfig,
+) -> Result<
+    (
+        crate::webhook::SecretsManagerSecrets,
+        crate::webhook::EventBridgeBus,
+    ),
+    ConfigError,
+> {
+    let secrets = aws_sdk_secretsmanager::Client::new(&for_service(sdk, "SECRETS_MANAGER"));
+    let bus = aws_sdk_eventbridge::Client::new(&for_service(sdk, "EVENTBRIDGE"));
+    Ok((
+        crate::webhook::SecretsManagerSecrets::new(secrets, required("WEBHOOK_SECRET_PREFIX")?),
+        crate::webhook::EventBridgeBus::new(
+            bus,
+            required("INTEGRATION_BUS_NAME")?,
+            required("WEBHOOK_SOURCE")?,
+        ),
+    ))
+}
+
 /// The lead store over `TABLE_NAME`.
 pub fn dynamo_store(sdk: &SdkConfig) -> Result<DynamoStore, ConfigError> {
     let table = required("TABLE_NAME")?;

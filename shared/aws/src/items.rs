@@ -181,6 +181,18 @@ pub struct IdempotencyItem {
     pub expires_at: i64,
 }
 
+pub const ENTITY_WEBHOOK_SIGNATURE: &str = "webhook_signature";
+
+/// A webhook request's signature, received once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebhookSignatureItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    /// Epoch seconds: when the signature is stale (and the TTL).
+    pub expires_at: i64,
+}
+
 pub const ENTITY_OUTBOX: &str = "outbox";
 /// Outbox items exist to reach the table's stream, whose mapping gives up on a record after a
 /// day; they stay a week for an operator to look at, then expire.

@@ -361,6 +361,16 @@ pub fn rejected_sk(received_at: DateTime<Utc>, unique: &str) -> String {
     format!("{}#{unique}", sortable_time(received_at))
 }
 
+/// The signatures of a business's webhook requests, each kept until it is stale (one item per
+/// signature, so a replay is a failed conditional put).
+pub fn webhook_signature_pk(tenant: &TenantId) -> String {
+    format!("TENANT#{tenant}#WEBHOOK")
+}
+
+pub fn webhook_signature_sk(signature: &str) -> String {
+    format!("SIG#{signature}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! - `stream`: DynamoDB stream records, decoded.
 //! - `sns`: integration events and SMS; `ses`: email; `notify`: the notifier that sends staff
 //!   notifications over both; `sdk_error`: which SDK failures are worth retrying.
+//! - `webhook`: the signed webhook's secrets (Secrets Manager) and bus (EventBridge).
 //! - `config`: the environment's names, the SDK configuration and the clients.
 
 pub mod config;
@@ -17,6 +18,7 @@ mod sdk_error;
 mod ses;
 pub mod sns;
 pub mod stream;
+pub mod webhook;
 
 pub use dynamo::DynamoStore;
 pub use notify::AwsNotifier;

@@ -13,7 +13,8 @@
 //! - Per business: `settings`, `event_source` (the sources allowed to speak for it), `zone`
 //!   (its time zone), `notification` (what each channel says and when an SMS may go out),
 //!   `report` (what each lead adds to the figures).
-//! - Events out: `events`. Retries from clients: `idempotency`.
+//! - Events in through the signed webhook: `webhook`. Events out: `events`. Retries from
+//!   clients: `idempotency`.
 //! - Values every module uses: `ids`, `phone` (E.164 numbers), `timestamp`, `parse` (JSON to
 //!   typed values naming the field), `error` (`FieldError`).
 //! - `sample` (feature `samples`): values for other crates' unit tests.
@@ -45,6 +46,7 @@ pub mod status;
 pub mod summary;
 pub mod timestamp;
 pub mod transcript;
+pub mod webhook;
 pub mod zone;
 
 pub use error::FieldError;

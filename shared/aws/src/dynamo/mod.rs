@@ -29,6 +29,7 @@ mod rejected;
 mod report_codec;
 mod reports;
 mod settings;
+mod webhook;
 mod writes;
 
 use codec::*;

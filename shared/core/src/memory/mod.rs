@@ -25,6 +25,7 @@ mod ingest;
 mod notify;
 mod queries;
 mod reports;
+mod webhook;
 
 pub use notify::{Delivery, MemoryNotifier};
 use scl_domain::detection::adaptation::{CountedLabel, Learning};
@@ -34,6 +35,7 @@ pub use scl_domain::sample::sample_lead;
 use scl_domain::settings::TenantSettings;
 use scl_domain::status::ColdAfterDays;
 use scl_domain::{LeadId, PhoneNumber, TenantId};
+pub use webhook::MemoryWebhook;
 
 /// A change another writer makes to the stored lead just before one of ours is written.
 type Interference = Box<dyn FnOnce(&mut Lead) + Send>;

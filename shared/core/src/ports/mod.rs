@@ -10,6 +10,7 @@ mod notify;
 mod report;
 mod settings;
 mod stream;
+mod webhook;
 
 pub use detection::*;
 pub use events::*;
@@ -20,6 +21,7 @@ pub use notify::*;
 pub use report::*;
 pub use settings::*;
 pub use stream::*;
+pub use webhook::*;
 
 // What the ingest ports write and read is defined in the domain, with the decision that makes
 // it (`scl_domain::call_decision`); the ports name it from here like their other types.

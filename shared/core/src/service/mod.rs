@@ -12,3 +12,4 @@ pub mod reports;
 pub mod retry;
 pub mod settings;
 pub mod stream;
+pub mod webhook;

@@ -32,6 +32,12 @@ pub enum ApiError {
     RequestInProgress,
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyKeyReused,
+    /// A webhook request not signed by its business (the refusal says how).
+    #[error(transparent)]
+    Unsigned(#[from] scl_domain::webhook::SignatureRefusal),
+    /// A signed webhook request received before.
+    #[error("this signed request was already received")]
+    Replayed,
     /// Anything the caller cannot fix; the source goes to the log, never to the response.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -40,6 +46,19 @@ pub enum ApiError {
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
         ApiError::Validation(e)
+    }
+}
+
+impl From<scl_core::service::webhook::WebhookError> for ApiError {
+    fn from(e: scl_core::service::webhook::WebhookError) -> Self {
+        use scl_core::service::webhook::WebhookError;
+        match e {
+            WebhookError::Unsigned(why) => ApiError::Unsigned(why),
+            WebhookError::Invalid(field) => ApiError::Validation(field),
+            WebhookError::Replayed => ApiError::Replayed,
+            WebhookError::Store(e) => e.into(),
+            WebhookError::Backend(e) => ApiError::Internal(Box::new(e)),
+        }
     }
 }
 
@@ -63,13 +82,14 @@ impl ApiError {
             ApiError::Transition(TransitionError::StatusNotSettable(_)) => {
                 (400, "status_not_settable")
             }
-            ApiError::Unauthorized => (401, "unauthorized"),
+            ApiError::Unauthorized | ApiError::Unsigned(_) => (401, "unauthorized"),
             ApiError::Forbidden(_) => (403, "forbidden"),
             ApiError::NotFound | ApiError::NoSuchNearMiss => (404, "not_found"),
             ApiError::AlreadyALead => (409, "already_a_lead"),
             ApiError::Transition(TransitionError::Locked(_)) => (409, "lead_locked"),
             ApiError::Transition(TransitionError::NotAllowed(_)) => (409, "invalid_transition"),
             ApiError::RequestInProgress => (409, "request_in_progress"),
+            ApiError::Replayed => (409, "already_received"),
             ApiError::VersionConflict => (412, "version_conflict"),
             ApiError::IdempotencyKeyReused => (422, "idempotency_key_reused"),
             ApiError::Internal(_) => (500, "internal"),
@@ -99,6 +119,10 @@ impl ApiError {
 fn sentence(e: &ApiError) -> String {
     match e {
         ApiError::Unauthorized => "A valid bearer token is required.".into(),
+        ApiError::Unsigned(why) => format!("The request is not signed by its business: {why}."),
+        ApiError::Replayed => {
+            "This signed request was already received; sign each request anew.".into()
+        }
         ApiError::Forbidden(scope) => format!(
             "This needs the {} permission.",
             match scope {
