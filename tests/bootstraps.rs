@@ -72,6 +72,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ("CountReportsFunction", "check-reports.json", "checked"),
     ("ReportsFunction", "reports-summary.json", "status=200"),
     ("ReportsFunction", "reports-summary-csv.json", "status=200"),
+    // t-1 has registered no webhook for its integration events.
+    ("IntegrationsFunction", "get-webhook.json", "status=404"),
     // Signed with a secret t-1 does not have (it has none): refused before anything is read.
     ("WebhookFunction", "webhook.json", "status=401"),
     // A CSR of t-1 in the view group asking for both permissions.

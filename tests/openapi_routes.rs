@@ -28,8 +28,8 @@ fn openapi_paths_are_exactly_the_templates_routes() {
         }
     }
     assert_eq!(routes, documented);
-    assert_eq!(routes.len(), 20);
-    // Scopes: everything scl.view except /settings and /detection/*, with the prefix the
+    assert_eq!(routes.len(), 23);
+    // Scopes: everything scl.view except /settings, /detection/* and /integrations/*, with the prefix the
     // template's ScopePrefix gives them (resolved to its default).
     let prefix = &template.parameters["ScopePrefix"];
     for f in &template.functions {
@@ -48,7 +48,8 @@ fn openapi_paths_are_exactly_the_templates_routes() {
                 );
                 continue;
             }
-            let want = if r.path == "/settings" || r.path.starts_with("/detection/") {
+            let admin = ["/settings", "/detection/", "/integrations/"];
+            let want = if admin.iter().any(|p| r.path.starts_with(p)) {
                 "scl.admin"
             } else {
                 "scl.view"

@@ -111,7 +111,7 @@ pub async fn provision(
     // The stack's name, as `${AWS::StackName}` reads: the prefix that sets this stack's names
     // apart (a test's), or `scl-local`.
     let stack_name = match prefix.trim_end_matches('-') {
-        "" => "scl-local",
+        "" => crate::template::LOCAL_STACK_NAME,
         named => named,
     };
     resolved
@@ -157,9 +157,25 @@ pub async fn provision(
             })?;
         resolved.names.insert(set.clone(), name);
     }
-    // Buses are the local stack's own (`bus::LocalBus`): a name is all they need.
+    // Buses are the local stack's own (`bus::LocalBus`), and roles only named (what a role
+    // allows is the template's business; the functions' own are checked by `iam`).
     for bus in &template.buses {
-        resolved.names.insert(bus.clone(), format!("{prefix}{bus}"));
+        // Its `Name` (`${AWS::StackName}-events`, which policies name), else prefix + id.
+        let name = template
+            .bus_names
+            .get(bus)
+            .and_then(|n| resolved.resolve(n))
+            .unwrap_or_else(|| format!("{prefix}{bus}"));
+        resolved
+            .arns
+            .insert(bus.clone(), crate::iam::bus_arn(&name));
+        resolved.names.insert(bus.clone(), name);
+    }
+    for role in &template.roles {
+        let name = format!("{prefix}{role}");
+        let arn = format!("arn:aws:iam::{}:role/{name}", crate::iam::ACCOUNT);
+        resolved.arns.insert(role.clone(), arn);
+        resolved.names.insert(role.clone(), name);
     }
     // SES only sends from verified identities: verify every sender a function uses.
     for f in &template.functions {
@@ -196,6 +212,12 @@ pub async fn provision(
             .queue_url
             .unwrap_or_default();
         resolved.queue_urls.insert(queue.clone(), url.clone());
+        let arn = format!(
+            "arn:aws:sqs:{}:{}:{name}",
+            crate::iam::REGION,
+            crate::iam::ACCOUNT
+        );
+        resolved.arns.insert(queue.clone(), arn);
         resolved.names.insert(queue.clone(), url);
     }
     Ok(resolved)

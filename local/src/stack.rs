@@ -183,7 +183,8 @@ impl Stack {
             functions.insert(def.logical_id.clone(), rt);
         }
         // EventBridge's rules, now that the functions they invoke run.
-        let _ = bus.set(crate::bus::LocalBus::new(&template, &resolved, &functions)?);
+        let local_bus = crate::bus::LocalBus::new(&template, &resolved, &functions, sqs.clone())?;
+        let _ = bus.set(local_bus);
         let gw = Arc::new(Gateway {
             routes,
             functions,

@@ -7,6 +7,9 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_yaml_ng::Value;
 
+/// `${AWS::StackName}` of the stack `make dev` runs.
+pub const LOCAL_STACK_NAME: &str = "scl-local";
+
 #[derive(Debug, Clone)]
 pub struct Template {
     pub tables: Vec<TableDef>,
@@ -17,6 +20,10 @@ pub struct Template {
     pub email_configuration_sets: Vec<String>,
     /// EventBridge buses (logical ids).
     pub buses: Vec<String>,
+    /// The buses' `Name`s, unresolved (by logical id).
+    pub bus_names: BTreeMap<String, Value>,
+    /// IAM roles other than the functions' (logical ids): the local stack only names them.
+    pub roles: Vec<String>,
     pub parameters: BTreeMap<String, String>,
     /// `Conditions`, unevaluated (`Resolved::condition` evaluates them).
     pub conditions: BTreeMap<String, Value>,
@@ -157,7 +164,7 @@ impl Template {
                 .and_then(|g| get(g, "Function"))
                 .and_then(|f| get(f, "Environment")),
         );
-        let parameters: BTreeMap<String, String> = get(&doc, "Parameters")
+        let mut parameters: BTreeMap<String, String> = get(&doc, "Parameters")
             .and_then(Value::as_mapping)
             .map(|m| {
                 m.iter()
@@ -172,6 +179,8 @@ impl Template {
                     .collect()
             })
             .unwrap_or_default();
+        // `${AWS::StackName}`: the local stack's (provisioning names a test's stack after it).
+        parameters.insert("AWS::StackName".into(), LOCAL_STACK_NAME.into());
 
         let conditions = get(&doc, "Conditions")
             .and_then(Value::as_mapping)
@@ -194,6 +203,8 @@ impl Template {
             queues: vec![],
             email_configuration_sets: vec![],
             buses: vec![],
+            bus_names: BTreeMap::new(),
+            roles: vec![],
             parameters,
             conditions,
         };
@@ -212,7 +223,13 @@ impl Template {
                 "AWS::SNS::Topic" => t.topics.push(id),
                 "AWS::SQS::Queue" => t.queues.push(id),
                 "AWS::SES::ConfigurationSet" => t.email_configuration_sets.push(id),
-                "AWS::Events::EventBus" => t.buses.push(id),
+                "AWS::Events::EventBus" => {
+                    if let Some(name) = get(&props, "Name") {
+                        t.bus_names.insert(id.clone(), name.clone());
+                    }
+                    t.buses.push(id)
+                }
+                "AWS::IAM::Role" => t.roles.push(id),
                 "AWS::Serverless::Function" => {
                     let binary = get(res, "Metadata")
                         .and_then(|m| get(m, "BuildProperties"))
@@ -399,13 +416,16 @@ pub struct Resolved {
     pub names: BTreeMap<String, String>,
     /// SQS queue URLs by logical id.
     pub queue_urls: BTreeMap<String, String>,
+    /// ARNs by logical id (`!GetAtt Id.Arn`) of the resources that have one locally.
+    pub arns: BTreeMap<String, String>,
     pub parameters: BTreeMap<String, String>,
     pub conditions: BTreeMap<String, Value>,
 }
 
 impl Resolved {
     /// Resolves a value: plain strings; `!Ref` to a resource's physical name or a parameter's
-    /// value; `!Sub` over those; `!If` by its condition. Anything else (an attribute of a
+    /// value; `!GetAtt Id.Arn` of a queue, bus or role; `!Sub` over those; `!If` by its
+    /// condition. Anything else (an attribute of a
     /// resource the local stack does not create) has no local meaning: `None`.
     pub fn resolve(&self, v: &Value) -> Option<String> {
         match v {
@@ -426,6 +446,18 @@ impl Resolved {
         match name {
             "Ref" => self.lookup(args.as_str()?),
             "Sub" => self.substitute(args.as_str()?),
+            "GetAtt" => {
+                let target = match args {
+                    Value::Sequence(s) => {
+                        format!("{}.{}", s.first()?.as_str()?, s.get(1)?.as_str()?)
+                    }
+                    other => other.as_str()?.to_owned(),
+                };
+                match target.split_once('.')? {
+                    (id, "Arn") => self.arns.get(id).cloned(),
+                    _ => None,
+                }
+            }
             "If" => {
                 let a = args.as_sequence()?;
                 let branch = if self.condition(a.first()?.as_str()?)? {

@@ -1,8 +1,10 @@
 //! `PublishEventsFunction`: events written to the outbox with their changes, from the table's
-//! stream -> the project's SNS topic, with the `event_type` and `event_id` attributes. Reports
-//! failed records by sequence number, so an unavailable topic delays events and loses none.
+//! stream -> the project's SNS topic, with the `event_type` and `event_id` attributes, and the
+//! events bus, signed for the business's webhook (`scl_aws::events_out`). Reports failed records
+//! by sequence number, so an unavailable topic or bus delays events and loses none.
 
 use lambda_runtime::{Error, LambdaEvent};
+use scl_aws::events_out::EventBridgePublisher;
 use scl_aws::stream::decode_batch;
 use scl_aws::SnsPublisher;
 use scl_core::ports::EventPublisher;
@@ -10,7 +12,7 @@ use scl_core::service::stream::{handle_event_batch, BatchResponse};
 use serde_json::Value;
 use tracing::Instrument;
 
-pub struct State<P = SnsPublisher> {
+pub struct State<P = (SnsPublisher, EventBridgePublisher)> {
     pub publisher: P,
 }
 

@@ -9,7 +9,10 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     let sdk = scl_aws::config::init()?;
     let state = State {
-        publisher: scl_aws::config::sns_publisher(&sdk)?,
+        publisher: (
+            scl_aws::config::sns_publisher(&sdk)?,
+            scl_aws::config::events_bus_publisher(&sdk)?,
+        ),
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)

@@ -273,6 +273,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("CountReportsFunction", "dynamodb-lead-modify.json"),
     ("PreTokenFunction", "pre-token.json"),
     ("WebhookFunction", "webhook.json"),
+    ("IntegrationsFunction", "get-webhook.json"),
 ];
 
 async fn start(root: &Path, bin_dir: &Path, secret: &str) -> Result<Stack> {

@@ -230,13 +230,18 @@ pub fn accesses(headers: &http::HeaderMap, body: &[u8], names: &Names) -> Option
         "secretsmanager" => {
             let op = target?.rsplit('.').next()?;
             let json: Json = serde_json::from_slice(body).ok()?;
-            let id = json.get("SecretId").and_then(Json::as_str).unwrap_or("*");
+            let id = json
+                .get("SecretId")
+                .or_else(|| json.get("Name"))
+                .and_then(Json::as_str);
             // A name stands for the secret's ARN (AWS appends six random characters to it,
-            // which policies cover with a trailing `*`).
-            let resource = if id.starts_with("arn:") {
-                id.to_owned()
-            } else {
-                format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{id}-AbCdEf")
+            // which policies cover with a trailing `*`); GetRandomPassword has no resource.
+            let resource = match id {
+                None => "*".to_owned(),
+                Some(arn) if arn.starts_with("arn:") => arn.to_owned(),
+                Some(name) => {
+                    format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf")
+                }
             };
             Some(vec![Access {
                 action: format!("secretsmanager:{op}"),
@@ -247,36 +252,77 @@ pub fn accesses(headers: &http::HeaderMap, body: &[u8], names: &Names) -> Option
         "events" => {
             let op = target?.rsplit('.').next()?;
             let json: Json = serde_json::from_slice(body).ok()?;
-            let entries = json.get("Entries").and_then(Json::as_array);
-            // Each entry is authorised on its bus (the default bus when it names none).
-            let buses: Vec<String> = match entries {
-                Some(list) if op == "PutEvents" => list
-                    .iter()
-                    .map(|e| {
-                        let bus = e
-                            .get("EventBusName")
-                            .and_then(Json::as_str)
-                            .unwrap_or("default");
-                        if bus.starts_with("arn:") {
-                            bus.to_owned()
-                        } else {
-                            bus_arn(bus)
-                        }
-                    })
-                    .collect(),
-                _ => vec!["*".to_owned()],
-            };
-            Some(
-                buses
-                    .into_iter()
-                    .map(|resource| Access {
-                        action: format!("events:{op}"),
-                        resource,
-                        leading_keys: vec![],
-                    })
-                    .collect(),
-            )
+            Some(events_accesses(op, &json))
         }
         _ => None,
+    }
+}
+
+/// What an EventBridge call asks IAM for: each `PutEvents` entry on its bus; a connection, API
+/// destination or rule (on its bus) by name; and passing the role a target names.
+fn events_accesses(op: &str, json: &Json) -> Vec<Access> {
+    let text = |v: &Json, k: &str| {
+        v.get(k)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let arn = |kind: &str, name: &str| format!("arn:aws:events:{REGION}:{ACCOUNT}:{kind}/{name}");
+    let bus = || match text(json, "EventBusName") {
+        b if b.is_empty() => "default".to_owned(),
+        b => b.rsplit('/').next().unwrap_or_default().to_owned(),
+    };
+    let access = |resource: String| Access {
+        action: format!("events:{op}"),
+        resource,
+        leading_keys: vec![],
+    };
+    match op {
+        "PutEvents" => json
+            .get("Entries")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .map(|e| match text(e, "EventBusName") {
+                b if b.starts_with("arn:") => access(b),
+                b if b.is_empty() => access(bus_arn("default")),
+                b => access(bus_arn(&b)),
+            })
+            .collect(),
+        "CreateConnection" | "UpdateConnection" | "DeleteConnection" | "DescribeConnection" => {
+            vec![access(arn("connection", &text(json, "Name")))]
+        }
+        "CreateApiDestination"
+        | "UpdateApiDestination"
+        | "DeleteApiDestination"
+        | "DescribeApiDestination" => vec![access(arn("api-destination", &text(json, "Name")))],
+        "PutRule" | "DescribeRule" | "DeleteRule" => {
+            vec![access(arn(
+                "rule",
+                &format!("{}/{}", bus(), text(json, "Name")),
+            ))]
+        }
+        "PutTargets" | "RemoveTargets" => {
+            let mut all = vec![access(arn(
+                "rule",
+                &format!("{}/{}", bus(), text(json, "Rule")),
+            ))];
+            for t in json
+                .get("Targets")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(role) = t.get("RoleArn").and_then(Json::as_str) {
+                    all.push(Access {
+                        action: "iam:PassRole".into(),
+                        resource: role.to_owned(),
+                        leading_keys: vec![],
+                    });
+                }
+            }
+            all
+        }
+        _ => vec![access("*".to_owned())],
     }
 }

@@ -20,6 +20,8 @@ pub struct Names {
     pub(crate) email_configuration_sets: BTreeMap<String, String>,
     /// EventBridge buses' names.
     pub(crate) buses: BTreeMap<String, String>,
+    /// Roles' ARNs (other than the functions').
+    pub(crate) role_arns: BTreeMap<String, String>,
     pub(crate) parameters: BTreeMap<String, String>,
     /// Partition key attribute per physical table name, and per `table/index`.
     pub(crate) partition_keys: BTreeMap<String, String>,
@@ -58,6 +60,11 @@ impl Names {
             queues: pick(&mut template.queues.iter()),
             email_configuration_sets: pick(&mut template.email_configuration_sets.iter()),
             buses: pick(&mut template.buses.iter()),
+            role_arns: template
+                .roles
+                .iter()
+                .filter_map(|id| Some((id.clone(), resolved.arns.get(id)?.clone())))
+                .collect(),
             parameters: resolved.parameters.clone(),
             partition_keys: BTreeMap::new(),
         };
@@ -133,6 +140,9 @@ impl Names {
         }
         if let (Some(name), "Arn") = (self.buses.get(id), attr) {
             return Ok(bus_arn(name));
+        }
+        if let (Some(arn), "Arn") = (self.role_arns.get(id), attr) {
+            return Ok(arn.clone());
         }
         bail!("!GetAtt {id}.{attr}: unknown locally")
     }

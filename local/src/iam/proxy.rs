@@ -22,16 +22,30 @@ pub(crate) fn denied_response(policy: &Policy, a: &Access) -> Response {
         a.action,
         f = policy.function
     );
-    let (status, content_type, body) = if a.action.starts_with("dynamodb:") {
+    // DynamoDB speaks JSON 1.0; EventBridge, Secrets Manager (and PassRole, asked of by a
+    // PutTargets) JSON 1.1; SNS and SES the query protocol.
+    let json = |version: &str| {
         (
             400,
-            "application/x-amz-json-1.0",
+            if version == "1.0" {
+                "application/x-amz-json-1.0"
+            } else {
+                "application/x-amz-json-1.1"
+            },
             serde_json::json!({
-                "__type": "com.amazon.coral.service#AccessDeniedException",
+                "__type": "AccessDeniedException",
                 "Message": message,
             })
             .to_string(),
         )
+    };
+    let (status, content_type, body) = if a.action.starts_with("dynamodb:") {
+        json("1.0")
+    } else if ["events:", "secretsmanager:", "iam:"]
+        .iter()
+        .any(|p| a.action.starts_with(p))
+    {
+        json("1.1")
     } else {
         let code = if a.action.starts_with("sns:") {
             "AuthorizationError"
@@ -182,16 +196,24 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
         }
     }
     // EventBridge is the stack's own (`bus::LocalBus`), not moto's.
-    if service == "events" && amz_target(&parts.headers) == Some("AWSEvents.PutEvents") {
+    if service == "events" {
+        let operation = amz_target(&parts.headers)
+            .and_then(|t| t.strip_prefix("AWSEvents."))
+            .unwrap_or_default();
         let request = serde_json::from_slice(&bytes).unwrap_or_default();
-        return match st.bus.get() {
-            Some(bus) => Response::builder()
-                .status(200)
-                .header(http::header::CONTENT_TYPE, "application/x-amz-json-1.1")
-                .body(Body::from(bus.put_events(&request).to_string()))
-                .unwrap_or_default(),
-            None => plain(503, "the local bus is not running yet".into()),
+        let Some(bus) = st.bus.get() else {
+            return plain(503, "the local bus is not running yet".into());
         };
+        let (status, answer) = bus.handle(operation, &request);
+        let mut builder = Response::builder()
+            .status(status)
+            .header(http::header::CONTENT_TYPE, "application/x-amz-json-1.1");
+        if let Some(code) = answer["__type"].as_str() {
+            builder = builder.header("x-amzn-errortype", code);
+        }
+        return builder
+            .body(Body::from(answer.to_string()))
+            .unwrap_or_default();
     }
     let upstream = if service == "dynamodb" {
         &st.upstreams.dynamodb

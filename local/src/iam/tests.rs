@@ -28,6 +28,13 @@ fn project() -> (Template, Names) {
     for set in &t.email_configuration_sets {
         resolved.names.insert(set.clone(), format!("x-{set}"));
     }
+    for bus in &t.buses {
+        resolved.names.insert(bus.clone(), format!("x-{bus}"));
+    }
+    for role in &t.roles {
+        let arn = format!("arn:aws:iam::{ACCOUNT}:role/x-{role}");
+        resolved.arns.insert(role.clone(), arn);
+    }
     let names = Names::new(&t, &resolved);
     (t, names)
 }

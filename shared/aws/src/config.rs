@@ -145,6 +145,38 @@ pub fn webhook_ports(
     ))
 }
 
+/// Integration events onto the events bus (`EVENTS_BUS_NAME`), signed with the businesses'
+/// secrets (`WEBHOOK_OUT_SECRET_PREFIX` + the business).
+pub fn events_bus_publisher(
+    sdk: &SdkConfig,
+) -> Result<crate::events_out::EventBridgePublisher, ConfigError> {
+    let secrets = aws_sdk_secretsmanager::Client::new(&for_service(sdk, "SECRETS_MANAGER"));
+    Ok(crate::events_out::EventBridgePublisher::new(
+        aws_sdk_eventbridge::Client::new(&for_service(sdk, "EVENTBRIDGE")),
+        required("EVENTS_BUS_NAME")?,
+        crate::webhook::SecretsManagerSecrets::new(secrets, required("WEBHOOK_OUT_SECRET_PREFIX")?),
+    ))
+}
+
+/// The businesses' webhooks for integration events: rules on `EVENTS_BUS_NAME` to API
+/// destinations invoked as `WEBHOOK_ROLE_ARN`, dead letters to `WEBHOOK_DEAD_LETTER_ARN`,
+/// secrets under `WEBHOOK_OUT_SECRET_PREFIX`, names set apart by `STACK_NAME`.
+pub fn webhook_registry(
+    sdk: &SdkConfig,
+) -> Result<crate::events_out::EventBridgeWebhooks, ConfigError> {
+    Ok(crate::events_out::EventBridgeWebhooks::new(
+        aws_sdk_eventbridge::Client::new(&for_service(sdk, "EVENTBRIDGE")),
+        aws_sdk_secretsmanager::Client::new(&for_service(sdk, "SECRETS_MANAGER")),
+        required("WEBHOOK_OUT_SECRET_PREFIX")?,
+        crate::events_out::WebhookTargets {
+            bus: required("EVENTS_BUS_NAME")?,
+            role_arn: required("WEBHOOK_ROLE_ARN")?,
+            dead_letter_arn: required("WEBHOOK_DEAD_LETTER_ARN")?,
+            stack: required("STACK_NAME")?,
+        },
+    ))
+}
+
 /// The lead store over `TABLE_NAME`.
 pub fn dynamo_store(sdk: &SdkConfig) -> Result<DynamoStore, ConfigError> {
     let table = required("TABLE_NAME")?;

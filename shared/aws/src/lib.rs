@@ -6,11 +6,13 @@
 //! - `stream`: DynamoDB stream records, decoded.
 //! - `sns`: integration events and SMS; `ses`: email; `notify`: the notifier that sends staff
 //!   notifications over both; `sdk_error`: which SDK failures are worth retrying.
-//! - `webhook`: the signed webhook's secrets (Secrets Manager) and bus (EventBridge).
+//! - `webhook`: the signed webhook's secrets (Secrets Manager) and bus (EventBridge);
+//!   `events_out`: integration events on the events bus, and businesses' webhooks for them.
 //! - `config`: the environment's names, the SDK configuration and the clients.
 
 pub mod config;
 pub mod dynamo;
+pub mod events_out;
 pub mod items;
 pub mod keys;
 pub mod notify;

@@ -13,8 +13,8 @@
 //! - Per business: `settings`, `event_source` (the sources allowed to speak for it), `zone`
 //!   (its time zone), `notification` (what each channel says and when an SMS may go out),
 //!   `report` (what each lead adds to the figures).
-//! - Events in through the signed webhook: `webhook`. Events out: `events`. Retries from
-//!   clients: `idempotency`.
+//! - Events in through the signed webhook: `webhook`. Events out: `events`, `webhook_out`
+//!   (the events bus and a business's webhook). Retries from clients: `idempotency`.
 //! - Values every module uses: `ids`, `phone` (E.164 numbers), `timestamp`, `parse` (JSON to
 //!   typed values naming the field), `error` (`FieldError`).
 //! - `sample` (feature `samples`): values for other crates' unit tests.
@@ -47,6 +47,7 @@ pub mod summary;
 pub mod timestamp;
 pub mod transcript;
 pub mod webhook;
+pub mod webhook_out;
 pub mod zone;
 
 pub use error::FieldError;

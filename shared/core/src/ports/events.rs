@@ -18,3 +18,13 @@ pub trait EventPublisher: Send + Sync {
         event: &PendingEvent,
     ) -> impl Future<Output = Result<(), PublishError>> + Send;
 }
+
+/// Two publishers, one after the other (the SNS topic, then the events bus): an event counts as
+/// published when both took it; a retry after the second failed publishes it to the first
+/// again, which delivery at least once (and `event_id`) already allows for.
+impl<A: EventPublisher, B: EventPublisher> EventPublisher for (A, B) {
+    async fn publish(&self, event: &PendingEvent) -> Result<(), PublishError> {
+        self.0.publish(event).await?;
+        self.1.publish(event).await
+    }
+}

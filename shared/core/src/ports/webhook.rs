@@ -1,5 +1,6 @@
-//! What the signed webhook needs: the business's signing secret, a memory of the signatures
-//! received (so none is accepted twice), and the integration bus to put its event on.
+//! What the signed webhooks need. In: the business's signing secret, a memory of the
+//! signatures received (so none is accepted twice), and the integration bus to put its event
+//! on. Out: where a business's webhook for integration events is registered.
 
 use std::future::Future;
 
@@ -7,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use scl_domain::webhook::SigningSecret;
+use scl_domain::webhook_out::WebhookRegistration;
 use scl_domain::TenantId;
 
 /// A backend other than the table failed (Secrets Manager, EventBridge); `what` says which call.
@@ -51,4 +53,25 @@ pub trait IntegrationBus: Send + Sync {
         detail_type: &str,
         detail: &str,
     ) -> impl Future<Output = Result<String, BackendError>> + Send;
+}
+
+/// Where a business's webhook for integration events is registered: an EventBridge rule on
+/// the events bus for its events, delivering to an API destination, its signing secret kept
+/// apart.
+pub trait WebhookRegistry: Send + Sync {
+    /// Creates or replaces the business's webhook; the new signing secret (shown once).
+    fn register(
+        &self,
+        tenant: &TenantId,
+        registration: &WebhookRegistration,
+    ) -> impl Future<Output = Result<String, BackendError>> + Send;
+
+    /// The business's webhook, if it has one.
+    fn registered(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<Option<WebhookRegistration>, BackendError>> + Send;
+
+    /// Removes the business's webhook; false when it had none.
+    fn remove(&self, tenant: &TenantId) -> impl Future<Output = Result<bool, BackendError>> + Send;
 }

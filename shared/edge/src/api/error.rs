@@ -21,6 +21,8 @@ pub enum ApiError {
     NotFound,
     #[error("no such near miss")]
     NoSuchNearMiss,
+    #[error("no webhook registered")]
+    NoWebhook,
     /// A near miss promoted twice; `field` names the call.
     #[error("this call already belongs to a lead")]
     AlreadyALead,
@@ -84,7 +86,9 @@ impl ApiError {
             }
             ApiError::Unauthorized | ApiError::Unsigned(_) => (401, "unauthorized"),
             ApiError::Forbidden(_) => (403, "forbidden"),
-            ApiError::NotFound | ApiError::NoSuchNearMiss => (404, "not_found"),
+            ApiError::NotFound | ApiError::NoSuchNearMiss | ApiError::NoWebhook => {
+                (404, "not_found")
+            }
             ApiError::AlreadyALead => (409, "already_a_lead"),
             ApiError::Transition(TransitionError::Locked(_)) => (409, "lead_locked"),
             ApiError::Transition(TransitionError::NotAllowed(_)) => (409, "invalid_transition"),
@@ -132,6 +136,7 @@ fn sentence(e: &ApiError) -> String {
         ),
         ApiError::NotFound => "No such lead.".into(),
         ApiError::NoSuchNearMiss => "No such near miss.".into(),
+        ApiError::NoWebhook => "The business has no webhook registered.".into(),
         ApiError::VersionConflict => {
             "The lead changed since you loaded it; reload it and try again.".into()
         }
