@@ -39,6 +39,8 @@ broken_for=(
   '/^      Policy:$/,/^$/d'
   event_rules_on_own_bus_and_source
   '/^              source: !Ref CallSources$/d'
+  no_whole_tenant_key_family
+  '0,/dynamodb:LeadingKeys: \["TENANT#\*#BUSINESS"\]/s//dynamodb:LeadingKeys: ["TENANT#*"]/'
 )
 for ((i = 0; i < ${#broken_for[@]}; i += 2)); do
   rule=${broken_for[i]}

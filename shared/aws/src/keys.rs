@@ -40,8 +40,11 @@ pub fn sortable_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-pub fn tenant_pk(tenant: &TenantId) -> String {
-    format!("TENANT#{tenant}")
+/// The business's own items (settings, detection adjustment and learning): a partition family
+/// of its own, so a role that reads the settings is given `TENANT#*#BUSINESS`, not every
+/// partition of every business (`TENANT#*`).
+pub fn business_pk(tenant: &TenantId) -> String {
+    format!("TENANT#{tenant}#BUSINESS")
 }
 
 pub fn lead_pk(tenant: &TenantId, lead: &LeadId) -> String {

@@ -112,9 +112,11 @@ impl WebhookRegistration {
                     "must be LeadCreated, CallbackRequested or NoteCopied",
                 ));
             }
+            if events[..i].contains(e) {
+                return Err(FieldError::new(format!("events[{i}]"), "is listed twice"));
+            }
         }
         events.sort();
-        events.dedup();
         Ok(WebhookRegistration {
             url: url.to_owned(),
             events,

@@ -71,7 +71,7 @@ impl DynamoStore {
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :settings)")
-            .expression_attribute_values(":pk", s(keys::tenant_pk(tenant)))
+            .expression_attribute_values(":pk", s(keys::business_pk(tenant)))
             .expression_attribute_values(":settings", s(keys::SETTINGS_PREFIX))
             .consistent_read(true)
             .send()
@@ -284,7 +284,7 @@ impl NearMissStore for DynamoStore {
 impl LearningStore for DynamoStore {
     async fn learning(&self, tenant: &TenantId) -> Result<(Learning, u64), StoreError> {
         match self
-            .get_consistent(keys::tenant_pk(tenant), keys::LEARNING_SK)
+            .get_consistent(keys::business_pk(tenant), keys::LEARNING_SK)
             .await?
         {
             Some(item) => {
@@ -313,14 +313,14 @@ impl LearningStore for DynamoStore {
     }
 
     async fn save_learning(&self, c: &LearningChange) -> Result<(), StoreError> {
-        let tenant_pk = keys::tenant_pk(&c.tenant_id);
+        let business_pk = keys::business_pk(&c.tenant_id);
         let version = c.expected_version + 1;
         let adjustment = c.learning.adjustment();
         let mut items = vec![
             versioned_put(
                 &self.table,
                 encode(&LearningItem {
-                    pk: tenant_pk.clone(),
+                    pk: business_pk.clone(),
                     sk: keys::LEARNING_SK.into(),
                     entity: ENTITY_LEARNING.into(),
                     version,
@@ -332,7 +332,7 @@ impl LearningStore for DynamoStore {
             put(
                 &self.table,
                 encode(&AdjustmentItem {
-                    pk: tenant_pk,
+                    pk: business_pk,
                     sk: keys::ADJUSTMENT_SK.into(),
                     entity: ENTITY_ADJUSTMENT.into(),
                     version,

@@ -16,7 +16,7 @@ impl SettingsStore for DynamoStore {
         tenant: &TenantId,
     ) -> Result<(TenantSettings, u64), StoreError> {
         match self
-            .get_consistent(keys::tenant_pk(tenant), keys::SETTINGS_SK)
+            .get_consistent(keys::business_pk(tenant), keys::SETTINGS_SK)
             .await?
         {
             Some(item) => {
@@ -34,7 +34,7 @@ impl SettingsStore for DynamoStore {
         expected: u64,
     ) -> Result<(), StoreError> {
         let item = encode(&SettingsItem {
-            pk: keys::tenant_pk(tenant),
+            pk: keys::business_pk(tenant),
             sk: keys::SETTINGS_SK.into(),
             entity: ENTITY_SETTINGS.into(),
             version: expected + 1,
