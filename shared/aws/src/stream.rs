@@ -25,6 +25,10 @@ fn decode_record(record: &Value) -> StreamRecord {
             .pointer("/dynamodb/SequenceNumber")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        written_at: record
+            .pointer("/dynamodb/ApproximateCreationDateTime")
+            .and_then(Value::as_f64)
+            .and_then(|secs| chrono::DateTime::from_timestamp_millis((secs * 1000.0) as i64)),
         item_key: record
             .pointer("/dynamodb/Keys/pk/S")
             .and_then(Value::as_str)
@@ -87,5 +91,22 @@ fn change(record: &Value) -> Result<TableChange, String> {
             })
         }
         _ => Ok(TableChange::Other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_says_when_its_change_was_written() {
+        let event = serde_json::json!({"Records": [
+            {"dynamodb": {"ApproximateCreationDateTime": 1795532645.0, "SequenceNumber": "1"}},
+            {"dynamodb": {"SequenceNumber": "2"}}
+        ]});
+        let records = decode_batch(&event);
+        let at = records[0].written_at.expect("a creation time");
+        assert_eq!(at.timestamp(), 1_795_532_645);
+        assert_eq!(records[1].written_at, None);
     }
 }

@@ -73,6 +73,12 @@ impl WebhookRegistration {
             #[serde(default)]
             events: Option<Vec<String>>,
         }
+        if body.get("events").is_some_and(Value::is_null) {
+            return Err(FieldError::new(
+                "events",
+                "must be a list of event types (leave it out for all of them)",
+            ));
+        }
         let raw: Raw = super::parse::from_value_named("", body)?;
         let url = raw.url.trim();
         let host = url

@@ -28,6 +28,8 @@ pub enum TableChange {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamRecord {
     pub sequence_number: Option<String>,
+    /// When the change was written (the stream's `ApproximateCreationDateTime`, to the second).
+    pub written_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The changed item's partition key: records of one item are handled in stream order.
     pub item_key: Option<String>,
     pub change: Result<TableChange, String>,

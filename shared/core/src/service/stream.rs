@@ -143,11 +143,26 @@ pub async fn handle_event_batch<P: EventPublisher>(
     publisher: &P,
     records: &[StreamRecord],
 ) -> BatchResponse {
+    // When each event was written with its change: how long it waited to go out is the
+    // outbox's publish lag (a business metric, by event type).
+    let written: std::collections::HashMap<&str, DateTime<Utc>> = records
+        .iter()
+        .filter_map(|r| match (&r.change, r.written_at) {
+            (Ok(TableChange::EventPending(e)), Some(at)) => Some((e.event_id.as_str(), at)),
+            _ => None,
+        })
+        .collect();
+    let written = &written;
     for_each_record(records, |change| async move {
         if let TableChange::EventPending(event) = change {
             publisher.publish(event).await?;
             tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "event published");
             crate::telemetry::count("EventsPublished", ("EventType", &event.event_type));
+            if let Some(at) = written.get(event.event_id.as_str()) {
+                let lag = (Utc::now() - *at).num_milliseconds().max(0) as f64;
+                let unit = crate::telemetry::Unit::Milliseconds;
+                crate::telemetry::metric("PublishLag", ("EventType", &event.event_type), lag, unit);
+            }
         }
         Ok(())
     })
@@ -257,6 +272,7 @@ mod tests {
 
     fn record(seq: &str) -> StreamRecord {
         StreamRecord {
+            written_at: None,
             sequence_number: Some(seq.into()),
             item_key: Some("TENANT#t#OUTBOX#lead".into()),
             change: Ok(TableChange::EventPending(PendingEvent {
@@ -322,6 +338,7 @@ mod tests {
     /// Record `seq` of the batch: an event of `lead` with id `<lead>.<seq>`.
     fn event_of(lead: &str, seq: &str) -> StreamRecord {
         StreamRecord {
+            written_at: None,
             sequence_number: Some(seq.into()),
             item_key: Some(format!("TENANT#t#OUTBOX#{lead}")),
             change: Ok(TableChange::EventPending(PendingEvent {
