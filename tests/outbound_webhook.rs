@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
 use scl_domain::webhook::{verify, SigningSecret};
-use scl_local::jwt::{mint, DevClaims};
 use scl_tests::*;
 use serde_json::{json, Value};
 
@@ -62,11 +61,7 @@ async fn a_registered_webhook_receives_each_event_signed_once() {
     let http = reqwest::Client::new();
     let api = format!("http://{}", stack.api_addr);
     let tenant = unique("t");
-    let admin = mint(
-        &DevClaims::new("admin-1", &tenant, "scl.view scl.admin", 600),
-        "test-secret",
-    )
-    .unwrap();
+    let admin = admin_token(&tenant);
     let (receiver, url) = start_receiver().await;
 
     let registered: Value = http

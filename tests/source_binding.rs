@@ -5,7 +5,6 @@
 //! directly (not through `invoke_json`, which binds the samples' sources first).
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use scl_local::jwt::{mint, DevClaims};
 use scl_local::seed::SAMPLE_ACCOUNT;
 use scl_tests::*;
 use serde_json::{json, Value};
@@ -39,11 +38,7 @@ async fn events_from_a_source_the_business_does_not_bind_are_refused_and_filed()
         invoke_url(&stack, "IngestBookingFunction"),
     );
     let tenant = unique("t");
-    let admin = mint(
-        &DevClaims::new("admin-1", &tenant, "scl.view scl.admin", 600),
-        "test-secret",
-    )
-    .unwrap();
+    let admin = admin_token(&tenant);
     let call = call_completed(&tenant, "c-bound", json!({"from_number": unique_phone()}));
     let phone = call["detail"]["from_number"].as_str().unwrap().to_owned();
 

@@ -5,7 +5,6 @@
 //! without a secret is refused and creates nothing.
 
 use scl_domain::webhook::SigningSecret;
-use scl_local::jwt::{mint, DevClaims};
 use scl_tests::*;
 use serde_json::{json, Value};
 
@@ -32,11 +31,7 @@ async fn a_signed_call_becomes_a_lead_once_and_nothing_unsigned_is_taken() {
     let http = reqwest::Client::new();
     let api = format!("http://{}", stack.api_addr);
     let tenant = unique("t");
-    let admin = mint(
-        &DevClaims::new("admin-1", &tenant, "scl.view scl.admin", 600),
-        "test-secret",
-    )
-    .unwrap();
+    let admin = admin_token(&tenant);
 
     // The operator's part: the business's secret, and the business binding the webhook's
     // source (from the stack's own account).

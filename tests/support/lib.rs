@@ -598,6 +598,17 @@ pub fn csr_token(tenant: &str) -> String {
     .expect("a dev token")
 }
 
+/// A token for administrator `admin-1` of `tenant` (`scl.view scl.admin`), for a stack started
+/// with `test-secret`.
+pub fn admin_token(tenant: &str) -> String {
+    use scl_local::jwt::{mint, DevClaims};
+    mint(
+        &DevClaims::new("admin-1", tenant, "scl.view scl.admin", 600),
+        "test-secret",
+    )
+    .expect("a dev token")
+}
+
 /// A phone number no other test uses.
 pub fn unique_phone() -> String {
     let n = ulid::Ulid::generate().random() % 1_000_000;

@@ -9,14 +9,14 @@
 use aws_sdk_eventbridge::error::ProvideErrorMetadata;
 use aws_sdk_eventbridge::types::{
     ConnectionAuthorizationType, CreateConnectionApiKeyAuthRequestParameters,
-    CreateConnectionAuthRequestParameters, DeadLetterConfig, PutEventsRequestEntry, RetryPolicy,
-    Target, UpdateConnectionApiKeyAuthRequestParameters, UpdateConnectionAuthRequestParameters,
+    CreateConnectionAuthRequestParameters, DeadLetterConfig, RetryPolicy, Target,
+    UpdateConnectionApiKeyAuthRequestParameters, UpdateConnectionAuthRequestParameters,
 };
 use chrono::Utc;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::webhook::SecretsManagerSecrets;
+use crate::webhook::{put_event, SecretsManagerSecrets};
 use scl_core::ports::{
     BackendError, EventPublisher, PublishError, WebhookRegistry, WebhookSecrets,
 };
@@ -79,26 +79,16 @@ impl EventPublisher for EventBridgePublisher {
             .signing_secret(&tenant)
             .await
             .map_err(|e| fail(scl_core::telemetry::chain(&e)))?;
-        let entry = PutEventsRequestEntry::builder()
-            .event_bus_name(&self.bus)
-            .source(EVENTS_SOURCE)
-            .detail_type(&event.event_type)
-            .detail(bus_detail(event, &tenant, secret.as_ref(), Utc::now()))
-            .build();
-        let out = self
-            .client
-            .put_events()
-            .entries(entry)
-            .send()
-            .await
-            .map_err(|e| fail(aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string()))?;
-        if out.failed_entry_count() > 0 {
-            let code = out.entries().first().and_then(|e| e.error_code());
-            return Err(fail(format!(
-                "entry not taken: {}",
-                code.unwrap_or("unknown")
-            )));
-        }
+        let detail = bus_detail(event, &tenant, secret.as_ref(), Utc::now());
+        let put = put_event(
+            &self.client,
+            &self.bus,
+            EVENTS_SOURCE,
+            &event.event_type,
+            &detail,
+        );
+        put.await
+            .map_err(|e| fail(scl_core::telemetry::chain(&e)))?;
         Ok(())
     }
 }

@@ -96,34 +96,41 @@ impl EventBridgeBus {
 
 impl IntegrationBus for EventBridgeBus {
     async fn put(&self, detail_type: &str, detail: &str) -> Result<String, BackendError> {
-        let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
-            .event_bus_name(&self.bus)
-            .source(&self.source)
-            .detail_type(detail_type)
-            .detail(detail)
-            .build();
-        let out = self
-            .client
-            .put_events()
-            .entries(entry)
-            .send()
-            .await
-            .map_err(|e| BackendError {
-                what: "EventBridge PutEvents",
-                source: Box::new(e),
-            })?;
-        // PutEvents answers 200 with a per-entry error when an entry is not taken.
-        let first = out.entries().first();
-        match first.and_then(|e| e.event_id()) {
-            Some(id) if out.failed_entry_count() == 0 => Ok(id.to_owned()),
-            _ => Err(BackendError {
-                what: "EventBridge PutEvents",
-                source: format!(
-                    "entry not taken: {}",
-                    first.and_then(|e| e.error_code()).unwrap_or("no event id")
-                )
-                .into(),
-            }),
+        put_event(&self.client, &self.bus, &self.source, detail_type, detail).await
+    }
+}
+
+/// Puts one event on `bus`: its event id. PutEvents answers 200 with a per-entry error when an
+/// entry is not taken, which is a failure here too.
+pub(crate) async fn put_event(
+    client: &aws_sdk_eventbridge::Client,
+    bus: &str,
+    source: &str,
+    detail_type: &str,
+    detail: &str,
+) -> Result<String, BackendError> {
+    let fail = |source: Box<dyn std::error::Error + Send + Sync>| BackendError {
+        what: "EventBridge PutEvents",
+        source,
+    };
+    let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+        .event_bus_name(bus)
+        .source(source)
+        .detail_type(detail_type)
+        .detail(detail)
+        .build();
+    let out = client
+        .put_events()
+        .entries(entry)
+        .send()
+        .await
+        .map_err(|e| fail(Box::new(e)))?;
+    let first = out.entries().first();
+    match first.and_then(|e| e.event_id()) {
+        Some(id) if out.failed_entry_count() == 0 => Ok(id.to_owned()),
+        _ => {
+            let code = first.and_then(|e| e.error_code()).unwrap_or("no event id");
+            Err(fail(format!("entry not taken: {code}").into()))
         }
     }
 }
