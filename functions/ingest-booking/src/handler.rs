@@ -4,7 +4,7 @@
 use lambda_runtime::{Error, LambdaEvent};
 use scl_aws::DynamoStore;
 use scl_core::service::bookings::{ingest_booking, BookingIngestOutcome, DETAIL_TYPE};
-use scl_core::service::events::{file_refused, file_unreadable, Refused};
+use scl_core::service::events::{file_rejected, Refused, Rejection};
 use scl_domain::booking::JobBooked;
 use scl_domain::lead::now_millis;
 use scl_edge::events_in::{decode, refused};
@@ -20,16 +20,15 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, E
 
 pub async fn handle_payload(state: &State, payload: &Value) -> Result<Value, Error> {
     let now = now_millis();
-    let outcome = match decode(payload, DETAIL_TYPE, JobBooked::from_detail) {
+    let (event, why) = match decode(payload, DETAIL_TYPE, JobBooked::from_detail) {
         Ok(arrived) => match ingest_booking(&state.store, arrived, now).await? {
-            Ok(outcome) => outcome,
-            Err(Refused(why)) => BookingIngestOutcome::Rejected {
-                error: file_refused(&state.store, refused(payload, DETAIL_TYPE, why), now).await?,
-            },
+            Ok(outcome) => return Ok(serde_json::to_value(outcome)?),
+            Err(Refused(why)) => (refused(payload, DETAIL_TYPE, why), Rejection::Refused),
         },
-        Err(unreadable) => BookingIngestOutcome::Rejected {
-            error: file_unreadable(&state.store, *unreadable, now).await?,
-        },
+        Err(unreadable) => (*unreadable, Rejection::Unreadable),
+    };
+    let outcome = BookingIngestOutcome::Rejected {
+        error: file_rejected(&state.store, event, why, now).await?,
     };
     Ok(serde_json::to_value(outcome)?)
 }

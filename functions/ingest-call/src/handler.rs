@@ -7,7 +7,7 @@
 
 use lambda_runtime::{Error, LambdaEvent};
 use scl_aws::DynamoStore;
-use scl_core::service::events::{file_refused, file_unreadable, Refused};
+use scl_core::service::events::{file_rejected, Refused, Rejection};
 use scl_core::service::ingest::{ingest_call, IngestOutcome, DETAIL_TYPE};
 use scl_domain::call_event::CallCompleted;
 use scl_domain::lead::now_millis;
@@ -25,16 +25,15 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, E
 /// The same, for a bare payload (tests and tools).
 pub async fn handle_payload(state: &State, payload: &Value) -> Result<Value, Error> {
     let now = now_millis();
-    let outcome = match decode(payload, DETAIL_TYPE, CallCompleted::from_detail) {
+    let (event, why) = match decode(payload, DETAIL_TYPE, CallCompleted::from_detail) {
         Ok(arrived) => match ingest_call(&state.store, arrived, now).await? {
-            Ok(outcome) => outcome,
-            Err(Refused(why)) => IngestOutcome::Rejected {
-                error: file_refused(&state.store, refused(payload, DETAIL_TYPE, why), now).await?,
-            },
+            Ok(outcome) => return Ok(serde_json::to_value(outcome)?),
+            Err(Refused(why)) => (refused(payload, DETAIL_TYPE, why), Rejection::Refused),
         },
-        Err(unreadable) => IngestOutcome::Rejected {
-            error: file_unreadable(&state.store, *unreadable, now).await?,
-        },
+        Err(unreadable) => (*unreadable, Rejection::Unreadable),
+    };
+    let outcome = IngestOutcome::Rejected {
+        error: file_rejected(&state.store, event, why, now).await?,
     };
     Ok(serde_json::to_value(outcome)?)
 }

@@ -28,44 +28,40 @@ impl From<&FieldError> for RejectionError {
 }
 
 /// A read event that its business does not admit from its origin: nothing was applied; the
-/// edge files it (`file_refused`), since the event as it arrived is the edge's.
+/// edge files it (`file_rejected`), since the event as it arrived is the edge's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refused(pub FieldError);
 
-/// Files an event the edge could not read, for an operator to inspect and replay, and answers
-/// with the contract's error.
-pub async fn file_unreadable<S: RejectedEventStore>(
-    store: &S,
-    event: Unreadable,
-    now: DateTime<Utc>,
-) -> Result<RejectionError, StoreError> {
-    // Only the field name is logged: serde messages can quote the offending value, which may
-    // be a phone number or transcript text.
-    warn!(field = %event.error.field, detail_type = ?event.detail_type, "rejected event");
-    file(store, event, now).await
+/// Why an event is filed instead of applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// It does not read as its contract says: answered `validation_failed`.
+    Unreadable,
+    /// Its business does not bind its source: answered `forbidden`.
+    Refused,
 }
 
-/// Files an event its business refused (a source not bound to it), answered `forbidden`.
-pub async fn file_refused<S: RejectedEventStore>(
+/// Files an event that was not applied, for an operator to inspect and replay, and answers with
+/// the contract's error. One call for both kinds, so a function links one filing.
+pub async fn file_rejected<S: RejectedEventStore>(
     store: &S,
     event: Unreadable,
+    why: Rejection,
     now: DateTime<Utc>,
 ) -> Result<RejectionError, StoreError> {
-    // The message names the source and account, never the event's content.
-    warn!(tenant_id = ?event.tenant_id, why = %event.error.message, "refused event");
-    let answer = RejectionError {
-        code: "forbidden",
-        ..file(store, event, now).await?
-    };
-    Ok(answer)
-}
-
-async fn file<S: RejectedEventStore>(
-    store: &S,
-    event: Unreadable,
-    now: DateTime<Utc>,
-) -> Result<RejectionError, StoreError> {
-    let answer = RejectionError::from(&event.error);
+    let mut answer = RejectionError::from(&event.error);
+    match why {
+        // Only the field name is logged: serde messages can quote the offending value, which
+        // may be a phone number or transcript text.
+        Rejection::Unreadable => {
+            warn!(field = %event.error.field, detail_type = ?event.detail_type, "rejected event")
+        }
+        // The message names the source and account, never the event's content.
+        Rejection::Refused => {
+            answer.code = "forbidden";
+            warn!(tenant_id = ?event.tenant_id, why = %event.error.message, "refused event");
+        }
+    }
     store
         .record_rejected(&RejectedEvent {
             received_at: now,
@@ -93,7 +89,9 @@ mod tests {
             raw: r#"{"detail-type":"CallCompleted","detail":{"tenant_id":"t-1"}}"#.into(),
         };
         let now = now_millis();
-        let answer = file_unreadable(&store, event.clone(), now).await.unwrap();
+        let answer = file_rejected(&store, event.clone(), Rejection::Unreadable, now)
+            .await
+            .unwrap();
         assert_eq!(
             (answer.code, answer.field.as_str()),
             ("validation_failed", "detail.from_number")
