@@ -104,6 +104,23 @@ fn error(code: &str, message: impl Into<String>) -> (u16, Json) {
     (400, json!({"__type": code, "message": message.into()}))
 }
 
+/// What EventBridge answers a `Create…` of a resource that exists, or an `Update…` of one that
+/// does not; `None` when the call may go ahead.
+fn create_or_update(operation: &str, exists: bool, what: &str, name: &str) -> Option<(u16, Json)> {
+    if operation.starts_with("Create") && exists {
+        return Some(error(
+            "ResourceAlreadyExistsException",
+            format!("{what} {name} already exists."),
+        ));
+    }
+    (operation.starts_with("Update") && !exists).then(|| {
+        error(
+            "ResourceNotFoundException",
+            format!("{what} {name} does not exist."),
+        )
+    })
+}
+
 /// A name as its ARN or its last part (`…:event-bus/name`, `…:connection/name/id`).
 fn name_of(s: &str) -> String {
     match s
@@ -188,14 +205,8 @@ impl LocalBus {
         match operation {
             "CreateConnection" | "UpdateConnection" => {
                 let exists = made.connections.contains_key(&name);
-                if operation == "CreateConnection" && exists {
-                    return error(
-                        "ResourceAlreadyExistsException",
-                        format!("Connection {name} already exists."),
-                    );
-                }
-                if operation == "UpdateConnection" && !exists {
-                    return missing(&format!("Connection {name}"));
+                if let Some(refused) = create_or_update(operation, exists, "Connection", &name) {
+                    return refused;
                 }
                 let key = &request["AuthParameters"]["ApiKeyAuthParameters"];
                 let api_key = key["ApiKeyName"]
@@ -217,14 +228,9 @@ impl LocalBus {
             },
             "CreateApiDestination" | "UpdateApiDestination" => {
                 let exists = made.destinations.contains_key(&name);
-                if operation == "CreateApiDestination" && exists {
-                    return error(
-                        "ResourceAlreadyExistsException",
-                        format!("Api destination {name} already exists."),
-                    );
-                }
-                if operation == "UpdateApiDestination" && !exists {
-                    return missing(&format!("Api destination {name}"));
+                if let Some(refused) = create_or_update(operation, exists, "Api destination", &name)
+                {
+                    return refused;
                 }
                 let connection = name_of(&text(request, "ConnectionArn"));
                 if !made.connections.contains_key(&connection) {
