@@ -345,8 +345,7 @@ impl TestApp {
     /// Binds the event's business to the samples' sources.
     async fn bind(&self, event: &Value) {
         if let Some(tenant) = event["detail"]["tenant_id"].as_str() {
-            let sdk = crate::sdk_config(&crate::dynamodb_url()).await;
-            crate::bind_sample_sources(&sdk, &self.env.table, tenant).await;
+            crate::bind_sample_sources(&self.env.table, tenant, crate::TableOwner::Tests).await;
         }
     }
 

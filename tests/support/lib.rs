@@ -661,11 +661,20 @@ pub async fn sms_to(phone: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Whose access keys a table was made with (`bind_sample_sources`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableOwner {
+    /// `TestEnv`'s tables.
+    Tests,
+    /// A local stack's.
+    LocalStack,
+}
+
 /// Binds `tenant` to the samples' sources, as an administrator's `PUT /settings` would, once
 /// per table and business. Through a client of its own (the apps' count the functions'
-/// requests) made from `sdk` (DynamoDB Local keeps each access key's tables apart: a local
-/// stack's are under its own).
-pub async fn bind_sample_sources(sdk: &aws_config::SdkConfig, table: &str, tenant: &str) {
+/// requests), made only when there is something to write, with the keys of the table's owner:
+/// DynamoDB Local keeps each access key's tables apart, and a local stack's are under its own.
+pub async fn bind_sample_sources(table: &str, tenant: &str, owner: TableOwner) {
     static BOUND: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
     let key = (table.to_owned(), tenant.to_owned());
     if BOUND.lock().unwrap().contains(&key) {
@@ -674,7 +683,11 @@ pub async fn bind_sample_sources(sdk: &aws_config::SdkConfig, table: &str, tenan
     if scl_domain::TenantId::parse("tenant_id", tenant).is_err() {
         return; // an event naming no valid business: rejected whatever the bindings
     }
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table.to_owned());
+    let sdk = match owner {
+        TableOwner::Tests => sdk_config(&dynamodb_url()).await,
+        TableOwner::LocalStack => scl_local::stack::client_config(&dynamodb_url()).await,
+    };
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.to_owned());
     scl_local::seed::bind_sample_sources(&store, tenant)
         .await
         .unwrap_or_else(|e| panic!("binding {tenant}'s sources: {e}"));
@@ -700,8 +713,7 @@ pub async fn bind_for_invoke(url: &str, body: &Value) {
         .find(|(addr, _)| url.contains(addr.as_str()))
         .map(|(_, table)| table.clone());
     if let Some(table) = table {
-        let sdk = scl_local::stack::client_config(&dynamodb_url()).await;
-        bind_sample_sources(&sdk, &table, tenant).await;
+        bind_sample_sources(&table, tenant, TableOwner::LocalStack).await;
     }
 }
 
