@@ -19,6 +19,12 @@ const CASES: &[(&str, &str, &str)] = &[
         "outcome=created",
     ),
     ("DecideDueCallsFunction", "schedule.json", "decided"),
+    // A waiting call's turn for a call that is not waiting (decided, or never seen): taken.
+    (
+        "DecideDueCallsFunction",
+        "sqs-decide-turn.json",
+        "no_failures",
+    ),
     ("ListLeadsFunction", "list-leads.json", "status=200"),
     ("GetLeadFunction", "get-lead.json", "status=404"),
     (
@@ -78,6 +84,13 @@ const CASES: &[(&str, &str, &str)] = &[
     ("WebhookFunction", "webhook.json", "status=401"),
     // A CSR of t-1 in the view group asking for both permissions.
     ("PreTokenFunction", "pre-token.json", "shaped"),
+    // Fanned out to the readers' queues (which NotifyFunction, LearnLabelsFunction and
+    // CountReportsFunction then take from).
+    (
+        "StreamDispatchFunction",
+        "dynamodb-lead-insert.json",
+        "no_failures",
+    ),
 ];
 
 #[tokio::test]

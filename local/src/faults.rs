@@ -34,7 +34,8 @@ pub struct ServiceFaults {
     pub down_for_seconds: u64,
 }
 
-/// The plan, by service (`dynamodb`, `sns`, `ses`).
+/// The plan, by service (`dynamodb`, `sns`, `ses`, `sqs`: a function's own calls, not the queue
+/// mappings').
 pub type FaultPlan = BTreeMap<String, ServiceFaults>;
 
 #[derive(Debug, Default)]

@@ -9,6 +9,7 @@ pub mod gateway;
 pub mod iam;
 pub mod jwt;
 pub mod provision;
+pub mod queues;
 pub mod runtime;
 pub mod seed;
 pub mod stack;

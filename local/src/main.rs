@@ -17,7 +17,7 @@ fn env_or(name: &str, default: &str) -> String {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    // The stack's own messages (IAM denials, stream mapping retries, schedule failures).
+    // The stack's own messages (IAM denials, stream and queue mapping retries, schedule failures).
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SCL_LOCAL_LOG")

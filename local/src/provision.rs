@@ -1,13 +1,16 @@
-//! Creates the template's tables in DynamoDB Local and its topics in moto.
+//! Creates the template's tables in DynamoDB Local and its topics and queues in moto.
 
-use anyhow::{anyhow, Result};
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, bail, Result};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
+use aws_sdk_sqs::types::QueueAttributeName;
 use serde_yaml_ng::Value;
 
-use crate::template::{Resolved, TableDef, Template};
+use crate::template::{QueueDef, Resolved, TableDef, Template};
 
 fn list<'a>(v: &'a Value, key: &str) -> Vec<&'a Value> {
     v.get(key)
@@ -93,8 +96,77 @@ pub async fn create_table(
     Ok(())
 }
 
-/// Creates every table and topic; returns the physical names (`prefix` + logical id for
-/// tables, the topic ARN for topics) for resolving `!Ref`.
+/// The queues in an order that creates each dead-letter queue before the queues that name it.
+pub fn creation_order(queues: &[QueueDef]) -> Result<Vec<&QueueDef>> {
+    let mut ordered: Vec<&QueueDef> = Vec::with_capacity(queues.len());
+    let mut rest: Vec<&QueueDef> = queues.iter().collect();
+    while !rest.is_empty() {
+        let before = rest.len();
+        let (ready, waiting): (Vec<&QueueDef>, Vec<&QueueDef>) = rest.into_iter().partition(|q| {
+            q.redrive
+                .as_ref()
+                .is_none_or(|r| ordered.iter().any(|o| o.logical_id == r.dead_letter_queue))
+        });
+        ordered.extend(ready);
+        rest = waiting;
+        if rest.len() == before {
+            let ids: Vec<&str> = rest.iter().map(|q| q.logical_id.as_str()).collect();
+            bail!("these queues' dead-letter queues are missing or name each other: {ids:?}");
+        }
+    }
+    Ok(ordered)
+}
+
+/// A queue's attributes as CreateQueue takes them, its redrive policy naming the dead-letter
+/// queue's ARN (from `arns`, by logical id). The FIFO attributes only for a FIFO queue: SQS
+/// refuses them on a standard one.
+pub fn queue_attributes(
+    queue: &QueueDef,
+    arns: &BTreeMap<String, String>,
+) -> Result<Vec<(QueueAttributeName, String)>> {
+    let mut attributes = vec![
+        (
+            QueueAttributeName::VisibilityTimeout,
+            queue.visibility_timeout.to_string(),
+        ),
+        (
+            QueueAttributeName::DelaySeconds,
+            queue.delay_seconds.to_string(),
+        ),
+    ];
+    if queue.fifo {
+        attributes.push((QueueAttributeName::FifoQueue, "true".into()));
+        attributes.push((
+            QueueAttributeName::ContentBasedDeduplication,
+            queue.content_based_deduplication.to_string(),
+        ));
+    }
+    if let Some(period) = queue.message_retention_period {
+        attributes.push((
+            QueueAttributeName::MessageRetentionPeriod,
+            period.to_string(),
+        ));
+    }
+    if let Some(r) = &queue.redrive {
+        let dlq = arns.get(&r.dead_letter_queue).ok_or_else(|| {
+            anyhow!(
+                "{}: its dead-letter queue {} is not created yet",
+                queue.logical_id,
+                r.dead_letter_queue
+            )
+        })?;
+        let policy = serde_json::json!({
+            "deadLetterTargetArn": dlq,
+            "maxReceiveCount": r.max_receive_count,
+        });
+        attributes.push((QueueAttributeName::RedrivePolicy, policy.to_string()));
+    }
+    Ok(attributes)
+}
+
+/// Creates every table, topic and queue; returns the physical names (`prefix` + logical id for
+/// tables, the topic ARN for topics, the URL for queues, whose names end in `.fifo` for FIFO
+/// queues) for resolving `!Ref`, and the queues' URLs and ARNs.
 pub async fn provision(
     template: &Template,
     dynamodb: &aws_sdk_dynamodb::Client,
@@ -196,29 +268,109 @@ pub async fn provision(
                 })?;
         }
     }
-    for queue in &template.queues {
-        let name = format!("{prefix}{queue}");
-        let url = sqs
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await
-            .map_err(|e| {
-                anyhow!(
-                    "creating queue {queue}: {}",
-                    aws_sdk_sqs::error::DisplayErrorContext(e)
-                )
-            })?
-            .queue_url
-            .unwrap_or_default();
-        resolved.queue_urls.insert(queue.clone(), url.clone());
+    // Dead-letter queues before the queues that name them (a redrive policy names an ARN
+    // that must exist).
+    for queue in creation_order(&template.queues)? {
+        let id = &queue.logical_id;
+        let name = queue.physical_name(prefix);
         let arn = format!(
             "arn:aws:sqs:{}:{}:{name}",
             crate::iam::REGION,
             crate::iam::ACCOUNT
         );
-        resolved.arns.insert(queue.clone(), arn);
-        resolved.names.insert(queue.clone(), url);
+        let mut req = sqs.create_queue().queue_name(&name);
+        for (attribute, value) in queue_attributes(queue, &resolved.arns)? {
+            req = req.attributes(attribute, value);
+        }
+        let url = req
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "creating queue {id}: {}",
+                    aws_sdk_sqs::error::DisplayErrorContext(e)
+                )
+            })?
+            .queue_url
+            .ok_or_else(|| anyhow!("creating queue {id}: moto answered no URL"))?;
+        resolved.queue_urls.insert(id.clone(), url.clone());
+        resolved.arns.insert(id.clone(), arn);
+        resolved.names.insert(id.clone(), url);
     }
     Ok(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::RedriveDef;
+
+    fn queue(id: &str, fifo: bool, dlq: Option<&str>) -> QueueDef {
+        QueueDef {
+            logical_id: id.into(),
+            fifo,
+            content_based_deduplication: fifo,
+            visibility_timeout: 180,
+            delay_seconds: 0,
+            message_retention_period: None,
+            redrive: dlq.map(|d| RedriveDef {
+                dead_letter_queue: d.into(),
+                max_receive_count: 5,
+            }),
+        }
+    }
+
+    #[test]
+    fn dead_letter_queues_are_created_first() {
+        let queues = vec![
+            queue("A", false, Some("B")),
+            queue("B", false, Some("C")),
+            queue("C", false, None),
+            queue("D", false, None),
+        ];
+        let ids: Vec<&str> = creation_order(&queues)
+            .unwrap()
+            .iter()
+            .map(|q| q.logical_id.as_str())
+            .collect();
+        assert_eq!(ids, ["C", "D", "B", "A"]);
+        let looped = vec![queue("A", false, Some("B")), queue("B", false, Some("A"))];
+        assert!(creation_order(&looped).is_err());
+        assert!(creation_order(&[queue("A", false, Some("Gone"))]).is_err());
+        // The project's queues, whatever they are now, can be created.
+        let t = Template::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml"),
+        )
+        .unwrap();
+        assert_eq!(creation_order(&t.queues).unwrap().len(), t.queues.len());
+    }
+
+    #[test]
+    fn queues_are_created_with_their_attributes() {
+        let arn = "arn:aws:sqs:us-east-1:123456789012:x-Dlq.fifo";
+        let arns = [("Dlq".to_owned(), arn.to_owned())].into();
+        let attributes: BTreeMap<String, String> =
+            queue_attributes(&queue("Q", true, Some("Dlq")), &arns)
+                .unwrap()
+                .into_iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v))
+                .collect();
+        let policy: serde_json::Value = serde_json::from_str(&attributes["RedrivePolicy"]).unwrap();
+        assert_eq!(
+            policy,
+            serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": 5})
+        );
+        assert_eq!(attributes["FifoQueue"], "true");
+        assert_eq!(attributes["ContentBasedDeduplication"], "true");
+        assert_eq!(attributes["VisibilityTimeout"], "180");
+        assert_eq!(attributes["DelaySeconds"], "0");
+        assert!(!attributes.contains_key("MessageRetentionPeriod"));
+        // A standard queue gets no FIFO attributes (SQS refuses them).
+        let standard = queue_attributes(&queue("S", false, None), &arns).unwrap();
+        assert!(standard.iter().all(|(k, _)| !matches!(
+            k,
+            QueueAttributeName::FifoQueue | QueueAttributeName::ContentBasedDeduplication
+        )));
+        assert!(queue_attributes(&queue("Q", true, Some("Missing")), &arns).is_err());
+    }
 }

@@ -101,6 +101,7 @@ impl FunctionRuntime {
             ("AWS_SECRET_ACCESS_KEY", "local"),
             ("AWS_ENDPOINT_URL_DYNAMODB", aws_endpoint),
             ("AWS_ENDPOINT_URL_SNS", aws_endpoint),
+            ("AWS_ENDPOINT_URL_SQS", aws_endpoint),
             ("AWS_ENDPOINT_URL_SES", aws_endpoint),
             ("AWS_ENDPOINT_URL_SECRETS_MANAGER", aws_endpoint),
             ("AWS_ENDPOINT_URL_EVENTBRIDGE", aws_endpoint),

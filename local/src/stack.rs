@@ -12,11 +12,13 @@ use aws_config::BehaviorVersion;
 use crate::gateway::{self, Gateway, Route};
 use crate::iam;
 use crate::provision;
+use crate::queues::QueueMapping;
 use crate::runtime::{concurrency_from_env, FunctionPool, RuntimeConfig};
 use crate::streams::{Invoke, StreamMapping};
 use crate::template::{Resolved, Template};
 
-/// Invokes a function under the runtime emulator as a stream mapping does.
+/// Invokes a function under the runtime emulator as an event source mapping (stream or queue)
+/// does.
 pub fn runtime_invoker(rt: Arc<FunctionPool>) -> Invoke {
     Arc::new(move |event: serde_json::Value| {
         let rt = rt.clone();
@@ -173,6 +175,28 @@ impl Stack {
                     streams.clone(),
                     sqs.clone(),
                 )));
+            }
+            for source in &def.queue_sources {
+                let queue = &source.queue;
+                let (Some(queue_url), Some(queue_arn)) = (
+                    resolved.queue_urls.get(queue).cloned(),
+                    resolved.arns.get(queue).cloned(),
+                ) else {
+                    anyhow::bail!(
+                        "{}: its SQS event's queue {queue} was not created",
+                        def.logical_id
+                    );
+                };
+                let mapping = QueueMapping {
+                    function: def.logical_id.clone(),
+                    queue_url,
+                    queue_arn,
+                    source: source.clone(),
+                    invoke: runtime_invoker(rt.clone()),
+                    concurrency,
+                    region: "us-east-1".into(),
+                };
+                tasks.push(tokio::spawn(mapping.run(sqs.clone())));
             }
             for r in &def.routes {
                 routes.push(Route {

@@ -23,6 +23,7 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use lambda_http::{Body, Response};
+use scl_aws::fanout::Reader;
 use scl_aws::DynamoStore;
 use scl_local::template::Template;
 use serde_json::{json, Map, Value};
@@ -387,7 +388,7 @@ impl StreamMappingRun {
             let state = booking_stream::State { store };
             serde_json::to_value(booking_stream::handle_payload(&state, &event).await)
         });
-        Self::run(env, "BookingStreamFunction", invoke).await
+        Self::run(env, Reader::Bookings, invoke).await
     }
 
     /// The table's stream -> PublishEventsFunction's handler, publishing to `probe`'s topic.
@@ -407,7 +408,7 @@ impl StreamMappingRun {
                 serde_json::to_value(publish_events::handle_payload(&state, &event).await)
             }
         });
-        Self::run(env, "PublishEventsFunction", invoke).await
+        Self::run(env, Reader::Publish, invoke).await
     }
 
     /// The table's stream -> LearnLabelsFunction's handler.
@@ -416,7 +417,7 @@ impl StreamMappingRun {
             let state = learn_labels::State { store };
             serde_json::to_value(learn_labels::handle_payload(&state, &event).await)
         });
-        Self::run(env, "LearnLabelsFunction", invoke).await
+        Self::run(env, Reader::Learning, invoke).await
     }
 
     /// The table's stream -> CountReportsFunction's handler.
@@ -427,7 +428,7 @@ impl StreamMappingRun {
                 .await
                 .map_err(|e| serde::ser::Error::custom(e.to_string()))
         });
-        Self::run(env, "CountReportsFunction", invoke).await
+        Self::run(env, Reader::Reports, invoke).await
     }
 
     /// A stream handler called in-process with the test's store, as the mapping's invoke.
@@ -443,11 +444,15 @@ impl StreamMappingRun {
         })
     }
 
+    /// The table's stream, as the dispatcher's mapping reads it, with what `reader`'s queue
+    /// would get (`scl_aws::fanout::route`) handed to `invoke` in the stream's own shape: the
+    /// reader's handler over real stream records, without the queue in between.
     async fn run(
         env: &TestEnv,
-        function: &str,
+        reader: Reader,
         invoke: scl_local::streams::Invoke,
     ) -> StreamMappingRun {
+        let function = "StreamDispatchFunction";
         let template = Template::load(&repo_root().join("infra/template.yaml")).unwrap();
         let source = template
             .functions
@@ -456,6 +461,17 @@ impl StreamMappingRun {
             .unwrap()
             .stream_sources[0]
             .clone();
+        let invoke: scl_local::streams::Invoke = StdArc::new(move |mut event: Value| {
+            let invoke = invoke.clone();
+            Box::pin(async move {
+                let records = event["Records"].as_array_mut().expect("a batch");
+                records.retain(|r| scl_aws::fanout::route(r).readers.contains(&reader));
+                if records.is_empty() {
+                    return Ok(json!({"batchItemFailures": []}));
+                }
+                invoke(event).await
+            })
+        });
         let moto = sdk_config(&moto_url()).await;
         let sqs = aws_sdk_sqs::Client::new(&moto);
         let failure_queue_url = sqs

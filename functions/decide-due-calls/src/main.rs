@@ -9,7 +9,10 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     let cold = scl_aws::config::cold_start().await?;
     scl_domain::detection::preload();
-    let state = State { store: cold.store };
+    let state = State {
+        store: cold.store,
+        decide_queue: scl_aws::config::decide_queue(&cold.sdk)?,
+    };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         handle(&state, event)
     }))

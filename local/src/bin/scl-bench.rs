@@ -552,11 +552,12 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
     let rounds: usize = env_or("SCL_BENCH_COLD_ROUNDS", "7").parse()?;
     let settle = Duration::from_millis(env_or("SCL_BENCH_SETTLE_MS", "1000").parse()?);
     let template = scl_local::template::Template::load(&root.join("infra/template.yaml"))?;
+    // Started by a stream or queue mapping (a table's changes reach some functions through
+    // queues).
     let stream_started = |function: &str| {
-        template
-            .functions
-            .iter()
-            .any(|f| f.logical_id == function && !f.stream_sources.is_empty())
+        template.functions.iter().any(|f| {
+            f.logical_id == function && !(f.stream_sources.is_empty() && f.queue_sources.is_empty())
+        })
     };
     let event_driven = |function: &str| {
         template
@@ -564,8 +565,8 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
             .iter()
             .any(|f| f.logical_id == function && f.routes.is_empty())
     };
-    // The functions a stream mapping invokes are started first, by their samples, before any
-    // other function writes a record that would start them mid-measurement.
+    // The functions a stream or queue mapping invokes are started first, by their samples,
+    // before any other function writes a record that would start them mid-measurement.
     let mut order: Vec<(&str, &str)> = SAMPLES.to_vec();
     order.sort_by_key(|(function, _)| !stream_started(function));
     let logs = root.join("target/scl-bench-logs/release");
@@ -793,6 +794,8 @@ async fn hello_cold_start(
         environment: BTreeMap::new(),
         routes: vec![],
         stream_sources: vec![],
+        queue_sources: vec![],
+        timeout: None,
         schedules: vec![],
         event_rules: vec![],
         policies: vec![],

@@ -155,6 +155,17 @@ pub(crate) fn query_params(body: &[u8]) -> BTreeMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
+/// The IAM action an SQS operation is authorised as: a batch as its single-message operation
+/// (there is no `sqs:SendMessageBatch` action; `sqs:SendMessage` allows the batch).
+pub(crate) fn sqs_action(op: &str) -> &str {
+    match op {
+        "SendMessageBatch" => "SendMessage",
+        "DeleteMessageBatch" => "DeleteMessage",
+        "ChangeMessageVisibilityBatch" => "ChangeMessageVisibility",
+        other => other,
+    }
+}
+
 /// What a request asks IAM for. `None`: not an AWS API call this check understands.
 pub fn accesses(headers: &http::HeaderMap, body: &[u8], names: &Names) -> Option<Vec<Access>> {
     let target = amz_target(headers);
@@ -186,7 +197,7 @@ pub fn accesses(headers: &http::HeaderMap, body: &[u8], names: &Names) -> Option
                 |u| format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{}", queue_name_of_url(&u)),
             );
             Some(vec![Access {
-                action: format!("sqs:{op}"),
+                action: format!("sqs:{}", sqs_action(&op)),
                 resource,
                 leading_keys: vec![],
             }])

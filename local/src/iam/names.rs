@@ -57,7 +57,7 @@ impl Names {
         let mut n = Names {
             tables: pick(&mut template.tables.iter().map(|t| &t.logical_id)),
             topics: pick(&mut template.topics.iter()),
-            queues: pick(&mut template.queues.iter()),
+            queues: pick(&mut template.queues.iter().map(|q| &q.logical_id)),
             email_configuration_sets: pick(&mut template.email_configuration_sets.iter()),
             buses: pick(&mut template.buses.iter()),
             role_arns: template

@@ -188,6 +188,17 @@ pub(crate) fn policy_statements(p: &Value, names: &Names) -> Result<Vec<Statemen
             &["sqs:SendMessage*"],
             format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{}", arg("QueueName")?),
         )]),
+        "SQSPollerPolicy" => Ok(vec![allow(
+            &[
+                "sqs:ChangeMessageVisibility",
+                "sqs:ChangeMessageVisibilityBatch",
+                "sqs:DeleteMessage",
+                "sqs:DeleteMessageBatch",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+            ],
+            format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{}", arg("QueueName")?),
+        )]),
         "SNSPublishMessagePolicy" => Ok(vec![allow(
             &["sns:Publish"],
             format!("arn:aws:sns:{REGION}:{ACCOUNT}:{}", arg("TopicName")?),

@@ -13,8 +13,9 @@ use axum::response::Response;
 use super::*;
 use crate::faults::FailedCall;
 
-/// The error the service itself would answer, in its protocol.
-pub(crate) fn denied_response(policy: &Policy, a: &Access) -> Response {
+/// The error the service itself would answer, in its protocol (`json_request`: the request
+/// was in a JSON protocol, as the SQS SDK's are; SQS also answers the query protocol).
+pub(crate) fn denied_response(policy: &Policy, a: &Access, json_request: bool) -> Response {
     let message = format!(
         "User: arn:aws:sts::{ACCOUNT}:assumed-role/{f}Role/{f} is not authorized to perform: {} on resource: {} because no identity-based policy allows the {} action",
         a.action,
@@ -39,6 +40,15 @@ pub(crate) fn denied_response(policy: &Policy, a: &Access) -> Response {
             .to_string(),
         )
     };
+    if a.action.starts_with("sqs:") && json_request {
+        return sqs_json_error(
+            400,
+            "AccessDenied",
+            "Sender",
+            "com.amazon.coral.service#AccessDeniedException",
+            &message,
+        );
+    }
     let (status, content_type, body) = if a.action.starts_with("dynamodb:") {
         json("1.0")
     } else if ["events:", "secretsmanager:", "iam:"]
@@ -55,6 +65,25 @@ pub(crate) fn denied_response(policy: &Policy, a: &Access) -> Response {
         (403, "text/xml", query_error("Sender", code, &message))
     };
     service_error(status, content_type, None, body)
+}
+
+/// An error as SQS answers it in its JSON protocol: the body's type, and the query protocol's
+/// code and fault in `x-amzn-query-error` (which the SDK reads as the error's code).
+fn sqs_json_error(
+    status: u16,
+    code: &str,
+    fault: &str,
+    error_type: &str,
+    message: &str,
+) -> Response {
+    Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/x-amz-json-1.0")
+        .header("x-amzn-query-error", format!("{code};{fault}"))
+        .body(Body::from(
+            serde_json::json!({"__type": error_type, "message": message}).to_string(),
+        ))
+        .unwrap_or_default()
 }
 
 /// An error in the query protocol SNS and SES answer with.
@@ -185,13 +214,16 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
             leading_keys = ?denied.leading_keys,
             "IAM: access denied by the function's template policy"
         );
-        return denied_response(&st.policy, denied);
+        return denied_response(&st.policy, denied, amz_target(&parts.headers).is_some());
     }
     let service = service_of(&parts.headers).unwrap_or_default();
     match st.faults.decide(&service, crate::faults::roll()) {
         crate::faults::Fault::Pass { delay } => tokio::time::sleep(delay).await,
         crate::faults::Fault::Fail { delay, response } => {
             tokio::time::sleep(delay).await;
+            if service == "sqs" && amz_target(&parts.headers).is_some() {
+                return sqs_failed_response(response);
+            }
             return failed_response(&service, response);
         }
     }
@@ -264,6 +296,32 @@ pub(crate) fn plain(status: u16, text: String) -> Response {
         .status(status)
         .body(Body::from(text))
         .unwrap_or_default()
+}
+
+/// An injected failure as SQS answers it in its JSON protocol (retryable, as `failed_response`).
+fn sqs_failed_response(failed: FailedCall) -> Response {
+    let (status, code, fault, message) = match failed {
+        FailedCall::Throttled => (400, "RequestThrottled", "Sender", "Rate exceeded"),
+        FailedCall::ServerError => (
+            500,
+            "InternalFailure",
+            "Receiver",
+            "We encountered an internal error.",
+        ),
+        FailedCall::Unavailable => (
+            503,
+            "ServiceUnavailable",
+            "Receiver",
+            "Service unavailable (injected outage).",
+        ),
+    };
+    sqs_json_error(
+        status,
+        code,
+        fault,
+        &format!("com.amazonaws.sqs#{code}"),
+        message,
+    )
 }
 
 /// The failure as the service itself answers it, in its protocol; the SDKs treat all three as

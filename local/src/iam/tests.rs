@@ -21,9 +21,10 @@ fn project() -> (Template, Names) {
         );
     }
     for q in &t.queues {
-        resolved
-            .names
-            .insert(q.clone(), format!("http://localhost/{ACCOUNT}/x-{q}"));
+        resolved.names.insert(
+            q.logical_id.clone(),
+            format!("http://localhost/{ACCOUNT}/{}", q.physical_name("x-")),
+        );
     }
     for set in &t.email_configuration_sets {
         resolved.names.insert(set.clone(), format!("x-{set}"));
@@ -229,4 +230,88 @@ fn requests_become_the_accesses_iam_checks() {
         ..through_set[1].clone()
     };
     assert!(!notifier.allows(&other_set));
+}
+
+#[test]
+fn sqs_batches_are_authorised_as_their_single_message_actions() {
+    let t = Template::parse(
+        r#"
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties: {FifoQueue: true}
+  Other:
+    Type: AWS::SQS::Queue
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: fn}}
+    Properties:
+      Policies:
+        - SQSSendMessagePolicy: {QueueName: !GetAtt Jobs.QueueName}
+        - SQSPollerPolicy: {QueueName: !GetAtt Jobs.QueueName}
+        - Statement:
+            - Effect: Allow
+              Action: sqs:SendMessage
+              Resource: !GetAtt Other.Arn
+"#,
+    )
+    .unwrap();
+    let url = |name: &str| format!("http://127.0.0.1:5000/{ACCOUNT}/{name}");
+    let resolved = Resolved {
+        names: t
+            .queues
+            .iter()
+            .map(|q| (q.logical_id.clone(), url(&q.physical_name("x-"))))
+            .collect(),
+        ..Resolved::default()
+    };
+    let names = Names::new(&t, &resolved);
+    assert_eq!(names.get_att("Jobs", "QueueName").unwrap(), "x-Jobs.fifo");
+    assert_eq!(
+        names.get_att("Jobs", "Arn").unwrap(),
+        format!("arn:aws:sqs:{REGION}:{ACCOUNT}:x-Jobs.fifo")
+    );
+    let policy = policy(&t, &names, "Fn");
+    let call = |op: &str, queue: &str| {
+        let body = serde_json::json!({"QueueUrl": url(queue), "Entries": []});
+        accesses(
+            &headers("sqs", Some(&format!("AmazonSQS.{op}"))),
+            body.to_string().as_bytes(),
+            &names,
+        )
+        .unwrap()
+    };
+    let send = call("SendMessageBatch", "x-Jobs.fifo");
+    assert_eq!(
+        send,
+        vec![Access {
+            action: "sqs:SendMessage".into(),
+            resource: format!("arn:aws:sqs:{REGION}:{ACCOUNT}:x-Jobs.fifo"),
+            leading_keys: vec![],
+        }]
+    );
+    assert!(policy.allows(&send[0]));
+    // `sqs:SendMessage` alone allows a batch, as on AWS.
+    assert!(policy.allows(&call("SendMessageBatch", "x-Other")[0]));
+    assert!(!policy.allows(&call("DeleteMessageBatch", "x-Other")[0]));
+    let delete = call("DeleteMessageBatch", "x-Jobs.fifo");
+    assert_eq!(delete[0].action, "sqs:DeleteMessage");
+    assert!(policy.allows(&delete[0]));
+    let visibility = call("ChangeMessageVisibilityBatch", "x-Jobs.fifo");
+    assert_eq!(visibility[0].action, "sqs:ChangeMessageVisibility");
+    assert!(policy.allows(&visibility[0]));
+    assert!(policy.allows(&call("ReceiveMessage", "x-Jobs.fifo")[0]));
+    assert!(!policy.allows(&call("PurgeQueue", "x-Jobs.fifo")[0]));
+    // The query protocol names the operation in `Action`.
+    let query = accesses(
+        &headers("sqs", None),
+        format!(
+            "Action=DeleteMessageBatch&QueueUrl={}",
+            url("x-Jobs.fifo").replace(':', "%3A").replace('/', "%2F")
+        )
+        .as_bytes(),
+        &names,
+    )
+    .unwrap();
+    assert_eq!(query[0].action, "sqs:DeleteMessage");
 }

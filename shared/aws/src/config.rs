@@ -177,6 +177,34 @@ pub fn webhook_registry(
     ))
 }
 
+/// The stream's fan-out: each reader's queue (`Reader::queue_variable`) and the decide queue
+/// (`DECIDE_QUEUE_URL`).
+pub fn fanout(sdk: &SdkConfig) -> Result<crate::fanout::Fanout, ConfigError> {
+    use crate::fanout::Reader;
+    let readers = Reader::ALL
+        .into_iter()
+        .map(|r| required(r.queue_variable()).map(|url| (r, url)))
+        .collect::<Result<_, _>>()?;
+    Ok(crate::fanout::Fanout::new(
+        sqs_client(sdk),
+        readers,
+        required("DECIDE_QUEUE_URL")?,
+    ))
+}
+
+/// The decide queue alone (`DECIDE_QUEUE_URL`): where a waiting call's turn is put back.
+pub fn decide_queue(sdk: &SdkConfig) -> Result<crate::fanout::Fanout, ConfigError> {
+    Ok(crate::fanout::Fanout::new(
+        sqs_client(sdk),
+        Default::default(),
+        required("DECIDE_QUEUE_URL")?,
+    ))
+}
+
+pub fn sqs_client(sdk: &SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(&for_service(sdk, "SQS"))
+}
+
 /// The lead store over `TABLE_NAME`.
 pub fn dynamo_store(sdk: &SdkConfig) -> Result<DynamoStore, ConfigError> {
     let table = required("TABLE_NAME")?;

@@ -3,7 +3,8 @@
 //!
 //! - `dynamo`: the stores over DynamoDB, with the key formats in `keys` and the item shapes in
 //!   `items` (docs/data-model.md).
-//! - `stream`: DynamoDB stream records, decoded.
+//! - `fanout`: the table's stream, read once and put in each reader's queue, and waiting calls'
+//!   turns in the decide queue; `stream`: the stream's records, decoded.
 //! - `sns`: integration events and SMS; `ses`: email; `notify`: the notifier that sends staff
 //!   notifications over both; `sdk_error`: which SDK failures are worth retrying.
 //! - `webhook`: the signed webhook's secrets (Secrets Manager) and bus (EventBridge);
@@ -13,6 +14,7 @@
 pub mod config;
 pub mod dynamo;
 pub mod events_out;
+pub mod fanout;
 pub mod items;
 pub mod keys;
 pub mod notify;

@@ -1,5 +1,7 @@
-//! Lambda's DynamoDB Streams events (JSON, as the event source mapping delivers them), read into
-//! typed records for the services: the item shapes stay in the adapter.
+//! The table's stream records (JSON, in DynamoDB Streams' shape), read into typed records for
+//! the services: the item shapes stay in the adapter. A consumer receives them as the messages
+//! of its queue, one record per message body (`fanout` put them there), or straight from a
+//! stream mapping; both are read here, so the services do not know which.
 
 use serde_json::Value;
 
@@ -10,21 +12,42 @@ use super::items::{
 use scl_core::ports::{StreamRecord, TableChange};
 use scl_domain::events::PendingEvent;
 
-/// Every record of a batch, in order.
+/// Every record of a batch, in order: a queue's messages (Lambda's SQS event) or a stream
+/// mapping's records.
 pub fn decode_batch(event: &Value) -> Vec<StreamRecord> {
     event
         .get("Records")
         .and_then(Value::as_array)
-        .map(|records| records.iter().map(decode_record).collect())
+        .map(|records| records.iter().map(decode_delivered).collect())
         .unwrap_or_default()
 }
 
-fn decode_record(record: &Value) -> StreamRecord {
+/// One record as delivered: a queue message carries a stream record as its body, and a failure
+/// of it is reported by the message's id.
+fn decode_delivered(record: &Value) -> StreamRecord {
+    if record.get("eventSource").and_then(Value::as_str) != Some("aws:sqs") {
+        let sequence_number = record.pointer("/dynamodb/SequenceNumber");
+        return decode_record(record, sequence_number.and_then(Value::as_str));
+    }
+    let message_id = record.get("messageId").and_then(Value::as_str);
+    let body = record
+        .get("body")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match serde_json::from_str::<Value>(body) {
+        Ok(stream_record) => decode_record(&stream_record, message_id),
+        Err(e) => StreamRecord {
+            item_identifier: message_id.map(str::to_owned),
+            written_at: None,
+            item_key: None,
+            change: Err(format!("message body is not a stream record: {e}")),
+        },
+    }
+}
+
+fn decode_record(record: &Value, item_identifier: Option<&str>) -> StreamRecord {
     StreamRecord {
-        sequence_number: record
-            .pointer("/dynamodb/SequenceNumber")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        item_identifier: item_identifier.map(str::to_owned),
         written_at: record
             .pointer("/dynamodb/ApproximateCreationDateTime")
             .and_then(Value::as_f64)
@@ -108,5 +131,28 @@ mod tests {
         let at = records[0].written_at.expect("a creation time");
         assert_eq!(at.timestamp(), 1_795_532_645);
         assert_eq!(records[1].written_at, None);
+    }
+
+    #[test]
+    fn a_queue_message_is_its_stream_record_reported_by_the_message_id() {
+        let stream_record = serde_json::json!({
+            "eventName": "INSERT",
+            "dynamodb": {"ApproximateCreationDateTime": 1795532645.0, "SequenceNumber": "7",
+                         "Keys": {"pk": {"S": "TENANT#t#LEAD#l"}}}
+        });
+        let event = serde_json::json!({"Records": [
+            {"eventSource": "aws:sqs", "messageId": "m-1", "body": stream_record.to_string()},
+            {"eventSource": "aws:sqs", "messageId": "m-2", "body": "not json"}
+        ]});
+        let records = decode_batch(&event);
+        assert_eq!(records[0].item_identifier.as_deref(), Some("m-1"));
+        assert_eq!(records[0].item_key.as_deref(), Some("TENANT#t#LEAD#l"));
+        assert_eq!(
+            records[0].written_at.map(|t| t.timestamp()),
+            Some(1_795_532_645)
+        );
+        assert!(records[0].change.is_err(), "an INSERT without its image");
+        assert_eq!(records[1].item_identifier.as_deref(), Some("m-2"));
+        assert!(records[1].change.is_err());
     }
 }

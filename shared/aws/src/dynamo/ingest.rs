@@ -10,7 +10,7 @@ use scl_core::ports::{
 use scl_domain::call_event::CallCompleted;
 use scl_domain::detection::adaptation::Adjustment;
 use scl_domain::settings::TenantSettings;
-use scl_domain::{CrmId, PhoneNumber, TenantId};
+use scl_domain::{CallId, CrmId, PhoneNumber, TenantId};
 
 /// A waiting call outlives its longest possible wait by far: if the drain stopped for days, an
 /// operator still finds the call (and the drain decides it when it runs again).
@@ -130,6 +130,30 @@ impl IngestStore for DynamoStore {
         Ok(phone || customer)
     }
 
+    async fn waiting_call(
+        &self,
+        tenant: &TenantId,
+        call: &CallId,
+    ) -> Result<Option<PendingCall>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::call_marker_pk(tenant, call)))
+            .key("sk", s(keys::CALL_MARKER_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        match out.item {
+            // Decided: the decision replaced the waiting call (`settle_pending`, the plan).
+            Some(item) if item.contains_key("decide_at") => {
+                pending_call(decode::<PendingCallItem>(item)?, Utc::now()).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
     async fn due_calls(&self, now: DateTime<Utc>, limit: usize) -> Result<DueCalls, StoreError> {
         let mut due = DueCalls::default();
         let mut last_error = None;
@@ -179,14 +203,7 @@ impl DynamoStore {
                 .await
                 .map_err(backend)?;
             for item in out.items.unwrap_or_default() {
-                let p = decode::<PendingCallItem>(item)?;
-                calls.push(PendingCall {
-                    tenant_id: p.tenant_id,
-                    call_id: p.call_id,
-                    decide_at: DateTime::parse_from_rfc3339(&p.decide_at)
-                        .map_or(now, |t| t.with_timezone(&Utc)),
-                    call: read_waiting_call(&p.detail)?,
-                });
+                calls.push(pending_call(decode::<PendingCallItem>(item)?, now)?);
             }
             start = out.last_evaluated_key;
             if start.is_none() {
@@ -218,6 +235,17 @@ impl DynamoStore {
             .map_err(backend)?;
         Ok(out.count > 0)
     }
+}
+
+/// A waiting call's item read back (`decide_at` is `fallback` if it is not a time: due now).
+fn pending_call(p: PendingCallItem, fallback: DateTime<Utc>) -> Result<PendingCall, StoreError> {
+    Ok(PendingCall {
+        tenant_id: p.tenant_id,
+        call_id: p.call_id,
+        decide_at: DateTime::parse_from_rfc3339(&p.decide_at)
+            .map_or(fallback, |t| t.with_timezone(&Utc)),
+        call: read_waiting_call(&p.detail)?,
+    })
 }
 
 /// A waiting call as `defer_call` kept it: its event's detail, read through the event's own

@@ -236,6 +236,19 @@ impl IngestStore for MemoryStore {
         }))
     }
 
+    async fn waiting_call(
+        &self,
+        tenant: &TenantId,
+        call: &CallId,
+    ) -> Result<Option<PendingCall>, StoreError> {
+        Ok(lock(&self.markers).values().find_map(|m| match m {
+            CallMarker::Waiting(p) if p.tenant_id == *tenant && p.call_id == *call => {
+                Some((**p).clone())
+            }
+            _ => None,
+        }))
+    }
+
     async fn due_calls(&self, now: DateTime<Utc>, limit: usize) -> Result<DueCalls, StoreError> {
         let mut calls: Vec<PendingCall> = lock(&self.markers)
             .values()

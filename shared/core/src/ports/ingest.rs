@@ -93,6 +93,14 @@ pub trait IngestStore: SettingsStore + RejectedEventStore {
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// The call if it is still waiting for its decision (`None` once decided, or never seen),
+    /// read strongly consistently.
+    fn waiting_call(
+        &self,
+        tenant: &TenantId,
+        call: &scl_domain::CallId,
+    ) -> impl Future<Output = Result<Option<PendingCall>, StoreError>> + Send;
+
     /// Calls whose decision is due at `now`, every business's, at most `limit`. A partition
     /// that cannot be read is skipped (and counted); an error only if none could be read.
     fn due_calls(

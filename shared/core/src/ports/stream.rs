@@ -23,11 +23,13 @@ pub enum TableChange {
     Other,
 }
 
-/// One record of a stream batch: its sequence number (how a failure is reported) and what it
-/// says, or why it could not be read.
+/// One record of a stream batch: how a failure of it is reported and what it says, or why it
+/// could not be read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamRecord {
-    pub sequence_number: Option<String>,
+    /// What Lambda's partial batch response names the record by: the stream record's sequence
+    /// number, or the id of the queue message that carried it (the stream's fan-out queues).
+    pub item_identifier: Option<String>,
     /// When the change was written (the stream's `ApproximateCreationDateTime`, to the second).
     pub written_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The changed item's partition key: records of one item are handled in stream order.

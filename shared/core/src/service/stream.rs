@@ -1,8 +1,10 @@
-//! DynamoDB Streams batches (as Lambda's event source mapping delivers them, decoded by the
-//! adapter into `StreamRecord`s). Records of different items are handled concurrently, each
-//! item's in order; every record that fails is reported by its sequence number
-//! (`ReportBatchItemFailures`), so Lambda retries from it and, after the mapping's retries,
-//! sends it to the on-failure destination. Nothing is dropped.
+//! The table's changes, as each consumer receives them: one record per message of the
+//! consumer's FIFO queue, where the stream dispatcher put them grouped by item
+//! (docs/data-model.md, The table's stream and its readers), decoded by the adapter into `StreamRecord`s. Records of different items
+//! are handled concurrently, each item's in order; every record that fails is reported by its
+//! identifier (`ReportBatchItemFailures`), so the queue delivers it again after its visibility
+//! timeout and, after the queue's bounded receives, moves it to the consumer's dead-letter
+//! queue, while the other items' records go on. Nothing is dropped.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -32,8 +34,8 @@ pub struct BatchResponse {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    #[error("record has no sequence number")]
-    NoSequenceNumber,
+    #[error("record has no identifier to report it by")]
+    NoIdentifier,
     #[error("record image cannot be read: {0}")]
     Decode(String),
     #[error(transparent)]
@@ -95,20 +97,20 @@ where
             let mut failed = Vec::new();
             for i in item {
                 let record = &records[i];
-                let seq = record.sequence_number.as_deref();
+                let seq = record.item_identifier.as_deref();
                 let span =
-                    tracing::info_span!("stream_record", sequence_number = seq.unwrap_or("-"));
+                    tracing::info_span!("stream_record", item = seq.unwrap_or("-"));
                 let result = if !failed.is_empty() {
                     Err(RecordError::AfterFailure)
                 } else {
-                    match (&record.sequence_number, &record.change) {
-                        (None, _) => Err(RecordError::NoSequenceNumber),
+                    match (&record.item_identifier, &record.change) {
+                        (None, _) => Err(RecordError::NoIdentifier),
                         (Some(_), Err(e)) => Err(RecordError::Decode(e.clone())),
                         (Some(_), Ok(change)) => f(change).instrument(span).await,
                     }
                 };
                 if let Err(e) = result {
-                    error!(sequence_number = seq.unwrap_or("-"), error = %crate::telemetry::chain(&e), "stream record failed");
+                    error!(item = seq.unwrap_or("-"), error = %crate::telemetry::chain(&e), "stream record failed");
                     failed.push(i);
                 }
             }
@@ -128,7 +130,7 @@ where
         batch_item_failures: failed
             .into_iter()
             .map(|i| BatchItemFailure {
-                item_identifier: records[i].sequence_number.clone().unwrap_or_default(),
+                item_identifier: records[i].item_identifier.clone().unwrap_or_default(),
             })
             .collect(),
     }
@@ -273,7 +275,7 @@ mod tests {
     fn record(seq: &str) -> StreamRecord {
         StreamRecord {
             written_at: None,
-            sequence_number: Some(seq.into()),
+            item_identifier: Some(seq.into()),
             item_key: Some("TENANT#t#OUTBOX#lead".into()),
             change: Ok(TableChange::EventPending(PendingEvent {
                 event_id: format!("lead.1.{seq}"),
@@ -339,7 +341,7 @@ mod tests {
     fn event_of(lead: &str, seq: &str) -> StreamRecord {
         StreamRecord {
             written_at: None,
-            sequence_number: Some(seq.into()),
+            item_identifier: Some(seq.into()),
             item_key: Some(format!("TENANT#t#OUTBOX#{lead}")),
             change: Ok(TableChange::EventPending(PendingEvent {
                 event_id: format!("{lead}.{seq}"),

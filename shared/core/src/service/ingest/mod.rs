@@ -2,8 +2,8 @@
 //! attached to the caller's open lead. Idempotent on (tenant, call_id).
 //!
 //! A call that would be a lead is decided only once the business's After Call Work Time has
-//! passed since it ended: until then it waits (`defer_call`), and the one-minute drain
-//! (`decide_due_calls`) decides it. A job booked for the number or the customer meanwhile, or
+//! passed since it ended: until then it waits (`defer_call`), and its turn on the decide queue
+//! (`decide_waiting_call`) decides it when it is due. A job booked for the number or the customer meanwhile, or
 //! the call re-sent as booked, makes it `booked_during_wrap_up`: no lead, no notification.
 //!
 //! Every rule is the domain's (`scl_domain::call_decision::decide`); this reads what the
@@ -25,7 +25,9 @@ use scl_domain::settings::TenantSettings;
 use scl_domain::LeadId;
 
 mod drain;
-pub use drain::{decide_due_calls, DrainReport, DRAIN_BATCH};
+pub use drain::{
+    decide_due_calls, decide_waiting_call, sweep_after, DrainReport, Turn, DRAIN_BATCH,
+};
 
 pub const DETAIL_TYPE: &str = "CallCompleted";
 
@@ -52,7 +54,7 @@ pub enum IngestOutcome {
     },
     /// The business has Second Chance Leads turned off: recorded, nothing created.
     Disabled,
-    /// Waiting for the After Call Work Time to end; decided at `decide_at` (within a minute).
+    /// Waiting for the After Call Work Time to end; decided at `decide_at` (within seconds).
     Pending {
         #[serde(with = "scl_domain::timestamp")]
         decide_at: DateTime<Utc>,

@@ -137,7 +137,7 @@ async fn a_lead_changed_by_someone_else_meanwhile_is_read_again() {
 }
 
 #[tokio::test]
-async fn a_call_waits_for_its_wrap_up_and_the_drain_decides_it() {
+async fn a_call_waits_for_its_wrap_up_and_is_decided_on_its_turn() {
     let store = store(5).await;
     let out = ingest(&store, call("c-1", json!({})), at("2026-11-24T15:05:00Z"))
         .await
@@ -148,18 +148,47 @@ async fn a_call_waits_for_its_wrap_up_and_the_drain_decides_it() {
         panic!("waits")
     };
     assert_eq!(waiting.call, call("c-1", json!({})), "kept whole");
-    // A redelivery while it waits changes nothing; before it is due the drain leaves it.
+    // A redelivery while it waits changes nothing; a turn before it is due leaves it waiting.
     let again = ingest(&store, call("c-1", json!({})), at("2026-11-24T15:06:00Z")).await;
     assert_eq!(again.unwrap(), IngestOutcome::Duplicate);
-    let early = decide_due_calls(&store, decide_at - Duration::seconds(1)).await;
-    assert_eq!(early.unwrap().decided, 0);
-    let report = decide_due_calls(&store, decide_at + Duration::seconds(30))
+    let (t, c) = (tenant(), call_id("c-1"));
+    let turn = |now| decide_waiting_call(&store, &t, &c, now);
+    let early = turn(decide_at - Duration::seconds(1)).await.unwrap();
+    assert_eq!(early, Turn::NotDue { decide_at });
+    let on_time = turn(decide_at).await.unwrap();
+    assert!(
+        matches!(on_time, Turn::Decided(IngestOutcome::Created { .. })),
+        "{on_time:?}"
+    );
+    assert!(decided(&store, "c-1").lead_id.is_some(), "a lead");
+    // The same turn delivered again, and the sweep after it: decided once.
+    assert_eq!(turn(decide_at).await.unwrap(), Turn::AlreadyDecided);
+    let swept = decide_due_calls(&store, decide_at + Duration::minutes(5)).await;
+    assert_eq!(swept.unwrap().decided, 0, "decided once");
+    assert_eq!(store.outbox().len(), 1, "one LeadCreated");
+}
+
+#[tokio::test]
+async fn the_sweep_decides_a_call_whose_turn_never_came_and_leaves_the_rest_to_their_turns() {
+    let store = store(5).await;
+    ingest(&store, call("c-1", json!({})), at("2026-11-24T15:05:00Z"))
         .await
         .unwrap();
+    let decide_at = at("2026-11-24T15:09:12Z");
+    // Due, but its turn on the queue may still be coming: the sweep leaves it.
+    let report = decide_due_calls(&store, decide_at + Duration::seconds(30)).await;
+    assert_eq!(report.unwrap().decided, 0);
+    assert!(store.outbox().is_empty(), "no lead yet");
+    let late = decide_at + sweep_after() + Duration::seconds(1);
+    let report = decide_due_calls(&store, late).await.unwrap();
     assert_eq!((report.decided, report.failed), (1, 0));
     assert!(decided(&store, "c-1").lead_id.is_some(), "a lead");
-    let twice = decide_due_calls(&store, decide_at + Duration::minutes(1)).await;
-    assert_eq!(twice.unwrap().decided, 0, "decided once");
+    let turn = decide_waiting_call(&store, &tenant(), &call_id("c-1"), late).await;
+    assert_eq!(
+        turn.unwrap(),
+        Turn::AlreadyDecided,
+        "the turn after it does nothing"
+    );
 }
 
 #[tokio::test]
@@ -173,7 +202,7 @@ async fn a_job_booked_during_the_wrap_up_means_no_lead() {
     ingest(&store, call("c-1", json!({})), at("2026-11-24T15:05:00Z"))
         .await
         .unwrap();
-    decide_due_calls(&store, at("2026-11-24T15:10:00Z"))
+    decide_due_calls(&store, at("2026-11-24T15:12:00Z"))
         .await
         .unwrap();
     let d = decided(&store, "c-1");
@@ -197,7 +226,7 @@ async fn a_call_re_sent_as_booked_while_it_waits_settles_it() {
         decided(&store, "c-1").reasons,
         vec![RESENT_AS_BOOKED.to_owned()]
     );
-    let report = decide_due_calls(&store, at("2026-11-24T15:10:00Z")).await;
+    let report = decide_due_calls(&store, at("2026-11-24T15:12:00Z")).await;
     assert_eq!(report.unwrap().decided, 0, "nothing left waiting");
 }
 
