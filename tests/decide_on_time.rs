@@ -79,9 +79,7 @@ impl<'a> Run<'a> {
             stack,
             warm_up,
             ingest: invoke_url(stack, "IngestCallFunction"),
-            ddb: aws_sdk_dynamodb::Client::new(
-                &scl_local::stack::client_config(&dynamodb_url()).await,
-            ),
+            ddb: aws_sdk_dynamodb::Client::new(&stack.sdk_config(&dynamodb_url()).await),
             table: stack.resolved.names["LeadsTable"].clone(),
             http,
             api,

@@ -56,8 +56,7 @@ async fn every_malformed_event_is_filed_and_answered() {
 
     // Each one is filed, cut to fit one item.
     let table = &stack.resolved.names["LeadsTable"];
-    let ddb =
-        aws_sdk_dynamodb::Client::new(&scl_local::stack::client_config(&dynamodb_url()).await);
+    let ddb = aws_sdk_dynamodb::Client::new(&stack.sdk_config(&dynamodb_url()).await);
     let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let filed = ddb
         .query()

@@ -92,8 +92,7 @@ async fn events_from_a_source_the_business_does_not_bind_are_refused_and_filed()
     assert_eq!(detail["status"], "new", "{detail}");
 
     // Each refusal is filed under the business, whole, naming who spoke.
-    let ddb =
-        aws_sdk_dynamodb::Client::new(&scl_local::stack::client_config(&dynamodb_url()).await);
+    let ddb = aws_sdk_dynamodb::Client::new(&stack.sdk_config(&dynamodb_url()).await);
     let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let filed = ddb
         .query()

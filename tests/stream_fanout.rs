@@ -58,8 +58,7 @@ async fn a_poison_record_is_dead_lettered_after_bounded_receives_while_the_chang
     // An item that claims to be a booking but is not one, written straight to the table: the
     // dispatcher passes it to BookingStreamFunction's queue, where it fails on every delivery.
     let table = stack.resolved.names["LeadsTable"].clone();
-    let ddb =
-        aws_sdk_dynamodb::Client::new(&scl_local::stack::client_config(&dynamodb_url()).await);
+    let ddb = aws_sdk_dynamodb::Client::new(&stack.sdk_config(&dynamodb_url()).await);
     let poison_pk = format!("TENANT#{tenant}#BOOKING#broken");
     ddb.put_item()
         .table_name(&table)
@@ -98,7 +97,7 @@ async fn a_poison_record_is_dead_lettered_after_bounded_receives_while_the_chang
     );
 
     // The poison ends in BookingStreamFailureQueue after the queue's receives (5, 30 s apart).
-    let sqs = aws_sdk_sqs::Client::new(&scl_local::stack::client_config(&moto_url()).await);
+    let sqs = aws_sdk_sqs::Client::new(&stack.sdk_config(&moto_url()).await);
     let dlq = stack.resolved.queue_urls["BookingStreamFailureQueue"].clone();
     let deadline = Instant::now() + Duration::from_secs(5 * 30 + 90);
     let dead = loop {

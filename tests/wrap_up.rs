@@ -115,8 +115,7 @@ impl<'a> Business<'a> {
     async fn decision(&self, call_id: &str) -> Option<String> {
         let table = self.stack.resolved.names["LeadsTable"].clone();
         // The stack's own credentials: DynamoDB Local keeps tables per access key.
-        let ddb =
-            aws_sdk_dynamodb::Client::new(&scl_local::stack::client_config(&dynamodb_url()).await);
+        let ddb = aws_sdk_dynamodb::Client::new(&self.stack.sdk_config(&dynamodb_url()).await);
         let item = ddb
             .get_item()
             .table_name(table)

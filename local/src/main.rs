@@ -36,6 +36,7 @@ async fn main() -> Result<()> {
             bin_dir: default_bin_dir(&root),
             dynamodb_url: env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"),
             moto_url: env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
+            access_key: scl_local::stack::LOCAL_ACCESS_KEY.into(),
             log_dir: None,
         },
         name_prefix: String::new(),

@@ -48,6 +48,8 @@ pub struct Stack {
     pub api_addr: SocketAddr,
     pub invoke_addr: SocketAddr,
     pub resolved: Resolved,
+    /// The access key its functions sign with (`RuntimeConfig::access_key`).
+    pub access_key: String,
     _gateway: Arc<Gateway>,
     dynamodb_usage: BTreeMap<String, Arc<iam::DynamoUsage>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -61,16 +63,24 @@ impl Drop for Stack {
     }
 }
 
-/// The SDK configuration the stack (and its functions) use: the same credentials, so DynamoDB
+/// The access key of `make dev`'s stack (and of clients that look at its tables).
+pub const LOCAL_ACCESS_KEY: &str = "local";
+
+/// The SDK configuration of `make dev`'s stack: see `client_config_as`.
+pub async fn client_config(endpoint: &str) -> aws_config::SdkConfig {
+    client_config_as(endpoint, LOCAL_ACCESS_KEY).await
+}
+
+/// The SDK configuration a stack (and its functions) use: the same credentials, so DynamoDB
 /// Local shows the same tables. Plain HTTP to the emulators (the workspace's aws-config has no
 /// default HTTPS client; Cargo.toml says why).
-pub async fn client_config(endpoint: &str) -> aws_config::SdkConfig {
+pub async fn client_config_as(endpoint: &str, access_key: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(aws_smithy_http_client::Builder::new().build_http())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "local",
-            "local",
+            access_key,
+            access_key,
             None,
             None,
             "scl-local",
@@ -81,14 +91,22 @@ pub async fn client_config(endpoint: &str) -> aws_config::SdkConfig {
 }
 
 impl Stack {
+    /// A client configuration that sees this stack's tables (its access key).
+    pub async fn sdk_config(&self, endpoint: &str) -> aws_config::SdkConfig {
+        client_config_as(endpoint, &self.access_key).await
+    }
+
     pub async fn start(cfg: StackConfig) -> Result<Stack> {
         let template = Template::load(&cfg.template)?;
-        let ddb = aws_sdk_dynamodb::Client::new(&client_config(&cfg.runtime.dynamodb_url).await);
-        let moto = client_config(&cfg.runtime.moto_url).await;
+        let key = &cfg.runtime.access_key;
+        let ddb =
+            aws_sdk_dynamodb::Client::new(&client_config_as(&cfg.runtime.dynamodb_url, key).await);
+        let moto = client_config_as(&cfg.runtime.moto_url, key).await;
         let sns = aws_sdk_sns::Client::new(&moto);
         let sqs = aws_sdk_sqs::Client::new(&moto);
-        let streams =
-            aws_sdk_dynamodbstreams::Client::new(&client_config(&cfg.runtime.dynamodb_url).await);
+        let streams = aws_sdk_dynamodbstreams::Client::new(
+            &client_config_as(&cfg.runtime.dynamodb_url, key).await,
+        );
         let ses = aws_sdk_ses::Client::new(&moto);
         let mut resolved =
             provision::provision(&template, &ddb, &sns, &sqs, &ses, &cfg.name_prefix)
@@ -231,6 +249,7 @@ impl Stack {
             api_addr,
             invoke_addr,
             resolved,
+            access_key: cfg.runtime.access_key.clone(),
             _gateway: gw,
             dynamodb_usage,
             tasks,

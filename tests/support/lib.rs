@@ -583,6 +583,8 @@ pub async fn start_stack_from(
             bin_dir: scl_local::runtime::default_bin_dir(&root),
             dynamodb_url: dynamodb_url(),
             moto_url: moto_url(),
+            // A database of its own in DynamoDB Local, whatever the tests before it wrote.
+            access_key: format!("stack{}", ulid::Ulid::generate().to_string().to_lowercase()),
             log_dir: Some(root.join("target/scl-local-test-logs").join(name)),
         },
         name_prefix: format!("{}-", unique(name)),
@@ -599,9 +601,13 @@ pub async fn start_stack_from(
 pub fn invoke_url(stack: &scl_local::stack::Stack, function: &str) -> String {
     let addr = stack.invoke_addr.to_string();
     let mut tables = STACK_TABLES.lock().unwrap();
-    if !tables.iter().any(|(a, _)| *a == addr) {
+    if !tables.iter().any(|t| t.invoke_addr == addr) {
         let table = stack.resolved.names.get("LeadsTable").cloned();
-        tables.push((addr, table.expect("the template's LeadsTable")));
+        tables.push(StackTable {
+            invoke_addr: addr,
+            table: table.expect("the template's LeadsTable"),
+            access_key: stack.access_key.clone(),
+        });
     }
     drop(tables);
     format!(
@@ -684,12 +690,12 @@ pub async fn sms_to(phone: &str) -> Vec<Value> {
 }
 
 /// Whose access keys a table was made with (`bind_sample_sources`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableOwner {
     /// `TestEnv`'s tables.
     Tests,
-    /// A local stack's.
-    LocalStack,
+    /// A local stack's, under its access key.
+    LocalStack(String),
 }
 
 /// Binds `tenant` to the samples' sources, as an administrator's `PUT /settings` would, once
@@ -707,7 +713,9 @@ pub async fn bind_sample_sources(table: &str, tenant: &str, owner: TableOwner) {
     }
     let sdk = match owner {
         TableOwner::Tests => sdk_config(&dynamodb_url()).await,
-        TableOwner::LocalStack => scl_local::stack::client_config(&dynamodb_url()).await,
+        TableOwner::LocalStack(key) => {
+            scl_local::stack::client_config_as(&dynamodb_url(), &key).await
+        }
     };
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.to_owned());
     scl_local::seed::bind_sample_sources(&store, tenant)
@@ -717,8 +725,15 @@ pub async fn bind_sample_sources(table: &str, tenant: &str, owner: TableOwner) {
 }
 
 /// The table behind each local stack's Invoke API this process started (by the API's address),
-/// so that `invoke_json` can bind the businesses it sends events for.
-static STACK_TABLES: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+/// with the stack's access key, so that `invoke_json` can bind the businesses it sends events
+/// for.
+static STACK_TABLES: std::sync::Mutex<Vec<StackTable>> = std::sync::Mutex::new(Vec::new());
+
+struct StackTable {
+    invoke_addr: String,
+    table: String,
+    access_key: String,
+}
 
 /// Before `body` goes to a stack's ingest function: binds the business it names.
 pub async fn bind_for_invoke(url: &str, body: &Value) {
@@ -732,10 +747,10 @@ pub async fn bind_for_invoke(url: &str, body: &Value) {
         .lock()
         .unwrap()
         .iter()
-        .find(|(addr, _)| url.contains(addr.as_str()))
-        .map(|(_, table)| table.clone());
-    if let Some(table) = table {
-        bind_sample_sources(&table, tenant, TableOwner::LocalStack).await;
+        .find(|t| url.contains(t.invoke_addr.as_str()))
+        .map(|t| (t.table.clone(), t.access_key.clone()));
+    if let Some((table, key)) = table {
+        bind_sample_sources(&table, tenant, TableOwner::LocalStack(key)).await;
     }
 }
 

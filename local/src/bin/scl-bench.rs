@@ -304,6 +304,7 @@ async fn start_logging_to(
             bin_dir: bin_dir.to_path_buf(),
             dynamodb_url: env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"),
             moto_url: env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
+            access_key: scl_local::stack::LOCAL_ACCESS_KEY.into(),
             log_dir: Some(log_dir.to_path_buf()),
         },
         name_prefix: name_prefix.to_owned(),
@@ -806,6 +807,7 @@ async fn hello_cold_start(
         bin_dir: bin_dir.to_path_buf(),
         dynamodb_url: String::new(),
         moto_url: String::new(),
+        access_key: scl_local::stack::LOCAL_ACCESS_KEY.into(),
         log_dir: Some(log_dir.to_path_buf()),
     };
     // It calls no AWS service: the endpoint is never used.
