@@ -304,7 +304,9 @@ async fn start_logging_to(
             bin_dir: bin_dir.to_path_buf(),
             dynamodb_url: env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"),
             moto_url: env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
-            access_key: scl_local::stack::LOCAL_ACCESS_KEY.into(),
+            // A database of its own in DynamoDB Local, whatever the stacks before it wrote
+            // (RuntimeConfig::access_key says why).
+            access_key: format!("bench{}", ulid::Ulid::generate().to_string().to_lowercase()),
             log_dir: Some(log_dir.to_path_buf()),
         },
         name_prefix: name_prefix.to_owned(),
@@ -318,8 +320,9 @@ async fn start_logging_to(
 }
 
 async fn bench_client(root: &Path, stack: &Stack) -> Bench {
-    let ddb =
-        scl_local::stack::client_config(&env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000")).await;
+    let ddb = stack
+        .sdk_config(&env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"))
+        .await;
     let table = stack.resolved.names.get("LeadsTable").cloned();
     Bench {
         http: reqwest::Client::new(),
@@ -581,7 +584,7 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
         // is the binary's start, not the other functions sharing this machine's two cores.
         let prefix = bench_prefix();
         let stack = start_logging_to(root, &dir, secret, &round_logs, &prefix).await?;
-        query_every_index(&template, &prefix).await?;
+        query_every_index(&template, &prefix, &stack).await?;
         tokio::time::sleep(settle).await;
         // The hello world starts before the functions and again after them: twice the samples
         // of the baseline every ratio is taken against.
@@ -684,9 +687,13 @@ async fn release_cold_starts(root: &Path, secret: &str) -> Result<String> {
 /// under. DynamoDB Local does work at the first query of each new table and index (SQLite
 /// statements, the JVM's code paths) that DynamoDB does not; done here, it is in no function's
 /// first invocation.
-async fn query_every_index(template: &scl_local::template::Template, prefix: &str) -> Result<()> {
+async fn query_every_index(
+    template: &scl_local::template::Template,
+    prefix: &str,
+    stack: &Stack,
+) -> Result<()> {
     let url = env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000");
-    let client = aws_sdk_dynamodb::Client::new(&scl_local::stack::client_config(&url).await);
+    let client = aws_sdk_dynamodb::Client::new(&stack.sdk_config(&url).await);
     let hash_key = |schema: &Value| {
         schema
             .as_array()
@@ -1214,7 +1221,7 @@ async fn report_for_a_year(b: &Bench, stack: &Stack, secret: &str) -> Result<Str
         .ok_or_else(|| anyhow!("no LeadsTable"))?;
     let url = env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000");
     let store = scl_aws::DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&scl_local::stack::client_config(&url).await),
+        aws_sdk_dynamodb::Client::new(&stack.sdk_config(&url).await),
         table.clone(),
     );
     let to = scl_domain::report::ReportDay::of(
