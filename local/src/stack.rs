@@ -66,6 +66,16 @@ impl Drop for Stack {
 /// The access key of `make dev`'s stack (and of clients that look at its tables).
 pub const LOCAL_ACCESS_KEY: &str = "local";
 
+/// An access key no other stack signs with: a database of its own in DynamoDB Local, whatever
+/// the stacks before it wrote (`RuntimeConfig::access_key` says why). `purpose` names whose it
+/// is (letters only).
+pub fn fresh_access_key(purpose: &str) -> String {
+    format!(
+        "{purpose}{}",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    )
+}
+
 /// The SDK configuration of `make dev`'s stack: see `client_config_as`.
 pub async fn client_config(endpoint: &str) -> aws_config::SdkConfig {
     client_config_as(endpoint, LOCAL_ACCESS_KEY).await

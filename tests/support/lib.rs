@@ -583,8 +583,7 @@ pub async fn start_stack_from(
             bin_dir: scl_local::runtime::default_bin_dir(&root),
             dynamodb_url: dynamodb_url(),
             moto_url: moto_url(),
-            // A database of its own in DynamoDB Local, whatever the tests before it wrote.
-            access_key: format!("stack{}", ulid::Ulid::generate().to_string().to_lowercase()),
+            access_key: scl_local::stack::fresh_access_key("stack"),
             log_dir: Some(root.join("target/scl-local-test-logs").join(name)),
         },
         name_prefix: format!("{}-", unique(name)),

@@ -304,9 +304,7 @@ async fn start_logging_to(
             bin_dir: bin_dir.to_path_buf(),
             dynamodb_url: env_or("SCL_DYNAMODB_URL", "http://127.0.0.1:8000"),
             moto_url: env_or("SCL_MOTO_URL", "http://127.0.0.1:5000"),
-            // A database of its own in DynamoDB Local, whatever the stacks before it wrote
-            // (RuntimeConfig::access_key says why).
-            access_key: format!("bench{}", ulid::Ulid::generate().to_string().to_lowercase()),
+            access_key: scl_local::stack::fresh_access_key("bench"),
             log_dir: Some(log_dir.to_path_buf()),
         },
         name_prefix: name_prefix.to_owned(),
