@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR ?= never
 # Every Lambda function's package (one crate per function under functions/).
 FUNCTION_PACKAGES := $(notdir $(wildcard functions/*))
 
-.PHONY: help preflight tools web web-check bench-console dev test chaos fuzz package bench release-functions train eval detection-eval fmt-check clippy build lint-template unit integration emulators-stop
+.PHONY: help preflight tools web web-check bench-console dev test chaos fuzz package bench simulate release-functions train eval detection-eval fmt-check clippy build lint-template unit integration emulators-stop
 
 help:
 	@echo "make dev   - install what is missing, run the whole local stack (foreground)"
@@ -18,6 +18,7 @@ help:
 	@echo "make package - sam build of every function for arm64 (cargo-lambda + zig), with sizes"
 	@echo "make bench - latency, cold start and memory of the real binaries on the local stack,"
 	@echo "             and the detector's scoring and the read path's CPU (criterion, release build)"
+	@echo "make simulate - the pipeline with 300 businesses, extrapolated to a million calls a day"
 	@echo "make bench-console - the console paging through 1,000 leads in Chromium (figures only)"
 	@echo "make train - fit the lead detector on model/corpus/writers/ and write its weights"
 	@echo "make eval  - the detector's quality on calls it was not fitted on (model/EVALUATIONS.md)"
@@ -125,6 +126,19 @@ package:
 	@scripts/tools.sh build
 	@scripts/package.sh
 
+# The platform at a million calls a day (BENCHMARKS.md): the pipeline bench with 300
+# businesses on the release functions, its work per call extrapolated with AWS's default quotas
+# (local/src/bin/scl-bench/platform.rs). Uses the test ports.
+simulate: tools build release-functions
+	@scripts/emulators.sh start $(TEST_DDB_PORT) $(TEST_MOTO_PORT)
+	@set -o pipefail; \
+	SCL_ROOT=$(CURDIR) \
+	SCL_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
+	SCL_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
+	SCL_BENCH_BIN_DIR=$(RELEASE_BIN_DIR) SCL_METER_CAPACITY=1 SCL_BENCH_ONLY=platform \
+	target/debug/scl-bench | tee target/simulate-report.md; \
+	rc=$$?; scripts/emulators.sh stop; exit $$rc
+
 # The console paging through a large Open tab in Chromium against the local stack (debug
 # binaries; web/e2e/paging.bench.ts); prints its figures. Uses the test ports.
 bench-console: tools build web
@@ -156,7 +170,7 @@ bench: tools build release-functions
 	SCL_ROOT=$(CURDIR) \
 	SCL_DYNAMODB_URL=http://127.0.0.1:$(TEST_DDB_PORT) \
 	SCL_MOTO_URL=http://127.0.0.1:$(TEST_MOTO_PORT) \
-	SCL_BENCH_BIN_DIR=$(RELEASE_BIN_DIR) \
+	SCL_BENCH_BIN_DIR=$(RELEASE_BIN_DIR) SCL_METER_CAPACITY=1 \
 	target/debug/scl-bench | tee target/bench-report.md; \
 	rc=$$?; scripts/emulators.sh stop; [ $$rc = 0 ] || exit $$rc; \
 	cargo bench -p scl-model --bench detection 2>&1 | tee target/bench-detection.txt

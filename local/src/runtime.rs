@@ -129,7 +129,12 @@ impl FunctionRuntime {
         match &cfg.log_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir)?;
-                let log = std::fs::File::create(dir.join(format!("{}.log", def.logical_id)))?;
+                // Appended: a function's environments share its log (the pool empties it when
+                // it starts the first).
+                let log = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dir.join(format!("{}.log", def.logical_id)))?;
                 cmd.stdout(log.try_clone()?).stderr(log);
             }
             None => {
@@ -214,6 +219,17 @@ pub struct FunctionPool {
     /// One permit per environment the pool may have.
     slots: tokio::sync::Semaphore,
     started: std::sync::atomic::AtomicUsize,
+    invocations: std::sync::atomic::AtomicU64,
+    /// The invocations' time as Lambda bills it: each rounded up to the millisecond.
+    billed_ms: std::sync::atomic::AtomicU64,
+}
+
+/// What a function's invocations took (`FunctionPool::invocations`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Invocations {
+    pub count: u64,
+    /// Each invocation's time in its environment, rounded up to the millisecond, summed.
+    pub billed_ms: u64,
 }
 
 impl FunctionPool {
@@ -224,6 +240,9 @@ impl FunctionPool {
         aws_endpoint: &str,
         max: usize,
     ) -> Result<Self> {
+        if let Some(dir) = &cfg.log_dir {
+            let _ = std::fs::remove_file(dir.join(format!("{}.log", def.logical_id)));
+        }
         let first = FunctionRuntime::start(def, resolved, cfg, aws_endpoint).await?;
         Ok(FunctionPool {
             logical_id: def.logical_id.clone(),
@@ -234,6 +253,8 @@ impl FunctionPool {
             idle: std::sync::Mutex::new(vec![first]),
             slots: tokio::sync::Semaphore::new(max.max(1)),
             started: 1.into(),
+            invocations: 0.into(),
+            billed_ms: 0.into(),
         })
     }
 
@@ -250,9 +271,27 @@ impl FunctionPool {
                     .await?
             }
         };
+        let started = std::time::Instant::now();
         let result = environment.invoke(payload).await;
+        let took = started.elapsed();
         self.lock_idle().push(environment);
+        self.invocations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.billed_ms.fetch_add(
+            took.as_micros().div_ceil(1000) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         result
+    }
+
+    /// The invocations so far and their billed time (measured around the emulator's invoke,
+    /// so it includes its sub-millisecond overhead).
+    pub fn invocations(&self) -> Invocations {
+        use std::sync::atomic::Ordering::Relaxed;
+        Invocations {
+            count: self.invocations.load(Relaxed),
+            billed_ms: self.billed_ms.load(Relaxed),
+        }
     }
 
     /// How many execution environments have been started (cold starts).

@@ -51,7 +51,7 @@ pub struct Stack {
     /// The access key its functions sign with (`RuntimeConfig::access_key`).
     pub access_key: String,
     _gateway: Arc<Gateway>,
-    dynamodb_usage: BTreeMap<String, Arc<iam::DynamoUsage>>,
+    usage: BTreeMap<String, Arc<iam::AwsUsage>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -138,7 +138,9 @@ impl Stack {
         let mut functions = BTreeMap::new();
         let mut routes = Vec::new();
         let mut tasks = Vec::new();
-        let mut dynamodb_usage = BTreeMap::new();
+        let mut usage_by_function = BTreeMap::new();
+        // `make bench` has every DynamoDB request ask for its consumed capacity (its cost table).
+        let meter_capacity = std::env::var("SCL_METER_CAPACITY").is_ok_and(|v| v == "1");
         let names = Arc::new(iam::Names::new(&template, &resolved));
         let concurrency = concurrency_from_env();
         let faults = crate::faults::Faults::from_env().context("SCL_FAULTS is not a fault plan")?;
@@ -157,14 +159,15 @@ impl Stack {
             // Every AWS call the function makes passes its template policy first, as on AWS.
             let policy = iam::Policy::for_function(def, &names)?;
             check_on_failure_permissions(def, &policy, &names)?;
-            let usage = Arc::new(iam::DynamoUsage::default());
-            dynamodb_usage.insert(def.logical_id.clone(), usage.clone());
+            let usage = Arc::new(iam::AwsUsage::default());
+            usage_by_function.insert(def.logical_id.clone(), usage.clone());
             let (proxy, proxy_task) = iam::start_proxy(
                 policy,
                 names.clone(),
                 upstreams.clone(),
                 faults.clone(),
                 usage,
+                meter_capacity,
                 bus.clone(),
             )
             .await?;
@@ -261,7 +264,7 @@ impl Stack {
             resolved,
             access_key: cfg.runtime.access_key.clone(),
             _gateway: gw,
-            dynamodb_usage,
+            usage: usage_by_function,
             tasks,
         })
     }
@@ -275,9 +278,12 @@ impl Stack {
 
     /// What a function's DynamoDB calls have cost so far (requests, capacity units).
     pub fn dynamodb_usage(&self, function: &str) -> (u64, f64) {
-        self.dynamodb_usage
-            .get(function)
-            .map_or((0, 0.0), |u| u.totals())
+        self.usage.get(function).map_or((0, 0.0), |u| u.totals())
+    }
+
+    /// Every AWS call `function` made, counted at its proxy.
+    pub fn aws_usage(&self, function: &str) -> Option<&iam::AwsUsage> {
+        self.usage.get(function).map(|u| &**u)
     }
 
     /// The fault plan every function's AWS calls meet (`crate::faults`).

@@ -620,6 +620,7 @@ Resources:
         },
         faults.clone(),
         Arc::default(),
+        false,
         Arc::default(),
     )
     .await

@@ -16,11 +16,13 @@ mod policy;
 mod proxy;
 #[cfg(test)]
 mod tests;
+mod usage;
 
 pub use access::*;
 pub use names::*;
 pub use policy::*;
 pub use proxy::*;
+pub use usage::{AwsUsage, OperationCount, OperationKey};
 
 pub const REGION: &str = "us-east-1";
 /// moto's default account, which the topic ARNs it hands out carry.

@@ -123,7 +123,9 @@ pub(crate) struct ProxyState {
     pub(crate) upstreams: Upstreams,
     pub(crate) http: reqwest::Client,
     pub(crate) faults: crate::faults::Faults,
-    pub(crate) usage: Arc<DynamoUsage>,
+    pub(crate) usage: Arc<AwsUsage>,
+    /// Every DynamoDB data request asks for its consumed capacity (`SCL_METER_CAPACITY=1`).
+    pub(crate) meter_capacity: bool,
     /// The stack's EventBridge (set once every function is started).
     pub(crate) bus: BusCell,
 }
@@ -131,51 +133,14 @@ pub(crate) struct ProxyState {
 /// Where the stack's `LocalBus` is placed once every function it delivers to has started.
 pub type BusCell = Arc<std::sync::OnceLock<crate::bus::LocalBus>>;
 
-/// What one function's DynamoDB calls cost, as DynamoDB reported it: requests, and the
-/// capacity units of those that asked for `ReturnConsumedCapacity` (`make bench` reads it to
-/// show what a page of the queue costs).
-#[derive(Debug, Default)]
-pub struct DynamoUsage {
-    requests: std::sync::atomic::AtomicU64,
-    /// Capacity units × 1000 (DynamoDB reports halves, so nothing is lost).
-    milli_units: std::sync::atomic::AtomicU64,
-}
-
-impl DynamoUsage {
-    /// (requests, capacity units) since the stack started.
-    pub fn totals(&self) -> (u64, f64) {
-        use std::sync::atomic::Ordering::Relaxed;
-        (
-            self.requests.load(Relaxed),
-            self.milli_units.load(Relaxed) as f64 / 1000.0,
-        )
-    }
-
-    fn record(&self, response_body: &[u8]) {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.requests.fetch_add(1, Relaxed);
-        let units = serde_json::from_slice::<serde_json::Value>(response_body)
-            .ok()
-            .map(|v| match &v["ConsumedCapacity"] {
-                serde_json::Value::Array(list) => list
-                    .iter()
-                    .filter_map(|c| c["CapacityUnits"].as_f64())
-                    .sum(),
-                one => one["CapacityUnits"].as_f64().unwrap_or(0.0),
-            })
-            .unwrap_or(0.0);
-        self.milli_units
-            .fetch_add((units * 1000.0).round() as u64, Relaxed);
-    }
-}
-
 /// Serves the IAM-checking proxy for one function; returns its address.
 pub async fn start_proxy(
     policy: Policy,
     names: Arc<Names>,
     upstreams: Upstreams,
     faults: crate::faults::Faults,
-    usage: Arc<DynamoUsage>,
+    usage: Arc<AwsUsage>,
+    meter_capacity: bool,
     bus: BusCell,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -187,6 +152,7 @@ pub async fn start_proxy(
         http: reqwest::Client::new(),
         faults,
         usage,
+        meter_capacity,
         bus,
     });
     let app = axum::Router::new()
@@ -227,6 +193,8 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
             return failed_response(&service, response);
         }
     }
+    let metered = usage::metered(&service, &parts.headers, &bytes);
+    st.usage.record_request(&metered);
     // EventBridge is the stack's own (`bus::LocalBus`), not moto's.
     if service == "events" {
         let operation = amz_target(&parts.headers)
@@ -266,6 +234,11 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
             out = out.header(k, v);
         }
     }
+    let bytes = match service == "dynamodb" && st.meter_capacity {
+        true => usage::asking_for_capacity(&metered.operation, &bytes)
+            .map_or(bytes, axum::body::Bytes::from),
+        false => bytes,
+    };
     match out.body(bytes).send().await {
         Ok(resp) => {
             let mut builder = Response::builder().status(resp.status());
@@ -280,7 +253,7 @@ async fn proxy(State(st): State<Arc<ProxyState>>, req: Request) -> Response {
             match resp.bytes().await {
                 Ok(b) => {
                     if service == "dynamodb" {
-                        st.usage.record(&b);
+                        st.usage.record_dynamodb_answer(&metered, &b);
                     }
                     builder.body(Body::from(b)).unwrap_or_default()
                 }

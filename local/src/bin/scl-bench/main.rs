@@ -20,6 +20,10 @@ use scl_local::runtime::{default_bin_dir, FunctionRuntime, RuntimeConfig};
 use scl_local::stack::{Stack, StackConfig};
 use serde_json::{json, Value};
 
+mod cost;
+mod pipeline;
+mod platform;
+
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
         .ok()
@@ -47,6 +51,9 @@ struct Bench {
     /// samples' sources (written directly, so no function runs before it is measured).
     store: scl_aws::DynamoStore,
     bound: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// The stack's table, for its size.
+    dynamodb: aws_sdk_dynamodb::Client,
+    table: String,
 }
 
 impl Bench {
@@ -123,6 +130,17 @@ impl Bench {
             }
             tokio::time::sleep(every).await;
         }
+    }
+
+    /// The table's items' size as DynamoDB Local reports it (`TableSizeBytes`).
+    async fn table_bytes(&self) -> Result<i64> {
+        let t = self
+            .dynamodb
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await?;
+        Ok(t.table().and_then(|t| t.table_size_bytes()).unwrap_or(0))
     }
 
     async fn get(&self, path: &str, token: &str) -> Result<Duration> {
@@ -329,9 +347,11 @@ async fn bench_client(root: &Path, stack: &Stack) -> Bench {
         root: root.to_path_buf(),
         store: scl_aws::DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&ddb),
-            table.unwrap_or_default(),
+            table.clone().unwrap_or_default(),
         ),
         bound: Default::default(),
+        dynamodb: aws_sdk_dynamodb::Client::new(&ddb),
+        table: table.unwrap_or_default(),
     }
 }
 
@@ -351,6 +371,25 @@ async fn main() -> Result<()> {
         let b = bench_client(&root, &stack).await;
         print!("{}", report_for_a_year(&b, &stack, secret).await?);
         return Ok(());
+    }
+    // `SCL_BENCH_ONLY=pipeline`: the burst, each reader's catch-up and the cost table;
+    // `SCL_BENCH_ONLY=platform` (make simulate): the same with 300 businesses, extrapolated.
+    match env_or("SCL_BENCH_ONLY", "").as_str() {
+        "pipeline" => {
+            print!(
+                "{}",
+                pipeline_report(&root, &bin_dir, secret, 30, false).await?
+            );
+            return Ok(());
+        }
+        "platform" => {
+            print!(
+                "{}",
+                pipeline_report(&root, &bin_dir, secret, 300, true).await?
+            );
+            return Ok(());
+        }
+        _ => {}
     }
     let release = release_cold_starts(&root, secret).await?;
     if env_or("SCL_BENCH_COLD_ONLY", "0") == "1" {
@@ -470,7 +509,7 @@ async fn main() -> Result<()> {
     let reports = report_for_a_year(&b, &stack, secret)
         .await
         .unwrap_or_else(|e| format!("\n### Reports over a year: not measured ({e:#})\n"));
-    let burst = burst(&b, secret).await?;
+    let burst = pipeline_report(&root, &bin_dir, secret, 30, false).await?;
 
     let mut memory = BTreeMap::new();
     for (name, rt) in stack.functions() {
@@ -831,125 +870,42 @@ async fn hello_cold_start(
     Ok((cold, peak))
 }
 
-/// A burst (`SCL_BENCH_BURST`, default 3,000 `CallCompleted`, 16 at a time through the Invoke
-/// API, as fast as it takes them) for a business with one recipient (in-app and email), with
-/// a `JobBooked` for every 30th new lead sent during the burst: how long after the last call
-/// the last new-lead email is sent, and how long each booking takes to reach its lead.
-async fn burst(b: &Bench, secret: &str) -> Result<String> {
-    use futures_util::{stream, StreamExt, TryStreamExt};
-    let total: usize = env_or("SCL_BENCH_BURST", "3000").parse()?;
-    if total == 0 {
-        return Ok(String::new());
+/// The pipeline under a burst (`pipeline::run`) on a stack of its own, from `businesses`
+/// businesses unless `SCL_BENCH_BUSINESSES` says otherwise: each reader's catch-up, the work
+/// per call, the cost table, and with `platform` the extrapolation to a million calls a day.
+async fn pipeline_report(
+    root: &Path,
+    bin_dir: &Path,
+    secret: &str,
+    businesses: usize,
+    platform: bool,
+) -> Result<String> {
+    let load = pipeline::Load::from_env(businesses)?;
+    let log_dir = pipeline::log_dir(root);
+    let stack = start_logging_to(root, bin_dir, secret, &log_dir, &bench_prefix()).await?;
+    let b = bench_client(root, &stack).await;
+    let f = pipeline::run(&b, &stack, &log_dir, secret, load).await?;
+    let mut out = pipeline::catch_up_section(&f);
+    out.push_str(&cost::section(&f));
+    out.push_str(&cost::work_section(
+        "Booked calls",
+        &f.booked_calls,
+        f.load.booked_calls,
+    ));
+    out.push_str(&cost::work_section(
+        "The burst's unbooked calls",
+        &f.burst,
+        f.load.calls,
+    ));
+    out.push_str(&cost::work_section(
+        "CSRs working leads (per lead)",
+        &f.worked,
+        f.load.worked_leads,
+    ));
+    if platform {
+        out.push_str(&platform::section(&f));
     }
-    let id = ulid::Ulid::generate().to_string().to_lowercase();
-    let tenant = format!("burst-{id}");
-    let email = format!("burst-{id}@example.com");
-    let admin = jwt::mint(
-        &DevClaims::new("u-1", &tenant, "scl.view scl.admin", 3600),
-        secret,
-    )?;
-    let resp = b
-        .http
-        .put(format!("{}/settings", b.api))
-        .bearer_auth(&admin)
-        // No After Call Work Time: the burst measures the pipeline, not the wrap-up wait.
-        .json(&json!({"after_call_work_minutes": 0, "recipients": [{"user_id": "csr-1", "email": email, "channels": ["in_app", "email"]}]}))
-        .send()
-        .await?;
-    if !resp.status().is_success() {
-        return Err(anyhow!("PUT /settings: {}", resp.status()));
-    }
-    let call = b.sample("call-completed.json")?;
-    let booking = b.sample("job-booked.json")?;
-    let now = chrono::Utc::now();
-    let f = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let started = Instant::now();
-    let outcomes: Vec<(Option<String>, Option<Duration>)> = stream::iter(0..total)
-        .map(|i| {
-            let mut e = call_event(&call, &tenant, i);
-            e["detail"]["call_id"] = json!(format!("burst-call-{i}"));
-            e["detail"]["from_number"] = json!(format!("+17373{:06}", i));
-            e["detail"]["started_at"] = json!(f(now - chrono::Duration::minutes(6)));
-            e["detail"]["ended_at"] = json!(f(now - chrono::Duration::minutes(2)));
-            e["detail"]["duration_seconds"] = json!(240);
-            let (booking, tenant, admin) = (booking.clone(), tenant.clone(), admin.clone());
-            async move {
-                let (out, _) = b.invoke("IngestCallFunction", &e).await?;
-                let lead = out["lead_id"].as_str().map(str::to_owned);
-                // Every 30th lead is booked at once; time until the lead shows it.
-                let applied = match (&lead, i % 30) {
-                    (Some(lead), 0) => {
-                        let mut ev = booking;
-                        ev["detail"]["tenant_id"] = json!(tenant);
-                        ev["detail"]["job_id"] = json!(format!("burst-job-{i}"));
-                        ev["detail"]["customer_phone"] = json!(format!("+17373{:06}", i));
-                        ev["detail"]["scl_lead_id"] = json!(lead);
-                        ev["detail"]["booked_at"] = json!(f(chrono::Utc::now()));
-                        let t = Instant::now();
-                        b.invoke("IngestBookingFunction", &ev).await?;
-                        b.until_booked(
-                            lead,
-                            &admin,
-                            Duration::from_millis(100),
-                            Duration::from_secs(120),
-                        )
-                        .await?;
-                        Some(t.elapsed())
-                    }
-                    _ => None,
-                };
-                Ok::<_, anyhow::Error>((lead, applied))
-            }
-        })
-        .buffer_unordered(16)
-        .try_collect()
-        .await?;
-    let ingested_in = started.elapsed();
-    let leads = outcomes.iter().filter(|(l, _)| l.is_some()).count();
-    let bookings: Vec<Duration> = outcomes.iter().filter_map(|(_, d)| *d).collect();
-    // The emails moto's SES accepted for the recipient, polled until every lead has one.
-    let last_email = loop {
-        let data: Value = b
-            .http
-            .get(format!(
-                "{}/moto-api/data.json",
-                env_or("SCL_MOTO_URL", "http://127.0.0.1:5000")
-            ))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let sent = data["ses"]["Message"]
-            .as_array()
-            .map(|m| {
-                m.iter()
-                    .filter(|m| m["destinations"]["ToAddresses"][0] == email.as_str())
-                    .count()
-            })
-            .unwrap_or(0);
-        if sent >= leads {
-            break started.elapsed().saturating_sub(ingested_in);
-        }
-        if started.elapsed() > ingested_in + Duration::from_secs(600) {
-            return Err(anyhow!(
-                "only {sent} of {leads} new-lead emails after 10 minutes"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
-    let [b50, b95, _, bmax] = percentiles(bookings.clone());
-    Ok(format!(
-        "\n### A burst of {total} calls\n\n\
-         {leads} leads from {total} `CallCompleted` sent 16 at a time through the Invoke API in \
-         {:.1} s ({:.0} calls/s); one recipient (in-app and email). The last new-lead email was \
-         sent **{:.1} s** after the last call was accepted (polled every 0.5 s). {} bookings \
-         sent during the burst reached their leads in p50 {b50:.0} ms, p95 {b95:.0} ms, max \
-         **{bmax:.0} ms** (polled every 100 ms).\n",
-        ingested_in.as_secs_f64(),
-        total as f64 / ingested_in.as_secs_f64(),
-        last_email.as_secs_f64(),
-        bookings.len(),
-    ))
+    Ok(out)
 }
 
 /// Waits until the stream functions have caught up (their DynamoDB calls stop for 3 s, at
