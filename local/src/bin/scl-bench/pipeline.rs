@@ -36,7 +36,9 @@ pub(crate) const READERS: &[&str] = &[
 ];
 
 /// The load: `SCL_BENCH_BURST` calls (default 3,000) from `SCL_BENCH_BUSINESSES` businesses
-/// (default 30), `SCL_BENCH_CONCURRENCY` at a time (default 16), each business waiting
+/// (default 30), `SCL_BENCH_CONCURRENCY` at a time (default 16), at most `SCL_BENCH_RATE` a
+/// second (default 12, what the whole pipeline on the 2-core development machine keeps up
+/// with; 0: as fast as ingestion takes them, BENCHMARKS.md has both), each business waiting
 /// `SCL_BENCH_ACW_MINUTES` (default 1) before deciding; first `SCL_BENCH_BOOKED_CALLS` calls
 /// that were booked (default 300), and afterwards `SCL_BENCH_WORKED_LEADS` leads worked by CSRs
 /// (default 100).
@@ -45,6 +47,8 @@ pub(crate) struct Load {
     pub calls: usize,
     pub businesses: usize,
     pub concurrency: usize,
+    /// Calls a second (0: unpaced).
+    pub rate: f64,
     pub acw_minutes: u32,
     pub booked_calls: usize,
     pub worked_leads: usize,
@@ -58,6 +62,7 @@ impl Load {
                 .parse::<usize>()?
                 .max(1),
             concurrency: env_or("SCL_BENCH_CONCURRENCY", "16").parse()?,
+            rate: env_or("SCL_BENCH_RATE", "12").parse()?,
             acw_minutes: env_or("SCL_BENCH_ACW_MINUTES", "1").parse()?,
             booked_calls: env_or("SCL_BENCH_BOOKED_CALLS", "300").parse()?,
             worked_leads: env_or("SCL_BENCH_WORKED_LEADS", "100").parse()?,
@@ -299,6 +304,10 @@ pub(crate) async fn run(
             let (e, booking) = (event(i, "unbooked"), booking.clone());
             let tenant = businesses[i % businesses.len()].tenant.clone();
             async move {
+                if load.rate > 0.0 {
+                    let slot = started + Duration::from_secs_f64(i as f64 / load.rate);
+                    tokio::time::sleep_until(slot.into()).await;
+                }
                 let (out, _) = b.invoke("IngestCallFunction", &e).await?;
                 let accepted = Instant::now();
                 // When the decision is due, on this process's clock.
@@ -421,7 +430,7 @@ pub(crate) async fn run(
 pub(crate) fn catch_up_section(f: &Figures) -> String {
     let mut out = format!(
         "\n### A burst of {} calls from {} businesses\n\n\
-         {} calls sent {} at a time through the Invoke API, accepted in {:.1} s ({:.0} calls/s); \
+         {} calls sent {} at a time through the Invoke API{}, accepted in {:.1} s ({:.0} calls/s); \
          After Call Work Time {} min, so the last call's decision was due {:.1} s after it was \
          accepted. {} leads; {} calls booked during their wrap-up (no lead). Each reader's \
          last change (a write or a send) after the last call was accepted, and after the last \
@@ -431,6 +440,11 @@ pub(crate) fn catch_up_section(f: &Figures) -> String {
         f.load.businesses,
         f.load.calls,
         f.load.concurrency,
+        if f.load.rate > 0.0 {
+            format!(" at most {} a second", f.load.rate)
+        } else {
+            String::new()
+        },
         f.intake.as_secs_f64(),
         f.load.calls as f64 / f.intake.as_secs_f64().max(0.001),
         f.load.acw_minutes,
