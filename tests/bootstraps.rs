@@ -74,8 +74,8 @@ const CASES: &[(&str, &str, &str)] = &[
         "dynamodb-lead-modify.json",
         "no_failures",
     ),
-    ("CountReportsFunction", "rebuild-reports.json", "rebuilt"),
-    ("CountReportsFunction", "check-reports.json", "checked"),
+    ("RepairReportsFunction", "rebuild-reports.json", "rebuilt"),
+    ("RepairReportsFunction", "check-reports.json", "checked"),
     ("ReportsFunction", "reports-summary.json", "status=200"),
     ("ReportsFunction", "reports-summary-csv.json", "status=200"),
     // t-1 has registered no webhook for its integration events.

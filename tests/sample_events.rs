@@ -94,11 +94,14 @@ async fn every_sample_event_is_accepted_by_its_handler() {
         .await
         .unwrap();
     assert_eq!(resp["batchItemFailures"], serde_json::json!([]), "{resp}");
-    let rebuilt = count_reports::handle_payload(&counter, &sample("rebuild-reports.json"))
+    let repairer = repair_reports::State {
+        store: store.clone(),
+    };
+    let rebuilt = repair_reports::handle_payload(&repairer, &sample("rebuild-reports.json"))
         .await
         .unwrap();
     assert_eq!(rebuilt["leads"], 1, "{rebuilt}");
-    let checked = count_reports::handle_payload(&counter, &sample("check-reports.json"))
+    let checked = repair_reports::handle_payload(&repairer, &sample("check-reports.json"))
         .await
         .unwrap();
     assert_eq!(checked["differences"], serde_json::json!([]), "{checked}");

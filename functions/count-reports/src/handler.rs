@@ -1,20 +1,13 @@
-//! `CountReportsFunction`: lead inserts and changes from the table's stream -> the business's
-//! report totals (docs/api.md, Reports), reporting failed records by sequence number
-//! (`ReportBatchItemFailures`). Invoked directly by an operator, it also rebuilds or checks a
-//! business's totals from its leads and their history:
-//!
-//! - `{"rebuild": {"tenant_id": "t-1"}}` recounts every lead and repairs every total that does
-//!   not add up (safe beside the running stream), answering what it did;
-//! - `{"check": {"tenant_id": "t-1"}}` writes nothing and answers the totals that differ from
-//!   the figures computed afresh (`{"differences": []}` when they agree).
+//! `CountReportsFunction`: lead inserts and changes from the table's stream (through its queue)
+//! -> the business's report totals (docs/api.md, Reports), reporting failed records by sequence
+//! number (`ReportBatchItemFailures`). An operator rebuilds or checks a business's totals with
+//! `RepairReportsFunction`.
 
 use lambda_runtime::{Error, LambdaEvent};
 use scl_aws::stream::decode_batch;
 use scl_aws::DynamoStore;
-use scl_core::service::reports::{check, rebuild};
 use scl_core::service::stream::handle_report_batch;
-use scl_domain::TenantId;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tracing::Instrument;
 
 pub type State = scl_edge::state::WithStore<DynamoStore>;
@@ -25,22 +18,6 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, E
 }
 
 pub async fn handle_payload(state: &State, payload: &Value) -> Result<Value, Error> {
-    let tenant = |command: &str| -> Result<Option<TenantId>, Error> {
-        match payload.pointer(&format!("/{command}/tenant_id")) {
-            None => Ok(None),
-            Some(t) => TenantId::parse("tenant_id", t.as_str().unwrap_or_default())
-                .map(Some)
-                .map_err(|e| Error::from(format!("{command}: {e}"))),
-        }
-    };
-    if let Some(t) = tenant("rebuild")? {
-        let report = rebuild(&state.store, &t).await?;
-        return Ok(serde_json::to_value(report)?);
-    }
-    if let Some(t) = tenant("check")? {
-        let differences = check(&state.store, &t).await?;
-        return Ok(json!({ "differences": differences }));
-    }
     let response = handle_report_batch(&state.store, &decode_batch(payload)).await;
     Ok(serde_json::to_value(response)?)
 }

@@ -33,6 +33,9 @@ pub struct AwsUsage {
     /// Capacity units × 1000 (DynamoDB reports halves, so nothing is lost).
     dynamodb_milli_units: AtomicU64,
     operations: Mutex<BTreeMap<OperationKey, OperationCount>>,
+    /// Capacity units by DynamoDB operation and where they were spent: `table`, or an index's
+    /// name (what a GSI's projection costs).
+    units_by_index: Mutex<BTreeMap<(String, String), f64>>,
     /// When the function last asked for a change (a write, a send), not a read: the schedules'
     /// empty sweeps do not make a function look busy.
     last_change: Mutex<Option<Instant>>,
@@ -62,6 +65,14 @@ impl AwsUsage {
             .clone()
     }
 
+    /// Capacity units by (operation, `table` or index name).
+    pub fn units_by_index(&self) -> BTreeMap<(String, String), f64> {
+        self.units_by_index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// When the function last asked for a change (see the field).
     pub fn last_change(&self) -> Option<Instant> {
         *self.last_change.lock().unwrap_or_else(|e| e.into_inner())
@@ -86,10 +97,18 @@ impl AwsUsage {
 
     /// Adds the capacity DynamoDB reported in its answer to `m`.
     pub(crate) fn record_dynamodb_answer(&self, m: &Metered, response_body: &[u8]) {
-        let units = consumed_units(response_body);
+        let (units, by_index) = consumed_units(response_body);
         if units == 0.0 {
             return;
         }
+        let mut spent = self
+            .units_by_index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (index, u) in by_index {
+            *spent.entry((m.operation.clone(), index)).or_default() += u;
+        }
+        drop(spent);
         self.dynamodb_milli_units
             .fetch_add((units * 1000.0).round() as u64, Relaxed);
         let mut ops = self.operations.lock().unwrap_or_else(|e| e.into_inner());
@@ -161,18 +180,33 @@ pub(crate) fn asking_for_capacity(operation: &str, body: &[u8]) -> Option<Vec<u8
     serde_json::to_vec(&request).ok()
 }
 
-/// The capacity units in a DynamoDB answer (one `ConsumedCapacity` or a list of them).
-fn consumed_units(response_body: &[u8]) -> f64 {
-    serde_json::from_slice::<Json>(response_body)
-        .ok()
-        .map(|v| match &v["ConsumedCapacity"] {
-            Json::Array(list) => list
-                .iter()
-                .filter_map(|c| c["CapacityUnits"].as_f64())
-                .sum(),
-            one => one["CapacityUnits"].as_f64().unwrap_or(0.0),
-        })
-        .unwrap_or(0.0)
+/// The capacity units in a DynamoDB answer (one `ConsumedCapacity` or a list of them): the
+/// total, and by `table` or index name where the request asked for `INDEXES`.
+fn consumed_units(response_body: &[u8]) -> (f64, Vec<(String, f64)>) {
+    let Ok(v) = serde_json::from_slice::<Json>(response_body) else {
+        return (0.0, vec![]);
+    };
+    let consumed = match &v["ConsumedCapacity"] {
+        Json::Array(list) => list.iter().collect::<Vec<_>>(),
+        Json::Null => vec![],
+        one => vec![one],
+    };
+    let mut total = 0.0;
+    let mut by_index = vec![];
+    for c in consumed {
+        total += c["CapacityUnits"].as_f64().unwrap_or(0.0);
+        if let Some(t) = c["Table"]["CapacityUnits"].as_f64() {
+            by_index.push(("table".to_owned(), t));
+        }
+        for kind in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
+            if let Some(indexes) = c[kind].as_object() {
+                for (name, i) in indexes {
+                    by_index.push((name.clone(), i["CapacityUnits"].as_f64().unwrap_or(0.0)));
+                }
+            }
+        }
+    }
+    (total, by_index)
 }
 
 /// Operations that change nothing.
@@ -262,7 +296,13 @@ mod tests {
             b"{}",
         );
         usage.record_request(&write);
-        usage.record_dynamodb_answer(&write, br#"{"ConsumedCapacity":{"CapacityUnits":2.0}}"#);
+        usage.record_dynamodb_answer(
+            &write,
+            br#"{"ConsumedCapacity":{"CapacityUnits":2.0,"Table":{"CapacityUnits":1.0},"GlobalSecondaryIndexes":{"ByTab":{"CapacityUnits":1.0}}}}"#,
+        );
+        let spent = usage.units_by_index();
+        assert_eq!(spent[&("PutItem".into(), "ByTab".into())], 1.0);
+        assert_eq!(spent[&("PutItem".into(), "table".into())], 1.0);
         assert!(usage.last_change().is_some());
         assert_eq!(usage.totals(), (2, 2.0));
         let ops = usage.by_operation();

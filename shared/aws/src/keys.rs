@@ -36,8 +36,27 @@ pub const INDEX_BY_PHONE: &str = "ByPhone";
 pub const INDEX_COLD_DUE: &str = "ColdDue";
 
 /// Fixed-width UTC time (millisecond precision) so keys sort chronologically as strings.
+/// Written by hand rather than with chrono's format strings, whose formatter is tens of KB of
+/// every bootstrap (BENCHMARKS.md, Deployment artifacts).
 pub fn sortable_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        // A leap second's nanoseconds run past 1e9; its milliseconds stay three digits.
+        t.timestamp_subsec_millis().min(999)
+    )
+}
+
+/// `YYYY-MM` of a day (for month items).
+fn year_month(day: ReportDay) -> String {
+    use chrono::Datelike;
+    format!("{:04}-{:02}", day.date().year(), day.date().month())
 }
 
 /// The business's own items (settings, detection adjustment and learning): a partition family
@@ -196,7 +215,7 @@ pub const REPORT_QUEUE_SK: &str = "QUEUE";
 
 /// The month item holding `day`'s total.
 pub fn report_month_sk(day: ReportDay) -> String {
-    format!("{REPORT_MONTH_PREFIX}{}", day.date().format("%Y-%m"))
+    format!("{REPORT_MONTH_PREFIX}{}", year_month(day))
 }
 
 /// A month's count of calls booked during the wrap-up (`d01`..`d31`), apart from the month's
@@ -204,7 +223,7 @@ pub fn report_month_sk(day: ReportDay) -> String {
 pub const REPORT_WRAP_UP_PREFIX: &str = "WRAPUP#";
 
 pub fn report_wrap_up_month_sk(day: ReportDay) -> String {
-    format!("{REPORT_WRAP_UP_PREFIX}{}", day.date().format("%Y-%m"))
+    format!("{REPORT_WRAP_UP_PREFIX}{}", year_month(day))
 }
 
 /// The marker that a call's wrap-up booking is counted (`WRAPUP#CALL#..` sorts after every
@@ -215,7 +234,8 @@ pub fn report_wrap_up_call_sk(call: &CallId) -> String {
 
 /// The attribute of a month item holding `day`'s count.
 pub fn report_wrap_up_day_attr(day: ReportDay) -> String {
-    day.date().format("d%d").to_string()
+    use chrono::Datelike;
+    format!("d{:02}", day.date().day())
 }
 
 pub fn report_lead_sk(lead: &LeadId) -> String {
@@ -357,7 +377,7 @@ pub fn is_near_miss_list_sk(s: &str) -> bool {
 
 /// Rejected events are filed by day so an operator can list a day's rejects with one Query.
 pub fn rejected_pk(received_at: DateTime<Utc>) -> String {
-    format!("REJECTED#{}", received_at.format("%Y-%m-%d"))
+    format!("REJECTED#{}", received_at.date_naive())
 }
 
 pub fn rejected_sk(received_at: DateTime<Utc>, unique: &str) -> String {

@@ -257,6 +257,17 @@ pub(crate) fn work_section(title: &str, work: &Work, per: usize) -> String {
             ops.join("<br>")
         ));
     }
+    let spent = work.units_by_index();
+    if !spent.is_empty() {
+        let row: Vec<String> = spent
+            .iter()
+            .map(|((op, index), u)| format!("{op} on {index} {:.2}", u / n))
+            .collect();
+        out.push_str(&format!(
+            "\nDynamoDB capacity units a call, by where they were spent: {}.\n",
+            row.join(", ")
+        ));
+    }
     out.push_str(&format!(
         "\nGateway requests {:.2} a call; the table grew by {:.0} bytes a call.\n",
         work.gateway_requests as f64 / n,

@@ -289,6 +289,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("PublishEventsFunction", "dynamodb-outbox-insert.json"),
     ("ReportsFunction", "reports-summary.json"),
     ("CountReportsFunction", "dynamodb-lead-modify.json"),
+    ("RepairReportsFunction", "check-reports.json"),
     ("PreTokenFunction", "pre-token.json"),
     ("WebhookFunction", "webhook.json"),
     ("IntegrationsFunction", "get-webhook.json"),

@@ -74,6 +74,8 @@ impl Load {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct FunctionWork {
     pub operations: BTreeMap<OperationKey, OperationCount>,
+    /// DynamoDB capacity units by (operation, `table` or index name).
+    pub units_by_index: BTreeMap<(String, String), f64>,
     pub invocations: Invocations,
     pub log_bytes: u64,
 }
@@ -102,6 +104,17 @@ impl Work {
         }
         all
     }
+
+    /// DynamoDB capacity units by (operation, `table` or index name), every function summed.
+    pub(crate) fn units_by_index(&self) -> BTreeMap<(String, String), f64> {
+        let mut all: BTreeMap<(String, String), f64> = BTreeMap::new();
+        for f in self.functions.values() {
+            for (k, u) in &f.units_by_index {
+                *all.entry(k.clone()).or_default() += u;
+            }
+        }
+        all
+    }
 }
 
 /// What the stack has done so far (its counters only grow): subtract two of these.
@@ -113,10 +126,9 @@ struct Snapshot {
 async fn snapshot(stack: &Stack, log_dir: &Path, b: &Bench) -> Snapshot {
     let mut work = Work::default();
     for (name, pool) in stack.functions() {
-        let operations = stack
-            .aws_usage(name)
-            .map(|u| u.by_operation())
-            .unwrap_or_default();
+        let usage = stack.aws_usage(name);
+        let operations = usage.map(|u| u.by_operation()).unwrap_or_default();
+        let units_by_index = usage.map(|u| u.units_by_index()).unwrap_or_default();
         let log_bytes = std::fs::metadata(log_dir.join(format!("{name}.log")))
             .map(|m| m.len())
             .unwrap_or(0);
@@ -124,6 +136,7 @@ async fn snapshot(stack: &Stack, log_dir: &Path, b: &Bench) -> Snapshot {
             name.clone(),
             FunctionWork {
                 operations,
+                units_by_index,
                 invocations: pool.invocations(),
                 log_bytes,
             },
@@ -158,6 +171,17 @@ fn since(before: &Snapshot, after: &Snapshot, gateway_requests: u64) -> Work {
                 );
             }
         }
+        let units_by_index = a
+            .units_by_index
+            .iter()
+            .map(|(k, u)| {
+                (
+                    k.clone(),
+                    u - b.units_by_index.get(k).copied().unwrap_or(0.0),
+                )
+            })
+            .filter(|(_, u)| *u > 0.0)
+            .collect();
         let invocations = Invocations {
             count: a.invocations.count - b.invocations.count,
             billed_ms: a.invocations.billed_ms - b.invocations.billed_ms,
@@ -167,6 +191,7 @@ fn since(before: &Snapshot, after: &Snapshot, gateway_requests: u64) -> Work {
                 name.clone(),
                 FunctionWork {
                     operations,
+                    units_by_index,
                     invocations,
                     log_bytes: a.log_bytes.saturating_sub(b.log_bytes),
                 },

@@ -45,8 +45,11 @@ impl ReportDay {
                 4 | 7 => b == b'-',
                 _ => b.is_ascii_digit(),
             });
+        // Read by hand rather than with chrono's format strings, whose parser and formatter
+        // are tens of KB of every bootstrap (BENCHMARKS.md, Deployment artifacts).
+        let number = |from: usize, to: usize| raw.get(from..to)?.parse::<u32>().ok();
         shaped
-            .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+            .then(|| NaiveDate::from_ymd_opt(number(0, 4)? as i32, number(5, 7)?, number(8, 10)?))
             .flatten()
             .map(ReportDay)
             .ok_or_else(|| FieldError::new(field, "must be a date, YYYY-MM-DD"))
@@ -69,7 +72,8 @@ impl ReportDay {
 
 impl fmt::Display for ReportDay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%d"))
+        // NaiveDate's own Display is YYYY-MM-DD for the years a report can cover.
+        write!(f, "{}", self.0)
     }
 }
 

@@ -136,10 +136,16 @@ pub struct TimeOfDay(chrono::NaiveTime);
 
 impl TimeOfDay {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let ok = raw.len() == 5 && raw.as_bytes()[2] == b':';
-        chrono::NaiveTime::parse_from_str(raw, "%H:%M")
-            .ok()
-            .filter(|_| ok)
+        let ok = raw.len() == 5
+            && raw.as_bytes()[2] == b':'
+            && raw
+                .bytes()
+                .enumerate()
+                .all(|(i, b)| i == 2 || b.is_ascii_digit());
+        // Read by hand, not with chrono's format strings (ReportDay::parse says why).
+        let number = |from: usize, to: usize| raw.get(from..to)?.parse::<u32>().ok();
+        ok.then(|| chrono::NaiveTime::from_hms_opt(number(0, 2)?, number(3, 5)?, 0))
+            .flatten()
             .map(TimeOfDay)
             .ok_or_else(|| FieldError::new(field, "must be a 24-hour time HH:MM, e.g. 21:00"))
     }
@@ -156,7 +162,8 @@ impl TryFrom<String> for TimeOfDay {
 }
 impl From<TimeOfDay> for String {
     fn from(v: TimeOfDay) -> String {
-        v.0.format("%H:%M").to_string()
+        use chrono::Timelike;
+        format!("{:02}:{:02}", v.0.hour(), v.0.minute())
     }
 }
 

@@ -136,3 +136,18 @@ fn a_stored_zone_name_reads_back_by_its_shape_and_a_mangled_one_is_refused() {
         Ok("America/Chicago".to_owned())
     );
 }
+
+#[test]
+fn a_time_of_day_is_exactly_hh_mm_on_a_24_hour_clock() {
+    for bad in [
+        "21:60", "2a:00", "+1:00", "21-00", "9:00", "21:00 ", "٢١:00",
+    ] {
+        assert!(TimeOfDay::parse("t", bad).is_err(), "{bad}");
+    }
+    let t = TimeOfDay::parse("t", "07:05").unwrap();
+    assert_eq!(String::from(t), "07:05");
+    assert_eq!(
+        String::from(TimeOfDay::parse("t", "23:59").unwrap()),
+        "23:59"
+    );
+}
