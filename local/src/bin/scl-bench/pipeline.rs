@@ -206,6 +206,8 @@ pub(crate) struct Figures {
     pub load: Load,
     pub leads: usize,
     pub booked_in_wrap_up: usize,
+    /// Leads booked 5 s after their decision was due.
+    pub booked_after_due: usize,
     /// First call sent to last call accepted.
     pub intake: Duration,
     /// From the last call accepted to the last call's decision due.
@@ -322,12 +324,18 @@ pub(crate) async fn run(
     let after_booked = snapshot(stack, log_dir, b).await;
     let booked_calls = since(&before, &after_booked, 0);
 
-    // The burst: every call unbooked; every 30th booked during its wrap-up.
+    // The burst: every call unbooked; every 30th booked during its wrap-up, and another of each
+    // 30 booked 5 s after its lead was due (its booking reaches the lead through the stream).
     let started = Instant::now();
-    let outcomes: Vec<(Instant, Instant, bool, bool)> = stream::iter(0..load.calls)
-        .map(|i| {
+    let (to_book, booked_later) = tokio::sync::mpsc::unbounded_channel::<(Value, Instant)>();
+    // The closure owns the sender (its tasks a clone each), so the bookings' stream ends with
+    // the intake.
+    let (all, event) = (&businesses, &event);
+    let intake = stream::iter(0..load.calls)
+        .map(move |i| {
             let (e, booking) = (event(i, "unbooked"), booking.clone());
-            let tenant = businesses[i % businesses.len()].tenant.clone();
+            let tenant = all[i % all.len()].tenant.clone();
+            let to_book = to_book.clone();
             async move {
                 if load.rate > 0.0 {
                     let slot = started + Duration::from_secs_f64(i as f64 / load.rate);
@@ -346,23 +354,35 @@ pub(crate) async fn run(
                     })
                     .map_or(accepted, |wait| accepted + wait);
                 let booked = i % 30 == 0;
+                let mut ev = booking;
+                ev["detail"]["tenant_id"] = json!(tenant);
+                ev["detail"]["job_id"] = json!(format!("pipe-job-{i}"));
+                ev["detail"]["customer_phone"] = e["detail"]["from_number"].clone();
+                ev["detail"]["scl_lead_id"] = Value::Null;
                 if booked {
-                    let mut ev = booking;
-                    ev["detail"]["tenant_id"] = json!(tenant);
-                    ev["detail"]["job_id"] = json!(format!("pipe-job-{i}"));
-                    ev["detail"]["customer_phone"] = e["detail"]["from_number"].clone();
-                    ev["detail"]["call_id"] = e["detail"]["call_id"].clone();
-                    ev["detail"]["scl_lead_id"] = Value::Null;
                     ev["detail"]["booked_at"] = json!(rfc3339(chrono::Utc::now()));
                     b.invoke("IngestBookingFunction", &ev).await?;
+                } else if i % 30 == 15 {
+                    let _ = to_book.send((ev, due + Duration::from_secs(5)));
                 }
                 let lead = out["lead_id"].is_string() || out["decide_at"].is_string();
                 Ok::<_, anyhow::Error>((accepted, due, lead && !booked, booked))
             }
         })
         .buffer_unordered(load.concurrency)
-        .try_collect()
-        .await?;
+        .try_collect::<Vec<(Instant, Instant, bool, bool)>>();
+    let later_bookings = stream::unfold(booked_later, |mut rx| async move {
+        rx.recv().await.map(|x| (x, rx))
+    })
+    .map(|(mut ev, at): (Value, Instant)| async move {
+        tokio::time::sleep_until(at.into()).await;
+        ev["detail"]["booked_at"] = json!(rfc3339(chrono::Utc::now()));
+        b.invoke("IngestBookingFunction", &ev).await
+    })
+    .buffer_unordered(256)
+    .try_collect::<Vec<_>>();
+    let (outcomes, later) = futures_util::future::join(intake, later_bookings).await;
+    let (outcomes, later) = (outcomes?, later?);
     let last_accepted = outcomes.iter().map(|o| o.0).max().unwrap_or(started);
     let last_due = outcomes
         .iter()
@@ -370,7 +390,7 @@ pub(crate) async fn run(
         .max()
         .unwrap_or(last_accepted)
         .max(last_accepted);
-    readers_idle(stack, last_due).await;
+    readers_idle(stack, last_due + Duration::from_secs(5)).await;
     let after_burst = snapshot(stack, log_dir, b).await;
     let caught_up = READERS
         .iter()
@@ -442,6 +462,7 @@ pub(crate) async fn run(
         load,
         leads: outcomes.iter().filter(|o| o.2).count(),
         booked_in_wrap_up: outcomes.iter().filter(|o| o.3).count(),
+        booked_after_due: later.len(),
         intake: last_accepted - started,
         due_after_intake: last_due - last_accepted,
         caught_up,
@@ -457,7 +478,9 @@ pub(crate) fn catch_up_section(f: &Figures) -> String {
         "\n### A burst of {} calls from {} businesses\n\n\
          {} calls sent {} at a time through the Invoke API{}, accepted in {:.1} s ({:.0} calls/s); \
          After Call Work Time {} min, so the last call's decision was due {:.1} s after it was \
-         accepted. {} leads; {} calls booked during their wrap-up (no lead). Each reader's \
+         accepted. {} calls waited for their decision; {} of them booked during their wrap-up (no \
+         lead), {} booked 5 s \
+         after they were due (through the stream). Each reader's \
          last change (a write or a send) after the last call was accepted, and after the last \
          decision was due:\n\n\
          | reader | after the last call (s) | after the last decision due (s) |\n|---|---:|---:|\n",
@@ -476,6 +499,7 @@ pub(crate) fn catch_up_section(f: &Figures) -> String {
         f.due_after_intake.as_secs_f64(),
         f.leads,
         f.booked_in_wrap_up,
+        f.booked_after_due,
     );
     for (reader, after) in &f.caught_up {
         match after {
