@@ -22,7 +22,7 @@ pub use access::*;
 pub use names::*;
 pub use policy::*;
 pub use proxy::*;
-pub use usage::{AwsUsage, OperationCount, OperationKey};
+pub use usage::{changes_nothing, AwsUsage, OperationCount, OperationKey};
 
 pub const REGION: &str = "us-east-1";
 /// moto's default account, which the topic ARNs it hands out carry.

@@ -90,7 +90,7 @@ impl AwsUsage {
         count.requests += 1;
         count.messages += m.messages;
         drop(ops);
-        if !is_read(&m.operation) {
+        if !changes_nothing(&m.operation) {
             *self.last_change.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         }
     }
@@ -209,8 +209,9 @@ fn consumed_units(response_body: &[u8]) -> (f64, Vec<(String, f64)>) {
     (total, by_index)
 }
 
-/// Operations that change nothing.
-fn is_read(operation: &str) -> bool {
+/// Operations that change nothing (a DynamoDB read's capacity units are read units; the rest
+/// are write units).
+pub fn changes_nothing(operation: &str) -> bool {
     [
         "Get",
         "Query",

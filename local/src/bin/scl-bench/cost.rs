@@ -62,12 +62,7 @@ pub(crate) fn lines(work: &Work) -> BTreeMap<&'static str, f64> {
     let mut reads = 0.0;
     for ((service, op), c) in &ops {
         if service == "dynamodb" {
-            if op.starts_with("Get")
-                || op.starts_with("Query")
-                || op.starts_with("Scan")
-                || op.starts_with("BatchGet")
-                || op.starts_with("TransactGet")
-            {
+            if scl_local::iam::changes_nothing(op) {
                 reads += c.capacity_units;
             } else {
                 writes += c.capacity_units;

@@ -78,18 +78,11 @@ const PEAK_CALLS_A_SECOND: f64 = 5000.0 / 60.0;
 pub(crate) fn section(f: &Figures) -> String {
     let per = PerCall::mix(f);
     let mean = CALLS_A_DAY / (BUSINESS_HOURS * 3600.0);
-    let is_read = |o: &str| {
-        ["Get", "Query", "Scan", "BatchGet", "TransactGet"]
-            .iter()
-            .any(|p| o.starts_with(p))
-    };
+    let is_read = scl_local::iam::changes_nothing;
     let wcu = per.sum_ops(|s, o| s == "dynamodb" && !is_read(o), 2);
     let rcu = per.sum_ops(|s, o| s == "dynamodb" && is_read(o), 2);
     // Every change to the table is one stream record.
-    let records = per.sum_ops(
-        |s, o| s == "dynamodb" && !is_read(o) && !o.starts_with("Describe"),
-        0,
-    );
+    let records = per.sum_ops(|s, o| s == "dynamodb" && !is_read(o), 0);
     let ms: f64 = per.functions.values().map(|v| v.1).sum();
     let dispatcher = f
         .burst
