@@ -45,15 +45,14 @@ pub(crate) mod price {
 /// Every function's memory (the template's `Globals`), in GB.
 const FUNCTION_GB: f64 = 256.0 / 1024.0;
 
-/// Functions Lambda invokes from an SQS queue: each invocation is a receive and a delete.
-const QUEUE_READERS: &[&str] = &[
-    "DecideDueCallsFunction",
-    "NotifyFunction",
-    "PublishEventsFunction",
-    "CountReportsFunction",
-    "BookingStreamFunction",
-    "LearnLabelsFunction",
-];
+/// Lambda invokes every reader from an SQS queue except the dispatcher, which reads the
+/// table's stream: each queue reader's invocation is a receive and a delete.
+fn queue_readers() -> impl Iterator<Item = &'static str> {
+    super::pipeline::READERS
+        .iter()
+        .copied()
+        .filter(|f| *f != "StreamDispatchFunction")
+}
 
 /// The cost lines, each in dollars for `work`.
 pub(crate) fn lines(work: &Work) -> BTreeMap<&'static str, f64> {
@@ -86,9 +85,8 @@ pub(crate) fn lines(work: &Work) -> BTreeMap<&'static str, f64> {
         .filter(|((s, _), _)| s == "sqs")
         .map(|(_, c)| c.requests)
         .sum();
-    let sqs_polled: u64 = QUEUE_READERS
-        .iter()
-        .filter_map(|f| work.functions.get(*f))
+    let sqs_polled: u64 = queue_readers()
+        .filter_map(|f| work.functions.get(f))
         .map(|f| 2 * f.invocations.count)
         .sum();
     let emails = of("ses", "SendEmail").messages + of("ses", "SendRawEmail").messages;
