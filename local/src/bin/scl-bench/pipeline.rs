@@ -452,8 +452,7 @@ pub(crate) async fn run(
     }
     readers_idle(stack, Instant::now()).await;
     let after_worked = snapshot(stack, log_dir, b).await;
-    let mut worked = since(&after_burst, &after_worked, gateway_requests);
-    worked.gateway_requests = gateway_requests;
+    let worked = since(&after_burst, &after_worked, gateway_requests);
     let load = Load {
         worked_leads: leads,
         ..load
