@@ -349,6 +349,57 @@ pub struct RejectedEventItem {
     pub event: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BookingItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub received_at: String,
+    pub booking: scl_domain::booking::JobBooked,
+}
+
+pub const ENTITY_DELIVERY: &str = "delivery";
+pub const ENTITY_NOTIFICATION: &str = "notification";
+pub const ENTITY_HELD_SMS: &str = "held_sms";
+pub const NOTIFICATION_TTL_DAYS: i64 = 90;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotificationItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub expires_at: i64,
+    /// Top-level for the `unread_only` filter.
+    pub unread: bool,
+    pub notification: scl_domain::notification::InAppNotification,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeldSmsItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub status: String,
+    pub updated_at: String,
+    pub tenant_id: TenantId,
+    pub lead_id: scl_domain::LeadId,
+    pub user_id: String,
+    pub phone: scl_domain::PhoneNumber,
+    pub text: String,
+    pub release_at: String,
+}
+
+/// What is counted in the reports for one lead (`keys::report_lead_sk`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportLeadItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub lead_id: LeadId,
+    pub version: u64,
+    pub figures: scl_domain::report::LeadFigures,
+}
+
 /// Splits a transcript into chunks that each fit in one item; drops what is beyond the
 /// stored maximum and says so.
 pub fn chunk_transcript(segments: &[TranscriptSegment]) -> (Vec<Vec<TranscriptSegment>>, bool) {
@@ -409,55 +460,4 @@ mod tests {
         assert_eq!((chunks.len(), truncated), (2, false));
         assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 40);
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BookingItem {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
-    pub received_at: String,
-    pub booking: scl_domain::booking::JobBooked,
-}
-
-pub const ENTITY_DELIVERY: &str = "delivery";
-pub const ENTITY_NOTIFICATION: &str = "notification";
-pub const ENTITY_HELD_SMS: &str = "held_sms";
-pub const NOTIFICATION_TTL_DAYS: i64 = 90;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NotificationItem {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
-    pub expires_at: i64,
-    /// Top-level for the `unread_only` filter.
-    pub unread: bool,
-    pub notification: scl_domain::notification::InAppNotification,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HeldSmsItem {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
-    pub status: String,
-    pub updated_at: String,
-    pub tenant_id: TenantId,
-    pub lead_id: scl_domain::LeadId,
-    pub user_id: String,
-    pub phone: scl_domain::PhoneNumber,
-    pub text: String,
-    pub release_at: String,
-}
-
-/// What is counted in the reports for one lead (`keys::report_lead_sk`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ReportLeadItem {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
-    pub lead_id: LeadId,
-    pub version: u64,
-    pub figures: scl_domain::report::LeadFigures,
 }
